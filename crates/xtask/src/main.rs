@@ -1,0 +1,51 @@
+//! `cargo xtask <command>`: the project's two set-up commands and their helpers.
+//!
+//! Every command first installs what is missing (idempotently, saying what it installs):
+//! the wasm32 target, Trunk, wasm-bindgen-cli at the Cargo.lock version, the npm packages of
+//! `web/`, and Debian's Chromium and ChromeDriver.
+
+mod setup;
+mod tasks;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  serve   build the playground and serve it at http://127.0.0.1:8080 (Ctrl-C stops)
+  test    run every test: fmt, clippy (native and wasm32), native tests,
+          wasm tests in headless Chromium, end-to-end browser tests
+  build   build the release site into dist/ and print its sizes
+  setup   only install what is missing
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => tasks::serve(),
+        Some("test") => tasks::test(),
+        Some("build") => tasks::build_release(),
+        Some("setup") => setup::ensure_all().map(|_| ()),
+        Some("-h" | "--help" | "help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => {
+            eprint!(
+                "{}{USAGE}",
+                other
+                    .map(|c| format!("unknown command: {c}\n"))
+                    .unwrap_or_default()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}

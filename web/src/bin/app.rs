@@ -1,0 +1,3 @@
+fn main() {
+    tidepool_web::start();
+}

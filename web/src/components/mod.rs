@@ -1,0 +1,5 @@
+//! Presentational components. They render props and emit callbacks; state lives in
+//! [`crate::state`].
+
+pub mod app;
+pub mod shell;

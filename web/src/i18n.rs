@@ -1,0 +1,72 @@
+//! UI strings in English and Korean. Every visible string goes through [`text`].
+
+/// The UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    Ko,
+}
+
+impl Lang {
+    /// The BCP 47 tag, for `<html lang>`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Ko => "ko",
+        }
+    }
+
+    /// The other language, for the switch button.
+    pub fn toggled(self) -> Self {
+        match self {
+            Lang::En => Lang::Ko,
+            Lang::Ko => Lang::En,
+        }
+    }
+}
+
+/// A visible string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    Tagline,
+    KubernetesLab,
+    GradcamLab,
+    Terminal,
+    ClusterGraph,
+    Instances,
+    LanguageSwitch,
+    WorkerConnecting,
+    WorkerReady,
+    TerminalPlaceholder,
+    GraphPlaceholder,
+}
+
+/// The string for `key` in `lang`.
+pub fn text(lang: Lang, key: Key) -> &'static str {
+    use Key::*;
+    match (lang, key) {
+        (Lang::En, Tagline) => "Kubernetes and Grad-CAM labs, running entirely in your browser",
+        (Lang::Ko, Tagline) => "브라우저 안에서 전부 실행되는 쿠버네티스·Grad-CAM 실습장",
+        (Lang::En, KubernetesLab) => "Kubernetes lab",
+        (Lang::Ko, KubernetesLab) => "쿠버네티스 실습",
+        (Lang::En, GradcamLab) => "Grad-CAM lab",
+        (Lang::Ko, GradcamLab) => "Grad-CAM 실습",
+        (Lang::En, Terminal) => "Terminal",
+        (Lang::Ko, Terminal) => "터미널",
+        (Lang::En, ClusterGraph) => "Cluster graph",
+        (Lang::Ko, ClusterGraph) => "클러스터 그래프",
+        (Lang::En, Instances) => "Instances",
+        (Lang::Ko, Instances) => "인스턴스",
+        (Lang::En, LanguageSwitch) => "한국어",
+        (Lang::Ko, LanguageSwitch) => "English",
+        (Lang::En, WorkerConnecting) => "Starting the cluster worker…",
+        (Lang::Ko, WorkerConnecting) => "클러스터 워커를 시작하는 중…",
+        (Lang::En, WorkerReady) => "Cluster worker ready",
+        (Lang::Ko, WorkerReady) => "클러스터 워커 준비됨",
+        (Lang::En, TerminalPlaceholder) => "The terminal arrives with the kubectl shell.",
+        (Lang::Ko, TerminalPlaceholder) => "kubectl 셸과 함께 터미널이 열립니다.",
+        (Lang::En, GraphPlaceholder) => "The live cluster graph appears here.",
+        (Lang::Ko, GraphPlaceholder) => "실시간 클러스터 그래프가 여기에 표시됩니다.",
+    }
+}
