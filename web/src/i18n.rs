@@ -40,6 +40,10 @@ pub enum Key {
     WorkerReady,
     TerminalPlaceholder,
     GraphPlaceholder,
+    VirtualTime,
+    Speed,
+    Pause,
+    Step,
 }
 
 /// The string for `key` in `lang`.
@@ -64,9 +68,17 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, WorkerConnecting) => "클러스터 워커를 시작하는 중…",
         (Lang::En, WorkerReady) => "Cluster worker ready",
         (Lang::Ko, WorkerReady) => "클러스터 워커 준비됨",
-        (Lang::En, TerminalPlaceholder) => "The terminal arrives with the kubectl shell.",
-        (Lang::Ko, TerminalPlaceholder) => "kubectl 셸과 함께 터미널이 열립니다.",
+        (Lang::En, TerminalPlaceholder) => "The terminal could not load (xterm.js is missing).",
+        (Lang::Ko, TerminalPlaceholder) => "터미널을 불러오지 못했습니다 (xterm.js 없음).",
         (Lang::En, GraphPlaceholder) => "The live cluster graph appears here.",
         (Lang::Ko, GraphPlaceholder) => "실시간 클러스터 그래프가 여기에 표시됩니다.",
+        (Lang::En, VirtualTime) => "Virtual time",
+        (Lang::Ko, VirtualTime) => "가상 시간",
+        (Lang::En, Speed) => "Speed",
+        (Lang::Ko, Speed) => "속도",
+        (Lang::En, Pause) => "Pause",
+        (Lang::Ko, Pause) => "일시정지",
+        (Lang::En, Step) => "+10s",
+        (Lang::Ko, Step) => "+10초",
     }
 }

@@ -6,8 +6,10 @@
 
 pub mod components;
 pub mod i18n;
+pub mod line_editor;
 pub mod state;
 mod worker_link;
+mod xterm;
 
 pub use components::app::{App, AppProps};
 

@@ -15,14 +15,59 @@ pub enum WorkerStatus {
     Ready {
         seed: u64,
         virtual_time_ms: u64,
+        speed: u32,
         protocol_version: u32,
     },
+}
+
+/// Something for the terminal to show, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TermEvent {
+    /// The worker is up: show the first prompt.
+    Ready { prompt: String },
+    /// A command finished: its output (terminal-ready, `\r\n` line ends), then the prompt.
+    Output { text: String, prompt: String },
+    /// The line left input open (heredoc, quote): show the continuation prompt.
+    Continue { prompt: String },
+    /// Tab-completion candidates for `line`.
+    Completions {
+        line: String,
+        candidates: Vec<String>,
+    },
+    /// Clear the screen.
+    Clear,
+}
+
+/// Terminal events not yet shown, numbered so the terminal writes each exactly once.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TermFeed {
+    pub next_seq: u64,
+    pub events: Vec<(u64, TermEvent)>,
+}
+
+/// Events kept for a terminal that has not drawn yet; older ones were long shown.
+const TERM_FEED_LIMIT: usize = 256;
+
+impl TermFeed {
+    fn push(&mut self, event: TermEvent) {
+        self.events.push((self.next_seq, event));
+        self.next_seq += 1;
+        if self.events.len() > TERM_FEED_LIMIT {
+            self.events.drain(..self.events.len() - TERM_FEED_LIMIT);
+        }
+    }
+
+    /// Events numbered `from` and later.
+    pub fn since(&self, from: u64) -> impl Iterator<Item = &(u64, TermEvent)> {
+        self.events.iter().filter(move |(seq, _)| *seq >= from)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AppState {
     pub lang: Lang,
     pub worker: WorkerStatus,
+    pub terminal: TermFeed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,7 +80,9 @@ pub enum AppAction {
     },
     ClockMoved {
         virtual_time_ms: u64,
+        speed: u32,
     },
+    Terminal(TermEvent),
 }
 
 impl AppState {
@@ -52,19 +99,25 @@ impl AppState {
                 next.worker = WorkerStatus::Ready {
                     seed,
                     virtual_time_ms,
+                    speed: 1,
                     protocol_version,
                 };
             }
             AppAction::ClockMoved {
                 virtual_time_ms: now,
+                speed: new_speed,
             } => {
                 if let WorkerStatus::Ready {
-                    virtual_time_ms, ..
+                    virtual_time_ms,
+                    speed,
+                    ..
                 } = &mut next.worker
                 {
                     *virtual_time_ms = now;
+                    *speed = new_speed;
                 }
             }
+            AppAction::Terminal(event) => next.terminal.push(event),
         }
         next
     }
@@ -88,17 +141,19 @@ mod tests {
             .apply(AppAction::WorkerAnswered {
                 seed: 3,
                 virtual_time_ms: 0,
-                protocol_version: 1,
+                protocol_version: 2,
             })
             .apply(AppAction::ClockMoved {
                 virtual_time_ms: 9_000,
+                speed: 10,
             });
         assert_eq!(
             state.worker,
             WorkerStatus::Ready {
                 seed: 3,
                 virtual_time_ms: 9_000,
-                protocol_version: 1
+                speed: 10,
+                protocol_version: 2
             }
         );
     }
@@ -106,9 +161,26 @@ mod tests {
     #[test]
     fn clock_before_answer_is_ignored_and_language_toggles() {
         let state = AppState::default()
-            .apply(AppAction::ClockMoved { virtual_time_ms: 5 })
+            .apply(AppAction::ClockMoved {
+                virtual_time_ms: 5,
+                speed: 1,
+            })
             .apply(AppAction::ToggleLanguage);
         assert_eq!(state.worker, WorkerStatus::Connecting);
         assert_eq!(state.lang, Lang::Ko);
+    }
+
+    #[test]
+    fn terminal_events_are_numbered_and_bounded() {
+        let mut state = AppState::default();
+        for i in 0..300 {
+            state = state.apply(AppAction::Terminal(TermEvent::Continue {
+                prompt: format!("{i}"),
+            }));
+        }
+        assert_eq!(state.terminal.next_seq, 300);
+        assert_eq!(state.terminal.events.len(), TERM_FEED_LIMIT);
+        let newest: Vec<u64> = state.terminal.since(298).map(|(seq, _)| *seq).collect();
+        assert_eq!(newest, vec![298, 299]);
     }
 }

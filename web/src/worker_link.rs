@@ -1,25 +1,75 @@
 //! The UI end of the cluster worker: spawns it and turns its replies into [`AppAction`]s.
 
-use crate::state::AppAction;
+use crate::state::{AppAction, TermEvent};
 use gloo_worker::{Spawnable, WorkerBridge};
 use tidepool_worker::ClusterWorker;
 use tidepool_worker::codec::SerdeWasmBindgen;
-use tidepool_worker::protocol::{FromCluster, ToCluster};
+use tidepool_worker::protocol::{Effect, FromCluster, ToCluster};
 
-/// Maps a worker reply to the action that records it.
-pub fn action_for(reply: FromCluster) -> AppAction {
+/// What the terminal prints for `vi FILE` until the editor pane exists.
+const EDITOR_MISSING: &str =
+    "The editor pane is not built yet: write files with `cat <<EOF > FILE` for now.\r\n";
+
+/// Maps a worker reply to the actions that record it, in order.
+pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
     match reply {
         FromCluster::Pong {
             seed,
             virtual_time_ms,
             protocol_version,
+            prompt,
             ..
-        } => AppAction::WorkerAnswered {
-            seed,
+        } => vec![
+            AppAction::WorkerAnswered {
+                seed,
+                virtual_time_ms,
+                protocol_version,
+            },
+            AppAction::Terminal(TermEvent::Ready { prompt }),
+        ],
+        FromCluster::Clock {
             virtual_time_ms,
-            protocol_version,
-        },
-        FromCluster::Clock { virtual_time_ms } => AppAction::ClockMoved { virtual_time_ms },
+            speed,
+        } => {
+            vec![AppAction::ClockMoved {
+                virtual_time_ms,
+                speed,
+            }]
+        }
+        FromCluster::Output {
+            chunks,
+            effects,
+            prompt,
+            ..
+        } => {
+            let mut actions = Vec::new();
+            if effects.contains(&Effect::Clear) {
+                actions.push(AppAction::Terminal(TermEvent::Clear));
+            }
+            let mut text: String = chunks
+                .iter()
+                .map(|(_, s)| s.replace('\n', "\r\n"))
+                .collect();
+            if effects
+                .iter()
+                .any(|e| matches!(e, Effect::OpenEditor { .. }))
+            {
+                text.push_str(EDITOR_MISSING);
+            }
+            actions.push(AppAction::Terminal(TermEvent::Output { text, prompt }));
+            actions
+        }
+        FromCluster::Continue { prompt } => {
+            vec![AppAction::Terminal(TermEvent::Continue { prompt })]
+        }
+        FromCluster::Completions {
+            line, candidates, ..
+        } => {
+            vec![AppAction::Terminal(TermEvent::Completions {
+                line,
+                candidates,
+            })]
+        }
     }
 }
 
@@ -29,11 +79,40 @@ pub fn spawn(
     on_action: impl Fn(AppAction) + 'static,
 ) -> WorkerBridge<ClusterWorker> {
     let bridge = ClusterWorker::spawner()
-        .callback(move |reply| on_action(action_for(reply)))
+        .callback(move |reply| actions_for(reply).into_iter().for_each(&on_action))
         .encoding::<SerdeWasmBindgen>()
         .with_loader(true)
         .as_module(false)
         .spawn(loader_url);
     bridge.send(ToCluster::Ping { nonce: 1 });
     bridge
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tidepool_worker::protocol::Stream;
+
+    #[test]
+    fn output_becomes_terminal_text_with_crlf_and_clear_first() {
+        let actions = actions_for(FromCluster::Output {
+            chunks: vec![
+                (Stream::Stdout, "a\nb\n".to_owned()),
+                (Stream::Stderr, "err\n".to_owned()),
+            ],
+            exit_code: 1,
+            effects: vec![Effect::Clear],
+            prompt: "$ ".to_owned(),
+        });
+        assert_eq!(
+            actions,
+            vec![
+                AppAction::Terminal(TermEvent::Clear),
+                AppAction::Terminal(TermEvent::Output {
+                    text: "a\r\nb\r\nerr\r\n".to_owned(),
+                    prompt: "$ ".to_owned()
+                }),
+            ]
+        );
+    }
 }

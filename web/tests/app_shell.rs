@@ -68,12 +68,17 @@ async fn shell_shows_a_ready_worker_in_korean() {
         worker: WorkerStatus::Ready {
             seed: 7,
             virtual_time_ms: 61_000,
-            protocol_version: 1,
+            speed: 10,
+            protocol_version: 2,
         },
+        ..AppState::default()
     };
     let props = ShellProps {
         state,
         on_toggle_language: Callback::noop(),
+        on_line: Callback::noop(),
+        on_complete: Callback::noop(),
+        on_time: Callback::noop(),
     };
     yew::Renderer::<Shell>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;
@@ -81,7 +86,17 @@ async fn shell_shows_a_ready_worker_in_korean() {
     let text = host.text_content().unwrap();
     assert!(text.contains("터미널"), "{text}");
     assert!(
-        text.contains("클러스터 워커 준비됨 · protocol v1 · seed 7 · t=61s"),
+        text.contains("클러스터 워커 준비됨 · protocol v2 · seed 7 · t=61s · 10x"),
         "{text}"
     );
+    let clock = host
+        .query_selector("#virtual-clock")
+        .unwrap()
+        .expect("the virtual clock");
+    assert_eq!(clock.text_content().unwrap(), "00:01:01");
+    let pressed = host
+        .query_selector("[aria-pressed='true']")
+        .unwrap()
+        .expect("a pressed speed");
+    assert_eq!(pressed.text_content().unwrap(), "10x");
 }

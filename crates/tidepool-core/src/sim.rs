@@ -1,7 +1,20 @@
-//! The simulation: the one object hosts drive.
+//! The simulation: the one object hosts drive. It owns the clock, the API server (and through
+//! it the store and the single seeded RNG), the controllers, the scheduler and the kubelet
+//! stand-in, and runs whatever is due when the host advances virtual time.
 
+use crate::api::{ApiServer, ObjectLimits, controller_of};
+use crate::cluster::{self, ClusterConfig, NodeConfig};
+use crate::controllers::replicaset::Reconciled;
+use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
+use crate::errors::ApiError;
+use crate::events::EventRecorder;
+use crate::objects::{Kind, Object, ObjectKey};
+use crate::pod_lifecycle::{Next, PodLifecycle};
+use crate::scheduler::Scheduler;
+use crate::store::{Store, WatchEventType};
 use crate::{SimRng, VirtualClock, VirtualTime};
 use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// What a host chooses when it creates a simulation.
@@ -17,22 +30,76 @@ impl Default for SimulationConfig {
     }
 }
 
+/// A unit of deferred work.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum Work {
+    Controller(ControllerId, ObjectKey),
+    /// Garbage collection for the owner that had this key and uid.
+    Collect(ObjectKey, String),
+    Lifecycle(ObjectKey),
+    /// Periodic retry of unschedulable pods (kube-scheduler flushes them every 5 minutes).
+    SchedulerFlush,
+    /// Node lifecycle check for one node.
+    NodeMonitor(String),
+}
+
+/// Rounds of reconciling at one instant before we stop and let time move (a guard against
+/// controllers fighting; level-triggered reconcilers pick up the rest next time).
+const MAX_ROUNDS_PER_INSTANT: usize = 1_000;
+const SCHEDULER_FLUSH: Duration = Duration::from_secs(300);
+
 /// A deterministic cluster simulation. Hosts feed it inputs and read its outputs; it never
 /// reaches out.
 #[derive(Debug, Clone)]
 pub struct Simulation {
     clock: VirtualClock,
-    rng: SimRng,
+    api: ApiServer,
     steps: u64,
+    recorder: EventRecorder,
+    scheduler: Scheduler,
+    lifecycle: PodLifecycle,
+    /// Store revision up to which watch events have been routed to workers.
+    cursor: u64,
+    dirty: BTreeSet<Work>,
+    timers: BTreeSet<(VirtualTime, Work)>,
+    /// When each timed work item is due (the index that keeps `schedule` cheap).
+    timer_at: BTreeMap<Work, VirtualTime>,
+    failures: BTreeMap<(ControllerId, ObjectKey), u32>,
+    /// Nodes whose kubelet stopped reporting, and since when.
+    silent_nodes: BTreeMap<String, VirtualTime>,
 }
 
 impl Simulation {
+    /// A simulation of the default cluster (see [`ClusterConfig::default`]).
     pub fn new(config: &SimulationConfig) -> Self {
-        Self {
+        Self::with_cluster(config, &ClusterConfig::default())
+    }
+
+    /// A simulation of a chosen cluster. The cluster settles at virtual time zero: system pods
+    /// are already Running when the host first looks.
+    pub fn with_cluster(config: &SimulationConfig, cluster: &ClusterConfig) -> Self {
+        let mut sim = Self {
             clock: VirtualClock::default(),
-            rng: SimRng::seeded(config.seed),
+            api: ApiServer::new(SimRng::seeded(config.seed), ObjectLimits::default()),
             steps: 0,
-        }
+            recorder: EventRecorder::default(),
+            scheduler: Scheduler::default(),
+            lifecycle: PodLifecycle::default(),
+            cursor: 0,
+            dirty: BTreeSet::new(),
+            timers: BTreeSet::new(),
+            timer_at: BTreeMap::new(),
+            failures: BTreeMap::new(),
+            silent_nodes: BTreeMap::new(),
+        };
+        // The default objects are valid by construction; a failure here would be a bug in
+        // `cluster`, and the simulation still works without them.
+        let _ = cluster::bootstrap(&mut sim.api, cluster);
+        sim.lifecycle.instant = true;
+        sim.settle();
+        sim.lifecycle.instant = false;
+        sim.schedule(SCHEDULER_FLUSH, Work::SchedulerFlush);
+        sim
     }
 
     pub fn now(&self) -> VirtualTime {
@@ -40,7 +107,7 @@ impl Simulation {
     }
 
     pub fn seed(&self) -> u64 {
-        self.rng.seed()
+        self.api.seed()
     }
 
     /// How many times [`Simulation::advance`] has run.
@@ -48,36 +115,588 @@ impl Simulation {
         self.steps
     }
 
-    /// The single entry point that moves the simulation: advances virtual time by `by`.
-    pub fn advance(&mut self, by: Duration) -> VirtualTime {
-        self.steps += 1;
-        self.clock.advance(by)
-    }
-
     /// Draws from the simulation's seeded RNG.
     pub fn random_u64(&mut self) -> u64 {
-        self.rng.next_u64()
+        self.api.rng().next_u64()
+    }
+
+    /// Read access to the API server (get, list, watch, the store).
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// Write access to the API server. Changes take effect in the store at once; controllers,
+    /// the scheduler and the kubelet stand-in react on the next [`Simulation::advance`]
+    /// (`advance(Duration::ZERO)` runs everything due now).
+    pub fn api_mut(&mut self) -> &mut ApiServer {
+        &mut self.api
+    }
+
+    /// The single entry point that moves the simulation: runs everything due up to `now + by`,
+    /// in virtual-time order, and returns the new time.
+    pub fn advance(&mut self, by: Duration) -> VirtualTime {
+        self.steps += 1;
+        let target = self.clock.now().saturating_add(by);
+        self.settle();
+        while let Some((at, _)) = self.timers.first().cloned() {
+            if at > target {
+                break;
+            }
+            self.move_to(at);
+            self.settle();
+        }
+        self.move_to(target);
+        self.settle();
+        self.clock.now()
+    }
+
+    fn move_to(&mut self, at: VirtualTime) {
+        let now = self.clock.now();
+        if at > now {
+            self.clock.advance(at.saturating_since(now));
+        }
+        self.api.set_now(self.clock.now());
+    }
+
+    fn schedule(&mut self, after: Duration, work: Work) {
+        let at = self.clock.now().saturating_add(after);
+        // Keep only the earliest timer per work item.
+        if let Some(existing) = self.timer_at.get(&work).copied() {
+            if existing <= at {
+                return;
+            }
+            self.timers.remove(&(existing, work.clone()));
+        }
+        self.timer_at.insert(work.clone(), at);
+        self.timers.insert((at, work));
+    }
+
+    /// Routes new watch events and runs all work due at the current instant until quiet.
+    fn settle(&mut self) {
+        for _ in 0..MAX_ROUNDS_PER_INSTANT {
+            let now = self.clock.now();
+            while let Some((at, _)) = self.timers.first() {
+                if *at > now {
+                    break;
+                }
+                if let Some((_, work)) = self.timers.pop_first() {
+                    self.timer_at.remove(&work);
+                    self.dirty.insert(work);
+                }
+            }
+            self.route_events();
+            if self.dirty.is_empty() && !self.scheduler.has_work() {
+                return;
+            }
+            let work = std::mem::take(&mut self.dirty);
+            for item in work {
+                self.run(item);
+            }
+            let mut ctx_recorder = std::mem::take(&mut self.recorder);
+            self.scheduler.run_cycle(&mut self.api, &mut ctx_recorder);
+            self.recorder = ctx_recorder;
+        }
+    }
+
+    fn run(&mut self, work: Work) {
+        match work {
+            Work::Controller(id, key) => {
+                let mut ctx = Ctx {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                };
+                let outcome = match id {
+                    ControllerId::ReplicaSet | ControllerId::ReplicationController => {
+                        controllers::replicaset::reconcile(&mut ctx, id, &key)
+                    }
+                    ControllerId::Deployment => {
+                        Reconciled::Done(controllers::deployment::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::DaemonSet => {
+                        Reconciled::Done(controllers::daemonset::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::Endpoints => {
+                        Reconciled::Done(controllers::endpoints::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::Namespace => {
+                        Reconciled::Done(controllers::namespace::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::ServiceAccount => Reconciled::Done(
+                        controllers::namespace::reconcile_service_account(&mut ctx, &key),
+                    ),
+                    ControllerId::ResourceQuota => {
+                        Reconciled::Done(controllers::namespace::reconcile_quota(&mut ctx, &key))
+                    }
+                    ControllerId::Job => {
+                        Reconciled::Done(controllers::job::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::CronJob => {
+                        Reconciled::Done(controllers::cronjob::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::StatefulSet => {
+                        Reconciled::Done(controllers::statefulset::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::GarbageCollector => Reconciled::Done(Action::AwaitChange),
+                };
+                let slot = (id, key.clone());
+                match outcome {
+                    Reconciled::Failed => {
+                        let n = self.failures.get(&slot).copied().unwrap_or(0);
+                        self.failures.insert(slot, n + 1);
+                        self.schedule(failure_backoff(n), Work::Controller(id, key));
+                    }
+                    Reconciled::Done(action) => {
+                        self.failures.remove(&slot);
+                        if let Action::RequeueAfter(d) = action {
+                            self.schedule(d, Work::Controller(id, key));
+                        }
+                    }
+                }
+            }
+            Work::Collect(key, uid) => {
+                let mut ctx = Ctx {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                };
+                if let Action::RequeueAfter(d) = controllers::gc::reconcile(&mut ctx, &key, &uid) {
+                    self.schedule(d, Work::Collect(key, uid));
+                }
+            }
+            Work::Lifecycle(key) => {
+                if let Next::At(at) = self.lifecycle.reconcile(&mut self.api, &key) {
+                    let after = at.saturating_since(self.clock.now());
+                    self.schedule(after, Work::Lifecycle(key));
+                }
+            }
+            Work::NodeMonitor(name) => {
+                let mut ctx = Ctx {
+                    api: &mut self.api,
+                    recorder: &mut self.recorder,
+                };
+                let since = self.silent_nodes.get(&name).copied();
+                let action = controllers::node_lifecycle::reconcile(&mut ctx, &name, since);
+                if let Action::RequeueAfter(d) = action {
+                    self.schedule(d, Work::NodeMonitor(name));
+                }
+            }
+            Work::SchedulerFlush => {
+                self.scheduler.cluster_changed();
+                self.schedule(SCHEDULER_FLUSH, Work::SchedulerFlush);
+            }
+        }
+    }
+
+    /// Turns watch events since the cursor into work items (the informers' job).
+    fn route_events(&mut self) {
+        let store = self.api.store();
+        let Ok(events) = store.events_since(self.cursor) else {
+            // History was compacted under us: re-list everything, as an informer does.
+            self.cursor = store.revision();
+            self.resync();
+            return;
+        };
+        let mut router = Router {
+            store,
+            dirty: &mut self.dirty,
+            scheduler: &mut self.scheduler,
+        };
+        for event in events {
+            router.route(&event.object, event.event_type);
+        }
+        self.cursor = store.revision();
+    }
+
+    /// Wakes every worker for every object, and collects dependents of vanished owners.
+    fn resync(&mut self) {
+        let store = self.api.store();
+        let live: BTreeSet<&str> = store.all().map(Object::uid).collect();
+        let mut router = Router {
+            store,
+            dirty: &mut self.dirty,
+            scheduler: &mut self.scheduler,
+        };
+        for object in store.all() {
+            router.route(object, WatchEventType::Added);
+            for owner in object.meta().owner_references.iter().flatten() {
+                if live.contains(owner.uid.as_str()) {
+                    continue;
+                }
+                let kind = Kind::ALL
+                    .iter()
+                    .copied()
+                    .find(|k| k.name() == owner.kind && k.api_version() == owner.api_version);
+                if let Some(kind) = kind {
+                    let key = ObjectKey::new(kind, object.namespace(), &owner.name);
+                    router.dirty.insert(Work::Collect(key, owner.uid.clone()));
+                }
+            }
+        }
+    }
+
+    /// Adds a worker node (Ready, with the given capacity).
+    pub fn add_node(&mut self, node: &NodeConfig) -> Result<Object, ApiError> {
+        let index = self.api.store().count(Kind::Node) as u32;
+        let object = cluster::node_object(node, index)?;
+        self.api.create(Object::Node(object))
+    }
+
+    /// Removes a node object; its pods are deleted (the pod GC does this for orphaned pods).
+    pub fn remove_node(&mut self, name: &str) -> Result<Object, ApiError> {
+        let removed =
+            self.api
+                .delete(Kind::Node, "", name, &crate::api::DeleteOptions::default())?;
+        let pods: Vec<ObjectKey> = crate::pod_lifecycle::bound_pods(&self.api, name)
+            .map(|p| {
+                ObjectKey::new(
+                    Kind::Pod,
+                    p.metadata.namespace.as_deref().unwrap_or(""),
+                    p.metadata.name.as_deref().unwrap_or(""),
+                )
+            })
+            .collect();
+        for key in pods {
+            self.api.remove_now(&key);
+        }
+        Ok(removed)
+    }
+
+    /// Makes a node's kubelet stop (`false`) or resume (`true`) reporting. A silent node goes
+    /// NotReady after 40 s and its pods are evicted when their tolerations expire.
+    pub fn set_node_reporting(&mut self, name: &str, reporting: bool) -> Result<(), ApiError> {
+        self.api.get_ref(Kind::Node, "", name)?;
+        if reporting {
+            self.silent_nodes.remove(name);
+            self.lifecycle.silent_nodes.remove(name);
+            // Pods that waited on the silent kubelet can move again.
+            let keys: Vec<ObjectKey> = crate::pod_lifecycle::bound_pods(&self.api, name)
+                .map(|p| {
+                    ObjectKey::new(
+                        Kind::Pod,
+                        p.metadata.namespace.as_deref().unwrap_or(""),
+                        p.metadata.name.as_deref().unwrap_or(""),
+                    )
+                })
+                .collect();
+            for key in keys {
+                self.dirty.insert(Work::Lifecycle(key));
+            }
+            self.dirty.insert(Work::NodeMonitor(name.to_owned()));
+        } else if !self.silent_nodes.contains_key(name) {
+            self.silent_nodes.insert(name.to_owned(), self.clock.now());
+            self.lifecycle.silent_nodes.insert(name.to_owned());
+            self.schedule(
+                controllers::node_lifecycle::GRACE_PERIOD,
+                Work::NodeMonitor(name.to_owned()),
+            );
+        }
+        Ok(())
+    }
+
+    /// Pods the scheduler could not place and is waiting to retry.
+    pub fn unschedulable_pods(&self) -> usize {
+        self.scheduler.pending_unschedulable()
+    }
+
+    /// Saves the whole cluster (objects, clock, RNG position and pending work).
+    pub fn snapshot(&mut self) -> Snapshot {
+        self.route_events();
+        Snapshot {
+            version: Snapshot::VERSION,
+            seed: self.api.seed(),
+            rng_word_pos: self.api.rng().word_pos().to_string(),
+            now_ms: self.clock.now().as_millis(),
+            steps: self.steps,
+            revision: self.api.store().revision(),
+            objects: self.api.store().all().map(Object::to_json).collect(),
+            dirty: self.dirty.iter().cloned().collect(),
+            timers: self
+                .timers
+                .iter()
+                .map(|(t, w)| (t.as_millis(), w.clone()))
+                .collect(),
+            failures: self
+                .failures
+                .iter()
+                .map(|((id, k), n)| (*id, k.clone(), *n))
+                .collect(),
+            scheduler: self.scheduler.to_state(),
+            lifecycle: self.lifecycle.to_state(),
+            recorder: self.recorder.to_state(),
+            silent_nodes: self
+                .silent_nodes
+                .iter()
+                .map(|(n, t)| (n.clone(), t.as_millis()))
+                .collect(),
+        }
+    }
+
+    /// Rebuilds a simulation from a snapshot.
+    pub fn restore(snapshot: &Snapshot) -> Result<Simulation, SnapshotError> {
+        if snapshot.version != Snapshot::VERSION {
+            return Err(SnapshotError::Version(snapshot.version));
+        }
+        let mut objects = Vec::with_capacity(snapshot.objects.len());
+        for value in &snapshot.objects {
+            let api_version = value
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            let kind = value.get("kind").and_then(|v| v.as_str()).unwrap_or("");
+            let kind = Kind::from_type(api_version, kind).ok_or_else(|| {
+                SnapshotError::Object(format!("unknown kind {api_version}/{kind}"))
+            })?;
+            let object = Object::from_json(kind, value.clone())
+                .map_err(|e| SnapshotError::Object(e.to_string()))?;
+            objects.push(object);
+        }
+        let word_pos: u128 = snapshot
+            .rng_word_pos
+            .parse()
+            .map_err(|_| SnapshotError::Object("bad rng position".to_owned()))?;
+        let mut rng = SimRng::seeded(snapshot.seed);
+        rng.set_word_pos(word_pos);
+        let now = VirtualTime::from_millis(snapshot.now_ms);
+        let mut clock = VirtualClock::default();
+        clock.advance(now.saturating_since(VirtualTime::ZERO));
+        let store = Store::restore(objects, snapshot.revision);
+        let api = ApiServer::from_parts(store, rng, now);
+        Ok(Simulation {
+            clock,
+            steps: snapshot.steps,
+            recorder: EventRecorder::from_state(&snapshot.recorder),
+            scheduler: Scheduler::from_state(&snapshot.scheduler),
+            lifecycle: {
+                let mut lifecycle = PodLifecycle::from_state(&snapshot.lifecycle);
+                lifecycle.silent_nodes = snapshot
+                    .silent_nodes
+                    .iter()
+                    .map(|(n, _)| n.clone())
+                    .collect();
+                lifecycle
+            },
+            cursor: snapshot.revision,
+            dirty: snapshot.dirty.iter().cloned().collect(),
+            timers: snapshot
+                .timers
+                .iter()
+                .map(|(t, w)| (VirtualTime::from_millis(*t), w.clone()))
+                .collect(),
+            timer_at: snapshot
+                .timers
+                .iter()
+                .map(|(t, w)| (w.clone(), VirtualTime::from_millis(*t)))
+                .collect(),
+            failures: snapshot
+                .failures
+                .iter()
+                .map(|(id, k, n)| ((*id, k.clone()), *n))
+                .collect(),
+            silent_nodes: snapshot
+                .silent_nodes
+                .iter()
+                .map(|(n, t)| (n.clone(), VirtualTime::from_millis(*t)))
+                .collect(),
+            api,
+        })
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+/// Turns watch events into work items (the informers' event handlers). Borrows the store
+/// immutably while queueing work, so events are routed without copying them.
+struct Router<'a> {
+    store: &'a Store,
+    dirty: &'a mut BTreeSet<Work>,
+    scheduler: &'a mut Scheduler,
+}
 
-    fn run(seed: u64) -> (u64, Vec<u64>) {
-        let mut sim = Simulation::new(&SimulationConfig { seed });
-        let mut draws = Vec::new();
-        for step in 1..=10 {
-            sim.advance(Duration::from_millis(250 * step));
-            draws.push(sim.random_u64());
+impl Router<'_> {
+    fn wake(&mut self, id: ControllerId, key: ObjectKey) {
+        self.dirty.insert(Work::Controller(id, key));
+    }
+
+    fn wake_all(&mut self, id: ControllerId, kind: Kind, namespace: Option<&str>) {
+        let keys: Vec<ObjectKey> = self.store.list(kind, namespace).map(Object::key).collect();
+        for key in keys {
+            self.wake(id, key);
         }
-        (sim.now().as_millis(), draws)
     }
 
-    #[test]
-    fn same_seed_same_run() {
-        assert_eq!(run(9), run(9));
-        assert_ne!(run(9).1, run(10).1);
-        assert_eq!(run(9).0, 250 * 55);
+    fn route(&mut self, object: &Object, event_type: WatchEventType) {
+        let kind = object.kind();
+        if kind == Kind::Event {
+            return;
+        }
+        let key = object.key();
+        let ns = object.namespace().to_owned();
+        let deleted = event_type == WatchEventType::Deleted;
+        let finalizing = object.meta().deletion_timestamp.is_some()
+            && object
+                .meta()
+                .finalizers
+                .as_ref()
+                .is_some_and(|f| f.iter().any(|x| x == "orphan" || x == "foregroundDeletion"));
+        if deleted || finalizing {
+            self.dirty
+                .insert(Work::Collect(key.clone(), object.uid().to_owned()));
+        }
+        // Status-only writes by a controller to its own object need no new reconcile.
+        let own_status_write = event_type == WatchEventType::Modified
+            && observed_generation(object) == object.meta().generation;
+        if kind.namespaced() && !ns.is_empty() && kind != Kind::ResourceQuota {
+            let has_quota = self
+                .store
+                .list(Kind::ResourceQuota, Some(&ns))
+                .next()
+                .is_some();
+            if has_quota {
+                self.wake_all(ControllerId::ResourceQuota, Kind::ResourceQuota, Some(&ns));
+            }
+        }
+        match kind {
+            Kind::Namespace => {
+                self.wake(ControllerId::Namespace, key.clone());
+                self.wake(ControllerId::ServiceAccount, key);
+            }
+            Kind::Node => {
+                self.scheduler.cluster_changed();
+                self.wake_all(ControllerId::DaemonSet, Kind::DaemonSet, None);
+            }
+            Kind::ResourceQuota => self.wake(ControllerId::ResourceQuota, key),
+            Kind::Service => self.wake(ControllerId::Endpoints, key),
+            Kind::ReplicaSet => {
+                if !own_status_write {
+                    self.wake(ControllerId::ReplicaSet, key);
+                }
+                if let Some(owner) = controller_of(object.meta()) {
+                    if owner.kind == "Deployment" {
+                        let d = ObjectKey::new(Kind::Deployment, &ns, &owner.name);
+                        self.wake(ControllerId::Deployment, d);
+                    }
+                } else if !deleted {
+                    self.wake_all(ControllerId::Deployment, Kind::Deployment, Some(&ns));
+                }
+            }
+            Kind::ReplicationController if !own_status_write => {
+                self.wake(ControllerId::ReplicationController, key);
+            }
+            Kind::Deployment if !own_status_write => {
+                self.wake(ControllerId::Deployment, key);
+            }
+            Kind::DaemonSet if !own_status_write => {
+                self.wake(ControllerId::DaemonSet, key);
+            }
+            Kind::Job => {
+                if !own_status_write || deleted {
+                    self.wake(ControllerId::Job, key);
+                }
+                if let Some(owner) = controller_of(object.meta()).filter(|o| o.kind == "CronJob") {
+                    let cj = ObjectKey::new(Kind::CronJob, &ns, &owner.name);
+                    self.wake(ControllerId::CronJob, cj);
+                }
+            }
+            Kind::CronJob if !own_status_write => self.wake(ControllerId::CronJob, key),
+            Kind::StatefulSet if !own_status_write => {
+                self.wake(ControllerId::StatefulSet, key);
+            }
+            Kind::Pod => self.route_pod(object, event_type),
+            _ => {}
+        }
     }
+
+    fn route_pod(&mut self, object: &Object, event_type: WatchEventType) {
+        let Some(pod) = object.as_pod() else {
+            return;
+        };
+        let key = object.key();
+        let ns = object.namespace().to_owned();
+        let deleted = event_type == WatchEventType::Deleted;
+        match controller_of(&pod.metadata) {
+            Some(owner) => {
+                let id_kind = match owner.kind.as_str() {
+                    "ReplicaSet" => Some((ControllerId::ReplicaSet, Kind::ReplicaSet)),
+                    "ReplicationController" => Some((
+                        ControllerId::ReplicationController,
+                        Kind::ReplicationController,
+                    )),
+                    "DaemonSet" => Some((ControllerId::DaemonSet, Kind::DaemonSet)),
+                    "Job" => Some((ControllerId::Job, Kind::Job)),
+                    "StatefulSet" => Some((ControllerId::StatefulSet, Kind::StatefulSet)),
+                    _ => None,
+                };
+                if let Some((id, kind)) = id_kind {
+                    self.wake(id, ObjectKey::new(kind, &ns, &owner.name));
+                }
+            }
+            None if !deleted => {
+                self.wake_all(ControllerId::ReplicaSet, Kind::ReplicaSet, Some(&ns));
+                self.wake_all(
+                    ControllerId::ReplicationController,
+                    Kind::ReplicationController,
+                    Some(&ns),
+                );
+            }
+            None => {}
+        }
+        self.wake_all(ControllerId::Endpoints, Kind::Service, Some(&ns));
+        let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
+        let terminal = matches!(
+            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+            Some("Succeeded" | "Failed")
+        );
+        if deleted || terminal {
+            self.scheduler.cluster_changed();
+        } else if node.is_none() && event_type == WatchEventType::Added {
+            self.scheduler.enqueue(key.clone());
+        }
+        if node.is_some() && !deleted {
+            self.dirty.insert(Work::Lifecycle(key));
+        }
+    }
+}
+
+/// `status.observedGeneration` of the kinds that have one (read without serialising).
+fn observed_generation(object: &Object) -> Option<i64> {
+    match object {
+        Object::Deployment(o) => o.status.as_ref()?.observed_generation,
+        Object::ReplicaSet(o) => o.status.as_ref()?.observed_generation,
+        Object::ReplicationController(o) => o.status.as_ref()?.observed_generation,
+        Object::DaemonSet(o) => o.status.as_ref()?.observed_generation,
+        Object::StatefulSet(o) => o.status.as_ref()?.observed_generation,
+        _ => None,
+    }
+}
+
+/// A saved cluster. Serialise it with serde (e.g. `serde_json::to_string`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub version: u32,
+    pub seed: u64,
+    /// The RNG's stream position (a u128, as text for JSON).
+    pub rng_word_pos: String,
+    pub now_ms: u64,
+    pub steps: u64,
+    pub revision: u64,
+    /// Every object, as the apiserver would serve it.
+    pub objects: Vec<serde_json::Value>,
+    dirty: Vec<Work>,
+    timers: Vec<(u64, Work)>,
+    failures: Vec<(ControllerId, ObjectKey, u32)>,
+    scheduler: serde_json::Value,
+    lifecycle: serde_json::Value,
+    recorder: serde_json::Value,
+    silent_nodes: Vec<(String, u64)>,
+}
+
+impl Snapshot {
+    /// Bumped whenever the layout changes; older snapshots are refused, not misread.
+    pub const VERSION: u32 = 1;
+}
+
+/// Why a snapshot could not be restored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("snapshot version {0} is not supported (expected {v})", v = Snapshot::VERSION)]
+    Version(u32),
+    #[error("snapshot holds an unreadable object: {0}")]
+    Object(String),
 }

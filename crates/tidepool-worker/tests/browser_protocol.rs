@@ -27,7 +27,8 @@ fn ping_round_trips_through_the_handler() {
             nonce: 4_000_000_000,
             protocol_version: PROTOCOL_VERSION,
             seed: 1,
-            virtual_time_ms: 0
+            virtual_time_ms: 0,
+            prompt: "controlplane $ ".to_owned(),
         }]
     );
 }
@@ -36,6 +37,7 @@ fn ping_round_trips_through_the_handler() {
 fn large_numbers_survive_the_hop() {
     let clock = FromCluster::Clock {
         virtual_time_ms: u64::MAX,
+        speed: 60,
     };
     assert_eq!(hop(&clock), clock);
 }
@@ -46,4 +48,25 @@ fn messages_are_plain_js_objects() {
     let ping = js_sys::Reflect::get(&value, &"Ping".into()).expect("Ping key");
     let nonce = js_sys::Reflect::get(&ping, &"nonce".into()).expect("nonce key");
     assert_eq!(nonce.as_f64(), Some(3.0));
+}
+
+#[wasm_bindgen_test]
+fn a_kubectl_line_round_trips_with_its_output() {
+    let mut handler = ClusterHandler::default();
+    let request = hop(&ToCluster::Line {
+        text: "kubectl get ns".to_owned(),
+    });
+    let replies: Vec<FromCluster> = handler.handle(request).iter().map(hop).collect();
+    let [
+        FromCluster::Output {
+            chunks,
+            exit_code: 0,
+            ..
+        },
+    ] = replies.as_slice()
+    else {
+        panic!("{replies:?}");
+    };
+    let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+    assert!(text.contains("kube-system"), "{text}");
 }

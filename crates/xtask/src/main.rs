@@ -17,6 +17,7 @@ commands:
   test    run every test: fmt, clippy (native and wasm32), native tests,
           wasm tests in headless Chromium, end-to-end browser tests
   build   build the release site into dist/ and print its sizes
+  bench   run the benchmarks (release builds) and print their figures
   setup   only install what is missing
 ";
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
         Some("serve") => tasks::serve(),
         Some("test") => tasks::test(),
         Some("build") => tasks::build_release(),
+        Some("bench") => tasks::bench(),
         Some("setup") => setup::ensure_all().map(|_| ()),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

@@ -21,6 +21,42 @@ pub fn build_release() -> Result<()> {
     print_sizes(&env.root.join("dist"))
 }
 
+/// `cargo xtask bench`: every benchmark, release builds, figures printed (see BENCHMARKS.md).
+pub fn bench() -> Result<()> {
+    let env = setup::ensure_all()?;
+    let mut phases = Phases { done: Vec::new() };
+    let result = (|| {
+        phases.run(
+            "simulation core: schedule 10,000 pods on 1,000 nodes",
+            || {
+                run(env.command("cargo").args([
+                    "run",
+                    "--release",
+                    "--locked",
+                    "-p",
+                    "tidepool-core",
+                    "--example",
+                    "bench",
+                    "--",
+                    "1000",
+                    "10000",
+                ]))
+            },
+        )?;
+        phases.run("Grad-CAM on Flex (criterion)", || {
+            run(env
+                .command("cargo")
+                .args(["bench", "--locked", "-p", "tidepool-gradcam"]))
+        })?;
+        phases.run("release site sizes", || {
+            run(env.command("trunk").args(["build", "--release"]))?;
+            print_sizes(&env.root.join("dist"))
+        })
+    })();
+    phases.report();
+    result
+}
+
 /// Prints each wasm/js file of a built site with raw and gzip sizes.
 fn print_sizes(dist: &Path) -> Result<()> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dist)
@@ -92,7 +128,10 @@ pub fn test() -> Result<()> {
     result
 }
 
-const WASM_CRATES: [&str; 3] = ["tidepool-core", "tidepool-worker", "tidepool-web"];
+/// Crates whose tests run in the browser: clippy checks all their targets for wasm32.
+const BROWSER_TESTED: [&str; 2] = ["tidepool-worker", "tidepool-web"];
+/// Libraries that must build for wasm32 (their native-only dev-dependencies need not).
+const WASM_LIBRARIES: [&str; 2] = ["tidepool-core", "tidepool-shell"];
 
 fn run_all_tests(phases: &mut Phases) -> Result<()> {
     let env = phases.run("setup (install what is missing)", setup::ensure_all)?;
@@ -101,7 +140,9 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
         command.args(args);
         command
     };
-    let wasm_packages: Vec<&str> = WASM_CRATES.iter().flat_map(|c| ["-p", c]).collect();
+    let packages = |names: &[&'static str]| -> Vec<&'static str> {
+        names.iter().flat_map(|c| ["-p", *c]).collect()
+    };
 
     phases.run("cargo fmt --check", || {
         run(&mut cargo(&["fmt", "--all", "--", "--check"]))
@@ -118,16 +159,15 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
         ]))
     })?;
     phases.run("clippy (wasm32, -D warnings)", || {
-        let mut args = vec![
-            "clippy",
-            "--locked",
-            "--target",
-            "wasm32-unknown-unknown",
-            "--all-targets",
-        ];
-        args.extend(&wasm_packages);
-        args.extend(["--", "-D", "warnings"]);
-        run(&mut cargo(&args))
+        let wasm_clippy = |scope: &[&'static str], names: &[&'static str]| {
+            let mut args = vec!["clippy", "--locked", "--target", "wasm32-unknown-unknown"];
+            args.extend(scope);
+            args.extend(packages(names));
+            args.extend(["--", "-D", "warnings"]);
+            run(&mut cargo(&args))
+        };
+        wasm_clippy(&["--all-targets"], &BROWSER_TESTED)?;
+        wasm_clippy(&["--lib"], &WASM_LIBRARIES)
     })?;
     phases.run("native tests", || {
         run(&mut cargo(&[

@@ -4,10 +4,12 @@
 
 use fantoccini::{Client, ClientBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -34,39 +36,73 @@ pub fn artifacts_dir() -> PathBuf {
     dir
 }
 
+/// The built playground open in a fresh browser. Fields drop in order: the session's
+/// chromedriver first, then the site.
+pub struct Playground {
+    pub browser: Client,
+    _driver: Chromedriver,
+    _site: StaticSite,
+}
+
+/// Serves `TIDEPOOL_DIST`, starts chromedriver and opens the playground in Chromium.
+pub async fn open_playground() -> Playground {
+    let site = StaticSite::serve(dist_from_env());
+    let driver = Chromedriver::start();
+    let browser = driver.browser().await;
+    browser
+        .goto(&site.url())
+        .await
+        .expect("open the playground");
+    Playground {
+        browser,
+        _driver: driver,
+        _site: site,
+    }
+}
+
+impl Playground {
+    /// Ends the browser session (the processes stop on drop).
+    pub async fn close(self) {
+        self.browser
+            .clone()
+            .close()
+            .await
+            .expect("close the browser");
+    }
+}
+
 /// A static file server for a built site on 127.0.0.1, stopped on drop.
+///
+/// Deliberately minimal (std only): one thread per connection and `Connection: close` on every
+/// response, so no keep-alive or pipelining state can leave the page waiting on a request.
+/// Each request is logged to stderr, which the test output shows when a test fails.
 pub struct StaticSite {
-    server: Arc<tiny_http::Server>,
     addr: SocketAddr,
+    stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl StaticSite {
     pub fn serve(root: PathBuf) -> Self {
-        let server =
-            Arc::new(tiny_http::Server::http("127.0.0.1:0").expect("bind a loopback port"));
-        let addr = server.server_addr().to_ip().expect("an IP address");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let addr = listener.local_addr().expect("the bound address");
+        let stop = Arc::new(AtomicBool::new(false));
         let thread = {
-            let server = Arc::clone(&server);
+            let stop = Arc::clone(&stop);
             std::thread::spawn(move || {
-                for request in server.incoming_requests() {
-                    let response = match resolve(&root, request.url()) {
-                        Some(path) => match std::fs::read(&path) {
-                            Ok(body) => tiny_http::Response::from_data(body).with_header(
-                                tiny_http::Header::from_bytes("Content-Type", content_type(&path))
-                                    .expect("valid header"),
-                            ),
-                            Err(_) => not_found(),
-                        },
-                        None => not_found(),
-                    };
-                    let _ = request.respond(response);
+                for stream in listener.incoming() {
+                    if stop.load(Ordering::SeqCst) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let root = root.clone();
+                    std::thread::spawn(move || serve_one(&root, stream));
                 }
             })
         };
         Self {
-            server,
             addr,
+            stop,
             thread: Some(thread),
         }
     }
@@ -78,15 +114,46 @@ impl StaticSite {
 
 impl Drop for StaticSite {
     fn drop(&mut self) {
-        self.server.unblock();
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr); // wakes the accept loop so it sees `stop`
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn not_found() -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
-    tiny_http::Response::from_data(b"not found".to_vec()).with_status_code(404)
+/// Answers one request on `stream`, then closes it.
+fn serve_one(root: &Path, mut stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut head = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") && head.len() < 64 * 1024 {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+    let head = String::from_utf8_lossy(&head);
+    let mut words = head.split_whitespace();
+    let (method, url) = (words.next().unwrap_or(""), words.next().unwrap_or("/"));
+    let found = resolve(root, url).and_then(|path| Some((std::fs::read(&path).ok()?, path)));
+    let (status, content_type, body) = match (method, found) {
+        ("GET", Some((body, path))) => ("200 OK", content_type(&path), body),
+        _ => ("404 Not Found", "text/plain", b"not found".to_vec()),
+    };
+    eprintln!(
+        "e2e server: {method} {url} -> {status} ({} bytes)",
+        body.len()
+    );
+    let header = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream
+        .write_all(header.as_bytes())
+        .and_then(|()| stream.write_all(&body));
+    let _ = stream.flush();
 }
 
 /// Maps a request URL to a file under `root`; refuses anything that climbs out of it.

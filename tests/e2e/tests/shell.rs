@@ -2,18 +2,12 @@
 
 use fantoccini::Locator;
 use std::time::Duration;
-use tidepool_e2e::{Chromedriver, StaticSite, artifacts_dir, dist_from_env};
+use tidepool_e2e::{artifacts_dir, open_playground};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shell_loads_and_the_cluster_worker_answers() {
-    let site = StaticSite::serve(dist_from_env());
-    let driver = Chromedriver::start();
-    let browser = driver.browser().await;
-
-    browser
-        .goto(&site.url())
-        .await
-        .expect("open the playground");
+    let playground = open_playground().await;
+    let browser = &playground.browser;
     let status = browser
         .wait()
         .at_most(Duration::from_secs(30))
@@ -46,5 +40,5 @@ async fn shell_loads_and_the_cluster_worker_answers() {
 
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(artifacts_dir().join("shell.png"), png).expect("save the screenshot");
-    browser.close().await.expect("close the browser");
+    playground.close().await;
 }

@@ -3,3 +3,5 @@
 
 pub mod app;
 pub mod shell;
+pub mod terminal;
+pub mod time_controls;

@@ -1,5 +1,7 @@
 //! The app shell: header, sidebar, terminal pane, graph pane and status line.
 
+use crate::components::terminal::Terminal;
+use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
 use crate::state::{AppState, WorkerStatus};
 use yew::prelude::*;
@@ -8,6 +10,15 @@ use yew::prelude::*;
 pub struct ShellProps {
     pub state: AppState,
     pub on_toggle_language: Callback<()>,
+    /// A terminal line was submitted.
+    #[prop_or_default]
+    pub on_line: Callback<String>,
+    /// Tab completion was asked for: (line, cursor byte).
+    #[prop_or_default]
+    pub on_complete: Callback<(String, usize)>,
+    /// A time control was used.
+    #[prop_or_default]
+    pub on_time: Callback<TimeCommand>,
 }
 
 #[function_component(Shell)]
@@ -36,10 +47,16 @@ pub fn shell(props: &ShellProps) -> Html {
                     <ul class="tp-instances">
                         <li class="tp-instance tp-instance-active">{ "controlplane" }</li>
                     </ul>
+                    <TimeControls lang={lang} worker={props.state.worker.clone()} on_time={props.on_time.clone()} />
                 </aside>
                 <section class="tp-pane tp-terminal" id="terminal-pane" aria-label={t(Key::Terminal)}>
                     <h2 class="tp-pane-title">{ t(Key::Terminal) }</h2>
-                    <p class="tp-placeholder">{ t(Key::TerminalPlaceholder) }</p>
+                    <Terminal
+                        feed={props.state.terminal.clone()}
+                        on_line={props.on_line.clone()}
+                        on_complete={props.on_complete.clone()}
+                        unavailable_text={t(Key::TerminalPlaceholder)}
+                    />
                 </section>
                 <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}>
                     <h2 class="tp-pane-title">{ t(Key::ClusterGraph) }</h2>
@@ -60,9 +77,10 @@ pub fn status_text(lang: Lang, worker: &WorkerStatus) -> String {
         WorkerStatus::Ready {
             seed,
             virtual_time_ms,
+            speed,
             protocol_version,
         } => format!(
-            "{} · protocol v{protocol_version} · seed {seed} · t={}s",
+            "{} · protocol v{protocol_version} · seed {seed} · t={}s · {speed}x",
             text(lang, Key::WorkerReady),
             virtual_time_ms / 1000
         ),

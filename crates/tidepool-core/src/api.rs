@@ -1,0 +1,932 @@
+//! The API layer: the one writer of the store. Create, get, list, update, patch and delete with
+//! the apiserver's defaulting, validation, admission and error texts.
+
+use crate::admission;
+use crate::clock::VirtualTime;
+use crate::defaults;
+use crate::errors::{ApiError, FieldError};
+use crate::naming;
+use crate::objects::{Kind, Object, ObjectKey};
+use crate::rng::SimRng;
+use crate::store::{Store, WatchEvent};
+use crate::validation;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference, Time};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+/// Limits that keep a learner's typo (`replicas: 1000000`) from exhausting the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectLimits {
+    pub max_pods: usize,
+    pub max_objects_per_kind: usize,
+}
+
+impl Default for ObjectLimits {
+    fn default() -> Self {
+        Self {
+            max_pods: 50_000,
+            max_objects_per_kind: 50_000,
+        }
+    }
+}
+
+/// How a patch body is interpreted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PatchType {
+    /// RFC 7386 JSON merge patch: objects merge, lists replace, `null` deletes.
+    Merge,
+    /// Strategic merge patch: like merge, but lists with a merge key (containers by `name`,
+    /// ports by `containerPort`, ...) merge element-wise.
+    Strategic,
+}
+
+/// What happens to dependents (objects whose ownerReferences name the deleted object).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Propagation {
+    /// Delete the owner now; the garbage collector deletes dependents afterwards.
+    #[default]
+    Background,
+    /// Keep the owner (with a `foregroundDeletion` finalizer) until dependents are gone.
+    Foreground,
+    /// Delete the owner and strip it from dependents' ownerReferences.
+    Orphan,
+}
+
+/// Options of a delete request.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteOptions {
+    pub propagation: Propagation,
+    /// `Some(0)` force-deletes a pod at once; `None` uses the pod's own grace period.
+    pub grace_period_seconds: Option<i64>,
+}
+
+/// Result of `apply` (client-side apply, as kubectl prints it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApplyOutcome {
+    Created,
+    Configured,
+    Unchanged,
+}
+
+impl ApplyOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplyOutcome::Created => "created",
+            ApplyOutcome::Configured => "configured",
+            ApplyOutcome::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The annotation client-side apply stores the last applied manifest in.
+pub const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// The virtual clock's zero as a wall-clock instant, so timestamps look real.
+pub const EPOCH_UNIX_SECONDS: i64 = 1_767_225_600; // 2026-01-01T00:00:00Z
+
+/// A virtual instant as a Kubernetes timestamp.
+pub fn timestamp(at: VirtualTime) -> Time {
+    let millis = EPOCH_UNIX_SECONDS
+        .saturating_mul(1000)
+        .saturating_add(i64::try_from(at.as_millis()).unwrap_or(i64::MAX / 2));
+    let when = k8s_openapi::chrono::DateTime::from_timestamp_millis(millis).unwrap_or_default();
+    Time(when)
+}
+
+/// A Kubernetes timestamp back on the virtual clock (saturating at zero).
+pub fn virtual_time(time: &Time) -> VirtualTime {
+    let millis = time.0.timestamp_millis() - EPOCH_UNIX_SECONDS * 1000;
+    VirtualTime::from_millis(u64::try_from(millis).unwrap_or(0))
+}
+
+/// The simulated kube-apiserver.
+#[derive(Debug, Clone)]
+pub struct ApiServer {
+    store: Store,
+    rng: SimRng,
+    now: VirtualTime,
+    limits: ObjectLimits,
+}
+
+impl ApiServer {
+    pub fn new(rng: SimRng, limits: ObjectLimits) -> Self {
+        Self {
+            store: Store::default(),
+            rng,
+            now: VirtualTime::ZERO,
+            limits,
+        }
+    }
+
+    pub(crate) fn from_parts(store: Store, rng: SimRng, now: VirtualTime) -> Self {
+        Self {
+            store,
+            rng,
+            now,
+            limits: ObjectLimits::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn now(&self) -> VirtualTime {
+        self.now
+    }
+
+    pub(crate) fn set_now(&mut self, now: VirtualTime) {
+        self.now = now;
+    }
+
+    pub fn rng(&mut self) -> &mut SimRng {
+        &mut self.rng
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.rng.seed()
+    }
+
+    /// Watch events after `revision` (0 = from the start of the kept history).
+    pub fn watch(&self, revision: u64) -> Result<&[WatchEvent], ApiError> {
+        self.store.events_since(revision).map_err(|oldest| {
+            ApiError::bad_request(format!("too old resource version: {revision} ({oldest})"))
+        })
+    }
+
+    pub fn get(&self, kind: Kind, namespace: &str, name: &str) -> Result<Object, ApiError> {
+        self.get_ref(kind, namespace, name).cloned()
+    }
+
+    pub fn get_ref(&self, kind: Kind, namespace: &str, name: &str) -> Result<&Object, ApiError> {
+        self.store
+            .get(&ObjectKey::new(kind, namespace, name))
+            .ok_or_else(|| ApiError::not_found(kind, name))
+    }
+
+    /// Objects of a kind in a namespace (`None` = all namespaces), sorted by namespace/name.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> Vec<Object> {
+        let namespace = if kind.namespaced() { namespace } else { None };
+        self.store.list(kind, namespace).cloned().collect()
+    }
+
+    fn namespace_gate(&self, object: &Object) -> Result<(), ApiError> {
+        if !object.kind().namespaced() {
+            return Ok(());
+        }
+        let ns = object.namespace();
+        match self.store.get(&ObjectKey::new(Kind::Namespace, "", ns)) {
+            None => Err(ApiError::not_found(Kind::Namespace, ns)),
+            Some(n) if n.meta().deletion_timestamp.is_some() && object.kind() != Kind::Event => {
+                Err(ApiError::forbidden(
+                    object.kind(),
+                    object.name(),
+                    &format!(
+                        "unable to create new content in namespace {ns} because it is being \
+                         terminated"
+                    ),
+                ))
+            }
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Creates an object: generateName, defaulting, admission, validation, then storage.
+    pub fn create(&mut self, mut object: Object) -> Result<Object, ApiError> {
+        let kind = object.kind();
+        {
+            let meta = object.meta_mut();
+            if kind.namespaced() {
+                if meta.namespace.as_deref().is_none_or(str::is_empty) {
+                    meta.namespace = Some("default".to_owned());
+                }
+            } else {
+                meta.namespace = None;
+            }
+            meta.resource_version = None;
+            meta.uid = None;
+            meta.deletion_timestamp = None;
+            meta.deletion_grace_period_seconds = None;
+        }
+        if object.name().is_empty() {
+            match object
+                .meta()
+                .generate_name
+                .clone()
+                .filter(|g| !g.is_empty())
+            {
+                Some(base) => {
+                    let name = naming::generate_name(&base, &mut self.rng);
+                    object.meta_mut().name = Some(name);
+                }
+                None => {
+                    return Err(ApiError::invalid(
+                        kind,
+                        "",
+                        vec![FieldError::required(
+                            "metadata.name",
+                            "name or generateName is required",
+                        )],
+                    ));
+                }
+            }
+        }
+        let name = object.name().to_owned();
+        let cap = if kind == Kind::Pod {
+            self.limits.max_pods
+        } else {
+            self.limits.max_objects_per_kind
+        };
+        if self.store.count(kind) >= cap {
+            return Err(ApiError::forbidden(
+                kind,
+                &name,
+                &format!(
+                    "the simulated cluster holds at most {cap} {} objects",
+                    kind.plural()
+                ),
+            ));
+        }
+        self.namespace_gate(&object)?;
+        defaults::apply(&mut object);
+        if let Object::Pod(pod) = &mut object {
+            admission::apply_limit_range_defaults(&self.store, pod);
+            if let Some(spec) = pod.spec.as_mut() {
+                spec.service_account_name
+                    .get_or_insert_with(|| "default".to_owned());
+                add_default_tolerations(spec);
+            }
+            let status = pod.status.get_or_insert_with(Default::default);
+            status.phase.get_or_insert_with(|| "Pending".to_owned());
+            status.qos_class = Some(qos_class(pod.spec.as_ref()).to_owned());
+        }
+        let uid = naming::uid(&mut self.rng);
+        if let Object::Job(job) = &mut object {
+            generate_job_selector(job, &uid);
+        }
+        let errors = validation::validate(&object);
+        if !errors.is_empty() {
+            return Err(ApiError::invalid(kind, &name, errors));
+        }
+        if self.store.get(&object.key()).is_some() {
+            return Err(ApiError::already_exists(kind, &name));
+        }
+        if let Object::Pod(pod) = &object
+            && let Err(why) = admission::check_limit_ranges(&self.store, pod)
+        {
+            return Err(ApiError::forbidden(kind, &name, &why));
+        }
+        if let Err(why) = admission::check_quota(&self.store, &object) {
+            return Err(ApiError::forbidden(kind, &name, &why));
+        }
+        if let Object::Service(svc) = &mut object {
+            self.allocate_cluster_ip(svc)?;
+        }
+        let meta = object.meta_mut();
+        meta.uid = Some(uid);
+        meta.creation_timestamp = Some(timestamp(self.now));
+        if has_generation(kind) {
+            meta.generation = Some(1);
+        }
+        Ok(self.store.put(object))
+    }
+
+    fn allocate_cluster_ip(
+        &mut self,
+        svc: &mut k8s_openapi::api::core::v1::Service,
+    ) -> Result<(), ApiError> {
+        let Some(spec) = svc.spec.as_mut() else {
+            return Ok(());
+        };
+        if spec.type_.as_deref() == Some("ExternalName") {
+            return Ok(());
+        }
+        if matches!(spec.type_.as_deref(), Some("NodePort" | "LoadBalancer")) {
+            self.allocate_node_ports(spec);
+        }
+        if spec.cluster_ip.as_deref() == Some("None") {
+            spec.cluster_ips = Some(vec!["None".to_owned()]);
+            return Ok(());
+        }
+        if let Some(ip) = spec.cluster_ip.clone().filter(|ip| !ip.is_empty()) {
+            spec.cluster_ips = Some(vec![ip]);
+            return Ok(());
+        }
+        let used: BTreeSet<String> = self
+            .store
+            .list(Kind::Service, None)
+            .filter_map(|s| s.as_service()?.spec.as_ref()?.cluster_ip.clone())
+            .collect();
+        // 10.96.0.0/12 has 2^20 addresses. Like the apiserver's allocator, dynamic IPs start at
+        // a random offset in the upper band (the lowest 256 are kept for static IPs such as
+        // 10.96.0.1 and 10.96.0.10) and probe upwards, wrapping, before using the lower band.
+        const SIZE: u32 = 1 << 20;
+        const STATIC_BAND: u32 = 256;
+        let dynamic = SIZE - 1 - STATIC_BAND;
+        let start = self.rng.below(u64::from(dynamic)) as u32;
+        let base: u32 = (10 << 24) | (96 << 16);
+        let offsets = (0..dynamic)
+            .map(|i| STATIC_BAND + (start + i) % dynamic)
+            .chain(1..STATIC_BAND);
+        for offset in offsets {
+            let ip = std::net::Ipv4Addr::from(base + offset).to_string();
+            if !used.contains(&ip) {
+                spec.cluster_ip = Some(ip.clone());
+                spec.cluster_ips = Some(vec![ip]);
+                return Ok(());
+            }
+        }
+        Err(ApiError::forbidden(
+            Kind::Service,
+            svc.metadata.name.as_deref().unwrap_or(""),
+            "failed to allocate a serviceIP: range is full",
+        ))
+    }
+
+    /// Gives every port of a NodePort/LoadBalancer Service a free port in 30000-32767.
+    fn allocate_node_ports(&mut self, spec: &mut k8s_openapi::api::core::v1::ServiceSpec) {
+        let mut used: BTreeSet<i32> = self
+            .store
+            .list(Kind::Service, None)
+            .filter_map(|s| s.as_service()?.spec.as_ref()?.ports.clone())
+            .flatten()
+            .filter_map(|p| p.node_port)
+            .collect();
+        used.extend(spec.ports.iter().flatten().filter_map(|p| p.node_port));
+        for port in spec.ports.iter_mut().flatten() {
+            if port.node_port.is_some() {
+                continue;
+            }
+            // The apiserver picks at random within the range; ours is seeded.
+            for _ in 0..2_768 {
+                let candidate = 30_000 + self.rng.below(2_768) as i32;
+                if used.insert(candidate) {
+                    port.node_port = Some(candidate);
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Replaces an object's spec and metadata (status is kept). A set `resourceVersion` that is
+    /// not the stored one is a Conflict.
+    pub fn update(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.write(object, false)
+    }
+
+    /// Replaces only the status (the `/status` subresource controllers and kubelets use).
+    pub fn update_status(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.write(object, true)
+    }
+
+    fn write(&mut self, mut object: Object, status_only: bool) -> Result<Object, ApiError> {
+        let kind = object.kind();
+        if kind.namespaced() && object.namespace().is_empty() {
+            object.meta_mut().namespace = Some("default".to_owned());
+        }
+        let name = object.name().to_owned();
+        let current = self
+            .store
+            .get(&object.key())
+            .cloned()
+            .ok_or_else(|| ApiError::not_found(kind, &name))?;
+        let sent_rv = object.meta().resource_version.clone();
+        if sent_rv.as_ref().is_some_and(|rv| !rv.is_empty())
+            && sent_rv != current.meta().resource_version
+        {
+            return Err(ApiError::conflict(kind, &name));
+        }
+        let merged = if status_only {
+            let mut out = current.clone();
+            copy_status(&object, &mut out);
+            out
+        } else {
+            let mut out = object;
+            defaults::apply(&mut out);
+            copy_status(&current, &mut out);
+            {
+                let meta = out.meta_mut();
+                let old = current.meta();
+                meta.uid = old.uid.clone();
+                meta.creation_timestamp = old.creation_timestamp.clone();
+                meta.deletion_timestamp = old.deletion_timestamp.clone();
+                meta.generation = old.generation;
+                meta.generate_name = old.generate_name.clone();
+            }
+            let mut errors = validation::validate(&out);
+            errors.extend(validation::validate_update(&current, &out));
+            if !errors.is_empty() {
+                return Err(ApiError::invalid(kind, &name, errors));
+            }
+            if has_generation(kind) && !current.spec_eq(&out) {
+                out.meta_mut().generation = Some(current.meta().generation.unwrap_or(0) + 1);
+            }
+            out
+        };
+        let mut probe = merged.clone();
+        probe.meta_mut().resource_version = current.meta().resource_version.clone();
+        if probe == current {
+            return Ok(current);
+        }
+        // An object with a deletionTimestamp goes away once its last finalizer is removed.
+        if merged.meta().deletion_timestamp.is_some()
+            && merged.meta().finalizers.as_ref().is_none_or(Vec::is_empty)
+            && kind != Kind::Pod
+        {
+            let key = merged.key();
+            self.store.put(merged);
+            return self
+                .store
+                .remove(&key)
+                .ok_or_else(|| ApiError::not_found(kind, &name));
+        }
+        Ok(self.store.put(merged))
+    }
+
+    /// Applies a patch to the stored object and updates it.
+    pub fn patch(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        patch_type: PatchType,
+        patch: &Value,
+    ) -> Result<Object, ApiError> {
+        let current = self.get(kind, namespace, name)?;
+        if !patch.is_object() {
+            return Err(ApiError::bad_request(
+                "json: cannot unmarshal array into Go value of type map[string]interface {}",
+            ));
+        }
+        let mut doc = current.to_json();
+        match patch_type {
+            PatchType::Merge => merge_patch(&mut doc, patch),
+            PatchType::Strategic => strategic_merge(&mut doc, patch, ""),
+        }
+        let mut object =
+            crate::decode::decode_value(doc).map_err(|e| ApiError::bad_request(e.to_string()))?;
+        if object.kind() != kind || object.name() != name {
+            return Err(ApiError::bad_request(
+                "the name or kind of the object may not be changed by a patch",
+            ));
+        }
+        object.meta_mut().resource_version = None;
+        self.write(object, false)
+    }
+
+    /// Client-side apply: creates the object, or three-way merges it with the last applied
+    /// manifest and the live object.
+    pub fn apply(&mut self, object: Object) -> Result<(Object, ApplyOutcome), ApiError> {
+        let mut desired = object.to_json();
+        if let Some(meta) = desired.get_mut("metadata").and_then(Value::as_object_mut)
+            && let Some(ann) = meta.get_mut("annotations").and_then(Value::as_object_mut)
+        {
+            ann.remove(LAST_APPLIED);
+        }
+        let applied_text = desired.to_string();
+        let namespace = if object.kind().namespaced() && object.namespace().is_empty() {
+            "default"
+        } else {
+            object.namespace()
+        };
+        match self.get(object.kind(), namespace, object.name()) {
+            Err(e) if e.reason == crate::errors::StatusReason::NotFound => {
+                let mut object = object;
+                object
+                    .meta_mut()
+                    .annotations
+                    .get_or_insert_with(Default::default)
+                    .insert(LAST_APPLIED.to_owned(), format!("{applied_text}\n"));
+                Ok((self.create(object)?, ApplyOutcome::Created))
+            }
+            Err(e) => Err(e),
+            Ok(current) => {
+                let last: Value = current
+                    .meta()
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(LAST_APPLIED))
+                    .and_then(|t| serde_json::from_str(t).ok())
+                    .unwrap_or(Value::Null);
+                let mut patch = desired.clone();
+                remove_dropped_fields(&last, &desired, &mut patch);
+                if let Some(meta) = patch.get_mut("metadata").and_then(Value::as_object_mut) {
+                    let ann = meta
+                        .entry("annotations")
+                        .or_insert_with(|| Value::Object(Default::default()));
+                    if let Some(ann) = ann.as_object_mut() {
+                        ann.insert(
+                            LAST_APPLIED.to_owned(),
+                            Value::String(format!("{applied_text}\n")),
+                        );
+                    }
+                }
+                let before = current.resource_version();
+                let kind = current.kind();
+                let name = current.name().to_owned();
+                let ns = current.namespace().to_owned();
+                let updated = self.patch(kind, &ns, &name, PatchType::Strategic, &patch)?;
+                let outcome = if updated.resource_version() == before {
+                    ApplyOutcome::Unchanged
+                } else {
+                    ApplyOutcome::Configured
+                };
+                Ok((updated, outcome))
+            }
+        }
+    }
+
+    /// Sets `spec.replicas` of a scalable kind (the `/scale` subresource).
+    pub fn scale(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        replicas: i32,
+    ) -> Result<Object, ApiError> {
+        if !matches!(
+            kind,
+            Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::StatefulSet
+        ) {
+            return Err(ApiError::not_found(kind, name));
+        }
+        if replicas < 0 {
+            return Err(ApiError::invalid(
+                kind,
+                name,
+                vec![FieldError::invalid_raw(
+                    "spec.replicas",
+                    replicas.to_string(),
+                    "must be greater than or equal to 0",
+                )],
+            ));
+        }
+        let patch = serde_json::json!({ "spec": { "replicas": replicas } });
+        self.patch(kind, namespace, name, PatchType::Merge, &patch)
+    }
+
+    /// Deletes an object. Pods on a node and objects with finalizers are only marked
+    /// (deletionTimestamp); the kubelet stand-in, finalizer owners or the garbage collector
+    /// finish the job.
+    pub fn delete(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Object, ApiError> {
+        let current = self.get(kind, namespace, name)?;
+        let key = current.key();
+        if kind == Kind::Namespace {
+            if ["default", "kube-system", "kube-public"].contains(&name) {
+                return Err(ApiError::forbidden(
+                    kind,
+                    name,
+                    "this namespace may not be deleted",
+                ));
+            }
+            let mut ns = current;
+            if ns.meta().deletion_timestamp.is_none() {
+                ns.meta_mut().deletion_timestamp = Some(timestamp(self.now));
+                if let Some(n) = ns.as_namespace_mut() {
+                    n.status.get_or_insert_with(Default::default).phase =
+                        Some("Terminating".to_owned());
+                }
+                return Ok(self.store.put(ns));
+            }
+            return Ok(ns);
+        }
+        let mut marked = current.clone();
+        let mut finalizers = marked.meta().finalizers.clone().unwrap_or_default();
+        let extra = match options.propagation {
+            Propagation::Foreground => Some("foregroundDeletion"),
+            Propagation::Orphan => Some("orphan"),
+            Propagation::Background => None,
+        };
+        if let Some(f) = extra
+            && !finalizers.iter().any(|x| x == f)
+        {
+            finalizers.push(f.to_owned());
+        }
+        let bound_pod = current
+            .as_pod()
+            .and_then(|p| p.spec.as_ref())
+            .and_then(|s| s.node_name.as_ref())
+            .is_some();
+        let grace = match (&current, options.grace_period_seconds) {
+            (Object::Pod(_), Some(g)) => g.max(0),
+            (Object::Pod(p), None) => p
+                .spec
+                .as_ref()
+                .and_then(|s| s.termination_grace_period_seconds)
+                .unwrap_or(30)
+                .max(0),
+            _ => 0,
+        };
+        let graceful_pod = bound_pod && grace > 0;
+        if finalizers.is_empty() && !graceful_pod {
+            return self
+                .store
+                .remove(&key)
+                .ok_or_else(|| ApiError::not_found(kind, name));
+        }
+        if marked.meta().deletion_timestamp.is_some() {
+            // Already terminating: a second delete only shortens a pod's grace period.
+            if grace == 0 && finalizers.is_empty() {
+                return self
+                    .store
+                    .remove(&key)
+                    .ok_or_else(|| ApiError::not_found(kind, name));
+            }
+            return Ok(current);
+        }
+        let meta = marked.meta_mut();
+        meta.finalizers = (!finalizers.is_empty()).then_some(finalizers);
+        meta.deletion_timestamp = Some(timestamp(self.now));
+        if kind == Kind::Pod {
+            meta.deletion_grace_period_seconds = Some(grace);
+        }
+        Ok(self.store.put(marked))
+    }
+
+    /// Removes an object regardless of finalizers or grace (kubelet confirming a pod is gone,
+    /// garbage collector finishing).
+    pub(crate) fn remove_now(&mut self, key: &ObjectKey) -> Option<Object> {
+        self.store.remove(key)
+    }
+
+    /// Writes an object as-is (no validation): for status fields set by system components.
+    pub(crate) fn put_raw(&mut self, object: Object) -> Object {
+        self.store.put(object)
+    }
+}
+
+/// Jobs without `manualSelector` select their own pods by controller uid (PrepareForCreate).
+fn generate_job_selector(job: &mut k8s_openapi::api::batch::v1::Job, uid: &str) {
+    use crate::controllers::job::{CONTROLLER_UID, JOB_NAME};
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let Some(spec) = job.spec.as_mut() else {
+        return;
+    };
+    if spec.manual_selector == Some(true) {
+        return;
+    }
+    spec.selector = Some(
+        k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector {
+            match_labels: Some([(CONTROLLER_UID.to_owned(), uid.to_owned())].into()),
+            match_expressions: None,
+        },
+    );
+    let labels = spec
+        .template
+        .metadata
+        .get_or_insert_with(Default::default)
+        .labels
+        .get_or_insert_with(Default::default);
+    for (k, v) in [
+        (CONTROLLER_UID, uid),
+        (JOB_NAME, name.as_str()),
+        ("controller-uid", uid),
+        ("job-name", name.as_str()),
+    ] {
+        labels.insert(k.to_owned(), v.to_owned());
+    }
+}
+
+/// Kinds whose spec changes bump `metadata.generation` (workload controllers).
+fn has_generation(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::Deployment
+            | Kind::ReplicaSet
+            | Kind::ReplicationController
+            | Kind::DaemonSet
+            | Kind::StatefulSet
+            | Kind::Job
+            | Kind::CronJob
+    )
+}
+
+/// Copies `status` from one object into another of the same kind.
+fn copy_status(from: &Object, to: &mut Object) {
+    to.set_status_from(from);
+}
+
+fn add_default_tolerations(spec: &mut k8s_openapi::api::core::v1::PodSpec) {
+    use k8s_openapi::api::core::v1::Toleration;
+    let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
+    for key in [
+        "node.kubernetes.io/not-ready",
+        "node.kubernetes.io/unreachable",
+    ] {
+        let present = tolerations
+            .iter()
+            .any(|t| t.key.as_deref() == Some(key) && t.effect.as_deref() == Some("NoExecute"));
+        let tolerates_all = tolerations
+            .iter()
+            .any(|t| t.key.is_none() && t.operator.as_deref() == Some("Exists"));
+        if !present && !tolerates_all {
+            tolerations.push(Toleration {
+                effect: Some("NoExecute".to_owned()),
+                key: Some(key.to_owned()),
+                operator: Some("Exists".to_owned()),
+                toleration_seconds: Some(300),
+                value: None,
+            });
+        }
+    }
+}
+
+/// `Guaranteed`, `Burstable` or `BestEffort`, from requests and limits.
+pub fn qos_class(spec: Option<&k8s_openapi::api::core::v1::PodSpec>) -> &'static str {
+    let Some(spec) = spec else {
+        return "BestEffort";
+    };
+    let mut any = false;
+    let mut guaranteed = true;
+    for c in &spec.containers {
+        let res = c.resources.as_ref();
+        let requests = res.and_then(|r| r.requests.clone()).unwrap_or_default();
+        let limits = res.and_then(|r| r.limits.clone()).unwrap_or_default();
+        if !requests.is_empty() || !limits.is_empty() {
+            any = true;
+        }
+        for r in ["cpu", "memory"] {
+            match (requests.get(r), limits.get(r)) {
+                (Some(a), Some(b)) if a == b => {}
+                _ => guaranteed = false,
+            }
+        }
+    }
+    match (any, guaranteed) {
+        (false, _) => "BestEffort",
+        (true, true) => "Guaranteed",
+        (true, false) => "Burstable",
+    }
+}
+
+/// Sets `patch[k] = null` for fields that were in the last applied manifest but were dropped.
+fn remove_dropped_fields(last: &Value, desired: &Value, patch: &mut Value) {
+    let (Some(last), Some(patch_map)) = (last.as_object(), patch.as_object_mut()) else {
+        return;
+    };
+    for (key, old) in last {
+        match desired.get(key) {
+            None => {
+                patch_map.insert(key.clone(), Value::Null);
+            }
+            Some(new) if old.is_object() && new.is_object() => {
+                if let Some(child) = patch_map.get_mut(key) {
+                    remove_dropped_fields(old, new, child);
+                }
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// RFC 7386 JSON merge patch.
+pub fn merge_patch(target: &mut Value, patch: &Value) {
+    let Some(patch_map) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Some(map) = target.as_object_mut() {
+        for (key, value) in patch_map {
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                merge_patch(map.entry(key.clone()).or_insert(Value::Null), value);
+            }
+        }
+    }
+}
+
+/// The merge key of a list field for strategic merge patch (from the Go struct tags).
+fn merge_key(field: &str) -> Option<&'static str> {
+    Some(match field {
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
+        | "imagePullSecrets" => "name",
+        "ports" => "containerPort",
+        "volumeMounts" => "mountPath",
+        "conditions" => "type",
+        "ownerReferences" => "uid",
+        _ => return None,
+    })
+}
+
+/// Strategic merge patch for the list fields kubectl apply and set image rely on.
+pub fn strategic_merge(target: &mut Value, patch: &Value, field: &str) {
+    if let (Some(current), Some(items), Some(key)) =
+        (target.as_array_mut(), patch.as_array(), merge_key(field))
+    {
+        for item in items {
+            let id = item.get(key);
+            if item.get("$patch").and_then(Value::as_str) == Some("delete") {
+                current.retain(|c| c.get(key) != id);
+                continue;
+            }
+            match current
+                .iter_mut()
+                .find(|c| id.is_some() && c.get(key) == id)
+            {
+                Some(existing) => strategic_merge(existing, item, ""),
+                None => current.push(item.clone()),
+            }
+        }
+        // Items the patch lists keep their patch order; others follow (apply semantics).
+        let order: Vec<Option<&Value>> = items.iter().map(|i| i.get(key)).collect();
+        current.sort_by_key(|c| {
+            order
+                .iter()
+                .position(|o| o.is_some() && *o == c.get(key))
+                .unwrap_or(usize::MAX)
+        });
+        return;
+    }
+    let Some(patch_map) = patch.as_object() else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(Default::default());
+    }
+    if let Some(map) = target.as_object_mut() {
+        for (key, value) in patch_map {
+            if key.starts_with("$") {
+                continue;
+            }
+            if value.is_null() {
+                map.remove(key);
+            } else {
+                strategic_merge(map.entry(key.clone()).or_insert(Value::Null), value, key);
+            }
+        }
+    }
+}
+
+/// An ownerReference naming `owner` as the managing controller.
+pub fn controller_ref(owner: &Object) -> OwnerReference {
+    OwnerReference {
+        api_version: owner.kind().api_version().to_owned(),
+        kind: owner.kind().name().to_owned(),
+        name: owner.name().to_owned(),
+        uid: owner.uid().to_owned(),
+        controller: Some(true),
+        block_owner_deletion: Some(true),
+    }
+}
+
+/// The controller ownerReference of an object, if any.
+pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
+    meta.owner_references
+        .iter()
+        .flatten()
+        .find(|r| r.controller == Some(true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc7386() {
+        let mut doc = serde_json::json!({"a": {"b": 1, "c": 2}, "l": [1, 2]});
+        merge_patch(
+            &mut doc,
+            &serde_json::json!({"a": {"b": null, "d": 3}, "l": [3]}),
+        );
+        assert_eq!(doc, serde_json::json!({"a": {"c": 2, "d": 3}, "l": [3]}));
+    }
+
+    #[test]
+    fn strategic_merge_merges_containers_by_name() {
+        let mut doc = serde_json::json!({"spec": {"containers": [
+            {"name": "a", "image": "x:1"}, {"name": "b", "image": "y:1"}]}});
+        strategic_merge(
+            &mut doc,
+            &serde_json::json!({"spec": {"containers": [{"name": "b", "image": "y:2"}]}}),
+            "",
+        );
+        assert_eq!(doc["spec"]["containers"][0]["image"], "y:2");
+        assert_eq!(doc["spec"]["containers"][1]["image"], "x:1");
+    }
+
+    #[test]
+    fn timestamps_start_at_the_fixed_epoch() {
+        let t = timestamp(VirtualTime::from_millis(61_000));
+        assert_eq!(
+            serde_json::to_value(&t).ok(),
+            Some(Value::String("2026-01-01T00:01:01Z".into()))
+        );
+        assert_eq!(virtual_time(&t).as_millis(), 61_000);
+    }
+}

@@ -1,0 +1,232 @@
+//! The etcd stand-in: objects by kind/namespace/name, one global revision counter and a watch
+//! log. The API layer is its only writer; everything else reads.
+
+use crate::objects::{Kind, Object, ObjectKey};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound;
+use std::sync::Arc;
+
+/// What happened to an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WatchEventType {
+    Added,
+    Modified,
+    Deleted,
+}
+
+impl WatchEventType {
+    /// The wire name (`ADDED`, `MODIFIED`, `DELETED`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WatchEventType::Added => "ADDED",
+            WatchEventType::Modified => "MODIFIED",
+            WatchEventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One entry of the watch stream. `revision` is the store revision the change produced.
+/// `object` is shared with the store (no copy per event); use `&*event.object` to match on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WatchEvent {
+    pub revision: u64,
+    pub event_type: WatchEventType,
+    pub object: Arc<Object>,
+}
+
+/// How many watch events the store keeps before it compacts the oldest half away (etcd
+/// compaction). Watchers that fall further behind get "too old resource version" and re-list.
+const WATCH_LOG_CAPACITY: usize = 10_000;
+
+/// Objects plus their change history.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    objects: BTreeMap<ObjectKey, Arc<Object>>,
+    revision: u64,
+    log: Vec<WatchEvent>,
+    counts: BTreeMap<Kind, usize>,
+    /// Keys by the uid of their controller (`""` for objects without one), so controllers find
+    /// their pods without scanning a namespace.
+    by_controller: BTreeMap<String, BTreeSet<ObjectKey>>,
+}
+
+fn controller_uid(object: &Object) -> String {
+    object
+        .meta()
+        .owner_references
+        .iter()
+        .flatten()
+        .find(|r| r.controller == Some(true))
+        .map(|r| r.uid.clone())
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// The revision of the latest change (the `resourceVersion` a list would report).
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    pub fn get(&self, key: &ObjectKey) -> Option<&Object> {
+        self.objects.get(key).map(|o| &**o)
+    }
+
+    pub fn count(&self, kind: Kind) -> usize {
+        self.counts.get(&kind).copied().unwrap_or(0)
+    }
+
+    /// Objects of `kind`, in one namespace or (with `None`) all, sorted by namespace then name.
+    pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Object> {
+        let start = ObjectKey {
+            kind,
+            namespace: namespace.unwrap_or("").to_owned(),
+            name: String::new(),
+        };
+        let namespace = namespace.map(str::to_owned);
+        self.objects
+            .range((Bound::Included(start), Bound::Unbounded))
+            .take_while(move |(k, _)| {
+                k.kind == kind && namespace.as_ref().is_none_or(|ns| &k.namespace == ns)
+            })
+            .map(|(_, o)| &**o)
+    }
+
+    /// All objects, in key order.
+    pub fn all(&self) -> impl Iterator<Item = &Object> {
+        self.objects.values().map(|o| &**o)
+    }
+
+    /// Writes `object` (create or replace), stamping a new resourceVersion. Returns the stored copy.
+    pub fn put(&mut self, mut object: Object) -> Object {
+        self.revision += 1;
+        object.meta_mut().resource_version = Some(self.revision.to_string());
+        let key = object.key();
+        let event_type = if let Some(old) = self.objects.get(&key) {
+            let old_controller = controller_uid(old);
+            self.unindex(&old_controller, &key);
+            WatchEventType::Modified
+        } else {
+            *self.counts.entry(key.kind).or_default() += 1;
+            WatchEventType::Added
+        };
+        self.by_controller
+            .entry(controller_uid(&object))
+            .or_default()
+            .insert(key.clone());
+        let shared = Arc::new(object);
+        self.objects.insert(key, Arc::clone(&shared));
+        self.record(event_type, Arc::clone(&shared));
+        Arc::unwrap_or_clone(shared)
+    }
+
+    /// Removes an object, recording a DELETED event carrying its last state.
+    pub fn remove(&mut self, key: &ObjectKey) -> Option<Object> {
+        let mut object = Arc::unwrap_or_clone(self.objects.remove(key)?);
+        self.unindex(&controller_uid(&object), key);
+        if let Some(count) = self.counts.get_mut(&key.kind) {
+            *count = count.saturating_sub(1);
+        }
+        self.revision += 1;
+        object.meta_mut().resource_version = Some(self.revision.to_string());
+        let shared = Arc::new(object);
+        self.record(WatchEventType::Deleted, Arc::clone(&shared));
+        Some(Arc::unwrap_or_clone(shared))
+    }
+
+    fn unindex(&mut self, controller: &str, key: &ObjectKey) {
+        if let Some(keys) = self.by_controller.get_mut(controller) {
+            keys.remove(key);
+            if keys.is_empty() {
+                self.by_controller.remove(controller);
+            }
+        }
+    }
+
+    /// Objects of `kind` in `namespace` whose controller has `uid` (`""`: no controller).
+    pub fn controlled_by<'a>(
+        &'a self,
+        uid: &str,
+        kind: Kind,
+        namespace: &str,
+    ) -> impl Iterator<Item = &'a Object> + 'a {
+        let start = ObjectKey::new(kind, namespace, "");
+        let namespace = start.namespace.clone();
+        self.by_controller
+            .get(uid)
+            .into_iter()
+            .flat_map(move |keys| keys.range(start.clone()..))
+            .take_while(move |k| k.kind == kind && k.namespace == namespace)
+            .filter_map(|k| self.objects.get(k).map(|o| &**o))
+    }
+
+    fn record(&mut self, event_type: WatchEventType, object: Arc<Object>) {
+        if self.log.len() >= WATCH_LOG_CAPACITY {
+            self.log.drain(..WATCH_LOG_CAPACITY / 2);
+        }
+        self.log.push(WatchEvent {
+            revision: self.revision,
+            event_type,
+            object,
+        });
+    }
+
+    /// Watch events after `revision`, oldest first. `Err` carries the oldest revision still
+    /// kept when `revision` was compacted away (the apiserver's "too old resource version").
+    pub fn events_since(&self, revision: u64) -> Result<&[WatchEvent], u64> {
+        let start = self.log.partition_point(|e| e.revision <= revision);
+        if start == 0 && self.log.first().is_some_and(|e| e.revision > revision + 1) {
+            return Err(self.log[0].revision);
+        }
+        Ok(&self.log[start..])
+    }
+
+    /// Rebuilds a store from saved objects (watch history starts empty at `revision`).
+    pub fn restore(objects: Vec<Object>, revision: u64) -> Store {
+        let mut store = Store {
+            revision,
+            ..Store::default()
+        };
+        for object in objects {
+            *store.counts.entry(object.kind()).or_default() += 1;
+            store
+                .by_controller
+                .entry(controller_uid(&object))
+                .or_default()
+                .insert(object.key());
+            store.objects.insert(object.key(), Arc::new(object));
+        }
+        store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::core::v1::ConfigMap;
+
+    fn config_map(ns: &str, name: &str) -> Object {
+        let mut cm = ConfigMap::default();
+        cm.metadata.name = Some(name.into());
+        cm.metadata.namespace = Some(ns.into());
+        cm.into()
+    }
+
+    #[test]
+    fn revisions_increase_and_watch_replays() {
+        let mut store = Store::default();
+        store.put(config_map("a", "one"));
+        store.put(config_map("b", "two"));
+        store.put(config_map("a", "one"));
+        store.remove(&ObjectKey::new(Kind::ConfigMap, "b", "two"));
+        assert_eq!(store.revision(), 4);
+        let types: Vec<_> = store
+            .events_since(1)
+            .map(|events| events.iter().map(|e| e.event_type.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(types, vec!["ADDED", "MODIFIED", "DELETED"]);
+        assert_eq!(store.list(Kind::ConfigMap, Some("a")).count(), 1);
+        assert_eq!(store.list(Kind::ConfigMap, None).count(), 1);
+        assert_eq!(store.count(Kind::ConfigMap), 1);
+    }
+}

@@ -1,0 +1,464 @@
+//! Validation with the apiserver's field paths and messages (`pkg/apis/*/validation`).
+
+use crate::errors::FieldError;
+use crate::objects::{Kind, Object};
+use crate::selector::{self, Labels};
+use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
+alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. \
+'example.com', regex used for validation is \
+'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+const DNS1123_LABEL_MSG: &str = "a lowercase RFC 1123 label must consist of lower case \
+alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. \
+'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')";
+const DNS1035_LABEL_MSG: &str = "a DNS-1035 label must consist of lower case alphanumeric \
+characters or '-', start with an alphabetic character, and end with an alphanumeric character \
+(e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')";
+
+fn is_label_chars(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+        && b[0] != b'-'
+        && b[b.len() - 1] != b'-'
+}
+
+pub fn is_dns1123_label(s: &str) -> bool {
+    s.len() <= 63 && is_label_chars(s)
+}
+
+pub fn is_dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && s.split('.').all(is_label_chars)
+}
+
+fn is_dns1035_label(s: &str) -> bool {
+    is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
+}
+
+/// Which name rule a kind's `metadata.name` follows.
+fn name_errors(kind: Kind, name: &str, path: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let (ok, msg, max) = match kind {
+        Kind::Namespace => (is_dns1123_label(name), DNS1123_LABEL_MSG, 63),
+        Kind::Service => (is_dns1035_label(name), DNS1035_LABEL_MSG, 63),
+        _ => (is_dns1123_subdomain(name), DNS1123_SUBDOMAIN_MSG, 253),
+    };
+    if name.len() > max {
+        errors.push(FieldError::invalid_str(
+            path,
+            name,
+            format!("must be no more than {max} characters"),
+        ));
+    }
+    // A too-long but well-formed name gets only the length error, as upstream.
+    if !(ok || name.len() > max && is_label_chars(name)) {
+        errors.push(FieldError::invalid_str(path, name, msg));
+    }
+    errors
+}
+
+fn validate_container(c: &Container, path: &str, names: &mut Vec<String>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if c.name.is_empty() {
+        errors.push(FieldError::required(format!("{path}.name"), ""));
+    } else if !is_dns1123_label(&c.name) {
+        errors.push(FieldError::invalid_str(
+            format!("{path}.name"),
+            &c.name,
+            DNS1123_LABEL_MSG,
+        ));
+    } else if names.contains(&c.name) {
+        errors.push(FieldError::duplicate(format!("{path}.name"), &c.name));
+    }
+    names.push(c.name.clone());
+    if c.image.as_deref().is_none_or(|i| i.trim().is_empty()) {
+        errors.push(FieldError::required(format!("{path}.image"), ""));
+    }
+    for (i, port) in c.ports.iter().flatten().enumerate() {
+        if !(1..=65535).contains(&port.container_port) {
+            errors.push(FieldError::invalid_raw(
+                format!("{path}.ports[{i}].containerPort"),
+                port.container_port.to_string(),
+                "must be between 1 and 65535, inclusive",
+            ));
+        }
+    }
+    if let Some(policy) = c.image_pull_policy.as_deref()
+        && !["Always", "IfNotPresent", "Never"].contains(&policy)
+    {
+        errors.push(FieldError::not_supported(
+            format!("{path}.imagePullPolicy"),
+            policy,
+            &["Always", "IfNotPresent", "Never"],
+        ));
+    }
+    for (kind, list) in [
+        (
+            "requests",
+            c.resources.as_ref().and_then(|r| r.requests.as_ref()),
+        ),
+        (
+            "limits",
+            c.resources.as_ref().and_then(|r| r.limits.as_ref()),
+        ),
+    ] {
+        for (name, q) in list.into_iter().flatten() {
+            if crate::quantity::parse(&q.0).is_none() {
+                errors.push(FieldError::invalid_str(
+                    format!("{path}.resources.{kind}[{name}]"),
+                    &q.0,
+                    "quantities must match the regular expression \
+                     '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'",
+                ));
+            }
+        }
+    }
+    errors
+}
+
+/// `ValidatePodSpec`, the parts learners trip over.
+pub fn validate_pod_spec(spec: &PodSpec, path: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut names = Vec::new();
+    if spec.containers.is_empty() {
+        errors.push(FieldError::required(format!("{path}.containers"), ""));
+    }
+    for (i, c) in spec.init_containers.iter().flatten().enumerate() {
+        errors.extend(validate_container(
+            c,
+            &format!("{path}.initContainers[{i}]"),
+            &mut names,
+        ));
+    }
+    for (i, c) in spec.containers.iter().enumerate() {
+        errors.extend(validate_container(
+            c,
+            &format!("{path}.containers[{i}]"),
+            &mut names,
+        ));
+    }
+    if let Some(policy) = spec.restart_policy.as_deref()
+        && !["Always", "OnFailure", "Never"].contains(&policy)
+    {
+        errors.push(FieldError::not_supported(
+            format!("{path}.restartPolicy"),
+            policy,
+            &["Always", "OnFailure", "Never"],
+        ));
+    }
+    if let Some(policy) = spec.dns_policy.as_deref() {
+        let allowed = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"];
+        if !allowed.contains(&policy) {
+            errors.push(FieldError::not_supported(
+                format!("{path}.dnsPolicy"),
+                policy,
+                &allowed,
+            ));
+        }
+    }
+    errors
+}
+
+fn labels_of(template: Option<&PodTemplateSpec>) -> Labels {
+    template
+        .and_then(|t| t.metadata.as_ref())
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default()
+}
+
+fn validate_replicas(replicas: Option<i32>, errors: &mut Vec<FieldError>) {
+    if let Some(r) = replicas.filter(|r| *r < 0) {
+        errors.push(FieldError::invalid_raw(
+            "spec.replicas",
+            r.to_string(),
+            "must be greater than or equal to 0",
+        ));
+    }
+}
+
+/// Template checks shared by ReplicaSet/Deployment/DaemonSet/StatefulSet (apps/v1 selector).
+fn validate_selector_template(
+    selector: Option<&LabelSelector>,
+    template: Option<&PodTemplateSpec>,
+    only_always: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    match selector {
+        None => errors.push(FieldError::required("spec.selector", "")),
+        Some(sel) => {
+            errors.extend(selector::validate(sel, "spec.selector"));
+            let empty = sel.match_labels.as_ref().is_none_or(|m| m.is_empty())
+                && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty());
+            if empty {
+                errors.push(FieldError::invalid_raw(
+                    "spec.selector",
+                    go_selector(sel),
+                    "empty selector is invalid for deployment",
+                ));
+            } else if template.is_some() && !selector::matches(sel, &labels_of(template)) {
+                errors.push(FieldError::invalid_raw(
+                    "spec.template.metadata.labels",
+                    selector::go_map_literal(&labels_of(template)),
+                    "`selector` does not match template `labels`",
+                ));
+            }
+        }
+    }
+    validate_template(template, only_always, errors);
+}
+
+fn validate_template(
+    template: Option<&PodTemplateSpec>,
+    only_always: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    match template.and_then(|t| t.spec.as_ref()) {
+        None => errors.push(FieldError::required("spec.template.spec.containers", "")),
+        Some(spec) => {
+            errors.extend(validate_pod_spec(spec, "spec.template.spec"));
+            let policy = spec.restart_policy.as_deref().unwrap_or("Always");
+            if only_always && policy != "Always" {
+                errors.push(FieldError::not_supported(
+                    "spec.template.spec.restartPolicy",
+                    policy,
+                    &["Always"],
+                ));
+            }
+        }
+    }
+}
+
+/// Go's `%#v` of a `metav1.LabelSelector`, as immutable-selector errors print it.
+pub fn go_selector(sel: &LabelSelector) -> String {
+    let labels = match &sel.match_labels {
+        Some(m) => selector::go_map_literal(m),
+        None => "map[string]string(nil)".to_owned(),
+    };
+    let exprs = match &sel.match_expressions {
+        None => "[]v1.LabelSelectorRequirement(nil)".to_owned(),
+        Some(list) => {
+            let items: Vec<String> = list
+                .iter()
+                .map(|r| {
+                    let values = match &r.values {
+                        None => "[]string(nil)".to_owned(),
+                        Some(v) => format!(
+                            "[]string{{{}}}",
+                            v.iter()
+                                .map(|s| crate::errors::go_quote(s))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    format!(
+                        "v1.LabelSelectorRequirement{{Key:{}, Operator:{}, Values:{values}}}",
+                        crate::errors::go_quote(&r.key),
+                        crate::errors::go_quote(&r.operator)
+                    )
+                })
+                .collect();
+            format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
+        }
+    };
+    format!("v1.LabelSelector{{MatchLabels:{labels}, MatchExpressions:{exprs}}}")
+}
+
+/// Validates an object about to be created (or the new state of an update).
+pub fn validate(object: &Object) -> Vec<FieldError> {
+    let mut errors = name_errors(object.kind(), object.name(), "metadata.name");
+    match object {
+        Object::Pod(pod) => match &pod.spec {
+            None => errors.push(FieldError::required("spec.containers", "")),
+            Some(spec) => errors.extend(validate_pod_spec(spec, "spec")),
+        },
+        Object::ReplicaSet(rs) => {
+            let spec = rs.spec.as_ref();
+            validate_replicas(spec.and_then(|s| s.replicas), &mut errors);
+            validate_selector_template(
+                spec.map(|s| &s.selector),
+                spec.and_then(|s| s.template.as_ref()),
+                true,
+                &mut errors,
+            );
+        }
+        Object::Deployment(d) => {
+            let spec = d.spec.as_ref();
+            validate_replicas(spec.and_then(|s| s.replicas), &mut errors);
+            validate_selector_template(
+                spec.map(|s| &s.selector),
+                spec.map(|s| &s.template),
+                true,
+                &mut errors,
+            );
+            if let Some(strategy) = spec.and_then(|s| s.strategy.as_ref()) {
+                let t = strategy.type_.as_deref().unwrap_or("RollingUpdate");
+                if !["Recreate", "RollingUpdate"].contains(&t) {
+                    errors.push(FieldError::not_supported(
+                        "spec.strategy.type",
+                        t,
+                        &["Recreate", "RollingUpdate"],
+                    ));
+                } else if t == "Recreate" && strategy.rolling_update.is_some() {
+                    errors.push(FieldError::forbidden(
+                        "spec.strategy.rollingUpdate",
+                        "may not be specified when strategy `type` is 'Recreate'",
+                    ));
+                }
+            }
+        }
+        Object::DaemonSet(ds) => {
+            let spec = ds.spec.as_ref();
+            validate_selector_template(
+                spec.map(|s| &s.selector),
+                spec.map(|s| &s.template),
+                true,
+                &mut errors,
+            );
+        }
+        Object::StatefulSet(ss) => {
+            let spec = ss.spec.as_ref();
+            validate_replicas(spec.and_then(|s| s.replicas), &mut errors);
+            validate_selector_template(
+                spec.map(|s| &s.selector),
+                spec.map(|s| &s.template),
+                true,
+                &mut errors,
+            );
+        }
+        Object::ReplicationController(rc) => {
+            let spec = rc.spec.as_ref();
+            validate_replicas(spec.and_then(|s| s.replicas), &mut errors);
+            let sel = spec.and_then(|s| s.selector.clone()).unwrap_or_default();
+            let template = spec.and_then(|s| s.template.as_ref());
+            if sel.is_empty() {
+                errors.push(FieldError::required("spec.selector", ""));
+            } else if template.is_some() && !selector::matches_map(&sel, &labels_of(template)) {
+                errors.push(FieldError::invalid_raw(
+                    "spec.template.metadata.labels",
+                    selector::go_map_literal(&labels_of(template)),
+                    "`selector` does not match template `labels`",
+                ));
+            }
+            validate_template(template, true, &mut errors);
+        }
+        Object::Job(job) => {
+            let spec = job.spec.as_ref();
+            let template = spec.map(|s| &s.template);
+            validate_template(template, false, &mut errors);
+            let policy = template
+                .and_then(|t| t.spec.as_ref())
+                .and_then(|s| s.restart_policy.as_deref())
+                .unwrap_or("Always");
+            if !["OnFailure", "Never"].contains(&policy) {
+                errors.push(FieldError::not_supported(
+                    "spec.template.spec.restartPolicy",
+                    policy,
+                    &["OnFailure", "Never"],
+                ));
+            }
+        }
+        Object::Service(svc) => {
+            for (i, port) in svc
+                .spec
+                .as_ref()
+                .and_then(|s| s.ports.as_ref())
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
+                if !(1..=65535).contains(&port.port) {
+                    errors.push(FieldError::invalid_raw(
+                        format!("spec.ports[{i}].port"),
+                        port.port.to_string(),
+                        "must be between 1 and 65535, inclusive",
+                    ));
+                }
+            }
+        }
+        _ => {}
+    }
+    errors
+}
+
+/// Fields an update may not change (`field is immutable`).
+pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let immutable_selector = |old: Option<&LabelSelector>, new: Option<&LabelSelector>| {
+        (old != new).then(|| {
+            FieldError::invalid_raw(
+                "spec.selector",
+                new.map(go_selector).unwrap_or_else(|| "nil".to_owned()),
+                "field is immutable",
+            )
+        })
+    };
+    let err = match (old, new) {
+        (Object::Deployment(a), Object::Deployment(b)) => immutable_selector(
+            a.spec.as_ref().map(|s| &s.selector),
+            b.spec.as_ref().map(|s| &s.selector),
+        ),
+        (Object::ReplicaSet(a), Object::ReplicaSet(b)) => immutable_selector(
+            a.spec.as_ref().map(|s| &s.selector),
+            b.spec.as_ref().map(|s| &s.selector),
+        ),
+        (Object::DaemonSet(a), Object::DaemonSet(b)) => immutable_selector(
+            a.spec.as_ref().map(|s| &s.selector),
+            b.spec.as_ref().map(|s| &s.selector),
+        ),
+        (Object::StatefulSet(a), Object::StatefulSet(b)) => immutable_selector(
+            a.spec.as_ref().map(|s| &s.selector),
+            b.spec.as_ref().map(|s| &s.selector),
+        ),
+        (Object::Pod(a), Object::Pod(b)) => {
+            let strip = |p: &k8s_openapi::api::core::v1::Pod| {
+                let mut spec = p.spec.clone().unwrap_or_default();
+                for c in spec.containers.iter_mut() {
+                    c.image = None;
+                }
+                spec.active_deadline_seconds = None;
+                spec.tolerations = None;
+                spec.node_name = None;
+                spec
+            };
+            let node_changed = a.spec.as_ref().and_then(|s| s.node_name.as_ref()).is_some()
+                && a.spec.as_ref().and_then(|s| s.node_name.as_ref())
+                    != b.spec.as_ref().and_then(|s| s.node_name.as_ref());
+            (strip(a) != strip(b) || node_changed).then(|| {
+                FieldError::forbidden(
+                    "spec",
+                    "pod updates may not change fields other than `spec.containers[*].image`,\
+                     `spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,\
+                     `spec.tolerations` (only additions to existing tolerations),\
+                     `spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was \
+                     previously negative)",
+                )
+            })
+        }
+        _ => None,
+    };
+    errors.extend(err);
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_dns_rules() {
+        assert!(is_dns1123_subdomain("my.app-1"));
+        assert!(!is_dns1123_subdomain("myfirst_test"));
+        assert!(!is_dns1123_subdomain("-a"));
+        assert!(!is_dns1123_label("a.b"));
+        let errs = name_errors(Kind::Namespace, "myfirst_test", "metadata.name");
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].to_string().starts_with(
+            "metadata.name: Invalid value: \"myfirst_test\": a lowercase RFC 1123 label"
+        ));
+        let long = "a".repeat(300);
+        assert_eq!(name_errors(Kind::Pod, &long, "metadata.name").len(), 1);
+    }
+}

@@ -1,0 +1,1125 @@
+//! Commands that change the cluster: create -f, apply, delete, scale, set image, rollout,
+//! expose, label and annotate.
+
+use super::get::{kind_name, printable};
+use super::resources::resolve_type;
+use super::{FlagSpec, Flags, KResult, f, namespace, parse_flags};
+use crate::Session;
+use crate::exec::Res;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::Duration;
+use tidepool_core::{ApiError, DecodeError, DeleteOptions, Kind, Object, PatchType, Propagation};
+
+fn server_error(e: &ApiError) -> String {
+    super::api_error(e, None)
+}
+
+fn settle(session: &mut Session) {
+    session.sim.advance(Duration::ZERO);
+}
+
+/// Objects from `-f` sources, each with the source name kubectl reports, or errors.
+enum Loaded {
+    Object(String, Box<Object>),
+    Error(String),
+}
+
+fn load(session: &Session, sources: &[String], stdin: &str, recursive: bool) -> Vec<Loaded> {
+    let mut out = Vec::new();
+    for src in sources {
+        let mut files: Vec<(String, String)> = Vec::new();
+        if src == "-" {
+            files.push(("STDIN".to_owned(), stdin.to_owned()));
+        } else if src.starts_with("http://") || src.starts_with("https://") {
+            out.push(Loaded::Error(format!(
+                "error: unable to read URL \"{src}\": this playground has no internet access\n"
+            )));
+            continue;
+        } else {
+            let path = crate::vfs::resolve(&session.cwd, src);
+            if session.vfs.is_dir(&path) {
+                let candidates: Vec<String> = if recursive {
+                    session.vfs.files_under(&path)
+                } else {
+                    session
+                        .vfs
+                        .children(&path)
+                        .into_iter()
+                        .filter(|(_, d)| !d)
+                        .map(|(n, _)| format!("{}/{n}", path.trim_end_matches('/')))
+                        .collect()
+                };
+                for file in candidates {
+                    if [".yaml", ".yml", ".json"].iter().any(|e| file.ends_with(e)) {
+                        let shown = if src.ends_with('/') {
+                            format!("{src}{}", crate::vfs::basename(&file))
+                        } else {
+                            format!("{src}/{}", crate::vfs::basename(&file))
+                        };
+                        files.push((shown, session.vfs.read(&file).unwrap_or_default()));
+                    }
+                }
+            } else {
+                match session.vfs.read(&path) {
+                    Ok(text) => files.push((src.clone(), text)),
+                    Err(_) => {
+                        out.push(Loaded::Error(format!(
+                            "error: the path \"{src}\" does not exist\n"
+                        )));
+                        continue;
+                    }
+                }
+            }
+        }
+        for (name, text) in files {
+            match tidepool_core::decode_manifests(&text) {
+                Ok(objects) => {
+                    out.extend(
+                        objects
+                            .into_iter()
+                            .map(|o| Loaded::Object(name.clone(), Box::new(o))),
+                    );
+                }
+                Err(DecodeError::Syntax { line, message }) => {
+                    out.push(Loaded::Error(format!(
+                        "error: error parsing {name}: error converting YAML to JSON: yaml: line {line}: {message}\n"
+                    )));
+                }
+                Err(_) => {
+                    // Decode document by document so the good ones still go through.
+                    for document in serde_norway::Deserializer::from_str(&text) {
+                        let Ok(value) = Value::deserialize(document) else {
+                            break;
+                        };
+                        if value.is_null() {
+                            continue;
+                        }
+                        match tidepool_core::decode::decode_value(value) {
+                            Ok(o) => out.push(Loaded::Object(name.clone(), Box::new(o))),
+                            Err(e) => out.push(Loaded::Error(decode_error(&name, &e))),
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn decode_error(source: &str, e: &DecodeError) -> String {
+    match e {
+        DecodeError::Syntax { line, message } => format!(
+            "error: error parsing {source}: error converting YAML to JSON: yaml: line {line}: {message}\n"
+        ),
+        DecodeError::MissingKind { .. } => format!(
+            "error: error validating \"{source}\": error validating data: kind not set; if you choose to ignore these errors, turn validation off with --validate=false\n"
+        ),
+        DecodeError::MissingApiVersion { .. } => format!(
+            "error: error validating \"{source}\": error validating data: apiVersion not set; if you choose to ignore these errors, turn validation off with --validate=false\n"
+        ),
+        DecodeError::NoKindMatch {
+            kind,
+            api_version,
+            name,
+            namespace,
+        } => format!(
+            "error: resource mapping not found for name: \"{name}\" namespace: \"{namespace}\" from \"{source}\": no matches for kind \"{kind}\" in version \"{api_version}\"\nensure CRDs are installed first\n"
+        ),
+        DecodeError::Invalid { .. } => {
+            format!("Error from server (BadRequest): error when creating \"{source}\": {e}\n")
+        }
+    }
+}
+
+/// Puts the object in the command's namespace, or complains like kubectl when they differ.
+fn place(session: &Session, flags: &Flags, object: &mut Object) -> Result<(), String> {
+    if !object.kind().namespaced() {
+        return Ok(());
+    }
+    let ns = namespace(session, flags);
+    match object.meta().namespace.clone() {
+        Some(own) if !own.is_empty() => {
+            if flags.has("namespace") && own != ns {
+                return Err(format!(
+                    "error: the namespace from the provided object \"{own}\" does not match the namespace \"{ns}\". You must pass '--namespace={own}' to perform this operation.\n"
+                ));
+            }
+        }
+        _ => object.meta_mut().namespace = Some(ns),
+    }
+    Ok(())
+}
+
+const FILE_SPECS: &[FlagSpec] = &[
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("dry-run", None, true),
+    f("output", Some('o'), true),
+    f("save-config", None, false),
+    f("validate", None, true),
+    f("record", None, false),
+    f("force", None, false),
+    f("server-side", None, false),
+    f("field-manager", None, true),
+    f("prune", None, false),
+    f("selector", Some('l'), true),
+    f("overwrite", None, false),
+];
+
+pub fn create(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    if let Some(first) = args.iter().find(|a| !a.starts_with('-')) {
+        let idx = args.iter().position(|a| a == first).unwrap_or(0);
+        let before_is_value = idx > 0
+            && matches!(
+                args[idx - 1].as_str(),
+                "-f" | "--filename" | "-n" | "--namespace" | "-o" | "--output"
+            );
+        if !before_is_value {
+            let mut rest: Vec<String> = args[..idx].to_vec();
+            rest.extend(args[idx + 1..].iter().cloned());
+            if super::generate::CREATE_SUBCOMMANDS.contains(&first.as_str())
+                || ["deploy", "ns", "cm", "cj", "svc", "sa", "resourcequota"]
+                    .contains(&first.as_str())
+            {
+                return super::generate::create_sub(session, first, &rest);
+            }
+            return Err(format!(
+                "error: Unexpected args: [{first}]\nSee 'kubectl create -h' for help and examples\n"
+            ));
+        }
+    }
+    from_files(session, args, stdin, "create")
+}
+
+pub fn apply(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    from_files(session, args, stdin, "apply")
+}
+
+fn from_files(session: &mut Session, args: &[String], stdin: &str, verb: &str) -> KResult {
+    let flags = parse_flags(args, FILE_SPECS, verb)?;
+    let sources = flags.all("filename");
+    if sources.is_empty() {
+        return Err(if verb == "apply" {
+            "error: must specify one of -f and -k\n".to_owned()
+        } else {
+            "error: must specify one of -f and -k\n\nSee 'kubectl create -h' for help and examples\n".to_owned()
+        });
+    }
+    let dry = match flags.get("dry-run") {
+        Some("client") | Some("true") => Some(" (dry run)"),
+        Some("server") => Some(" (server dry run)"),
+        _ => None,
+    };
+    let output = flags.get("output").unwrap_or("");
+    let mut res = Res::ok();
+    let mut failed = false;
+    // kubectl visits every object and reports the errors at the end (ContinueOnError).
+    let mut errors: Vec<String> = Vec::new();
+    let loaded = load(session, &sources, stdin, flags.bool("recursive"));
+    if loaded.is_empty() {
+        return Err("error: no objects passed to ".to_owned() + verb + "\n");
+    }
+    for item in loaded {
+        let (source, mut object) = match item {
+            Loaded::Error(e) => {
+                errors.push(e);
+                failed = true;
+                continue;
+            }
+            Loaded::Object(s, o) => (s, *o),
+        };
+        if let Err(e) = place(session, &flags, &mut object) {
+            errors.push(e);
+            failed = true;
+            continue;
+        }
+        let kind = object.kind();
+        let name = object.name().to_owned();
+        if let Some(suffix) = dry {
+            let value = printable(&object);
+            let op = if verb == "apply" {
+                let exists = session
+                    .sim
+                    .api()
+                    .get_ref(kind, object.namespace(), &name)
+                    .is_ok();
+                if exists { "configured" } else { "created" }
+            } else {
+                "created"
+            };
+            match super::generate::print_object(
+                &value,
+                kind,
+                &name,
+                output,
+                &format!("{op}{suffix}"),
+            ) {
+                Ok(r) => res.chunks.extend(r.chunks),
+                Err(e) => return Err(e),
+            }
+            continue;
+        }
+        let result = if verb == "apply" {
+            session
+                .sim
+                .api_mut()
+                .apply(object)
+                .map(|(o, outcome)| (o, outcome.as_str()))
+        } else {
+            session.sim.api_mut().create(object).map(|o| (o, "created"))
+        };
+        match result {
+            Ok((o, op)) => {
+                let r = super::generate::print_object(&printable(&o), kind, &name, output, op)?;
+                res.chunks.extend(r.chunks);
+            }
+            Err(e) => {
+                errors.push(super::api_error(
+                    &e,
+                    Some(&format!("error when creating \"{source}\": ")),
+                ));
+                failed = true;
+            }
+        }
+    }
+    for e in errors {
+        res.push_err(e);
+    }
+    settle(session);
+    if failed {
+        res.code = 1;
+    }
+    Ok(res)
+}
+
+const DELETE_SPECS: &[FlagSpec] = &[
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("selector", Some('l'), true),
+    f("all", None, false),
+    f("all-namespaces", Some('A'), false),
+    f("force", None, false),
+    f("grace-period", None, true),
+    f("now", None, false),
+    f("cascade", None, true),
+    f("wait", None, false),
+    f("ignore-not-found", None, false),
+    f("output", Some('o'), true),
+    f("dry-run", None, true),
+    f("timeout", None, true),
+];
+
+pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    let flags = parse_flags(args, DELETE_SPECS, "delete")?;
+    let ns = namespace(session, &flags);
+    let mut targets: Vec<(Kind, String, String)> = Vec::new();
+    let mut res = Res::ok();
+    let mut failed = false;
+    if flags.has("filename") {
+        for item in load(
+            session,
+            &flags.all("filename"),
+            stdin,
+            flags.bool("recursive"),
+        ) {
+            match item {
+                Loaded::Error(e) => {
+                    res.push_err(e);
+                    failed = true;
+                }
+                Loaded::Object(_, o) => {
+                    let ns = if o.namespace().is_empty() {
+                        ns.clone()
+                    } else {
+                        o.namespace().to_owned()
+                    };
+                    targets.push((o.kind(), ns, o.name().to_owned()));
+                }
+            }
+        }
+    } else {
+        let Some(first) = flags.args.first() else {
+            return Err("error: You must provide one or more resources by argument or filename.\nExample resource specifications include:\n   '-f rsrc.yaml'\n   '--filename=rsrc.json'\n   '<resource> <name>'\n   '<resource>'\n".to_owned());
+        };
+        let mut typed: Vec<(Kind, Option<String>)> = Vec::new();
+        if first.contains('/') {
+            for a in &flags.args {
+                let (ty, name) = a.split_once('/').unwrap_or((a, ""));
+                let t = resolve_type(ty).ok_or_else(|| {
+                    format!("error: the server doesn't have a resource type \"{ty}\"\n")
+                })?;
+                typed.push((t.kind, Some(name.to_owned())));
+            }
+        } else {
+            let mut kinds = Vec::new();
+            for ty in first.split(',') {
+                let t = resolve_type(ty).ok_or_else(|| {
+                    format!("error: the server doesn't have a resource type \"{ty}\"\n")
+                })?;
+                kinds.push(t.kind);
+            }
+            let names = &flags.args[1..];
+            if names.is_empty() && !flags.bool("all") && !flags.has("selector") {
+                return Err(
+                    "error: resource(s) were provided, but no name was specified\n".to_owned(),
+                );
+            }
+            for k in kinds {
+                if names.is_empty() {
+                    typed.push((k, None));
+                }
+                for n in names {
+                    typed.push((k, Some(n.clone())));
+                }
+            }
+        }
+        let selector = match flags.get("selector") {
+            Some(s) => Some(super::json::parse_selector(s)?),
+            None => None,
+        };
+        for (kind, name) in typed {
+            match name {
+                Some(n) => targets.push((kind, ns.clone(), n)),
+                None => {
+                    let scope = if flags.bool("all-namespaces") || !kind.namespaced() {
+                        None
+                    } else {
+                        Some(ns.as_str())
+                    };
+                    for o in session.sim.api().store().list(kind, scope) {
+                        if selector
+                            .as_ref()
+                            .is_none_or(|s| super::json::selector_matches(s, &o.to_json()))
+                        {
+                            targets.push((kind, o.namespace().to_owned(), o.name().to_owned()));
+                        }
+                    }
+                }
+            }
+        }
+        if targets.is_empty() && !failed {
+            // delete.go prints this to stdout, without the namespace.
+            return Ok(Res::out("No resources found\n"));
+        }
+    }
+    let force = flags.bool("force") || flags.bool("now");
+    let grace: Option<i64> = match flags.get("grace-period") {
+        Some(g) => Some(g.parse().map_err(|_| {
+            format!("error: invalid argument \"{g}\" for \"--grace-period\" flag\n")
+        })?),
+        None if flags.bool("now") => Some(1),
+        None => None,
+    };
+    let immediate = force && grace.is_none_or(|g| g == 0) || grace == Some(0);
+    if immediate {
+        res.push_err("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
+    }
+    let propagation = match flags.get("cascade") {
+        None | Some("background") | Some("true") => Propagation::Background,
+        Some("foreground") => Propagation::Foreground,
+        Some("orphan") | Some("false") => Propagation::Orphan,
+        Some(other) => {
+            return Err(format!(
+                "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"\n"
+            ));
+        }
+    };
+    let options = DeleteOptions {
+        propagation,
+        grace_period_seconds: if immediate { Some(0) } else { grace },
+    };
+    let ignore = flags.bool("ignore-not-found");
+    let mut deleted = Vec::new();
+    for (kind, ns, name) in targets {
+        match session.sim.api_mut().delete(kind, &ns, &name, &options) {
+            Ok(_) => {
+                let word = if immediate {
+                    "force deleted"
+                } else {
+                    "deleted"
+                };
+                res.push_out(format!("{} \"{name}\" {word}\n", kind.qualified_singular()));
+                deleted.push((kind, ns, name));
+            }
+            Err(e) if ignore && e.reason == tidepool_core::StatusReason::NotFound => {}
+            Err(e) => {
+                res.push_err(server_error(&e));
+                failed = true;
+            }
+        }
+    }
+    settle(session);
+    // kubectl waits until the objects are gone (--wait defaults to true).
+    if flags.get("wait") != Some("false") {
+        for _ in 0..120 {
+            let remaining = deleted
+                .iter()
+                .any(|(k, ns, n)| session.sim.api().get_ref(*k, ns, n).is_ok());
+            if !remaining {
+                break;
+            }
+            session.sim.advance(Duration::from_secs(1));
+        }
+    }
+    if failed {
+        res.code = 1;
+    }
+    Ok(res)
+}
+
+/// `TYPE NAME` or `TYPE/NAME` from the positional arguments.
+fn one_target(flags: &Flags, command: &str) -> Result<(Kind, String), String> {
+    let (ty, name) = match flags.args.as_slice() {
+        [one] if one.contains('/') => {
+            let (t, n) = one.split_once('/').unwrap_or((one, ""));
+            (t.to_owned(), n.to_owned())
+        }
+        [t, n, ..] => (t.clone(), n.clone()),
+        [t] => {
+            let t = resolve_type(t).ok_or_else(|| {
+                format!("error: the server doesn't have a resource type \"{t}\"\n")
+            })?;
+            return Err(format!(
+                "error: resource(s) were provided, but no name was specified\nSee 'kubectl {command} -h' for help and examples\n"
+            ))
+            .map(|()| (t.kind, String::new()));
+        }
+        [] => {
+            return Err(format!(
+                "error: you must specify the type of resource to {command}\nSee 'kubectl {command} -h' for help and examples\n"
+            ));
+        }
+    };
+    let t = resolve_type(&ty)
+        .ok_or_else(|| format!("error: the server doesn't have a resource type \"{ty}\"\n"))?;
+    Ok((t.kind, name))
+}
+
+const SCALE_SPECS: &[FlagSpec] = &[
+    f("replicas", None, true),
+    f("current-replicas", None, true),
+    f("filename", Some('f'), true),
+    f("selector", Some('l'), true),
+    f("all", None, false),
+    f("timeout", None, true),
+    f("output", Some('o'), true),
+    f("dry-run", None, true),
+];
+
+pub fn scale(session: &mut Session, args: &[String]) -> KResult {
+    let flags = parse_flags(args, SCALE_SPECS, "scale")?;
+    let Some(replicas) = flags.get("replicas") else {
+        return Err("error: required flag(s) \"replicas\" not set\n".to_owned());
+    };
+    let replicas: i32 = replicas.parse().map_err(|_| {
+        format!("error: invalid argument \"{replicas}\" for \"--replicas\" flag: strconv.ParseInt: parsing \"{replicas}\": invalid syntax\nSee 'kubectl scale --help' for usage.\n")
+    })?;
+    if replicas < 0 {
+        return Err("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n".to_owned());
+    }
+    let (kind, name) = one_target(&flags, "scale")?;
+    let ns = namespace(session, &flags);
+    if !matches!(
+        kind,
+        Kind::Deployment | Kind::ReplicaSet | Kind::ReplicationController | Kind::StatefulSet
+    ) {
+        return Err(format!(
+            "error: no objects passed to scale {}\n",
+            kind.qualified_singular()
+        ));
+    }
+    session
+        .sim
+        .api_mut()
+        .scale(kind, &ns, &name, replicas)
+        .map_err(|e| server_error(&e))?;
+    settle(session);
+    Ok(Res::out(format!("{} scaled\n", kind_name(kind, &name))))
+}
+
+const SET_SPECS: &[FlagSpec] = &[
+    f("all", None, false),
+    f("selector", Some('l'), true),
+    f("filename", Some('f'), true),
+    f("local", None, false),
+    f("output", Some('o'), true),
+    f("dry-run", None, true),
+    f("record", None, false),
+    f("env", Some('e'), true),
+    f("containers", Some('c'), true),
+];
+
+fn template_ptr(kind: Kind) -> Option<&'static str> {
+    match kind {
+        Kind::Pod => Some("/spec"),
+        Kind::Deployment
+        | Kind::ReplicaSet
+        | Kind::ReplicationController
+        | Kind::DaemonSet
+        | Kind::StatefulSet
+        | Kind::Job => Some("/spec/template/spec"),
+        Kind::CronJob => Some("/spec/jobTemplate/spec/template/spec"),
+        _ => None,
+    }
+}
+
+pub fn set(session: &mut Session, args: &[String]) -> KResult {
+    let Some(sub) = args.first() else {
+        return Err(
+            "error: Required resource not specified.\nSee 'kubectl set -h' for help and examples\n"
+                .to_owned(),
+        );
+    };
+    if sub != "image" {
+        return Err(format!(
+            "error: \"kubectl set {sub}\" is not available in this playground yet\n"
+        ));
+    }
+    let flags = parse_flags(&args[1..], SET_SPECS, "set image")?;
+    let ns = namespace(session, &flags);
+    // Positionals: resource(s) first (TYPE NAME or TYPE/NAME...), then container=image pairs.
+    let (resources, pairs): (Vec<String>, Vec<String>) =
+        flags.args.iter().cloned().partition(|a| !a.contains('='));
+    if pairs.is_empty() {
+        return Err("error: at least one image update is required\nSee 'kubectl set image -h' for help and examples\n".to_owned());
+    }
+    let mut targets: Vec<(Kind, String)> = Vec::new();
+    if resources.iter().any(|r| r.contains('/')) {
+        for r in &resources {
+            let (t, n) = r.split_once('/').unwrap_or((r, ""));
+            let t = resolve_type(t).ok_or_else(|| {
+                format!("error: the server doesn't have a resource type \"{t}\"\n")
+            })?;
+            targets.push((t.kind, n.to_owned()));
+        }
+    } else if let Some(types) = resources.first() {
+        for ty in types.split(',') {
+            let t = resolve_type(ty).ok_or_else(|| {
+                format!("error: the server doesn't have a resource type \"{ty}\"\n")
+            })?;
+            if flags.bool("all") {
+                for o in session.sim.api().store().list(t.kind, Some(&ns)) {
+                    targets.push((t.kind, o.name().to_owned()));
+                }
+            }
+            for n in &resources[1..] {
+                targets.push((t.kind, n.clone()));
+            }
+        }
+    }
+    let mut res = Res::ok();
+    for (kind, name) in targets {
+        let Some(ptr) = template_ptr(kind) else {
+            continue;
+        };
+        let object = session
+            .sim
+            .api()
+            .get(kind, &ns, &name)
+            .map_err(|e| server_error(&e))?;
+        let mut v = object.to_json();
+        let mut changed = false;
+        for pair in &pairs {
+            let (container, image) = pair.split_once('=').unwrap_or((pair, ""));
+            let mut found = false;
+            for list in ["containers", "initContainers"] {
+                if let Some(cs) = v
+                    .pointer_mut(&format!("{ptr}/{list}"))
+                    .and_then(Value::as_array_mut)
+                {
+                    for c in cs {
+                        if container == "*"
+                            || c.get("name").and_then(Value::as_str) == Some(container)
+                        {
+                            found = true;
+                            if c.get("image").and_then(Value::as_str) != Some(image) {
+                                changed = true;
+                            }
+                            c["image"] = json!(image);
+                        }
+                    }
+                }
+            }
+            if !found {
+                return Err(format!(
+                    "error: unable to find container named \"{container}\"\n"
+                ));
+            }
+        }
+        if changed {
+            let updated = Object::from_json(kind, v).map_err(|e| format!("error: {e}\n"))?;
+            session
+                .sim
+                .api_mut()
+                .update(updated)
+                .map_err(|e| server_error(&e))?;
+            res.push_out(format!("{} image updated\n", kind_name(kind, &name)));
+        }
+    }
+    settle(session);
+    Ok(res)
+}
+
+const ROLLOUT_SPECS: &[FlagSpec] = &[
+    f("revision", None, true),
+    f("to-revision", None, true),
+    f("watch", Some('w'), false),
+    f("timeout", None, true),
+    f("output", Some('o'), true),
+    f("selector", Some('l'), true),
+    f("dry-run", None, true),
+];
+
+pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
+    let Some(sub) = args.first().cloned() else {
+        return Err("error: Required resource not specified.\nSee 'kubectl rollout -h' for help and examples\n".to_owned());
+    };
+    let command = format!("rollout {sub}");
+    let flags = parse_flags(&args[1..], ROLLOUT_SPECS, &command)?;
+    let (kind, name) = one_target(&flags, &command)?;
+    let ns = namespace(session, &flags);
+    if kind != Kind::Deployment {
+        return Err(format!(
+            "error: rollout {sub} for {} is not available in this playground yet\n",
+            kind.plural()
+        ));
+    }
+    let label = kind_name(kind, &name);
+    let api_err = |e: ApiError| server_error(&e);
+    match sub.as_str() {
+        "status" => rollout_status(session, &ns, &name, flags.get("watch") != Some("false")),
+        "history" => {
+            session
+                .sim
+                .api()
+                .get_ref(kind, &ns, &name)
+                .map_err(api_err)?;
+            let history =
+                tidepool_core::rollout::history(session.sim.api(), &ns, &name).map_err(api_err)?;
+            if let Some(rev) = flags.get("revision").filter(|r| *r != "0") {
+                let rev: i64 = rev
+                    .parse()
+                    .map_err(|_| format!("error: invalid revision {rev}\n"))?;
+                if !history.iter().any(|(r, _)| *r == rev) {
+                    return Err("error: unable to find the specified revision\n".to_owned());
+                }
+                return Err(format!(
+                    "error: showing the template of revision {rev} is not available in this playground yet\n"
+                ));
+            }
+            if history.is_empty() {
+                return Ok(Res::out("No rollout history found.\n"));
+            }
+            let mut rows = vec![vec!["REVISION".to_owned(), "CHANGE-CAUSE".to_owned()]];
+            for (r, cause) in history {
+                rows.push(vec![
+                    r.to_string(),
+                    cause.unwrap_or_else(|| "<none>".to_owned()),
+                ]);
+            }
+            Ok(Res::out(format!(
+                "{label} \n{}\n",
+                crate::tabwriter::format(&rows, 0, 2)
+            )))
+        }
+        "undo" => {
+            let to: i64 = match flags.get("to-revision") {
+                Some(r) => r.parse().map_err(|_| {
+                    format!("error: invalid argument \"{r}\" for \"--to-revision\" flag\n")
+                })?,
+                None => 0,
+            };
+            let outcome = tidepool_core::rollout::rollback(session.sim.api_mut(), &ns, &name, to)
+                .map_err(|e| match e {
+                tidepool_core::rollout::RolloutError::Api(a) => server_error(&a),
+                other => format!("error: {other}\n"),
+            })?;
+            settle(session);
+            Ok(Res::out(match outcome {
+                tidepool_core::rollout::RollbackOutcome::RolledBack => {
+                    format!("{label} rolled back\n")
+                }
+                tidepool_core::rollout::RollbackOutcome::Skipped(r) => {
+                    format!(
+                        "{label} skipped rollback (current template already matches revision {r})\n"
+                    )
+                }
+            }))
+        }
+        "pause" | "resume" => {
+            let pause = sub == "pause";
+            let current = session.sim.api().get(kind, &ns, &name).map_err(api_err)?;
+            let paused = current
+                .as_deployment()
+                .and_then(|d| d.spec.as_ref())
+                .and_then(|s| s.paused)
+                .unwrap_or(false);
+            if paused == pause {
+                return Err(format!(
+                    "error: {} is {}\n",
+                    format_args!("deployments.apps \"{name}\""),
+                    if pause {
+                        "already paused"
+                    } else {
+                        "not paused"
+                    }
+                ));
+            }
+            tidepool_core::rollout::set_paused(session.sim.api_mut(), &ns, &name, pause)
+                .map_err(api_err)?;
+            settle(session);
+            Ok(Res::out(format!(
+                "{label} {}\n",
+                if pause { "paused" } else { "resumed" }
+            )))
+        }
+        "restart" => {
+            tidepool_core::rollout::restart(session.sim.api_mut(), &ns, &name).map_err(api_err)?;
+            settle(session);
+            Ok(Res::out(format!("{label} restarted\n")))
+        }
+        other => Err(format!(
+            "error: unknown command \"{other}\" for \"kubectl rollout\"\n"
+        )),
+    }
+}
+
+fn status_message(d: &Value, name: &str) -> (String, bool) {
+    use super::json::int;
+    if int(d, "/metadata/generation") <= int(d, "/status/observedGeneration") {
+        let conds = super::json::arr(d, "/status/conditions");
+        if conds.iter().any(|c| {
+            super::json::s(c, "/type") == "Progressing"
+                && super::json::s(c, "/reason") == "ProgressDeadlineExceeded"
+        }) {
+            return (
+                format!("error: deployment \"{name}\" exceeded its progress deadline\n"),
+                true,
+            );
+        }
+        let spec = int(d, "/spec/replicas");
+        let updated = int(d, "/status/updatedReplicas");
+        let replicas = int(d, "/status/replicas");
+        let available = int(d, "/status/availableReplicas");
+        if updated < spec {
+            return (
+                format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: {updated} out of {spec} new replicas have been updated...\n"
+                ),
+                false,
+            );
+        }
+        if replicas > updated {
+            return (
+                format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: {} old replicas are pending termination...\n",
+                    replicas - updated
+                ),
+                false,
+            );
+        }
+        if available < updated {
+            return (
+                format!(
+                    "Waiting for deployment \"{name}\" rollout to finish: {available} of {updated} updated replicas are available...\n"
+                ),
+                false,
+            );
+        }
+        return (
+            format!("deployment \"{name}\" successfully rolled out\n"),
+            true,
+        );
+    }
+    (
+        "Waiting for deployment spec update to be observed...\n".to_owned(),
+        false,
+    )
+}
+
+/// Watches the deployment (advancing virtual time) and prints each status change.
+fn rollout_status(session: &mut Session, ns: &str, name: &str, watch: bool) -> KResult {
+    let mut res = Res::ok();
+    let mut last_rv = 0;
+    // At most the default progress deadline (600s) plus slack.
+    for _ in 0..700 {
+        let d = session
+            .sim
+            .api()
+            .get_ref(Kind::Deployment, ns, name)
+            .map_err(|e| server_error(&e))?;
+        let rv = d.resource_version();
+        let v = d.to_json();
+        if rv != last_rv {
+            last_rv = rv;
+            let (msg, done) = status_message(&v, name);
+            if let Some(err) = msg.strip_prefix("error: ") {
+                res.push_err(format!("error: {err}"));
+                res.code = 1;
+                return Ok(res);
+            }
+            res.push_out(msg);
+            if done || !watch {
+                return Ok(res);
+            }
+        }
+        session.sim.advance(Duration::from_secs(1));
+    }
+    res.push_err("error: timed out waiting for the condition\n");
+    res.code = 1;
+    Ok(res)
+}
+
+const EXPOSE_SPECS: &[FlagSpec] = &[
+    f("port", None, true),
+    f("target-port", None, true),
+    f("type", None, true),
+    f("name", None, true),
+    f("protocol", None, true),
+    f("selector", None, true),
+    f("labels", Some('l'), true),
+    f("node-port", None, true),
+    f("dry-run", None, true),
+    f("output", Some('o'), true),
+    f("cluster-ip", None, true),
+    f("external-ip", None, true),
+    f("filename", Some('f'), true),
+];
+
+pub fn expose(session: &mut Session, args: &[String]) -> KResult {
+    let flags = parse_flags(args, EXPOSE_SPECS, "expose")?;
+    let (kind, name) = one_target(&flags, "expose")?;
+    let ns = namespace(session, &flags);
+    let object = session
+        .sim
+        .api()
+        .get(kind, &ns, &name)
+        .map_err(|e| server_error(&e))?;
+    let v = object.to_json();
+    let (selector, spec_ptr) = match kind {
+        Kind::Pod => (v.pointer("/metadata/labels").cloned(), "/spec"),
+        Kind::Service => (v.pointer("/spec/selector").cloned(), ""),
+        Kind::ReplicationController => {
+            (v.pointer("/spec/selector").cloned(), "/spec/template/spec")
+        }
+        Kind::Deployment | Kind::ReplicaSet => {
+            if !super::json::arr(&v, "/spec/selector/matchExpressions").is_empty() {
+                return Err(format!(
+                    "error: cannot expose a {} with matchExpressions selectors\n",
+                    kind.name()
+                ));
+            }
+            (
+                v.pointer("/spec/selector/matchLabels").cloned(),
+                "/spec/template/spec",
+            )
+        }
+        other => {
+            return Err(format!("error: cannot expose a {}\n", other.name()));
+        }
+    };
+    let selector = match flags.get("selector") {
+        Some(s) => {
+            let mut m = serde_json::Map::new();
+            for pair in s.split(',') {
+                if let Some((k, val)) = pair.split_once('=') {
+                    m.insert(k.to_owned(), json!(val));
+                }
+            }
+            Some(Value::Object(m))
+        }
+        None => selector,
+    };
+    let Some(selector) = selector.filter(|s| s.as_object().is_some_and(|m| !m.is_empty())) else {
+        return Err(format!(
+            "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no labels\n",
+            kind.name().to_ascii_lowercase()
+        ));
+    };
+    let mut ports: Vec<Value> = Vec::new();
+    let protocol = flags.get("protocol").unwrap_or("TCP");
+    if let Some(p) = flags.get("port") {
+        let port: i64 = p
+            .parse()
+            .map_err(|_| format!("error: invalid port {p}\n"))?;
+        let target: Value = match flags.get("target-port") {
+            Some(t) => t.parse::<i64>().map_or(json!(t), |n| json!(n)),
+            None => json!(port),
+        };
+        ports.push(json!({"port": port, "protocol": protocol, "targetPort": target}));
+    } else if !spec_ptr.is_empty() {
+        for c in super::json::arr(&v, &format!("{spec_ptr}/containers")) {
+            for p in super::json::arr(c, "/ports") {
+                let port = super::json::int(p, "/containerPort");
+                let proto = super::json::s(p, "/protocol");
+                let proto = if proto.is_empty() { "TCP" } else { proto };
+                ports.push(json!({"port": port, "protocol": proto, "targetPort": port}));
+            }
+        }
+    } else {
+        for p in super::json::arr(&v, "/spec/ports") {
+            ports.push(json!({"port": super::json::int(p, "/port"), "protocol": super::json::s(p, "/protocol"), "targetPort": p.get("targetPort").cloned().unwrap_or(Value::Null)}));
+        }
+    }
+    if ports.is_empty() {
+        return Err("error: couldn't find port via --port flag or introspection\nSee 'kubectl expose -h' for help and examples\n".to_owned());
+    }
+    if ports.len() > 1 {
+        for (i, p) in ports.iter_mut().enumerate() {
+            p["name"] = json!(format!("port-{}", i + 1));
+        }
+    }
+    let svc_name = flags.get("name").map_or(name, str::to_owned);
+    let mut spec = json!({"ports": ports, "selector": selector});
+    if let Some(t) = flags.get("type") {
+        let t = match t.to_ascii_lowercase().as_str() {
+            "clusterip" => "ClusterIP",
+            "nodeport" => "NodePort",
+            "loadbalancer" => "LoadBalancer",
+            "externalname" => "ExternalName",
+            _ => return Err(format!("error: unknown service type \"{t}\"\n")),
+        };
+        spec["type"] = json!(t);
+    }
+    if let Some(ip) = flags.get("cluster-ip") {
+        spec["clusterIP"] = json!(ip);
+    }
+    let mut metadata = json!({"creationTimestamp": null, "name": svc_name});
+    if let Some(labels) = v.pointer("/metadata/labels") {
+        metadata["labels"] = labels.clone();
+    }
+    let value = json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec, "status": {"loadBalancer": {}}});
+    super::generate::finish(session, &flags, value, Kind::Service, "exposed")
+}
+
+const LABEL_SPECS: &[FlagSpec] = &[
+    f("overwrite", None, false),
+    f("all", None, false),
+    f("selector", Some('l'), true),
+    f("list", None, false),
+    f("filename", Some('f'), true),
+    f("dry-run", None, true),
+    f("output", Some('o'), true),
+    f("local", None, false),
+    f("resource-version", None, true),
+];
+
+pub fn label(session: &mut Session, command: &str, args: &[String]) -> KResult {
+    let flags = parse_flags(args, LABEL_SPECS, command)?;
+    let ns = namespace(session, &flags);
+    let field = if command == "label" {
+        "labels"
+    } else {
+        "annotations"
+    };
+    let (changes, resources): (Vec<String>, Vec<String>) = flags
+        .args
+        .iter()
+        .cloned()
+        .partition(|a| a.contains('=') || a.ends_with('-'));
+    let mut targets: Vec<(Kind, String)> = Vec::new();
+    if resources.iter().any(|r| r.contains('/')) {
+        for r in &resources {
+            let (t, n) = r.split_once('/').unwrap_or((r, ""));
+            let t = resolve_type(t).ok_or_else(|| {
+                format!("error: the server doesn't have a resource type \"{t}\"\n")
+            })?;
+            targets.push((t.kind, n.to_owned()));
+        }
+    } else if let Some(ty) = resources.first() {
+        let t = resolve_type(ty)
+            .ok_or_else(|| format!("error: the server doesn't have a resource type \"{ty}\"\n"))?;
+        if flags.bool("all") || flags.has("selector") {
+            let sel = match flags.get("selector") {
+                Some(s) => super::json::parse_selector(s)?,
+                None => Vec::new(),
+            };
+            for o in session
+                .sim
+                .api()
+                .store()
+                .list(t.kind, t.kind.namespaced().then_some(ns.as_str()))
+            {
+                if super::json::selector_matches(&sel, &o.to_json()) {
+                    targets.push((t.kind, o.name().to_owned()));
+                }
+            }
+        }
+        for n in &resources[1..] {
+            targets.push((t.kind, n.clone()));
+        }
+    }
+    if targets.is_empty() {
+        return Err(
+            "error: one or more resources must be specified as <resource> <name> or <resource>/<name>\n"
+                .to_owned(),
+        );
+    }
+    if changes.is_empty() {
+        return Err(format!(
+            "error: at least one {} update is required\nSee 'kubectl {command} -h' for help and examples\n",
+            if command == "label" {
+                "label"
+            } else {
+                "annotation"
+            }
+        ));
+    }
+    let mut res = Res::ok();
+    for (kind, name) in targets {
+        let object = session
+            .sim
+            .api()
+            .get(kind, if kind.namespaced() { &ns } else { "" }, &name)
+            .map_err(|e| server_error(&e))?;
+        let current = object.to_json();
+        let mut patch = serde_json::Map::new();
+        let mut removed_only = true;
+        for c in &changes {
+            if let Some(key) = c.strip_suffix('-') {
+                patch.insert(key.to_owned(), Value::Null);
+            } else if let Some((k, val)) = c.split_once('=') {
+                removed_only = false;
+                let existing = current
+                    .pointer(&format!(
+                        "/metadata/{field}/{}",
+                        k.replace('~', "~0").replace('/', "~1")
+                    ))
+                    .and_then(Value::as_str);
+                if let Some(old) = existing
+                    && old != val
+                    && !flags.bool("overwrite")
+                {
+                    return Err(format!(
+                        "error: '{k}' already has a value ({old}), and --overwrite is false\n"
+                    ));
+                }
+                patch.insert(k.to_owned(), json!(val));
+            }
+        }
+        let body = json!({"metadata": {field: Value::Object(patch)}});
+        let before = object.resource_version();
+        let updated = session
+            .sim
+            .api_mut()
+            .patch(kind, object.namespace(), &name, PatchType::Merge, &body)
+            .map_err(|e| server_error(&e))?;
+        let verb = if updated.resource_version() == before {
+            if command == "label" {
+                "not labeled"
+            } else {
+                "not annotated"
+            }
+        } else if removed_only && command == "label" {
+            "unlabeled"
+        } else if command == "label" {
+            "labeled"
+        } else {
+            "annotated"
+        };
+        res.push_out(format!("{} {verb}\n", kind_name(kind, &name)));
+    }
+    settle(session);
+    Ok(res)
+}

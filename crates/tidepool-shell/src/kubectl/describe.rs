@@ -1,0 +1,1214 @@
+//! `kubectl describe` (`pkg/describe/describe.go` layout): one tabwriter (minwidth 0,
+//! padding 2) over `Label:\tvalue` lines, 2 spaces per level, and the Events table.
+
+use super::get::pod_status;
+use super::json::{age, arr, format_labels, format_selector, int, map, s};
+use super::resources::resolve_type;
+use super::{KResult, f, namespace, parse_flags};
+use crate::Session;
+use crate::exec::Res;
+use serde_json::Value;
+use tidepool_core::{Kind, Object, VirtualTime};
+
+struct W {
+    lines: Vec<String>,
+}
+
+impl W {
+    fn new() -> Self {
+        Self { lines: Vec::new() }
+    }
+    fn line(&mut self, level: usize, text: impl AsRef<str>) {
+        self.lines
+            .push(format!("{}{}", "  ".repeat(level), text.as_ref()));
+    }
+    fn kv(&mut self, level: usize, key: &str, value: impl AsRef<str>) {
+        self.line(level, format!("{key}:\t{}", value.as_ref()));
+    }
+    /// Sorted `k=v` lines (`printLabelsMultilineWithIndent`), `<none>` when empty.
+    fn labels(&mut self, level: usize, title: &str, v: &Value, ptr: &str) {
+        let m = map(v, ptr);
+        if m.is_empty() {
+            self.kv(level, title, "<none>");
+            return;
+        }
+        for (i, (k, val)) in m.iter().enumerate() {
+            let text = format!("{k}={}", val.as_str().unwrap_or(""));
+            if i == 0 {
+                self.kv(level, title, text);
+            } else {
+                self.line(level, format!("\t{text}"));
+            }
+        }
+    }
+    fn annotations(&mut self, level: usize, v: &Value, ptr: &str) {
+        let m: Vec<(&String, &Value)> = map(v, ptr)
+            .into_iter()
+            .filter(|(k, _)| k.as_str() != tidepool_core::api::LAST_APPLIED)
+            .collect();
+        if m.is_empty() {
+            self.kv(level, "Annotations", "<none>");
+            return;
+        }
+        for (i, (k, val)) in m.iter().enumerate() {
+            let text = format!("{k}: {}", val.as_str().unwrap_or(""));
+            if i == 0 {
+                self.kv(level, "Annotations", text);
+            } else {
+                self.line(level, format!("\t{text}"));
+            }
+        }
+    }
+    fn finish(self) -> String {
+        let rows: Vec<Vec<String>> = self
+            .lines
+            .iter()
+            .map(|l| l.split('\t').map(str::to_owned).collect())
+            .collect();
+        crate::tabwriter::format(&rows, 0, 2)
+    }
+}
+
+fn rfc1123z(ts: &str) -> String {
+    match k8s_openapi::chrono::DateTime::parse_from_rfc3339(ts) {
+        Ok(t) => t.format("%a, %d %b %Y %H:%M:%S %z").to_string(),
+        Err(_) => "<unknown>".to_owned(),
+    }
+}
+
+fn events(w: &mut W, session: &Session, object: &Object, now: VirtualTime) {
+    let evs = tidepool_core::events::events_for(session.sim.api(), object);
+    if evs.is_empty() {
+        w.kv(0, "Events", "<none>");
+        return;
+    }
+    w.line(0, "Events:");
+    w.line(1, "Type\tReason\tAge\tFrom\tMessage");
+    w.line(1, "----\t------\t----\t----\t-------");
+    for e in evs {
+        let v = serde_json::to_value(&e).unwrap_or(Value::Null);
+        let first = if s(&v, "/eventTime").is_empty() {
+            s(&v, "/firstTimestamp")
+        } else {
+            s(&v, "/eventTime")
+        };
+        let count = int(&v, "/count");
+        let age_cell = if !s(&v, "/series/lastObservedTime").is_empty() {
+            format!(
+                "{} (x{} over {})",
+                age(s(&v, "/series/lastObservedTime"), now),
+                int(&v, "/series/count"),
+                age(first, now)
+            )
+        } else if count > 1 {
+            format!(
+                "{} (x{count} over {})",
+                age(s(&v, "/lastTimestamp"), now),
+                age(first, now)
+            )
+        } else {
+            age(first, now)
+        };
+        let from = if s(&v, "/source/component").is_empty() {
+            s(&v, "/reportingComponent")
+        } else {
+            s(&v, "/source/component")
+        };
+        w.line(
+            1,
+            format!(
+                "{}\t{}\t{age_cell}\t{from}\t{}",
+                s(&v, "/type"),
+                s(&v, "/reason"),
+                s(&v, "/message").trim()
+            ),
+        );
+    }
+}
+
+/// One container: its name at `name_indent`, its fields at LEVEL_2 (4 spaces), as both
+/// `describePod` and `DescribePodTemplate` print them.
+fn container_block(
+    w: &mut W,
+    name_indent: &str,
+    c: &Value,
+    status: Option<&Value>,
+    now: VirtualTime,
+) {
+    w.lines.push(format!("{name_indent}{}:", s(c, "/name")));
+    let l = 2;
+    if let Some(st) = status {
+        let id = s(st, "/containerID");
+        if !id.is_empty() {
+            w.kv(l, "Container ID", id);
+        }
+    }
+    w.kv(l, "Image", s(c, "/image"));
+    if let Some(st) = status {
+        w.kv(l, "Image ID", s(st, "/imageID"));
+    }
+    let ports = arr(c, "/ports");
+    let fmt_port = |p: &Value| {
+        let proto = if s(p, "/protocol").is_empty() {
+            "TCP"
+        } else {
+            s(p, "/protocol")
+        };
+        let name = s(p, "/name");
+        if name.is_empty() {
+            format!("{}/{proto}", int(p, "/containerPort"))
+        } else {
+            format!("{}/{proto} ({name})", int(p, "/containerPort"))
+        }
+    };
+    let host = |p: &Value| {
+        let proto = if s(p, "/protocol").is_empty() {
+            "TCP"
+        } else {
+            s(p, "/protocol")
+        };
+        format!("{}/{proto}", int(p, "/hostPort"))
+    };
+    match ports.len() {
+        0 => {
+            w.kv(l, "Port", "<none>");
+            w.kv(l, "Host Port", "<none>");
+        }
+        1 => {
+            w.kv(l, "Port", fmt_port(&ports[0]));
+            w.kv(l, "Host Port", host(&ports[0]));
+        }
+        _ => {
+            w.kv(
+                l,
+                "Ports",
+                ports.iter().map(fmt_port).collect::<Vec<_>>().join(", "),
+            );
+            w.kv(
+                l,
+                "Host Ports",
+                ports.iter().map(host).collect::<Vec<_>>().join(", "),
+            );
+        }
+    }
+    for (key, title) in [("/command", "Command"), ("/args", "Args")] {
+        let items = arr(c, key);
+        if !items.is_empty() {
+            w.line(l, format!("{title}:"));
+            for i in items {
+                w.line(l + 1, i.as_str().unwrap_or(""));
+            }
+        }
+    }
+    if let Some(st) = status {
+        state(w, l, "State", st.get("state"), now);
+        if st.pointer("/lastState/terminated").is_some() {
+            state(w, l, "Last State", st.get("lastState"), now);
+        }
+        let ready = st.get("ready").and_then(Value::as_bool).unwrap_or(false);
+        w.kv(l, "Ready", if ready { "True" } else { "False" });
+        w.kv(l, "Restart Count", int(st, "/restartCount").to_string());
+    }
+    for (ptr, title) in [
+        ("/resources/limits", "Limits"),
+        ("/resources/requests", "Requests"),
+    ] {
+        let m = map(c, ptr);
+        if !m.is_empty() {
+            w.line(l, format!("{title}:"));
+            for (k, v) in m {
+                w.kv(
+                    l + 1,
+                    k,
+                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                );
+            }
+        }
+    }
+    for (ptr, title) in [
+        ("/livenessProbe", "Liveness"),
+        ("/readinessProbe", "Readiness"),
+        ("/startupProbe", "Startup"),
+    ] {
+        if let Some(p) = c.pointer(ptr) {
+            w.kv(l, title, probe(p));
+        }
+    }
+    let env = arr(c, "/env");
+    if env.is_empty() {
+        w.kv(l, "Environment", "<none>");
+    } else {
+        w.line(l, "Environment:");
+        for e in env {
+            w.kv(l + 1, s(e, "/name"), s(e, "/value"));
+        }
+    }
+    let mounts = arr(c, "/volumeMounts");
+    if mounts.is_empty() {
+        w.kv(l, "Mounts", "<none>");
+    } else {
+        w.line(l, "Mounts:");
+        for m in mounts {
+            let ro = m.get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+            let mut flags = if ro { "ro".to_owned() } else { "rw".to_owned() };
+            if !s(m, "/subPath").is_empty() {
+                flags.push_str(&format!(",path=\"{}\"", s(m, "/subPath")));
+            }
+            w.line(
+                l + 1,
+                format!("{} from {} ({flags})", s(m, "/mountPath"), s(m, "/name")),
+            );
+        }
+    }
+}
+
+fn probe(p: &Value) -> String {
+    let attrs = format!(
+        "delay={}s timeout={}s period={}s #success={} #failure={}",
+        int(p, "/initialDelaySeconds"),
+        p.pointer("/timeoutSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(1),
+        p.pointer("/periodSeconds")
+            .and_then(Value::as_i64)
+            .unwrap_or(10),
+        p.pointer("/successThreshold")
+            .and_then(Value::as_i64)
+            .unwrap_or(1),
+        p.pointer("/failureThreshold")
+            .and_then(Value::as_i64)
+            .unwrap_or(3),
+    );
+    if let Some(e) = p.get("exec") {
+        let cmd: Vec<&str> = arr(e, "/command")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        return format!("exec [{}] {attrs}", cmd.join(" "));
+    }
+    if let Some(h) = p.get("httpGet") {
+        let port = h.get("port").map_or(String::new(), |v| {
+            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+        });
+        let scheme = if s(h, "/scheme").is_empty() {
+            "http"
+        } else {
+            s(h, "/scheme")
+        }
+        .to_ascii_lowercase();
+        return format!(
+            "http-get {scheme}://{}:{port}{} {attrs}",
+            s(h, "/host"),
+            s(h, "/path")
+        );
+    }
+    if let Some(t) = p.get("tcpSocket") {
+        let port = t.get("port").map_or(String::new(), |v| {
+            v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+        });
+        return format!("tcp-socket {}:{port} {attrs}", s(t, "/host"));
+    }
+    format!("unknown {attrs}")
+}
+
+fn state(w: &mut W, level: usize, title: &str, st: Option<&Value>, _now: VirtualTime) {
+    let Some(st) = st else {
+        w.kv(level, title, "Waiting");
+        return;
+    };
+    if let Some(r) = st.get("running") {
+        w.kv(level, title, "Running");
+        w.kv(level + 1, "Started", rfc1123z(s(r, "/startedAt")));
+    } else if let Some(wt) = st.get("waiting") {
+        w.kv(level, title, "Waiting");
+        if !s(wt, "/reason").is_empty() {
+            w.kv(level + 1, "Reason", s(wt, "/reason"));
+        }
+    } else if let Some(t) = st.get("terminated") {
+        w.kv(level, title, "Terminated");
+        if !s(t, "/reason").is_empty() {
+            w.kv(level + 1, "Reason", s(t, "/reason"));
+        }
+        if !s(t, "/message").is_empty() {
+            w.kv(level + 1, "Message", s(t, "/message"));
+        }
+        w.kv(level + 1, "Exit Code", int(t, "/exitCode").to_string());
+        if int(t, "/signal") > 0 {
+            w.kv(level + 1, "Signal", int(t, "/signal").to_string());
+        }
+        w.kv(level + 1, "Started", rfc1123z(s(t, "/startedAt")));
+        w.kv(level + 1, "Finished", rfc1123z(s(t, "/finishedAt")));
+    } else {
+        w.kv(level, title, "Waiting");
+    }
+}
+
+fn tolerations(w: &mut W, level: usize, spec: &Value) {
+    let tol = arr(spec, "/tolerations");
+    if tol.is_empty() {
+        w.kv(level, "Tolerations", "<none>");
+        return;
+    }
+    for (i, t) in tol.iter().enumerate() {
+        let mut text = s(t, "/key").to_owned();
+        if !s(t, "/value").is_empty() {
+            text.push_str(&format!("={}", s(t, "/value")));
+        }
+        if !s(t, "/effect").is_empty() {
+            text.push_str(&format!(":{}", s(t, "/effect")));
+        }
+        if s(t, "/operator") == "Exists" && s(t, "/value").is_empty() {
+            text.push_str(" op=Exists");
+        }
+        if let Some(secs) = t.get("tolerationSeconds").and_then(Value::as_i64) {
+            text.push_str(&format!(" for {secs}s"));
+        }
+        if i == 0 {
+            w.kv(level, "Tolerations", text);
+        } else {
+            w.line(level, format!("\t{text}"));
+        }
+    }
+}
+
+fn volumes(w: &mut W, level: usize, spec: &Value) {
+    let vols = arr(spec, "/volumes");
+    if vols.is_empty() {
+        w.kv(level, "Volumes", "<none>");
+        return;
+    }
+    w.line(level, "Volumes:");
+    for v in vols {
+        w.line(level + 1, format!("{}:", s(v, "/name")));
+        let l = level + 2;
+        if let Some(p) = v.get("projected") {
+            w.kv(
+                l,
+                "Type",
+                "Projected (a volume that contains injected data from multiple sources)",
+            );
+            for src in arr(p, "/sources") {
+                if let Some(t) = src.get("serviceAccountToken") {
+                    w.kv(
+                        l,
+                        "TokenExpirationSeconds",
+                        int(t, "/expirationSeconds").to_string(),
+                    );
+                }
+                if let Some(c) = src.get("configMap") {
+                    w.kv(l, "ConfigMapName", s(c, "/name"));
+                    w.kv(l, "ConfigMapOptional", "<nil>");
+                }
+                if src.get("downwardAPI").is_some() {
+                    w.kv(l, "DownwardAPI", "true");
+                }
+            }
+        } else if let Some(c) = v.get("configMap") {
+            w.kv(l, "Type", "ConfigMap (a volume populated by a ConfigMap)");
+            w.kv(l, "Name", s(c, "/name"));
+            w.kv(l, "Optional", "false");
+        } else if let Some(e) = v.get("emptyDir") {
+            w.kv(
+                l,
+                "Type",
+                "EmptyDir (a temporary directory that shares a pod's lifetime)",
+            );
+            w.kv(l, "Medium", s(e, "/medium"));
+            w.kv(l, "SizeLimit", "<unset>");
+        } else if let Some(h) = v.get("hostPath") {
+            w.kv(l, "Type", "HostPath (bare host directory volume)");
+            w.kv(l, "Path", s(h, "/path"));
+            w.kv(l, "HostPathType", s(h, "/type"));
+        } else {
+            w.kv(l, "Type", "<unknown>");
+        }
+    }
+}
+
+fn pod(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    if let Some(p) = v.pointer("/spec/priority").and_then(Value::as_i64) {
+        w.kv(0, "Priority", p.to_string());
+    }
+    if !s(&v, "/spec/priorityClassName").is_empty() {
+        w.kv(0, "Priority Class Name", s(&v, "/spec/priorityClassName"));
+    }
+    w.kv(0, "Service Account", s(&v, "/spec/serviceAccountName"));
+    let node = s(&v, "/spec/nodeName");
+    w.kv(
+        0,
+        "Node",
+        if node.is_empty() {
+            "<none>".to_owned()
+        } else {
+            format!("{node}/{}", s(&v, "/status/hostIP"))
+        },
+    );
+    if !s(&v, "/status/startTime").is_empty() {
+        w.kv(0, "Start Time", rfc1123z(s(&v, "/status/startTime")));
+    }
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    if !s(&v, "/metadata/deletionTimestamp").is_empty() {
+        w.kv(
+            0,
+            "Status",
+            format!(
+                "Terminating (lasts {})",
+                age(s(&v, "/metadata/deletionTimestamp"), now)
+            ),
+        );
+        w.kv(
+            0,
+            "Termination Grace Period",
+            format!("{}s", int(&v, "/metadata/deletionGracePeriodSeconds")),
+        );
+    } else {
+        w.kv(0, "Status", s(&v, "/status/phase"));
+    }
+    if !s(&v, "/status/reason").is_empty() {
+        w.kv(0, "Reason", s(&v, "/status/reason"));
+    }
+    if !s(&v, "/status/message").is_empty() {
+        w.kv(0, "Message", s(&v, "/status/message"));
+    }
+    w.kv(0, "IP", s(&v, "/status/podIP"));
+    let ips = arr(&v, "/status/podIPs");
+    if ips.is_empty() {
+        w.kv(0, "IPs", "<none>");
+    } else {
+        w.line(0, "IPs:");
+        for ip in ips {
+            w.kv(1, "IP", s(ip, "/ip"));
+        }
+    }
+    if let Some(owner) = arr(&v, "/metadata/ownerReferences")
+        .iter()
+        .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+    {
+        w.kv(
+            0,
+            "Controlled By",
+            format!("{}/{}", s(owner, "/kind"), s(owner, "/name")),
+        );
+    }
+    for (list, statuses, title) in [
+        (
+            "/spec/initContainers",
+            "/status/initContainerStatuses",
+            "Init Containers",
+        ),
+        (
+            "/spec/containers",
+            "/status/containerStatuses",
+            "Containers",
+        ),
+    ] {
+        let cs = arr(&v, list);
+        if cs.is_empty() {
+            continue;
+        }
+        w.line(0, format!("{title}:"));
+        for c in cs {
+            let st = arr(&v, statuses)
+                .iter()
+                .find(|st| s(st, "/name") == s(c, "/name"));
+            container_block(
+                &mut w,
+                "  ",
+                c,
+                st.or(Some(&Value::Null)).filter(|v| !v.is_null()),
+                now,
+            );
+        }
+    }
+    let conds = arr(&v, "/status/conditions");
+    if !conds.is_empty() {
+        w.line(0, "Conditions:");
+        w.line(1, "Type\tStatus");
+        for c in conds {
+            w.line(1, format!("{} \t{} ", s(c, "/type"), s(c, "/status")));
+        }
+    }
+    volumes(&mut w, 0, v.pointer("/spec").unwrap_or(&Value::Null));
+    w.kv(0, "QoS Class", s(&v, "/status/qosClass"));
+    let sel = format_labels(&v, "/spec/nodeSelector");
+    w.kv(0, "Node-Selectors", sel);
+    tolerations(&mut w, 0, v.pointer("/spec").unwrap_or(&Value::Null));
+    events(&mut w, session, object, now);
+    let _ = pod_status;
+    w.finish()
+}
+
+fn pod_template(w: &mut W, v: &Value, ptr: &str, now: VirtualTime) {
+    w.line(0, "Pod Template:");
+    w.labels(1, "Labels", v, &format!("{ptr}/metadata/labels"));
+    let annotations = map(v, &format!("{ptr}/metadata/annotations"));
+    if !annotations.is_empty() {
+        w.annotations(1, v, &format!("{ptr}/metadata/annotations"));
+    }
+    let spec = v
+        .pointer(&format!("{ptr}/spec"))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let sa = s(&spec, "/serviceAccountName");
+    if !sa.is_empty() {
+        w.kv(1, "Service Account", sa);
+    }
+    for (list, title) in [
+        ("/initContainers", "Init Containers"),
+        ("/containers", "Containers"),
+    ] {
+        let cs = arr(&spec, list);
+        if cs.is_empty() {
+            continue;
+        }
+        w.line(1, format!("{title}:"));
+        for c in cs {
+            container_block(w, "   ", c, None, now);
+        }
+    }
+    volumes(w, 1, &spec);
+    w.kv(1, "Node-Selectors", format_labels(&spec, "/nodeSelector"));
+    tolerations(w, 1, &spec);
+}
+
+fn conditions(w: &mut W, v: &Value) {
+    let conds = arr(v, "/status/conditions");
+    if conds.is_empty() {
+        return;
+    }
+    w.line(0, "Conditions:");
+    w.line(1, "Type\tStatus\tReason");
+    w.line(1, "----\t------\t------");
+    for c in conds {
+        w.line(
+            1,
+            format!(
+                "{} \t{}\t{}",
+                s(c, "/type"),
+                s(c, "/status"),
+                s(c, "/reason")
+            ),
+        );
+    }
+}
+
+fn deployment(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.kv(
+        0,
+        "CreationTimestamp",
+        rfc1123z(s(&v, "/metadata/creationTimestamp")),
+    );
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.kv(0, "Selector", format_selector(&v, "/spec/selector"));
+    let spec = int(&v, "/spec/replicas");
+    let updated = int(&v, "/status/updatedReplicas");
+    let total = int(&v, "/status/replicas");
+    let available = int(&v, "/status/availableReplicas");
+    let unavailable = int(&v, "/status/unavailableReplicas");
+    w.kv(
+        0,
+        "Replicas",
+        format!("{spec} desired | {updated} updated | {total} total | {available} available | {unavailable} unavailable"),
+    );
+    let strategy = s(&v, "/spec/strategy/type");
+    w.kv(0, "StrategyType", strategy);
+    w.kv(
+        0,
+        "MinReadySeconds",
+        int(&v, "/spec/minReadySeconds").to_string(),
+    );
+    if strategy == "RollingUpdate" {
+        let cell = |p: &str| {
+            v.pointer(p).map_or("25%".to_owned(), |x| {
+                x.as_str().map_or_else(|| x.to_string(), str::to_owned)
+            })
+        };
+        w.kv(
+            0,
+            "RollingUpdateStrategy",
+            format!(
+                "{} max unavailable, {} max surge",
+                cell("/spec/strategy/rollingUpdate/maxUnavailable"),
+                cell("/spec/strategy/rollingUpdate/maxSurge")
+            ),
+        );
+    }
+    pod_template(&mut w, &v, "/spec/template", now);
+    conditions(&mut w, &v);
+    // Old and new ReplicaSets, from the store.
+    let uid = object.uid().to_owned();
+    let template_hash = |rs: &Value| s(rs, "/metadata/labels/pod-template-hash").to_owned();
+    let mut owned: Vec<Value> = session
+        .sim
+        .api()
+        .store()
+        .list(Kind::ReplicaSet, Some(object.namespace()))
+        .map(|o| o.to_json())
+        .filter(|rs| {
+            arr(rs, "/metadata/ownerReferences")
+                .iter()
+                .any(|r| s(r, "/uid") == uid)
+        })
+        .collect();
+    owned.sort_by_key(|rs| {
+        int(
+            rs,
+            "/metadata/annotations/deployment.kubernetes.io~1revision",
+        )
+    });
+    let revision = |rs: &Value| {
+        s(
+            rs,
+            "/metadata/annotations/deployment.kubernetes.io~1revision",
+        )
+        .parse::<i64>()
+        .unwrap_or(0)
+    };
+    let current_rev = s(
+        &v,
+        "/metadata/annotations/deployment.kubernetes.io~1revision",
+    )
+    .parse::<i64>()
+    .unwrap_or(0);
+    let fmt_rs = |rs: &Value| {
+        format!(
+            "{} ({}/{} replicas created)",
+            s(rs, "/metadata/name"),
+            int(rs, "/status/replicas"),
+            int(rs, "/spec/replicas")
+        )
+    };
+    let new: Vec<&Value> = owned
+        .iter()
+        .filter(|rs| revision(rs) == current_rev)
+        .collect();
+    let old: Vec<String> = owned
+        .iter()
+        .filter(|rs| revision(rs) != current_rev && int(rs, "/spec/replicas") > 0)
+        .map(fmt_rs)
+        .collect();
+    let _ = template_hash;
+    w.kv(
+        0,
+        "OldReplicaSets",
+        if old.is_empty() {
+            "<none>".to_owned()
+        } else {
+            old.join(", ")
+        },
+    );
+    w.kv(
+        0,
+        "NewReplicaSet",
+        new.first().map_or("<none>".to_owned(), |rs| fmt_rs(rs)),
+    );
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+fn replica_set(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let rc = object.kind() == Kind::ReplicationController;
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.kv(
+        0,
+        "Selector",
+        if rc {
+            format_labels(&v, "/spec/selector")
+        } else {
+            format_selector(&v, "/spec/selector")
+        },
+    );
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    if !rc
+        && let Some(owner) = arr(&v, "/metadata/ownerReferences")
+            .iter()
+            .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+    {
+        w.kv(
+            0,
+            "Controlled By",
+            format!("{}/{}", s(owner, "/kind"), s(owner, "/name")),
+        );
+    }
+    w.kv(
+        0,
+        "Replicas",
+        format!(
+            "{} current / {} desired",
+            int(&v, "/status/replicas"),
+            int(&v, "/spec/replicas")
+        ),
+    );
+    // Pods Status counts the pods the controller owns, by phase.
+    let uid = object.uid().to_owned();
+    let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
+    for p in session
+        .sim
+        .api()
+        .store()
+        .list(Kind::Pod, Some(object.namespace()))
+    {
+        let pv = p.to_json();
+        if !arr(&pv, "/metadata/ownerReferences")
+            .iter()
+            .any(|r| s(r, "/uid") == uid)
+        {
+            continue;
+        }
+        match s(&pv, "/status/phase") {
+            "Running" => running += 1,
+            "Pending" => waiting += 1,
+            "Succeeded" => succeeded += 1,
+            "Failed" => failed += 1,
+            _ => {}
+        }
+    }
+    w.kv(
+        0,
+        "Pods Status",
+        format!("{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed"),
+    );
+    pod_template(&mut w, &v, "/spec/template", now);
+    conditions(&mut w, &v);
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+fn namespace_desc(session: &Session, object: &Object) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.kv(0, "Status", s(&v, "/status/phase"));
+    let mut out = w.finish();
+    let name = object.name();
+    let quotas = session.sim.api().list(Kind::ResourceQuota, Some(name));
+    if quotas.is_empty() {
+        out.push_str("\nNo resource quota.\n");
+    } else {
+        for q in quotas {
+            let qv = q.to_json();
+            let mut w = W::new();
+            w.line(0, "Resource Quotas");
+            w.kv(1, "Name", q.name());
+            w.line(1, "Resource\tUsed\tHard");
+            w.line(1, "--------\t---\t---");
+            for (k, hard) in map(&qv, "/status/hard") {
+                let used = qv
+                    .pointer(&format!("/status/used/{}", k.replace('/', "~1")))
+                    .and_then(Value::as_str)
+                    .unwrap_or("0");
+                w.line(1, format!("{k}\t{used}\t{}", hard.as_str().unwrap_or("")));
+            }
+            out.push('\n');
+            out.push_str(&w.finish());
+        }
+    }
+    if session
+        .sim
+        .api()
+        .list(Kind::LimitRange, Some(name))
+        .is_empty()
+    {
+        out.push_str("\nNo LimitRange resource.\n");
+    }
+    out
+}
+
+fn service(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.kv(0, "Selector", format_labels(&v, "/spec/selector"));
+    let ty = if s(&v, "/spec/type").is_empty() {
+        "ClusterIP"
+    } else {
+        s(&v, "/spec/type")
+    };
+    w.kv(0, "Type", ty);
+    let family = arr(&v, "/spec/ipFamilies");
+    let policy = s(&v, "/spec/ipFamilyPolicy");
+    w.kv(
+        0,
+        "IP Family Policy",
+        if policy.is_empty() {
+            "SingleStack"
+        } else {
+            policy
+        },
+    );
+    w.kv(
+        0,
+        "IP Families",
+        if family.is_empty() {
+            "IPv4".to_owned()
+        } else {
+            family
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        },
+    );
+    let cip = s(&v, "/spec/clusterIP");
+    w.kv(0, "IP", if cip.is_empty() { "<none>" } else { cip });
+    let ips: Vec<&str> = arr(&v, "/spec/clusterIPs")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    w.kv(
+        0,
+        "IPs",
+        if ips.is_empty() {
+            cip.to_owned()
+        } else {
+            ips.join(",")
+        },
+    );
+    let endpoints = session
+        .sim
+        .api()
+        .get_ref(Kind::Endpoints, object.namespace(), object.name())
+        .ok()
+        .map(Object::to_json);
+    for p in arr(&v, "/spec/ports") {
+        let name = if s(p, "/name").is_empty() {
+            "<unset>"
+        } else {
+            s(p, "/name")
+        };
+        let proto = if s(p, "/protocol").is_empty() {
+            "TCP"
+        } else {
+            s(p, "/protocol")
+        };
+        w.kv(0, "Port", format!("{name}  {}/{proto}", int(p, "/port")));
+        let target = p.get("targetPort").map_or(String::new(), |t| {
+            t.as_str().map_or_else(|| t.to_string(), str::to_owned)
+        });
+        w.kv(0, "TargetPort", format!("{target}/{proto}"));
+        if int(p, "/nodePort") > 0 {
+            w.kv(
+                0,
+                "NodePort",
+                format!("{name}  {}/{proto}", int(p, "/nodePort")),
+            );
+        }
+        let mut eps = Vec::new();
+        if let Some(e) = &endpoints {
+            for subset in arr(e, "/subsets") {
+                for a in arr(subset, "/addresses") {
+                    for sp in arr(subset, "/ports") {
+                        if arr(&v, "/spec/ports").len() == 1 || s(sp, "/name") == s(p, "/name") {
+                            eps.push(format!("{}:{}", s(a, "/ip"), int(sp, "/port")));
+                        }
+                    }
+                }
+            }
+        }
+        w.kv(0, "Endpoints", eps.join(","));
+    }
+    w.kv(
+        0,
+        "Session Affinity",
+        if s(&v, "/spec/sessionAffinity").is_empty() {
+            "None"
+        } else {
+            s(&v, "/spec/sessionAffinity")
+        },
+    );
+    if ty == "NodePort" || ty == "LoadBalancer" {
+        w.kv(
+            0,
+            "External Traffic Policy",
+            if s(&v, "/spec/externalTrafficPolicy").is_empty() {
+                "Cluster"
+            } else {
+                s(&v, "/spec/externalTrafficPolicy")
+            },
+        );
+    }
+    w.kv(
+        0,
+        "Internal Traffic Policy",
+        if s(&v, "/spec/internalTrafficPolicy").is_empty() {
+            "Cluster"
+        } else {
+            s(&v, "/spec/internalTrafficPolicy")
+        },
+    );
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    if object.kind().namespaced() {
+        w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    }
+    if object.kind() == Kind::Node {
+        let mut roles: Vec<&str> = map(&v, "/metadata/labels")
+            .into_iter()
+            .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/"))
+            .filter(|r| !r.is_empty())
+            .collect();
+        roles.sort_unstable();
+        w.kv(
+            0,
+            "Roles",
+            if roles.is_empty() {
+                "<none>".to_owned()
+            } else {
+                roles.join(",")
+            },
+        );
+    }
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    if object.kind() == Kind::Node {
+        w.kv(
+            0,
+            "CreationTimestamp",
+            rfc1123z(s(&v, "/metadata/creationTimestamp")),
+        );
+        let taints = arr(&v, "/spec/taints");
+        if taints.is_empty() {
+            w.kv(0, "Taints", "<none>");
+        }
+        for (i, t) in taints.iter().enumerate() {
+            let text = if s(t, "/value").is_empty() {
+                format!("{}:{}", s(t, "/key"), s(t, "/effect"))
+            } else {
+                format!("{}={}:{}", s(t, "/key"), s(t, "/value"), s(t, "/effect"))
+            };
+            if i == 0 {
+                w.kv(0, "Taints", text);
+            } else {
+                w.line(0, format!("\t{text}"));
+            }
+        }
+        w.kv(
+            0,
+            "Unschedulable",
+            v.pointer("/spec/unschedulable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+                .to_string(),
+        );
+        let conds = arr(&v, "/status/conditions");
+        if !conds.is_empty() {
+            w.line(0, "Conditions:");
+            w.line(
+                1,
+                "Type\tStatus\tLastHeartbeatTime\tLastTransitionTime\tReason\tMessage",
+            );
+            w.line(
+                1,
+                "----\t------\t-----------------\t------------------\t------\t-------",
+            );
+            for c in conds {
+                w.line(
+                    1,
+                    format!(
+                        "{} \t{} \t{} \t{} \t{} \t{}",
+                        s(c, "/type"),
+                        s(c, "/status"),
+                        rfc1123z(s(c, "/lastHeartbeatTime")),
+                        rfc1123z(s(c, "/lastTransitionTime")),
+                        s(c, "/reason"),
+                        s(c, "/message")
+                    ),
+                );
+            }
+        }
+        w.line(0, "Addresses:");
+        for a in arr(&v, "/status/addresses") {
+            w.kv(1, s(a, "/type"), s(a, "/address"));
+        }
+        for (ptr, title) in [
+            ("/status/capacity", "Capacity"),
+            ("/status/allocatable", "Allocatable"),
+        ] {
+            w.line(0, format!("{title}:"));
+            for (k, val) in map(&v, ptr) {
+                w.kv(1, k, val.as_str().unwrap_or(""));
+            }
+        }
+        w.line(0, "System Info:");
+        for (key, title) in [
+            ("machineID", "Machine ID"),
+            ("systemUUID", "System UUID"),
+            ("bootID", "Boot ID"),
+            ("kernelVersion", "Kernel Version"),
+            ("osImage", "OS Image"),
+            ("operatingSystem", "Operating System"),
+            ("architecture", "Architecture"),
+            ("containerRuntimeVersion", "Container Runtime Version"),
+            ("kubeletVersion", "Kubelet Version"),
+            ("kubeProxyVersion", "Kube-Proxy Version"),
+        ] {
+            w.kv(1, title, s(&v, &format!("/status/nodeInfo/{key}")));
+        }
+        if !s(&v, "/spec/podCIDR").is_empty() {
+            w.kv(0, "PodCIDR", s(&v, "/spec/podCIDR"));
+        }
+    } else if object.kind() == Kind::ConfigMap || object.kind() == Kind::Secret {
+        w.line(0, "");
+        w.line(0, "Data");
+        w.line(0, "====");
+        for (k, val) in map(&v, "/data") {
+            let text = val.as_str().unwrap_or("");
+            if object.kind() == Kind::Secret {
+                w.line(
+                    0,
+                    format!(
+                        "{k}:  {} bytes",
+                        (text.len() / 4 * 3).saturating_sub(text.matches('=').count())
+                    ),
+                );
+            } else {
+                w.line(0, format!("{k}:"));
+                w.line(0, "----");
+                w.line(0, text);
+                w.line(0, "");
+            }
+        }
+    }
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+pub fn describe(session: &mut Session, args: &[String]) -> KResult {
+    let flags = parse_flags(
+        args,
+        &[
+            f("selector", Some('l'), true),
+            f("all-namespaces", Some('A'), false),
+            f("filename", Some('f'), true),
+            f("show-events", None, false),
+        ],
+        "describe",
+    )?;
+    let ns = namespace(session, &flags);
+    let Some(first) = flags.args.first() else {
+        return Err("You must specify the type of resource to describe. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nSee 'kubectl describe -h' for help and examples\n".to_owned());
+    };
+    let mut targets: Vec<(Kind, Option<String>)> = Vec::new();
+    if first.contains('/') {
+        for a in &flags.args {
+            let (t, n) = a.split_once('/').unwrap_or((a, ""));
+            let t = resolve_type(t).ok_or_else(|| {
+                format!("error: the server doesn't have a resource type \"{t}\"\n")
+            })?;
+            targets.push((t.kind, Some(n.to_owned())));
+        }
+    } else {
+        let t = resolve_type(first).ok_or_else(|| {
+            format!("error: the server doesn't have a resource type \"{first}\"\n")
+        })?;
+        if flags.args.len() == 1 {
+            targets.push((t.kind, None));
+        }
+        for n in &flags.args[1..] {
+            targets.push((t.kind, Some(n.clone())));
+        }
+    }
+    let selector = match flags.get("selector") {
+        Some(s) => Some(super::json::parse_selector(s)?),
+        None => None,
+    };
+    let now = session.sim.now();
+    let mut objects: Vec<Object> = Vec::new();
+    let mut res = Res::ok();
+    for (kind, name) in targets {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        match name {
+            Some(n) => match session.sim.api().get(kind, scope, &n) {
+                Ok(o) => objects.push(o),
+                // describe falls back to a name prefix match.
+                Err(e) => {
+                    let prefixed: Vec<Object> = session
+                        .sim
+                        .api()
+                        .list(kind, kind.namespaced().then_some(scope))
+                        .into_iter()
+                        .filter(|o| o.name().starts_with(&n))
+                        .collect();
+                    if prefixed.is_empty() {
+                        res.push_err(format!(
+                            "Error from server ({:?}): {}\n",
+                            e.reason, e.message
+                        ));
+                        res.code = 1;
+                    }
+                    objects.extend(prefixed);
+                }
+            },
+            None => {
+                let list_scope = if flags.bool("all-namespaces") || !kind.namespaced() {
+                    None
+                } else {
+                    Some(scope)
+                };
+                objects.extend(
+                    session
+                        .sim
+                        .api()
+                        .list(kind, list_scope)
+                        .into_iter()
+                        .filter(|o| {
+                            selector
+                                .as_ref()
+                                .is_none_or(|s| super::json::selector_matches(s, &o.to_json()))
+                        }),
+                );
+            }
+        }
+    }
+    if objects.is_empty() && res.code == 0 {
+        return Ok(Res::err(
+            if first.contains('/') || resolve_type(first).is_some_and(|t| !t.kind.namespaced()) {
+                "No resources found\n".to_owned()
+            } else {
+                format!("No resources found in {ns} namespace.\n")
+            },
+            0,
+        ));
+    }
+    let mut out = String::new();
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push_str("\n\n");
+        }
+        out.push_str(&match o.kind() {
+            Kind::Pod => pod(session, o, now),
+            Kind::Deployment => deployment(session, o, now),
+            Kind::ReplicaSet | Kind::ReplicationController => replica_set(session, o, now),
+            Kind::Namespace => namespace_desc(session, o),
+            Kind::Service => service(session, o, now),
+            _ => generic(session, o, now),
+        });
+    }
+    res.chunks.insert(0, (crate::Stream::Stdout, out));
+    Ok(res)
+}

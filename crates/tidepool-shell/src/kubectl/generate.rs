@@ -1,0 +1,577 @@
+//! `kubectl create <generator>` and `kubectl run`: objects built the way kubectl's generators
+//! build them, so `--dry-run=client -o yaml` prints what real kubectl v1.32 prints.
+
+use super::{FlagSpec, Flags, KResult, f, namespace, parse_flags};
+use crate::Session;
+use crate::exec::Res;
+use serde_json::{Map, Value, json};
+use tidepool_core::{Kind, Object};
+
+pub const CREATE_SUBCOMMANDS: &[&str] = &[
+    "configmap",
+    "cronjob",
+    "deployment",
+    "job",
+    "namespace",
+    "quota",
+    "secret",
+    "service",
+    "serviceaccount",
+];
+
+const COMMON: &[FlagSpec] = &[
+    f("dry-run", None, true),
+    f("output", Some('o'), true),
+    f("save-config", None, false),
+    f("validate", None, true),
+    f("field-manager", None, true),
+];
+
+fn sub_specs(sub: &str) -> Vec<FlagSpec> {
+    let mut v = COMMON.to_vec();
+    v.extend(match sub {
+        "deployment" => vec![
+            f("image", None, true),
+            f("replicas", Some('r'), true),
+            f("port", None, true),
+        ],
+        "job" => vec![f("image", None, true), f("from", None, true)],
+        "cronjob" => vec![
+            f("image", None, true),
+            f("schedule", None, true),
+            f("restart", None, true),
+        ],
+        "configmap" | "secret" => vec![
+            f("from-literal", None, true),
+            f("from-file", None, true),
+            f("from-env-file", None, true),
+            f("type", None, true),
+        ],
+        "service" => vec![
+            f("tcp", None, true),
+            f("node-port", None, true),
+            f("clusterip", None, true),
+        ],
+        "quota" => vec![f("hard", None, true), f("scopes", None, true)],
+        _ => vec![],
+    });
+    v
+}
+
+/// The container name kubectl derives from an image (`nginx:1.14` -> `nginx`).
+fn image_name(image: &str) -> String {
+    let base = image.rsplit('/').next().unwrap_or(image);
+    let base = base.split(['@', ':']).next().unwrap_or(base);
+    base.to_owned()
+}
+
+fn meta(name: &str, ns: Option<&str>) -> Value {
+    let mut m = json!({"creationTimestamp": null, "name": name});
+    if let Some(ns) = ns {
+        m["namespace"] = json!(ns);
+    }
+    m
+}
+
+fn dry_run(flags: &Flags) -> Result<Option<&str>, String> {
+    match flags.get("dry-run") {
+        None | Some("none") | Some("false") => Ok(None),
+        Some("client") | Some("true") => Ok(Some("client")),
+        Some("server") => Ok(Some("server")),
+        Some(other) => Err(format!(
+            "error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\".\n"
+        )),
+    }
+}
+
+/// Prints or creates a generated object, as every generator ends.
+pub fn finish(
+    session: &mut Session,
+    flags: &Flags,
+    value: Value,
+    kind: Kind,
+    verb: &str,
+) -> KResult {
+    let mode = dry_run(flags)?;
+    let name = value
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned();
+    let output = flags.get("output").unwrap_or("");
+    if mode == Some("client") {
+        return print_object(&value, kind, &name, output, &format!("{verb} (dry run)"));
+    }
+    let mut v = value;
+    if kind.namespaced() && v.pointer("/metadata/namespace").is_none() {
+        v["metadata"]["namespace"] = json!(namespace(session, flags));
+    }
+    let object = Object::from_json(kind, v).map_err(|e| format!("error: {e}\n"))?;
+    let created = if mode == Some("server") {
+        object
+    } else {
+        let created = session.sim.api_mut().create(object).map_err(|e| {
+            // `create deployment` wraps the error; `run` and the other generators print it.
+            if kind == Kind::Deployment && verb == "created" {
+                format!("error: failed to create deployment: {}\n", e.message)
+            } else {
+                super::api_error(&e, None)
+            }
+        })?;
+        session.sim.advance(std::time::Duration::ZERO);
+        created
+    };
+    let suffix = if mode == Some("server") {
+        " (server dry run)"
+    } else {
+        ""
+    };
+    let printed = super::get::printable(&created);
+    print_object(&printed, kind, &name, output, &format!("{verb}{suffix}"))
+}
+
+pub fn print_object(value: &Value, kind: Kind, name: &str, output: &str, op: &str) -> KResult {
+    Ok(Res::out(match output {
+        "" => format!("{} {op}\n", super::get::kind_name(kind, name)),
+        "name" => format!("{}\n", super::get::kind_name(kind, name)),
+        "yaml" => crate::yaml::to_yaml(value),
+        "json" => crate::yaml::to_json(value),
+        other => {
+            return Err(format!(
+                "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml\n"
+            ));
+        }
+    }))
+}
+
+fn need_name(flags: &Flags, what: &str) -> Result<String, String> {
+    match flags.args.as_slice() {
+        [name] => Ok(name.clone()),
+        [] => Err(format!(
+            "error: exactly one NAME is required, got 0\nSee 'kubectl create {what} -h' for help and examples\n"
+        )),
+        more => Err(format!(
+            "error: exactly one NAME is required, got {}\nSee 'kubectl create {what} -h' for help and examples\n",
+            more.len()
+        )),
+    }
+}
+
+fn ns_if_explicit(session: &Session, flags: &Flags) -> Option<String> {
+    flags.has("namespace").then(|| namespace(session, flags))
+}
+
+pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult {
+    let sub = match sub {
+        "deploy" => "deployment",
+        "ns" => "namespace",
+        "cm" => "configmap",
+        "cj" => "cronjob",
+        "svc" => "service",
+        "sa" => "serviceaccount",
+        "resourcequota" => "quota",
+        s => s,
+    };
+    // `secret generic` / `service clusterip` have a second level.
+    let (sub_name, args, variant) = match sub {
+        "secret" | "service" => {
+            let Some(v) = args.first() else {
+                return Err(format!(
+                    "error: must specify a {sub} type\nSee 'kubectl create {sub} -h' for help and examples\n"
+                ));
+            };
+            (format!("{sub} {v}"), &args[1..], v.clone())
+        }
+        _ => (sub.to_owned(), args, String::new()),
+    };
+    let flags = parse_flags(args, &sub_specs(sub), &format!("create {sub_name}"))?;
+    let ns = ns_if_explicit(session, &flags);
+    let ns = ns.as_deref();
+    let (kind, value) = match sub {
+        "deployment" => {
+            let name = need_name(&flags, "deployment")?;
+            let images = flags.all("image");
+            if images.is_empty() {
+                return Err("error: required flag(s) \"image\" not set\n".to_owned());
+            }
+            let replicas: i64 = match flags.get("replicas") {
+                Some(r) => r.parse().map_err(|_| {
+                    format!("error: invalid argument \"{r}\" for \"-r, --replicas\" flag: strconv.ParseInt: parsing \"{r}\": invalid syntax\nSee 'kubectl create deployment --help' for usage.\n")
+                })?,
+                None => 1,
+            };
+            let mut containers: Vec<Value> = images
+                .iter()
+                .map(|i| json!({"image": i, "name": image_name(i), "resources": {}}))
+                .collect();
+            if let Some(port) = flags.get("port") {
+                let p: i64 = port.parse().map_err(|_| {
+                    format!("error: invalid argument \"{port}\" for \"--port\" flag\n")
+                })?;
+                if let Some(c) = containers.first_mut() {
+                    c["ports"] = json!([{"containerPort": p}]);
+                }
+            }
+            if flags.saw_dash && !flags.dash_args.is_empty() {
+                if images.len() > 1 {
+                    return Err(
+                        "error: cannot specify multiple --image options and command\n".to_owned(),
+                    );
+                }
+                if let Some(c) = containers.first_mut() {
+                    c["command"] = json!(flags.dash_args);
+                }
+            }
+            let mut m = meta(&name, ns);
+            m["labels"] = json!({"app": name});
+            (
+                Kind::Deployment,
+                json!({
+                    "apiVersion": "apps/v1", "kind": "Deployment", "metadata": m,
+                    "spec": {
+                        "replicas": replicas,
+                        "selector": {"matchLabels": {"app": name}},
+                        "strategy": {},
+                        "template": {
+                            "metadata": {"creationTimestamp": null, "labels": {"app": name}},
+                            "spec": {"containers": containers}
+                        }
+                    },
+                    "status": {}
+                }),
+            )
+        }
+        "namespace" => {
+            let name = need_name(&flags, "namespace")?;
+            (
+                Kind::Namespace,
+                json!({"apiVersion": "v1", "kind": "Namespace", "metadata": meta(&name, None), "spec": {}, "status": {}}),
+            )
+        }
+        "serviceaccount" => {
+            let name = need_name(&flags, "serviceaccount")?;
+            (
+                Kind::ServiceAccount,
+                json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(&name, ns)}),
+            )
+        }
+        "job" => {
+            let name = need_name(&flags, "job")?;
+            let Some(image) = flags.get("image") else {
+                return Err("error: either --image or --from must be specified\n".to_owned());
+            };
+            let mut c = json!({"image": image, "name": name, "resources": {}});
+            if !flags.dash_args.is_empty() {
+                c["command"] = json!(flags.dash_args);
+            }
+            (
+                Kind::Job,
+                json!({
+                    "apiVersion": "batch/v1", "kind": "Job", "metadata": meta(&name, ns),
+                    "spec": {"template": {"metadata": {"creationTimestamp": null},
+                        "spec": {"containers": [c], "restartPolicy": "Never"}}},
+                    "status": {}
+                }),
+            )
+        }
+        "cronjob" => {
+            let name = need_name(&flags, "cronjob")?;
+            let Some(image) = flags.get("image") else {
+                return Err("error: required flag(s) \"image\", \"schedule\" not set\n".to_owned());
+            };
+            let Some(schedule) = flags.get("schedule") else {
+                return Err("error: required flag(s) \"schedule\" not set\n".to_owned());
+            };
+            let restart = flags.get("restart").unwrap_or("OnFailure");
+            let mut c = json!({"image": image, "name": name, "resources": {}});
+            if !flags.dash_args.is_empty() {
+                c["command"] = json!(flags.dash_args);
+            }
+            (
+                Kind::CronJob,
+                json!({
+                    "apiVersion": "batch/v1", "kind": "CronJob", "metadata": meta(&name, ns),
+                    "spec": {
+                        "jobTemplate": {
+                            "metadata": {"creationTimestamp": null, "name": name},
+                            "spec": {"template": {"metadata": {"creationTimestamp": null},
+                                "spec": {"containers": [c], "restartPolicy": restart}}}
+                        },
+                        "schedule": schedule
+                    },
+                    "status": {}
+                }),
+            )
+        }
+        "configmap" | "secret" => {
+            let what = if sub == "secret" {
+                "secret generic"
+            } else {
+                "configmap"
+            };
+            if sub == "secret" && variant != "generic" {
+                return Err(format!(
+                    "error: only \"kubectl create secret generic\" is available in this playground (got \"{variant}\")\n"
+                ));
+            }
+            let name = need_name(&flags, what)?;
+            let mut data = Map::new();
+            for lit in flags.all("from-literal") {
+                let Some((k, v)) = lit.split_once('=') else {
+                    return Err(format!(
+                        "error: invalid literal source {lit}, expected key=value\n"
+                    ));
+                };
+                data.insert(k.to_owned(), json!(v));
+            }
+            for file in flags.all("from-file") {
+                let (key, path) = match file.split_once('=') {
+                    Some((k, p)) => (k.to_owned(), p.to_owned()),
+                    None => (crate::vfs::basename(&file).to_owned(), file.clone()),
+                };
+                let text = session.read_file(&path).ok_or_else(|| {
+                    format!("error: error reading {path}: no such file or directory\n")
+                })?;
+                data.insert(key, json!(text));
+            }
+            for file in flags.all("from-env-file") {
+                let text = session.read_file(&file).ok_or_else(|| {
+                    format!("error: error reading {file}: no such file or directory\n")
+                })?;
+                for line in text.lines() {
+                    let line = line.trim();
+                    if line.is_empty() || line.starts_with('#') {
+                        continue;
+                    }
+                    if let Some((k, v)) = line.split_once('=') {
+                        data.insert(k.to_owned(), json!(v));
+                    }
+                }
+            }
+            if sub == "secret" {
+                for v in data.values_mut() {
+                    *v = json!(base64(v.as_str().unwrap_or("").as_bytes()));
+                }
+                let mut obj =
+                    json!({"apiVersion": "v1", "kind": "Secret", "metadata": meta(&name, ns)});
+                if !data.is_empty() {
+                    obj["data"] = Value::Object(data);
+                }
+                if let Some(t) = flags.get("type") {
+                    obj["type"] = json!(t);
+                }
+                (Kind::Secret, obj)
+            } else {
+                let mut obj =
+                    json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(&name, ns)});
+                if !data.is_empty() {
+                    obj["data"] = Value::Object(data);
+                }
+                (Kind::ConfigMap, obj)
+            }
+        }
+        "service" => {
+            let ty = match variant.as_str() {
+                "clusterip" => "ClusterIP",
+                "nodeport" => "NodePort",
+                "loadbalancer" => "LoadBalancer",
+                other => {
+                    return Err(format!(
+                        "error: unknown service type \"{other}\" (use clusterip, nodeport or loadbalancer)\n"
+                    ));
+                }
+            };
+            let name = need_name(&flags, &format!("service {variant}"))?;
+            let mut ports = Vec::new();
+            for spec in flags.all("tcp") {
+                for one in spec.split(',') {
+                    let (port, target) = one.split_once(':').unwrap_or((one, one));
+                    let port: i64 = port
+                        .parse()
+                        .map_err(|_| format!("error: invalid port {one}\n"))?;
+                    let target_v: Value = target.parse::<i64>().map_or(json!(target), |t| json!(t));
+                    let mut p = json!({"name": format!("{port}-{target}"), "port": port, "protocol": "TCP", "targetPort": target_v});
+                    if let Some(np) = flags.get("node-port").and_then(|n| n.parse::<i64>().ok()) {
+                        p["nodePort"] = json!(np);
+                    }
+                    ports.push(p);
+                }
+            }
+            let headless = flags.get("clusterip") == Some("None");
+            if ports.is_empty() && !headless {
+                return Err("error: at least one tcp port specifier must be provided\n".to_owned());
+            }
+            let mut m = meta(&name, ns);
+            m["labels"] = json!({"app": name});
+            let mut spec = json!({"ports": ports, "selector": {"app": name}, "type": ty});
+            if let Some(ip) = flags.get("clusterip") {
+                spec["clusterIP"] = json!(ip);
+            }
+            (
+                Kind::Service,
+                json!({"apiVersion": "v1", "kind": "Service", "metadata": m, "spec": spec, "status": {"loadBalancer": {}}}),
+            )
+        }
+        "quota" => {
+            let name = need_name(&flags, "quota")?;
+            let mut hard = Map::new();
+            if let Some(h) = flags.get("hard") {
+                for pair in h.split(',') {
+                    let Some((k, v)) = pair.split_once('=') else {
+                        return Err(format!("error: invalid resource quota {pair}\n"));
+                    };
+                    hard.insert(k.to_owned(), json!(v));
+                }
+            }
+            let mut spec = json!({});
+            if !hard.is_empty() {
+                spec["hard"] = Value::Object(hard);
+            }
+            if let Some(scopes) = flags.get("scopes") {
+                spec["scopes"] = json!(scopes.split(',').collect::<Vec<_>>());
+            }
+            (
+                Kind::ResourceQuota,
+                json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta(&name, ns), "spec": spec, "status": {}}),
+            )
+        }
+        other => {
+            return Err(format!(
+                "error: \"kubectl create {other}\" is not available in this playground yet\n"
+            ));
+        }
+    };
+    finish(session, &flags, value, kind, "created")
+}
+
+/// RFC 4648 base64 with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+const RUN_SPECS: &[FlagSpec] = &[
+    f("image", None, true),
+    f("restart", None, true),
+    f("command", None, false),
+    f("env", None, true),
+    f("labels", Some('l'), true),
+    f("port", None, true),
+    f("dry-run", None, true),
+    f("output", Some('o'), true),
+    f("stdin", Some('i'), false),
+    f("tty", Some('t'), false),
+    f("rm", None, false),
+    f("image-pull-policy", None, true),
+    f("annotations", None, true),
+    f("expose", None, false),
+    f("privileged", None, false),
+];
+
+pub fn run(session: &mut Session, args: &[String]) -> KResult {
+    let flags = parse_flags(args, RUN_SPECS, "run")?;
+    let Some(name) = flags.args.first().cloned() else {
+        return Err(
+            "error: NAME is required for run\nSee 'kubectl run -h' for help and examples\n"
+                .to_owned(),
+        );
+    };
+    let Some(image) = flags.get("image") else {
+        return Err("error: required flag(s) \"image\" not set\n".to_owned());
+    };
+    if flags.bool("stdin") || flags.bool("tty") || flags.bool("rm") {
+        return Err("error: attaching to a container (-i, -t, --rm) is not available in this playground yet\n".to_owned());
+    }
+    let restart = flags.get("restart").unwrap_or("Always");
+    if !matches!(restart, "Always" | "OnFailure" | "Never") {
+        return Err(format!("error: invalid restart policy: {restart}\n"));
+    }
+    let labels: Value = match flags.get("labels") {
+        Some(l) => {
+            let mut m = Map::new();
+            for pair in l.split(',') {
+                let Some((k, v)) = pair.split_once('=') else {
+                    return Err(format!("error: invalid label spec: {pair}\n"));
+                };
+                m.insert(k.to_owned(), json!(v));
+            }
+            Value::Object(m)
+        }
+        None => json!({"run": name}),
+    };
+    let mut c = json!({"image": image, "name": name, "resources": {}});
+    if let Some(p) = flags.get("port") {
+        let p: i64 = p
+            .parse()
+            .map_err(|_| format!("error: invalid argument \"{p}\" for \"--port\" flag\n"))?;
+        c["ports"] = json!([{"containerPort": p}]);
+    }
+    let env = flags.all("env");
+    if !env.is_empty() {
+        let mut vars = Vec::new();
+        for e in env {
+            let Some((k, v)) = e.split_once('=') else {
+                return Err(format!("error: invalid env: {e}\n"));
+            };
+            vars.push(json!({"name": k, "value": v}));
+        }
+        c["env"] = json!(vars);
+    }
+    if let Some(p) = flags.get("image-pull-policy") {
+        c["imagePullPolicy"] = json!(p);
+    }
+    let rest: Vec<String> = flags.args[1..]
+        .iter()
+        .chain(flags.dash_args.iter())
+        .cloned()
+        .collect();
+    if !rest.is_empty() {
+        c[if flags.bool("command") {
+            "command"
+        } else {
+            "args"
+        }] = json!(rest);
+    }
+    let mut m = meta(&name, ns_if_explicit(session, &flags).as_deref());
+    m["labels"] = labels;
+    let value = json!({
+        "apiVersion": "v1", "kind": "Pod", "metadata": m,
+        "spec": {"containers": [c], "dnsPolicy": "ClusterFirst", "restartPolicy": restart},
+        "status": {}
+    });
+    finish(session, &flags, value, Kind::Pod, "created")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(base64(b"pw"), "cHc=");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64(b"f"), "Zg==");
+    }
+
+    #[test]
+    fn container_names() {
+        assert_eq!(image_name("nginx:1.14.2"), "nginx");
+        assert_eq!(image_name("registry.k8s.io/echoserver:1.4"), "echoserver");
+    }
+}

@@ -1,0 +1,1203 @@
+//! `kubectl get` and its printers (server-side table columns of `printers.go`).
+
+use super::json::{age, arr, format_labels, format_selector, int, map, s};
+use super::resources::{ALL, ResourceType, resolve_type};
+use super::{FlagSpec, KResult, f, namespace, parse_flags};
+use crate::Session;
+use crate::exec::Res;
+use crate::tabwriter;
+use serde_json::{Value, json};
+use tidepool_core::{Kind, Object, VirtualTime};
+
+const SPECS: &[FlagSpec] = &[
+    f("output", Some('o'), true),
+    f("selector", Some('l'), true),
+    f("all-namespaces", Some('A'), false),
+    f("show-labels", None, false),
+    f("no-headers", None, false),
+    f("sort-by", None, true),
+    f("field-selector", None, true),
+    f("watch", Some('w'), false),
+    f("label-columns", Some('L'), true),
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("show-kind", None, false),
+    f("ignore-not-found", None, false),
+    f("chunk-size", None, true),
+];
+
+/// The `get` table of one kind: header and rows (wide columns included when `wide`).
+pub fn table(
+    kind: Kind,
+    objects: &[Value],
+    now: VirtualTime,
+    wide: bool,
+) -> (Vec<String>, Vec<Vec<String>>) {
+    let h = |cols: &[&str], wide_cols: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = cols.iter().map(|c| (*c).to_owned()).collect();
+        if wide {
+            v.extend(wide_cols.iter().map(|c| (*c).to_owned()));
+        }
+        v
+    };
+    let header = match kind {
+        Kind::Pod => h(
+            &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+            &["IP", "NODE", "NOMINATED NODE", "READINESS GATES"],
+        ),
+        Kind::ReplicationController | Kind::ReplicaSet => h(
+            &["NAME", "DESIRED", "CURRENT", "READY", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        Kind::Deployment => h(
+            &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        Kind::DaemonSet => h(
+            &[
+                "NAME",
+                "DESIRED",
+                "CURRENT",
+                "READY",
+                "UP-TO-DATE",
+                "AVAILABLE",
+                "NODE SELECTOR",
+                "AGE",
+            ],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        Kind::StatefulSet => h(&["NAME", "READY", "AGE"], &["CONTAINERS", "IMAGES"]),
+        Kind::Job => h(
+            &["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        Kind::CronJob => h(
+            &[
+                "NAME",
+                "SCHEDULE",
+                "TIMEZONE",
+                "SUSPEND",
+                "ACTIVE",
+                "LAST SCHEDULE",
+                "AGE",
+            ],
+            &["CONTAINERS", "IMAGES", "SELECTOR"],
+        ),
+        Kind::Service => h(
+            &[
+                "NAME",
+                "TYPE",
+                "CLUSTER-IP",
+                "EXTERNAL-IP",
+                "PORT(S)",
+                "AGE",
+            ],
+            &["SELECTOR"],
+        ),
+        Kind::Node => h(
+            &["NAME", "STATUS", "ROLES", "AGE", "VERSION"],
+            &[
+                "INTERNAL-IP",
+                "EXTERNAL-IP",
+                "OS-IMAGE",
+                "KERNEL-VERSION",
+                "CONTAINER-RUNTIME",
+            ],
+        ),
+        Kind::Namespace => h(&["NAME", "STATUS", "AGE"], &[]),
+        Kind::Event => {
+            if wide {
+                h(
+                    &[
+                        "LAST SEEN",
+                        "TYPE",
+                        "REASON",
+                        "OBJECT",
+                        "SUBOBJECT",
+                        "SOURCE",
+                        "MESSAGE",
+                        "FIRST SEEN",
+                        "COUNT",
+                        "NAME",
+                    ],
+                    &[],
+                )
+            } else {
+                h(&["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"], &[])
+            }
+        }
+        // Real kubectl v1.32 prints AGE second for quotas (printers.go column order).
+        Kind::ResourceQuota => h(&["NAME", "AGE", "REQUEST", "LIMIT"], &[]),
+        Kind::ConfigMap => h(&["NAME", "DATA", "AGE"], &[]),
+        Kind::Secret => h(&["NAME", "TYPE", "DATA", "AGE"], &[]),
+        Kind::ServiceAccount => h(&["NAME", "SECRETS", "AGE"], &[]),
+        Kind::Endpoints => h(&["NAME", "ENDPOINTS", "AGE"], &[]),
+        Kind::LimitRange => h(&["NAME", "CREATED AT"], &[]),
+        Kind::ControllerRevision => h(&["NAME", "CONTROLLER", "REVISION", "AGE"], &[]),
+    };
+    let rows = objects.iter().map(|o| row(kind, o, now, wide)).collect();
+    (header, rows)
+}
+
+fn containers_cells(o: &Value, spec: &str) -> (String, String) {
+    let cs = arr(o, &format!("{spec}/containers"));
+    let names: Vec<&str> = cs.iter().map(|c| s(c, "/name")).collect();
+    let images: Vec<&str> = cs.iter().map(|c| s(c, "/image")).collect();
+    (names.join(","), images.join(","))
+}
+
+fn opt_int(o: &Value, ptr: &str) -> String {
+    int(o, ptr).to_string()
+}
+
+fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
+    let name = s(o, "/metadata/name").to_owned();
+    let created = age(s(o, "/metadata/creationTimestamp"), now);
+    let mut r = vec![name];
+    let mut w: Vec<String> = Vec::new();
+    match kind {
+        Kind::Pod => {
+            let (ready, status, restarts) = pod_status(o, now);
+            r.extend([ready, status, restarts, created]);
+            let ip = s(o, "/status/podIP");
+            let node = s(o, "/spec/nodeName");
+            let nominated = s(o, "/status/nominatedNodeName");
+            let gates = arr(o, "/spec/readinessGates");
+            let gates = if gates.is_empty() {
+                "<none>".to_owned()
+            } else {
+                let conds = arr(o, "/status/conditions");
+                let ok = gates
+                    .iter()
+                    .filter(|g| {
+                        conds.iter().any(|c| {
+                            s(c, "/type") == s(g, "/conditionType") && s(c, "/status") == "True"
+                        })
+                    })
+                    .count();
+                format!("{ok}/{}", gates.len())
+            };
+            for v in [ip, node, nominated] {
+                w.push(if v.is_empty() {
+                    "<none>".to_owned()
+                } else {
+                    v.to_owned()
+                });
+            }
+            w.push(gates);
+        }
+        Kind::ReplicationController | Kind::ReplicaSet => {
+            r.extend([
+                opt_int(o, "/spec/replicas"),
+                opt_int(o, "/status/replicas"),
+                opt_int(o, "/status/readyReplicas"),
+                created,
+            ]);
+            let (c, i) = containers_cells(o, "/spec/template/spec");
+            w.extend([c, i]);
+            w.push(if kind == Kind::ReplicaSet {
+                format_selector(o, "/spec/selector")
+            } else {
+                format_labels(o, "/spec/selector")
+            });
+        }
+        Kind::Deployment => {
+            r.extend([
+                format!(
+                    "{}/{}",
+                    int(o, "/status/readyReplicas"),
+                    int(o, "/spec/replicas")
+                ),
+                opt_int(o, "/status/updatedReplicas"),
+                opt_int(o, "/status/availableReplicas"),
+                created,
+            ]);
+            let (c, i) = containers_cells(o, "/spec/template/spec");
+            w.extend([c, i, format_selector(o, "/spec/selector")]);
+        }
+        Kind::DaemonSet => {
+            r.extend([
+                opt_int(o, "/status/desiredNumberScheduled"),
+                opt_int(o, "/status/currentNumberScheduled"),
+                opt_int(o, "/status/numberReady"),
+                opt_int(o, "/status/updatedNumberScheduled"),
+                opt_int(o, "/status/numberAvailable"),
+                format_labels(o, "/spec/template/spec/nodeSelector"),
+                created,
+            ]);
+            let (c, i) = containers_cells(o, "/spec/template/spec");
+            w.extend([c, i, format_selector(o, "/spec/selector")]);
+        }
+        Kind::StatefulSet => {
+            r.extend([
+                format!(
+                    "{}/{}",
+                    int(o, "/status/readyReplicas"),
+                    int(o, "/spec/replicas")
+                ),
+                created,
+            ]);
+            let (c, i) = containers_cells(o, "/spec/template/spec");
+            w.extend([c, i]);
+        }
+        Kind::Job => {
+            let conds = arr(o, "/status/conditions");
+            let has = |t: &str| {
+                conds
+                    .iter()
+                    .any(|c| s(c, "/type") == t && s(c, "/status") == "True")
+            };
+            let status = if has("Complete") {
+                "Complete"
+            } else if has("Failed") {
+                "Failed"
+            } else if !s(o, "/metadata/deletionTimestamp").is_empty() {
+                "Terminating"
+            } else if has("Suspended") {
+                "Suspended"
+            } else if has("FailureTarget") {
+                "FailureTarget"
+            } else {
+                "Running"
+            };
+            let completions = match o.pointer("/spec/completions").and_then(Value::as_i64) {
+                Some(c) => format!("{}/{c}", int(o, "/status/succeeded")),
+                None => {
+                    let p = o
+                        .pointer("/spec/parallelism")
+                        .and_then(Value::as_i64)
+                        .unwrap_or(1);
+                    if p > 1 {
+                        format!("{}/1 of {p}", int(o, "/status/succeeded"))
+                    } else {
+                        format!("{}/1", int(o, "/status/succeeded"))
+                    }
+                }
+            };
+            let start = super::json::millis(s(o, "/status/startTime"));
+            let end = super::json::millis(s(o, "/status/completionTime"));
+            let duration = match (start, end) {
+                (Some(a), Some(b)) => crate::duration::human_millis(b - a),
+                (Some(a), None) => crate::duration::human_millis(now.as_millis() as i64 - a),
+                _ => String::new(),
+            };
+            r.extend([status.to_owned(), completions, duration, created]);
+            let (c, i) = containers_cells(o, "/spec/template/spec");
+            w.extend([c, i, format_selector(o, "/spec/selector")]);
+        }
+        Kind::CronJob => {
+            let tz = s(o, "/spec/timeZone");
+            let suspend = match o.pointer("/spec/suspend").and_then(Value::as_bool) {
+                Some(true) => "True",
+                Some(false) => "False",
+                None => "<unset>",
+            };
+            let last = s(o, "/status/lastScheduleTime");
+            r.extend([
+                s(o, "/spec/schedule").to_owned(),
+                if tz.is_empty() {
+                    "<none>".to_owned()
+                } else {
+                    tz.to_owned()
+                },
+                suspend.to_owned(),
+                arr(o, "/status/active").len().to_string(),
+                if last.is_empty() {
+                    "<none>".to_owned()
+                } else {
+                    age(last, now)
+                },
+                created,
+            ]);
+            let (c, i) = containers_cells(o, "/spec/jobTemplate/spec/template/spec");
+            w.extend([c, i, format_selector(o, "/spec/jobTemplate/spec/selector")]);
+        }
+        Kind::Service => {
+            let ty = s(o, "/spec/type");
+            let ty = if ty.is_empty() { "ClusterIP" } else { ty };
+            let cip = s(o, "/spec/clusterIP");
+            let external = match ty {
+                "ExternalName" => s(o, "/spec/externalName").to_owned(),
+                "LoadBalancer" => {
+                    let ips: Vec<&str> = arr(o, "/status/loadBalancer/ingress")
+                        .iter()
+                        .map(|i| {
+                            if s(i, "/ip").is_empty() {
+                                s(i, "/hostname")
+                            } else {
+                                s(i, "/ip")
+                            }
+                        })
+                        .collect();
+                    if ips.is_empty() {
+                        "<pending>".to_owned()
+                    } else {
+                        let joined = ips.join(",");
+                        if !wide && joined.len() > 16 {
+                            format!("{}...", &joined[..13])
+                        } else {
+                            joined
+                        }
+                    }
+                }
+                _ => {
+                    let ext: Vec<&str> = arr(o, "/spec/externalIPs")
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .collect();
+                    if ext.is_empty() {
+                        "<none>".to_owned()
+                    } else {
+                        ext.join(",")
+                    }
+                }
+            };
+            let ports: Vec<String> = arr(o, "/spec/ports")
+                .iter()
+                .map(|p| {
+                    let proto = if s(p, "/protocol").is_empty() {
+                        "TCP"
+                    } else {
+                        s(p, "/protocol")
+                    };
+                    let node_port = int(p, "/nodePort");
+                    if node_port > 0 {
+                        format!("{}:{node_port}/{proto}", int(p, "/port"))
+                    } else {
+                        format!("{}/{proto}", int(p, "/port"))
+                    }
+                })
+                .collect();
+            r.extend([
+                ty.to_owned(),
+                if cip.is_empty() {
+                    "<none>".to_owned()
+                } else {
+                    cip.to_owned()
+                },
+                external,
+                if ports.is_empty() {
+                    "<none>".to_owned()
+                } else {
+                    ports.join(",")
+                },
+                created,
+            ]);
+            w.push(format_labels(o, "/spec/selector"));
+        }
+        Kind::Node => {
+            let conds = arr(o, "/status/conditions");
+            let mut status = match conds.iter().find(|c| s(c, "/type") == "Ready") {
+                Some(c) if s(c, "/status") == "True" => "Ready".to_owned(),
+                Some(_) => "NotReady".to_owned(),
+                None => "Unknown".to_owned(),
+            };
+            if o.pointer("/spec/unschedulable").and_then(Value::as_bool) == Some(true) {
+                status.push_str(",SchedulingDisabled");
+            }
+            let mut roles: Vec<String> = Vec::new();
+            for (k, v) in map(o, "/metadata/labels") {
+                if let Some(role) = k.strip_prefix("node-role.kubernetes.io/") {
+                    if !role.is_empty() {
+                        roles.push(role.to_owned());
+                    }
+                } else if k == "kubernetes.io/role" {
+                    roles.push(v.as_str().unwrap_or("").to_owned());
+                }
+            }
+            roles.sort();
+            r.extend([
+                status,
+                if roles.is_empty() {
+                    "<none>".to_owned()
+                } else {
+                    roles.join(",")
+                },
+                created,
+                s(o, "/status/nodeInfo/kubeletVersion").to_owned(),
+            ]);
+            let addr = |t: &str| {
+                arr(o, "/status/addresses")
+                    .iter()
+                    .find(|a| s(a, "/type") == t)
+                    .map_or("<none>".to_owned(), |a| s(a, "/address").to_owned())
+            };
+            let unknown = |v: &str| {
+                if v.is_empty() {
+                    "<unknown>".to_owned()
+                } else {
+                    v.to_owned()
+                }
+            };
+            w.extend([
+                addr("InternalIP"),
+                addr("ExternalIP"),
+                unknown(s(o, "/status/nodeInfo/osImage")),
+                unknown(s(o, "/status/nodeInfo/kernelVersion")),
+                unknown(s(o, "/status/nodeInfo/containerRuntimeVersion")),
+            ]);
+        }
+        Kind::Namespace => r.extend([s(o, "/status/phase").to_owned(), created]),
+        Kind::Event => return event_row(o, now, wide),
+        Kind::ResourceQuota => {
+            let mut req = Vec::new();
+            let mut lim = Vec::new();
+            for (k, hard) in map(o, "/status/hard") {
+                let used = o
+                    .pointer(&format!("/status/used/{}", k.replace('/', "~1")))
+                    .and_then(Value::as_str)
+                    .unwrap_or("0");
+                let cell = format!("{k}: {used}/{}", hard.as_str().unwrap_or(""));
+                if k.starts_with("limits.") {
+                    lim.push(cell);
+                } else {
+                    req.push(cell);
+                }
+            }
+            r.extend([created, req.join(", "), lim.join(", ")]);
+        }
+        Kind::ConfigMap => r.extend([
+            (map(o, "/data").len() + map(o, "/binaryData").len()).to_string(),
+            created,
+        ]),
+        Kind::Secret => r.extend([
+            s(o, "/type").to_owned(),
+            map(o, "/data").len().to_string(),
+            created,
+        ]),
+        Kind::ServiceAccount => r.extend([arr(o, "/secrets").len().to_string(), created]),
+        Kind::Endpoints => {
+            let mut list = Vec::new();
+            for subset in arr(o, "/subsets") {
+                let ports = arr(subset, "/ports");
+                for a in arr(subset, "/addresses") {
+                    if ports.is_empty() {
+                        list.push(s(a, "/ip").to_owned());
+                    }
+                    for p in ports {
+                        list.push(format!("{}:{}", s(a, "/ip"), int(p, "/port")));
+                    }
+                }
+            }
+            let cell = if list.is_empty() {
+                "<none>".to_owned()
+            } else if list.len() > 3 {
+                format!("{} + {} more...", list[..3].join(","), list.len() - 3)
+            } else {
+                list.join(",")
+            };
+            r.extend([cell, created]);
+        }
+        Kind::LimitRange => r.push(s(o, "/metadata/creationTimestamp").to_owned()),
+        Kind::ControllerRevision => {
+            let owner = arr(o, "/metadata/ownerReferences")
+                .iter()
+                .find(|r| r.get("controller").and_then(Value::as_bool) == Some(true))
+                .map_or("<none>".to_owned(), |r| {
+                    let kind = s(r, "/kind").to_ascii_lowercase();
+                    let group = s(r, "/apiVersion").split_once('/').map_or("", |(g, _)| g);
+                    if group.is_empty() {
+                        format!("{kind}/{}", s(r, "/name"))
+                    } else {
+                        format!("{kind}.{group}/{}", s(r, "/name"))
+                    }
+                });
+            r.extend([owner, opt_int(o, "/revision"), created]);
+        }
+    }
+    if wide {
+        r.extend(w);
+    }
+    r
+}
+
+fn event_row(o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
+    let first = if s(o, "/eventTime").is_empty() {
+        s(o, "/firstTimestamp")
+    } else {
+        s(o, "/eventTime")
+    };
+    let last = if !s(o, "/series/lastObservedTime").is_empty() {
+        s(o, "/series/lastObservedTime")
+    } else if !s(o, "/lastTimestamp").is_empty() {
+        s(o, "/lastTimestamp")
+    } else {
+        first
+    };
+    let object = format!(
+        "{}/{}",
+        s(o, "/involvedObject/kind").to_ascii_lowercase(),
+        s(o, "/involvedObject/name")
+    );
+    let mut r = vec![
+        age(last, now),
+        s(o, "/type").to_owned(),
+        s(o, "/reason").to_owned(),
+        object,
+    ];
+    if wide {
+        let mut source = s(o, "/source/component").to_owned();
+        if !s(o, "/source/host").is_empty() {
+            source.push_str(&format!(", {}", s(o, "/source/host")));
+        }
+        r.push(s(o, "/involvedObject/fieldPath").to_owned());
+        r.push(source);
+    }
+    r.push(s(o, "/message").trim().to_owned());
+    if wide {
+        let count = int(o, "/count").max(1);
+        r.extend([
+            age(first, now),
+            count.to_string(),
+            s(o, "/metadata/name").to_owned(),
+        ]);
+    }
+    r
+}
+
+/// `printPod`'s READY, STATUS and RESTARTS cells.
+pub fn pod_status(o: &Value, now: VirtualTime) -> (String, String, String) {
+    let containers = arr(o, "/spec/containers");
+    let init_specs = arr(o, "/spec/initContainers");
+    let sidecars: Vec<&str> = init_specs
+        .iter()
+        .filter(|c| s(c, "/restartPolicy") == "Always")
+        .map(|c| s(c, "/name"))
+        .collect();
+    let total = containers.len() + sidecars.len();
+    let mut ready = 0;
+    let mut restarts = 0;
+    let mut last_restart: Option<i64> = None;
+    let mut reason = if s(o, "/status/reason").is_empty() {
+        s(o, "/status/phase").to_owned()
+    } else {
+        s(o, "/status/reason").to_owned()
+    };
+    let conds = arr(o, "/status/conditions");
+    if conds
+        .iter()
+        .any(|c| s(c, "/type") == "PodScheduled" && s(c, "/reason") == "SchedulingGated")
+    {
+        reason = "SchedulingGated".to_owned();
+    }
+    let track = |c: &Value, last: &mut Option<i64>| {
+        if let Some(t) = super::json::millis(s(c, "/lastState/terminated/finishedAt")) {
+            *last = Some(last.map_or(t, |l: i64| l.max(t)));
+        }
+    };
+    let mut initializing = false;
+    for (i, c) in arr(o, "/status/initContainerStatuses").iter().enumerate() {
+        restarts += int(c, "/restartCount");
+        track(c, &mut last_restart);
+        let is_sidecar = sidecars.contains(&s(c, "/name"));
+        let terminated = c.pointer("/state/terminated");
+        if terminated.is_some() && int(c, "/state/terminated/exitCode") == 0 {
+            continue;
+        }
+        if is_sidecar && c.get("started").and_then(Value::as_bool) == Some(true) {
+            if c.get("ready").and_then(Value::as_bool) == Some(true) {
+                ready += 1;
+            }
+            continue;
+        }
+        if terminated.is_some() {
+            let r = s(c, "/state/terminated/reason");
+            reason = if !r.is_empty() {
+                format!("Init:{r}")
+            } else if int(c, "/state/terminated/signal") != 0 {
+                format!("Init:Signal:{}", int(c, "/state/terminated/signal"))
+            } else {
+                format!("Init:ExitCode:{}", int(c, "/state/terminated/exitCode"))
+            };
+        } else if !s(c, "/state/waiting/reason").is_empty()
+            && s(c, "/state/waiting/reason") != "PodInitializing"
+        {
+            reason = format!("Init:{}", s(c, "/state/waiting/reason"));
+        } else {
+            reason = format!("Init:{i}/{}", init_specs.len());
+        }
+        initializing = true;
+        break;
+    }
+    let initialized = conds
+        .iter()
+        .any(|c| s(c, "/type") == "Initialized" && s(c, "/status") == "True");
+    if !initializing || initialized {
+        restarts = 0;
+        for c in arr(o, "/status/initContainerStatuses") {
+            if sidecars.contains(&s(c, "/name")) {
+                restarts += int(c, "/restartCount");
+            }
+        }
+        let mut has_running = false;
+        for c in arr(o, "/status/containerStatuses").iter().rev() {
+            restarts += int(c, "/restartCount");
+            track(c, &mut last_restart);
+            let waiting = s(c, "/state/waiting/reason");
+            let term_reason = s(c, "/state/terminated/reason");
+            if !waiting.is_empty() {
+                reason = waiting.to_owned();
+            } else if !term_reason.is_empty() {
+                reason = term_reason.to_owned();
+            } else if c.pointer("/state/terminated").is_some() {
+                reason = if int(c, "/state/terminated/signal") != 0 {
+                    format!("Signal:{}", int(c, "/state/terminated/signal"))
+                } else {
+                    format!("ExitCode:{}", int(c, "/state/terminated/exitCode"))
+                };
+            } else if c.get("ready").and_then(Value::as_bool) == Some(true)
+                && c.pointer("/state/running").is_some()
+            {
+                has_running = true;
+                ready += 1;
+            } else if c.pointer("/state/running").is_some() {
+                has_running = true;
+            }
+        }
+        if reason == "Completed" && has_running {
+            let pod_ready = conds
+                .iter()
+                .any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "True");
+            reason = if pod_ready { "Running" } else { "NotReady" }.to_owned();
+        }
+    }
+    if !s(o, "/metadata/deletionTimestamp").is_empty() {
+        if s(o, "/status/reason") == "NodeLost" {
+            reason = "Unknown".to_owned();
+        } else if !matches!(s(o, "/status/phase"), "Succeeded" | "Failed") {
+            reason = "Terminating".to_owned();
+        }
+    }
+    let restarts_cell = match last_restart {
+        Some(t) if restarts > 0 => format!(
+            "{restarts} ({} ago)",
+            crate::duration::human_millis(now.as_millis() as i64 - t)
+        ),
+        _ => restarts.to_string(),
+    };
+    (format!("{ready}/{total}"), reason, restarts_cell)
+}
+
+/// The object as kubectl shows it in `-o yaml|json` (no managedFields).
+pub fn printable(o: &Object) -> Value {
+    let mut v = o.to_json();
+    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        meta.remove("managedFields");
+    }
+    v
+}
+
+fn list_value(items: Vec<Value>) -> Value {
+    json!({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+}
+
+/// `kind[.group]/name` (the name printer).
+pub fn kind_name(kind: Kind, name: &str) -> String {
+    format!("{}/{name}", kind.qualified_singular())
+}
+
+/// One requested type with the objects found for it.
+struct Group {
+    kind: Kind,
+    objects: Vec<Value>,
+}
+
+fn sort_key(v: &Value, path: &str) -> (f64, String) {
+    let path = path.trim_start_matches('{').trim_end_matches('}');
+    let found = super::json::jsonpath(&format!("{{{path}}}"), v).unwrap_or_default();
+    let num = found.parse::<f64>().ok();
+    match num {
+        Some(n) => (n, String::new()),
+        None => (0.0, found),
+    }
+}
+
+pub fn get(session: &mut Session, args: &[String]) -> KResult {
+    let flags = parse_flags(args, SPECS, "get")?;
+    let output = flags.get("output").unwrap_or("").to_owned();
+    let all_ns = flags.bool("all-namespaces");
+    let ns = namespace(session, &flags);
+    let selector = match flags.get("selector") {
+        Some(sel) => Some(super::json::parse_selector(sel)?),
+        None => None,
+    };
+    let now = session.sim.now();
+    let api = session.sim.api();
+
+    // Which types and names.
+    let mut groups: Vec<Group> = Vec::new();
+    let mut errors: Vec<String> = Vec::new();
+    let mut multiple_kinds = false;
+    let named;
+    if flags.has("filename") {
+        return Err(
+            "error: kubectl get -f is not supported here yet; name the type instead\n".to_owned(),
+        );
+    }
+    let Some(first) = flags.args.first() else {
+        return Err("You must specify the type of resource to get. Use \"kubectl api-resources\" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse \"kubectl explain <resource>\" for a detailed description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples\n".to_owned());
+    };
+    let mut targets: Vec<(ResourceType, Option<String>)> = Vec::new();
+    if first.contains('/') {
+        for a in &flags.args {
+            let Some((ty, name)) = a.split_once('/') else {
+                return Err("error: there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (e.g. 'kubectl get resource/<resource_name>' instead of 'kubectl get resource resource/<resource_name>'\n".to_owned());
+            };
+            let t = resolve_type(ty).ok_or_else(|| {
+                format!("error: the server doesn't have a resource type \"{ty}\"\n")
+            })?;
+            targets.push((t, Some(name.to_owned())));
+        }
+        named = true;
+        multiple_kinds = {
+            let mut kinds: Vec<Kind> = targets.iter().map(|(t, _)| t.kind).collect();
+            kinds.dedup();
+            kinds.len() > 1
+        };
+    } else {
+        let mut types = Vec::new();
+        for ty in first.split(',') {
+            if ty == "all" {
+                types.extend(ALL.iter().map(|k| super::resources::type_for_kind(*k)));
+                multiple_kinds = true;
+            } else {
+                types.push(resolve_type(ty).ok_or_else(|| {
+                    format!("error: the server doesn't have a resource type \"{ty}\"\n")
+                })?);
+            }
+        }
+        if types.len() > 1 {
+            multiple_kinds = true;
+        }
+        let names = &flags.args[1..];
+        named = !names.is_empty();
+        for t in types {
+            if names.is_empty() {
+                targets.push((t, None));
+            } else {
+                for n in names {
+                    targets.push((t, Some(n.clone())));
+                }
+            }
+        }
+    }
+    for (t, name) in targets {
+        let kind = t.kind;
+        let scope = if kind.namespaced() && !all_ns {
+            Some(ns.as_str())
+        } else {
+            None
+        };
+        let objects: Vec<Value> = match name {
+            Some(n) => match api.get_ref(kind, if kind.namespaced() { &ns } else { "" }, &n) {
+                Ok(o) => vec![printable(o)],
+                Err(e) => {
+                    errors.push(format!(
+                        "Error from server ({:?}): {}\n",
+                        e.reason, e.message
+                    ));
+                    Vec::new()
+                }
+            },
+            None => {
+                let mut v: Vec<Value> = api
+                    .store()
+                    .list(kind, scope)
+                    .filter(|o| {
+                        selector
+                            .as_ref()
+                            .is_none_or(|sel| super::json::selector_matches(sel, &o.to_json()))
+                    })
+                    .map(printable)
+                    .collect();
+                if let Some(fs) = flags.get("field-selector") {
+                    v.retain(|o| field_matches(fs, o));
+                }
+                v
+            }
+        };
+        match groups.last_mut() {
+            Some(g) if g.kind == kind => g.objects.extend(objects),
+            _ => groups.push(Group { kind, objects }),
+        }
+    }
+    if let Some(sort) = flags.get("sort-by") {
+        for g in &mut groups {
+            g.objects.sort_by(|a, b| {
+                let (an, as_) = sort_key(a, sort);
+                let (bn, bs) = sort_key(b, sort);
+                an.total_cmp(&bn).then(as_.cmp(&bs))
+            });
+        }
+    }
+    let mut res = Res::ok();
+    let total: usize = groups.iter().map(|g| g.objects.len()).sum();
+    let single_object = named && total == 1 && !multiple_kinds && groups.len() == 1;
+    let any_namespaced = groups.iter().any(|g| g.kind.namespaced());
+    let groups_kinds: Vec<Kind> = groups.iter().map(|g| g.kind).collect();
+    match output.as_str() {
+        "" | "wide" => {
+            let wide = output == "wide";
+            let mut out = String::new();
+            let mut printed_groups = 0;
+            for g in &groups {
+                if g.objects.is_empty() {
+                    continue;
+                }
+                let (mut header, mut rows) = table(g.kind, &g.objects, now, wide);
+                if multiple_kinds {
+                    for (r, o) in rows.iter_mut().zip(&g.objects) {
+                        r[0] = kind_name(g.kind, s(o, "/metadata/name"));
+                    }
+                }
+                if all_ns && g.kind.namespaced() {
+                    header.insert(0, "NAMESPACE".to_owned());
+                    for (r, o) in rows.iter_mut().zip(&g.objects) {
+                        r.insert(0, s(o, "/metadata/namespace").to_owned());
+                    }
+                }
+                for key in flags
+                    .all("label-columns")
+                    .iter()
+                    .flat_map(|k| k.split(',').map(str::to_owned).collect::<Vec<_>>())
+                {
+                    header.push(key.rsplit('/').next().unwrap_or(&key).to_uppercase());
+                    for (r, o) in rows.iter_mut().zip(&g.objects) {
+                        let ptr = format!(
+                            "/metadata/labels/{}",
+                            key.replace('~', "~0").replace('/', "~1")
+                        );
+                        r.push(s(o, &ptr).to_owned());
+                    }
+                }
+                if flags.bool("show-labels") {
+                    header.push("LABELS".to_owned());
+                    for (r, o) in rows.iter_mut().zip(&g.objects) {
+                        r.push(format_labels(o, "/metadata/labels"));
+                    }
+                }
+                if printed_groups > 0 {
+                    out.push('\n');
+                }
+                printed_groups += 1;
+                let mut all_rows = Vec::new();
+                if !flags.bool("no-headers") {
+                    all_rows.push(header);
+                }
+                all_rows.extend(rows);
+                out.push_str(&tabwriter::table(&all_rows));
+            }
+            res.push_out(out);
+        }
+        "name" => {
+            let mut out = String::new();
+            for g in &groups {
+                for o in &g.objects {
+                    out.push_str(&kind_name(g.kind, s(o, "/metadata/name")));
+                    out.push('\n');
+                }
+            }
+            res.push_out(out);
+        }
+        "yaml" | "json" => {
+            let items: Vec<Value> = groups.into_iter().flat_map(|g| g.objects).collect();
+            if !(items.is_empty() && named) {
+                let value = if single_object {
+                    items.into_iter().next().unwrap_or(Value::Null)
+                } else {
+                    list_value(items)
+                };
+                res.push_out(if output == "yaml" {
+                    crate::yaml::to_yaml(&value)
+                } else {
+                    crate::yaml::to_json(&value)
+                });
+            }
+        }
+        o if o.starts_with("jsonpath=") || o.starts_with("jsonpath-as-json=") => {
+            let template = o.split_once('=').map_or("", |(_, t)| t);
+            let items: Vec<Value> = groups.into_iter().flat_map(|g| g.objects).collect();
+            let value = if single_object {
+                items.into_iter().next().unwrap_or(Value::Null)
+            } else {
+                list_value(items)
+            };
+            res.push_out(super::json::jsonpath(template, &value)?);
+        }
+        o if o.starts_with("custom-columns=") => {
+            let spec = &o["custom-columns=".len()..];
+            let mut cols = Vec::new();
+            for c in spec.split(',') {
+                let Some((h, p)) = c.split_once(':') else {
+                    return Err(
+                        "error: custom-columns format specified but no custom columns given\n"
+                            .to_owned(),
+                    );
+                };
+                cols.push((h.to_owned(), p.to_owned()));
+            }
+            let mut rows = Vec::new();
+            if !flags.bool("no-headers") {
+                rows.push(cols.iter().map(|(h, _)| h.clone()).collect());
+            }
+            for g in &groups {
+                for o in &g.objects {
+                    let mut r = Vec::new();
+                    for (_, p) in &cols {
+                        let p = p.trim_start_matches('{').trim_end_matches('}');
+                        let p = if p.starts_with('.') {
+                            p.to_owned()
+                        } else {
+                            format!(".{p}")
+                        };
+                        let v = super::json::jsonpath(&format!("{{{p}}}"), o)?;
+                        let v = v.replace(' ', ",");
+                        r.push(if v.is_empty() { "<none>".to_owned() } else { v });
+                    }
+                    rows.push(r);
+                }
+            }
+            res.push_out(tabwriter::table(&rows));
+        }
+        other => {
+            return Err(format!(
+                "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml\n"
+            ));
+        }
+    }
+    if flags.bool("watch") {
+        return watch_start(
+            session,
+            &WatchRequest {
+                kinds: &groups_kinds,
+                output: &output,
+                all_ns,
+                ns: &ns,
+                show_labels: flags.bool("show-labels"),
+                named,
+            },
+            selector,
+            res,
+        );
+    }
+    for e in &errors {
+        res.push_err(e.clone());
+    }
+    if !errors.is_empty() {
+        res.code = 1;
+    } else if total == 0 && !named && matches!(output.as_str(), "" | "wide") {
+        if any_namespaced && !all_ns {
+            res.push_err(format!("No resources found in {ns} namespace.\n"));
+        } else {
+            res.push_err("No resources found\n");
+        }
+    }
+    Ok(res)
+}
+
+fn field_matches(selector: &str, o: &Value) -> bool {
+    selector.split(',').all(|req| {
+        let (path, want, negate) = if let Some((p, v)) = req.split_once("!=") {
+            (p, v, true)
+        } else if let Some((p, v)) = req.split_once("==") {
+            (p, v, false)
+        } else if let Some((p, v)) = req.split_once('=') {
+            (p, v, false)
+        } else {
+            return true;
+        };
+        let ptr = format!("/{}", path.trim().replace('.', "/"));
+        let got = o.pointer(&ptr).and_then(Value::as_str).unwrap_or("");
+        (got == want.trim()) != negate
+    })
+}
+
+/// A running `kubectl get -w`: what it prints and the column widths it remembers (kubectl's
+/// tabwriter uses `RememberWidths`, so later rows line up under the first table).
+#[derive(Debug, Clone)]
+pub struct Follow {
+    kind: Kind,
+    namespace: Option<String>,
+    selector: Option<Vec<super::json::Req>>,
+    wide: bool,
+    show_labels: bool,
+    widths: Vec<usize>,
+    header_printed: bool,
+    revision: u64,
+}
+
+struct WatchRequest<'a> {
+    kinds: &'a [Kind],
+    output: &'a str,
+    all_ns: bool,
+    ns: &'a str,
+    show_labels: bool,
+    named: bool,
+}
+
+fn watch_start(
+    session: &mut Session,
+    req: &WatchRequest<'_>,
+    selector: Option<Vec<super::json::Req>>,
+    mut res: Res,
+) -> KResult {
+    let [kind] = req.kinds else {
+        return Err("error: you may only specify a single resource type\n".to_owned());
+    };
+    if !matches!(req.output, "" | "wide") || req.named {
+        return Err("error: watching (-w) is available for tables of a whole type here (no names, -o wide at most)\n".to_owned());
+    }
+    let mut widths: Vec<usize> = Vec::new();
+    let wide = req.output == "wide";
+    let now = session.sim.now();
+    let api = session.sim.api();
+    let scope = if kind.namespaced() && !req.all_ns {
+        Some(req.ns)
+    } else {
+        None
+    };
+    let objects: Vec<Value> = api
+        .store()
+        .list(*kind, scope)
+        .filter(|o| {
+            selector
+                .as_ref()
+                .is_none_or(|sel| super::json::selector_matches(sel, &o.to_json()))
+        })
+        .map(printable)
+        .collect();
+    let follow_ns = scope.map(str::to_owned);
+    let (header, rows) = table(*kind, &objects, now, wide);
+    let mut all = vec![decorate(
+        header,
+        None,
+        req.all_ns && kind.namespaced(),
+        req.show_labels,
+        true,
+    )];
+    for (r, o) in rows.into_iter().zip(&objects) {
+        all.push(decorate(
+            r,
+            Some(o),
+            req.all_ns && kind.namespaced(),
+            req.show_labels,
+            false,
+        ));
+    }
+    for row in &all {
+        remember(&mut widths, row);
+    }
+    res.chunks.retain(|(s, _)| *s != crate::Stream::Stderr);
+    res.effects.push(crate::Effect::Follow);
+    session.follow = Some(Follow {
+        kind: *kind,
+        namespace: follow_ns,
+        selector,
+        wide,
+        show_labels: req.show_labels,
+        widths,
+        header_printed: !objects.is_empty(),
+        revision: session.sim.api().store().revision(),
+    });
+    Ok(res)
+}
+
+fn decorate(
+    mut row: Vec<String>,
+    o: Option<&Value>,
+    namespace: bool,
+    labels: bool,
+    header: bool,
+) -> Vec<String> {
+    if namespace {
+        row.insert(
+            0,
+            if header {
+                "NAMESPACE".to_owned()
+            } else {
+                o.map_or("", |o| s(o, "/metadata/namespace")).to_owned()
+            },
+        );
+    }
+    if labels {
+        row.push(if header {
+            "LABELS".to_owned()
+        } else {
+            o.map_or("<none>".to_owned(), |o| {
+                format_labels(o, "/metadata/labels")
+            })
+        });
+    }
+    row
+}
+
+fn remember(widths: &mut Vec<usize>, row: &[String]) {
+    for (i, cell) in row.iter().enumerate().take(row.len().saturating_sub(1)) {
+        let w = (cell.chars().count() + 3).max(6);
+        if widths.len() <= i {
+            widths.push(w);
+        } else if widths[i] < w {
+            widths[i] = w;
+        }
+    }
+}
+
+fn format_row(widths: &mut Vec<usize>, row: &[String]) -> String {
+    remember(widths, row);
+    let mut out = String::new();
+    for (i, cell) in row.iter().enumerate() {
+        out.push_str(cell);
+        if i + 1 < row.len() {
+            let pad = widths[i].saturating_sub(cell.chars().count());
+            out.extend(std::iter::repeat_n(' ', pad));
+        }
+    }
+    out.push('\n');
+    out
+}
+
+/// New rows for a running `get -w`, one per change since the last poll.
+pub fn poll(session: &mut Session) -> Option<Res> {
+    let mut follow = session.follow.take()?;
+    let now = session.sim.now();
+    let api = session.sim.api();
+    let events = match api.watch(follow.revision) {
+        Ok(events) => events,
+        Err(e) => {
+            return Some(Res::err(super::api_error(&e, None), 1));
+        }
+    };
+    let mut out = String::new();
+    for event in events {
+        let o = &*event.object;
+        if o.kind() != follow.kind {
+            continue;
+        }
+        if let Some(ns) = &follow.namespace
+            && o.namespace() != ns
+        {
+            continue;
+        }
+        let v = printable(o);
+        if let Some(sel) = &follow.selector
+            && !super::json::selector_matches(sel, &v)
+        {
+            continue;
+        }
+        let all_ns = follow.namespace.is_none() && follow.kind.namespaced();
+        if !follow.header_printed {
+            let (header, _) = table(follow.kind, &[], now, follow.wide);
+            let header = decorate(header, None, all_ns, follow.show_labels, true);
+            out.push_str(&format_row(&mut follow.widths, &header));
+            follow.header_printed = true;
+        }
+        let (_, rows) = table(follow.kind, std::slice::from_ref(&v), now, follow.wide);
+        if let Some(row) = rows.into_iter().next() {
+            let row = decorate(row, Some(&v), all_ns, follow.show_labels, false);
+            out.push_str(&format_row(&mut follow.widths, &row));
+        }
+    }
+    follow.revision = api.store().revision();
+    session.follow = Some(follow);
+    Some(Res::out(out))
+}

@@ -1,0 +1,444 @@
+//! Informational commands: api-resources, api-versions, version, cluster-info, config, logs.
+
+use super::json::{arr, s};
+use super::resources::TYPES;
+use super::{FlagSpec, KResult, f, namespace, parse_flags};
+use crate::Session;
+use crate::exec::Res;
+use tidepool_core::Kind;
+
+pub const ROOT_HELP: &str = "kubectl controls the Kubernetes cluster manager.
+
+ Find more information at: https://kubernetes.io/docs/reference/kubectl/
+
+Basic Commands (Beginner):
+  create          Create a resource from a file or from stdin
+  expose          Take a replication controller, service, deployment or pod and expose it as a new Kubernetes service
+  run             Run a particular image on the cluster
+  set             Set specific features on objects
+
+Basic Commands (Intermediate):
+  get             Display one or many resources
+  delete          Delete resources by file names, stdin, resources and names, or by resources and label selector
+
+Deploy Commands:
+  rollout         Manage the rollout of a resource
+  scale           Set a new size for a deployment, replica set, or replication controller
+
+Cluster Management Commands:
+  cluster-info    Display cluster information
+
+Troubleshooting and Debugging Commands:
+  describe        Show details of a specific resource or group of resources
+  logs            Print the logs for a container in a pod
+
+Advanced Commands:
+  apply           Apply a configuration to a resource by file name or stdin
+
+Settings Commands:
+  label           Update the labels on a resource
+  annotate        Update the annotations on a resource
+
+Other Commands:
+  api-resources   Print the supported API resources on the server
+  api-versions    Print the supported API versions on the server, in the form of \"group/version\"
+  config          Modify kubeconfig files
+  version         Print the client and server version information
+
+Usage:
+  kubectl [flags] [options]
+
+Use \"kubectl <command> --help\" for more information about a given command.
+Use \"kubectl options\" for a list of global command-line options (applies to all commands).
+";
+
+/// `kubectl COMMAND --help`, in our own words (the commands this playground implements).
+pub fn command_help(command: &str) -> Option<String> {
+    let (what, usage, examples): (&str, &str, &str) = match command {
+        "get" => (
+            "Display one or many resources.",
+            "kubectl get [(-o|--output=)wide|yaml|json|name|jsonpath=...|custom-columns=...] (TYPE[.GROUP] [NAME ...] | TYPE/NAME ...) [flags]",
+            "  kubectl get pods\n  kubectl get deploy,rs -o wide\n  kubectl get pods -A -l app=web --show-labels",
+        ),
+        "describe" => (
+            "Show details of a resource, with its events.",
+            "kubectl describe (TYPE [NAME_PREFIX] | TYPE/NAME) [-l selector] [flags]",
+            "  kubectl describe pod nginx\n  kubectl describe deployment web",
+        ),
+        "create" => (
+            "Create a resource from a file, a folder, stdin, or a generator.",
+            "kubectl create -f FILENAME | kubectl create (deployment|namespace|job|cronjob|configmap|secret generic|service clusterip|service nodeport|quota|serviceaccount) NAME [flags]",
+            "  kubectl create -f pod.yaml\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl create namespace dev --dry-run=client -o yaml",
+        ),
+        "apply" => (
+            "Apply a configuration by file name or stdin (created, configured or unchanged).",
+            "kubectl apply -f FILENAME [flags]",
+            "  kubectl apply -f deployment.yaml\n  cat pod.yaml | kubectl apply -f -",
+        ),
+        "delete" => (
+            "Delete resources by file name, type and name, or label selector.",
+            "kubectl delete ([-f FILENAME] | TYPE [(NAME | -l label | --all)]) [--force --grace-period=0] [--cascade=background|foreground|orphan] [flags]",
+            "  kubectl delete pod nginx\n  kubectl delete -f pod.yaml\n  kubectl delete pods -l app=web",
+        ),
+        "run" => (
+            "Create and run a pod with one container.",
+            "kubectl run NAME --image=IMAGE [--env=KEY=VALUE] [--port=PORT] [--labels=K=V,...] [--restart=Always|OnFailure|Never] [--dry-run=client -o yaml] [--command] -- [COMMAND] [ARGS...]",
+            "  kubectl run nginx --image=nginx\n  kubectl run busy --image=busybox --restart=Never -- sleep 3600",
+        ),
+        "scale" => (
+            "Set a new size for a deployment, replica set, replication controller or stateful set.",
+            "kubectl scale --replicas=COUNT (TYPE NAME | TYPE/NAME) [flags]",
+            "  kubectl scale deployment web --replicas=5",
+        ),
+        "set" => (
+            "Update container images of existing objects.",
+            "kubectl set image (TYPE NAME | TYPE/NAME) CONTAINER=IMAGE ... [flags]",
+            "  kubectl set image deployment/nginx nginx=nginx:1.16.1",
+        ),
+        "rollout" => (
+            "Manage the rollout of a deployment: status, history, undo, pause, resume, restart.",
+            "kubectl rollout SUBCOMMAND (TYPE NAME | TYPE/NAME) [flags]",
+            "  kubectl rollout status deployment/web\n  kubectl rollout undo deployment/web --to-revision=1",
+        ),
+        "expose" => (
+            "Expose a pod, deployment, replica set or replication controller as a new service.",
+            "kubectl expose (TYPE NAME | TYPE/NAME) [--port=PORT] [--target-port=PORT] [--type=ClusterIP|NodePort|LoadBalancer] [--name=NAME] [flags]",
+            "  kubectl expose deployment web --port=80 --type=NodePort",
+        ),
+        "label" | "annotate" => (
+            "Add, change (--overwrite) or remove (KEY-) labels or annotations.",
+            "kubectl label|annotate (TYPE NAME | TYPE/NAME | TYPE -l selector | TYPE --all) KEY=VALUE ... KEY- [flags]",
+            "  kubectl label pod web tier=fe\n  kubectl annotate pod web note=hello",
+        ),
+        "logs" => (
+            "Print the logs of a container (this playground does not simulate log lines yet).",
+            "kubectl logs POD [-c CONTAINER] [flags]",
+            "  kubectl logs nginx",
+        ),
+        "config" => (
+            "Show or change the kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS.",
+            "kubectl config SUBCOMMAND [flags]",
+            "  kubectl config set-context --current --namespace=dev",
+        ),
+        "api-resources" => (
+            "Print the resource types the cluster serves.",
+            "kubectl api-resources [--namespaced=true|false] [--api-group=GROUP] [-o name] [flags]",
+            "  kubectl api-resources",
+        ),
+        "version" | "cluster-info" | "api-versions" => (
+            "Print version, control plane or API information.",
+            "kubectl version|cluster-info|api-versions [flags]",
+            "  kubectl version",
+        ),
+        _ => return None,
+    };
+    Some(format!(
+        "{what}\n\nExamples:\n{examples}\n\nUsage:\n  {usage}\n\nGlobal flags: -n/--namespace NAMESPACE, -h/--help.\n"
+    ))
+}
+
+pub fn api_resources(_session: &Session, args: &[String]) -> KResult {
+    let flags = parse_flags(
+        args,
+        &[
+            f("output", Some('o'), true),
+            f("namespaced", None, true),
+            f("api-group", None, true),
+            f("no-headers", None, false),
+            f("sort-by", None, true),
+            f("verbs", None, true),
+            f("cached", None, false),
+        ],
+        "api-resources",
+    )?;
+    let mut rows = Vec::new();
+    let name_only = flags.get("output") == Some("name");
+    if !flags.bool("no-headers") && !name_only {
+        rows.push(
+            ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        );
+    }
+    let mut out = String::new();
+    for t in TYPES {
+        if let Some(ns) = flags.get("namespaced")
+            && (ns == "true") != t.kind.namespaced()
+        {
+            continue;
+        }
+        if let Some(g) = flags.get("api-group")
+            && g != t.kind.group()
+        {
+            continue;
+        }
+        if name_only {
+            let group = t.kind.group();
+            out.push_str(&if group.is_empty() {
+                format!("{}\n", t.names[0])
+            } else {
+                format!("{}.{group}\n", t.names[0])
+            });
+            continue;
+        }
+        rows.push(vec![
+            t.names[0].to_owned(),
+            t.short.join(","),
+            t.kind.api_version().to_owned(),
+            t.kind.namespaced().to_string(),
+            t.kind.name().to_owned(),
+        ]);
+    }
+    if name_only {
+        return Ok(Res::out(out));
+    }
+    Ok(Res::out(crate::tabwriter::table(&rows)))
+}
+
+pub fn api_versions(args: &[String]) -> KResult {
+    parse_flags(args, &[], "api-versions")?;
+    Ok(Res::out("apps/v1\nbatch/v1\nv1\n"))
+}
+
+fn server_version(session: &Session) -> String {
+    session
+        .sim
+        .api()
+        .list(Kind::Node, None)
+        .first()
+        .map(|n| s(&n.to_json(), "/status/nodeInfo/kubeletVersion").to_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "v1.32.4".to_owned())
+}
+
+pub fn version(session: &Session, args: &[String]) -> KResult {
+    let flags = parse_flags(
+        args,
+        &[f("client", None, false), f("output", Some('o'), true)],
+        "version",
+    )?;
+    let mut out = "Client Version: v1.32.4\nKustomize Version: v5.5.0\n".to_owned();
+    if !flags.bool("client") {
+        out.push_str(&format!("Server Version: {}\n", server_version(session)));
+    }
+    Ok(Res::out(out))
+}
+
+fn control_plane_ip(session: &Session) -> String {
+    for n in session.sim.api().list(Kind::Node, None) {
+        let v = n.to_json();
+        let is_cp = v
+            .pointer("/metadata/labels")
+            .and_then(|l| l.as_object())
+            .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"));
+        if is_cp {
+            for a in arr(&v, "/status/addresses") {
+                if s(a, "/type") == "InternalIP" {
+                    return s(a, "/address").to_owned();
+                }
+            }
+        }
+    }
+    "127.0.0.1".to_owned()
+}
+
+pub fn cluster_info(session: &Session, args: &[String]) -> KResult {
+    parse_flags(args, &[], "cluster-info")?;
+    let ip = control_plane_ip(session);
+    let mut out = format!(
+        "\x1b[0;32mKubernetes control plane\x1b[0m is running at \x1b[0;33mhttps://{ip}:6443\x1b[0m\n"
+    );
+    if session
+        .sim
+        .api()
+        .get_ref(Kind::Service, "kube-system", "kube-dns")
+        .is_ok()
+    {
+        out.push_str(&format!(
+            "\x1b[0;32mCoreDNS\x1b[0m is running at \x1b[0;33mhttps://{ip}:6443/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\x1b[0m\n"
+        ));
+    }
+    out.push_str(
+        "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n",
+    );
+    Ok(Res::out(out))
+}
+
+const CONTEXT: &str = "kubernetes-admin@kubernetes";
+
+pub fn config(session: &mut Session, args: &[String]) -> KResult {
+    let specs: &[FlagSpec] = &[
+        f("current", None, false),
+        f("output", Some('o'), true),
+        f("minify", None, false),
+        f("raw", None, false),
+        f("flatten", None, false),
+    ];
+    let Some(sub) = args.first() else {
+        return Err("error: a config subcommand is required (view, get-contexts, current-context, set-context, use-context)\n".to_owned());
+    };
+    // `--namespace` here is set-context's own flag, not the global one.
+    let flags = parse_flags(&args[1..], specs, &format!("config {sub}"))?;
+    match sub.as_str() {
+        "current-context" => Ok(Res::out(format!("{CONTEXT}\n"))),
+        "get-contexts" => {
+            let ns = if session.kube.namespace == "default" {
+                String::new()
+            } else {
+                session.kube.namespace.clone()
+            };
+            let rows = vec![
+                ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]
+                    .iter()
+                    .map(|s| (*s).to_owned())
+                    .collect(),
+                vec![
+                    "*".to_owned(),
+                    CONTEXT.to_owned(),
+                    "kubernetes".to_owned(),
+                    "kubernetes-admin".to_owned(),
+                    ns,
+                ],
+            ];
+            Ok(Res::out(crate::tabwriter::table(&rows)))
+        }
+        "set-context" => {
+            let target = flags.args.first().map(String::as_str);
+            if !flags.bool("current") && target != Some(CONTEXT) {
+                return Err(match target {
+                    None => {
+                        "error: you must specify a non-empty context name or --current\n".to_owned()
+                    }
+                    Some(t) => format!(
+                        "error: contexts other than \"{CONTEXT}\" are not available in this playground (got \"{t}\")\n"
+                    ),
+                });
+            }
+            if let Some(ns) = flags.get("namespace") {
+                session.kube.namespace = ns.to_owned();
+            }
+            Ok(Res::out(format!("Context \"{CONTEXT}\" modified.\n")))
+        }
+        "use-context" => match flags.args.first().map(String::as_str) {
+            Some(CONTEXT) => Ok(Res::out(format!("Switched to context \"{CONTEXT}\".\n"))),
+            Some(other) => Err(format!(
+                "error: no context exists with the name: \"{other}\"\n"
+            )),
+            None => Err("error: empty context names are not allowed\n".to_owned()),
+        },
+        "view" => {
+            let ip = control_plane_ip(session);
+            let ns_line = if session.kube.namespace == "default" {
+                String::new()
+            } else {
+                format!("    namespace: {}\n", session.kube.namespace)
+            };
+            Ok(Res::out(format!(
+                "apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: DATA+OMITTED
+    server: https://{ip}:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+{ns_line}    user: kubernetes-admin
+  name: {CONTEXT}
+current-context: {CONTEXT}
+kind: Config
+preferences: {{}}
+users:
+- name: kubernetes-admin
+  user:
+    client-certificate-data: DATA+OMITTED
+    client-key-data: DATA+OMITTED
+"
+            )))
+        }
+        other => Err(format!(
+            "error: unknown command \"{other}\" for \"kubectl config\"\n"
+        )),
+    }
+}
+
+/// Container logs are not simulated by the core yet: existing, started containers have an
+/// empty log; the error cases print kubectl's texts.
+pub fn logs(session: &Session, args: &[String]) -> KResult {
+    let flags = parse_flags(
+        args,
+        &[
+            f("container", Some('c'), true),
+            f("follow", Some('f'), false),
+            f("previous", Some('p'), false),
+            f("tail", None, true),
+            f("timestamps", None, false),
+            f("all-containers", None, false),
+            f("since", None, true),
+            f("selector", Some('l'), true),
+        ],
+        "logs",
+    )?;
+    let ns = namespace(session, &flags);
+    let Some(target) = flags.args.first() else {
+        return Err("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples\n".to_owned());
+    };
+    let name = target.strip_prefix("pod/").unwrap_or(target);
+    let pod = session
+        .sim
+        .api()
+        .get_ref(Kind::Pod, &ns, name)
+        .map_err(|e| format!("Error from server ({:?}): {}\n", e.reason, e.message))?;
+    let v = pod.to_json();
+    let names: Vec<&str> = arr(&v, "/spec/containers")
+        .iter()
+        .map(|c| s(c, "/name"))
+        .collect();
+    let container = match flags
+        .get("container")
+        .or(flags.args.get(1).map(String::as_str))
+    {
+        Some(c) => {
+            let all: Vec<&str> = names
+                .iter()
+                .copied()
+                .chain(
+                    arr(&v, "/spec/initContainers")
+                        .iter()
+                        .map(|c| s(c, "/name")),
+                )
+                .collect();
+            if !all.contains(&c) {
+                return Err(format!(
+                    "error: container {c} is not valid for pod {name}\n"
+                ));
+            }
+            c.to_owned()
+        }
+        None if names.len() == 1 => names[0].to_owned(),
+        None => {
+            return Err(format!(
+                "error: a container name must be specified for pod {name}, choose one of: [{}]\n",
+                names.join(" ")
+            ));
+        }
+    };
+    let statuses = arr(&v, "/status/containerStatuses")
+        .iter()
+        .chain(arr(&v, "/status/initContainerStatuses"));
+    for st in statuses {
+        if s(st, "/name") == container {
+            let waiting = s(st, "/state/waiting/reason");
+            if !waiting.is_empty() && st.pointer("/lastState/terminated").is_none() {
+                return Err(format!(
+                    "Error from server (BadRequest): container \"{container}\" in pod \"{name}\" is waiting to start: {waiting}\n"
+                ));
+            }
+            return Ok(Res::ok());
+        }
+    }
+    Err(format!(
+        "Error from server (BadRequest): container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating\n"
+    ))
+}

@@ -1,0 +1,474 @@
+//! kubectl v1.32 over the simulated apiserver: commands, flags, printers and error texts.
+//!
+//! Flags are parsed by hand rather than with `clap`: kubectl is a cobra/pflag program and its
+//! error texts (`error: unknown flag: --foo` + `See 'kubectl get --help' for usage.`,
+//! `unknown shorthand flag: 'z' in -z`, flags accepted anywhere among the arguments, `-oyaml`,
+//! `--replicas=3`, `-it`, bool flags as `--force=false`) are pflag's; clap's differ in wording
+//! and in where flags may go. [`Flags`] reproduces pflag's behaviour for the flags each
+//! command declares.
+
+mod apply;
+mod describe;
+mod generate;
+mod get;
+mod info;
+pub(crate) mod json;
+mod resources;
+
+use crate::Session;
+use crate::exec::Res;
+pub use get::{Follow, poll};
+pub use resources::{ResourceType, resolve_type};
+use std::collections::BTreeMap;
+
+/// A flag a command accepts: long name, shorthand, takes a value.
+#[derive(Debug, Clone, Copy)]
+pub struct FlagSpec {
+    pub long: &'static str,
+    pub short: Option<char>,
+    pub value: bool,
+}
+
+const fn f(long: &'static str, short: Option<char>, value: bool) -> FlagSpec {
+    FlagSpec { long, short, value }
+}
+
+/// Flags every kubectl command accepts.
+const GLOBAL: &[FlagSpec] = &[
+    f("namespace", Some('n'), true),
+    f("context", None, true),
+    f("kubeconfig", None, true),
+    f("cluster", None, true),
+    f("user", None, true),
+    f("v", Some('v'), true),
+    f("request-timeout", None, true),
+    f("server", Some('s'), true),
+    f("help", Some('h'), false),
+];
+
+/// Parsed arguments: positionals, flag values (last wins for scalars), args after `--`.
+#[derive(Debug, Clone, Default)]
+pub struct Flags {
+    pub args: Vec<String>,
+    pub values: BTreeMap<&'static str, Vec<String>>,
+    pub dash_args: Vec<String>,
+    pub saw_dash: bool,
+}
+
+impl Flags {
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.values
+            .get(name)
+            .and_then(|v| v.last())
+            .map(String::as_str)
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.values.get(name).cloned().unwrap_or_default()
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+    pub fn bool(&self, name: &str) -> bool {
+        matches!(self.get(name), Some("true"))
+    }
+}
+
+/// A kubectl failure: the text for stderr (newline included) and exit status 1.
+pub type KResult = Result<Res, String>;
+
+/// pflag parsing against the command's declared flags plus the global ones.
+pub fn parse_flags(args: &[String], specs: &[FlagSpec], command: &str) -> Result<Flags, String> {
+    let find_long = |name: &str| specs.iter().chain(GLOBAL).find(|s| s.long == name).copied();
+    let find_short = |c: char| {
+        specs
+            .iter()
+            .chain(GLOBAL)
+            .find(|s| s.short == Some(c))
+            .copied()
+    };
+    let bad = |msg: String| format!("error: {msg}\nSee 'kubectl {command} --help' for usage.\n");
+    let mut flags = Flags::default();
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--" {
+            flags.saw_dash = true;
+            flags.dash_args = args[i + 1..].to_vec();
+            break;
+        }
+        if let Some(body) = a.strip_prefix("--") {
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_owned())),
+                None => (body, None),
+            };
+            let Some(spec) = find_long(name) else {
+                return Err(bad(format!("unknown flag: --{name}")));
+            };
+            let value = if spec.value {
+                match inline {
+                    Some(v) => v,
+                    None => {
+                        i += 1;
+                        match args.get(i) {
+                            Some(v) => v.clone(),
+                            None => {
+                                return Err(bad(format!("flag needs an argument: --{name}")));
+                            }
+                        }
+                    }
+                }
+            } else {
+                match inline.as_deref() {
+                    None => "true".to_owned(),
+                    Some(v @ ("true" | "false" | "1" | "0" | "t" | "f" | "TRUE" | "FALSE")) => {
+                        if matches!(v, "true" | "1" | "t" | "TRUE") {
+                            "true".to_owned()
+                        } else {
+                            "false".to_owned()
+                        }
+                    }
+                    Some(v) => {
+                        return Err(bad(format!(
+                            "invalid argument \"{v}\" for \"--{name}\" flag: strconv.ParseBool: parsing \"{v}\": invalid syntax"
+                        )));
+                    }
+                }
+            };
+            flags.values.entry(spec.long).or_default().push(value);
+        } else if a.len() > 1 && a.starts_with('-') {
+            let chars: Vec<char> = a[1..].chars().collect();
+            let mut j = 0;
+            while j < chars.len() {
+                let c = chars[j];
+                let Some(spec) = find_short(c) else {
+                    return Err(bad(format!("unknown shorthand flag: '{c}' in {a}")));
+                };
+                if spec.value {
+                    let rest: String = chars[j + 1..].iter().collect();
+                    let value = if let Some(v) = rest.strip_prefix('=') {
+                        v.to_owned()
+                    } else if !rest.is_empty() {
+                        rest
+                    } else {
+                        i += 1;
+                        match args.get(i) {
+                            Some(v) => v.clone(),
+                            None => {
+                                return Err(bad(format!("flag needs an argument: '{c}' in -{c}")));
+                            }
+                        }
+                    };
+                    flags.values.entry(spec.long).or_default().push(value);
+                    break;
+                }
+                flags
+                    .values
+                    .entry(spec.long)
+                    .or_default()
+                    .push("true".to_owned());
+                j += 1;
+            }
+        } else {
+            flags.args.push(a.clone());
+        }
+        i += 1;
+    }
+    Ok(flags)
+}
+
+/// How kubectl's `CheckErr` prints an API error. Invalid errors become
+/// `The Pod "x" is invalid: ...` (one cause) or a `* cause` list; the others are
+/// `Error from server (Reason): [context]message`.
+pub fn api_error(e: &tidepool_core::ApiError, context: Option<&str>) -> String {
+    if e.reason == tidepool_core::StatusReason::Invalid && !e.causes.is_empty() {
+        let prefix = match e.message.find(" is invalid: ") {
+            Some(i) => {
+                // `details.kind` has no group: `Deployment`, not `Deployment.apps`.
+                let what = &e.message[..i];
+                let (kind, name) = what.split_once(' ').unwrap_or((what, ""));
+                let kind = kind.split('.').next().unwrap_or(kind);
+                format!("The {kind} {name} is invalid: ")
+            }
+            None => "The request is invalid: ".to_owned(),
+        };
+        if let [one] = e.causes.as_slice() {
+            return format!("{prefix}{one}\n");
+        }
+        let mut out = format!("{prefix}\n");
+        for c in &e.causes {
+            out.push_str(&format!("* {c}\n"));
+        }
+        return out;
+    }
+    format!(
+        "Error from server ({:?}): {}{}\n",
+        e.reason,
+        context.unwrap_or(""),
+        e.message
+    )
+}
+
+/// The namespace a command works in: `-n`, else the context's.
+pub fn namespace(session: &Session, flags: &Flags) -> String {
+    flags
+        .get("namespace")
+        .map_or_else(|| session.kube.namespace.clone(), str::to_owned)
+}
+
+/// kubectl's commands in its help-group order (cobra suggests in this order).
+const COMMANDS: &[&str] = &[
+    "create",
+    "expose",
+    "run",
+    "set",
+    "explain",
+    "get",
+    "edit",
+    "delete",
+    "rollout",
+    "scale",
+    "autoscale",
+    "certificate",
+    "cluster-info",
+    "top",
+    "cordon",
+    "uncordon",
+    "drain",
+    "taint",
+    "describe",
+    "logs",
+    "attach",
+    "exec",
+    "port-forward",
+    "proxy",
+    "cp",
+    "auth",
+    "debug",
+    "events",
+    "diff",
+    "apply",
+    "patch",
+    "replace",
+    "wait",
+    "kustomize",
+    "label",
+    "annotate",
+    "completion",
+    "api-resources",
+    "api-versions",
+    "config",
+    "plugin",
+    "version",
+    "options",
+    "help",
+];
+
+/// Levenshtein distance (cobra's suggestion metric, case-insensitive).
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// cobra's `SuggestionsFor`: distance <= 2 or a prefix match, in command order.
+fn suggestions(typed: &str) -> Vec<&'static str> {
+    COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| {
+            distance(typed, c) <= 2 || (!typed.is_empty() && c.starts_with(&typed.to_lowercase()))
+        })
+        .collect()
+}
+
+fn unknown_command(name: &str) -> String {
+    let mut out = format!("error: unknown command \"{name}\" for \"kubectl\"\n");
+    let s = suggestions(name);
+    if !s.is_empty() {
+        out.push_str("\nDid you mean this?\n");
+        for c in s {
+            out.push_str(&format!("\t{c}\n"));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs `kubectl ARGS` with `stdin`.
+pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
+    // The first non-flag argument is the command (global flags may come first).
+    let mut i = 0;
+    let mut pre: Vec<String> = Vec::new();
+    while let Some(a) = args.get(i) {
+        if a.starts_with('-') {
+            pre.push(a.clone());
+            let takes_value = !a.contains('=')
+                && matches!(
+                    a.as_str(),
+                    "-n" | "--namespace" | "--context" | "--kubeconfig" | "-s" | "--server" | "-v"
+                );
+            if takes_value && let Some(v) = args.get(i + 1) {
+                pre.push(v.clone());
+                i += 1;
+            }
+            i += 1;
+        } else {
+            break;
+        }
+    }
+    let Some(cmd) = args.get(i) else {
+        return Res::out(info::ROOT_HELP);
+    };
+    let mut rest: Vec<String> = pre;
+    rest.extend(args[i + 1..].iter().cloned());
+    if rest
+        .iter()
+        .take_while(|a| a.as_str() != "--")
+        .any(|a| a == "--help" || a == "-h")
+        && let Some(text) = info::command_help(cmd)
+    {
+        return Res::out(text);
+    }
+    let result = match cmd.as_str() {
+        "get" => get::get(session, &rest),
+        "describe" => describe::describe(session, &rest),
+        "create" => apply::create(session, &rest, stdin),
+        "apply" => apply::apply(session, &rest, stdin),
+        "delete" => apply::delete(session, &rest, stdin),
+        "run" => generate::run(session, &rest),
+        "scale" => apply::scale(session, &rest),
+        "set" => apply::set(session, &rest),
+        "rollout" => apply::rollout(session, &rest),
+        "expose" => apply::expose(session, &rest),
+        "label" | "annotate" => apply::label(session, cmd, &rest),
+        "logs" => info::logs(session, &rest),
+        "api-resources" => info::api_resources(session, &rest),
+        "api-versions" => info::api_versions(&rest),
+        "version" => info::version(session, &rest),
+        "cluster-info" => info::cluster_info(session, &rest),
+        "config" => info::config(session, &rest),
+        "help" => Ok(Res::out(info::ROOT_HELP)),
+        c if COMMANDS.contains(&c) => Err(format!(
+            "error: \"kubectl {c}\" is not available in this playground yet\n"
+        )),
+        other => Err(unknown_command(other)),
+    };
+    match result {
+        Ok(res) => res,
+        Err(text) => Res::err(text, 1),
+    }
+}
+
+/// Candidates for the word being completed after `kubectl WORDS`.
+pub fn complete(session: &Session, words: &[&str], current: &str) -> Vec<String> {
+    let positional: Vec<&str> = words
+        .iter()
+        .copied()
+        .filter(|w| !w.starts_with('-'))
+        .collect();
+    if current.starts_with('-') {
+        return [
+            "--namespace=",
+            "--all-namespaces",
+            "--output=",
+            "--selector=",
+            "--show-labels",
+            "--no-headers",
+            "--filename=",
+            "--dry-run=client",
+            "--image=",
+            "--replicas=",
+        ]
+        .iter()
+        .filter(|f| f.starts_with(current))
+        .map(|f| (*f).to_owned())
+        .collect();
+    }
+    match positional.as_slice() {
+        [] => COMMANDS
+            .iter()
+            .filter(|c| c.starts_with(current))
+            .map(|c| (*c).to_owned())
+            .collect(),
+        ["get" | "describe" | "delete" | "edit" | "label" | "annotate"] => resources::TYPES
+            .iter()
+            .flat_map(|t| t.names.iter().take(2))
+            .filter(|n| n.starts_with(current))
+            .map(|n| (*n).to_owned())
+            .collect(),
+        [
+            "get" | "describe" | "delete" | "edit" | "label" | "annotate" | "scale",
+            ty,
+            ..,
+        ] => {
+            let Some(t) = resolve_type(ty) else {
+                return Vec::new();
+            };
+            let ns = session.kube.namespace.clone();
+            session
+                .sim
+                .api()
+                .list(t.kind, t.kind.namespaced().then_some(ns.as_str()))
+                .iter()
+                .map(|o| o.name().to_owned())
+                .filter(|n| n.starts_with(current))
+                .collect()
+        }
+        ["create"] => generate::CREATE_SUBCOMMANDS
+            .iter()
+            .filter(|c| c.starts_with(current))
+            .map(|c| (*c).to_owned())
+            .collect(),
+        ["rollout"] => ["history", "pause", "restart", "resume", "status", "undo"]
+            .iter()
+            .filter(|c| c.starts_with(current))
+            .map(|c| (*c).to_owned())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn pflag_forms() {
+        let specs = [f("output", Some('o'), true), f("all", None, false)];
+        let flags = parse_flags(
+            &strings(&["pods", "-oyaml", "-n=kube-system", "--all", "x", "--", "a"]),
+            &specs,
+            "get",
+        )
+        .unwrap_or_default();
+        assert_eq!(flags.get("output"), Some("yaml"));
+        assert_eq!(flags.get("namespace"), Some("kube-system"));
+        assert!(flags.bool("all"));
+        assert_eq!(flags.args, strings(&["pods", "x"]));
+        assert_eq!(flags.dash_args, strings(&["a"]));
+        let err = parse_flags(&strings(&["--foo"]), &specs, "get").err();
+        assert_eq!(
+            err.as_deref(),
+            Some("error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n")
+        );
+    }
+
+    #[test]
+    fn did_you_mean() {
+        assert_eq!(suggestions("gett"), vec!["set", "get"]);
+        assert_eq!(suggestions("foo"), vec!["top"]);
+    }
+}

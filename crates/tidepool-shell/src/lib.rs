@@ -1,0 +1,561 @@
+//! The Tidepool terminal: a sans-IO, bash-like shell with a virtual filesystem and a kubectl
+//! that prints what real kubectl v1.32 prints, driving a [`tidepool_core::Simulation`].
+//!
+//! **Architecture invariant:** this crate does no I/O. A host (the browser worker, the native
+//! `tidepool` CLI, the transcript tests) hands [`Session::feed_line`] one line as typed and gets
+//! back a [`Feed`]: either "need more input" (an open heredoc or quote) or the command's output
+//! chunks, exit status and [`Effect`]s the host must carry out (clear the screen, open an
+//! editor). Virtual time moves only through [`Session::advance`] and the `sleep` command.
+//!
+//! # Public API
+//! - [`Session`], [`SessionConfig`], [`Feed`], [`CommandOutput`], [`Stream`], [`Effect`],
+//!   [`SessionState`] (`Session::save` / `Session::restore`, serialisable).
+//! - [`transcript`]: the transcript format and its one checker, shared by `cargo test` and
+//!   `tidepool check`.
+//! - [`duration::human_duration`]: apimachinery's `HumanDuration`.
+//!
+//! # Code map
+//! - `parse.rs`: lexer and parser (pipes, `;`, `&&`, `||`, quotes, `$VAR`, `$(...)`,
+//!   redirections, heredocs). `exec.rs`: expansion, aliases, pipelines, the coreutils subset,
+//!   completion. `vfs.rs`: the virtual filesystem and its seeded example manifests.
+//! - `kubectl/`: flags (`mod.rs`), resource names (`resources.rs`), `get` and its printers
+//!   (`get.rs`), `describe.rs`, generators and `run` (`generate.rs`), mutating commands
+//!   (`apply.rs`), informational commands (`info.rs`), JSON helpers, selectors and jsonpath
+//!   (`json.rs`). `tabwriter.rs` and `yaml.rs` reproduce Go's tabwriter and kubectl's YAML/JSON.
+
+pub mod duration;
+mod exec;
+pub mod kubectl;
+mod parse;
+pub mod tabwriter;
+pub mod transcript;
+pub mod vfs;
+mod yaml;
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tidepool_core::{Simulation, SimulationConfig};
+
+/// How a session starts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionConfig {
+    /// Seed of the simulation's random choices (pod suffixes, IPs, ...).
+    pub seed: u64,
+    /// Seed the virtual filesystem with the example manifests.
+    pub example_files: bool,
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            example_files: true,
+        }
+    }
+}
+
+/// Which stream a chunk of output was written to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// Something the host must do for the command.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Effect {
+    /// Clear the terminal (`clear`, Ctrl-L).
+    Clear,
+    /// Open the host's editor on this VFS path (`vi`, `vim`, `nano`); the host writes the
+    /// result back with [`Session::write_file`].
+    OpenEditor { path: String },
+    /// The session ended (`exit` on the control plane); the host may close the terminal.
+    Exit,
+    /// `watch [-n SECS] COMMAND`: the output holds the first frame; the host clears the
+    /// screen, lets `interval_ms` of virtual time pass ([`Session::advance`]) and feeds
+    /// `command` again, until the learner presses Ctrl-C.
+    Watch { command: String, interval_ms: u64 },
+    /// `kubectl get -w`: the command keeps running. The host lets virtual time pass and calls
+    /// [`Session::poll_follow`] for the rows of new changes, until the learner presses Ctrl-C
+    /// ([`Session::interrupt`]) or types another command.
+    Follow,
+}
+
+/// What one command line produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandOutput {
+    /// Output in the order a terminal shows it, stdout and stderr interleaved.
+    pub chunks: Vec<(Stream, String)>,
+    pub exit_code: i32,
+    pub effects: Vec<Effect>,
+}
+
+impl CommandOutput {
+    /// All chunks concatenated, as a terminal shows them.
+    pub fn text(&self) -> String {
+        self.chunks.iter().map(|(_, s)| s.as_str()).collect()
+    }
+
+    /// Only what went to one stream.
+    pub fn stream(&self, stream: Stream) -> String {
+        self.chunks
+            .iter()
+            .filter(|(s, _)| *s == stream)
+            .map(|(_, s)| s.as_str())
+            .collect()
+    }
+}
+
+/// The answer to one typed line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Feed {
+    /// The line opened a heredoc, a quote or a continuation: show `> ` and send the next line.
+    NeedMore,
+    Done(CommandOutput),
+}
+
+/// Input still being collected across several lines.
+#[derive(Debug, Clone, Default)]
+struct Pending {
+    /// The command text so far (joined with newlines).
+    text: String,
+    /// Heredoc delimiters still open, in order: (delimiter, strip leading tabs).
+    heredocs: Vec<(String, bool)>,
+    /// Bodies of heredocs already closed.
+    bodies: Vec<String>,
+    /// The body being collected.
+    body: String,
+}
+
+/// kubectl's client configuration (the kubeconfig's current context).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KubeConfig {
+    pub namespace: String,
+}
+
+/// Everything a session needs to resume: the shell (files, variables, aliases, history,
+/// directory, host, kubectl context) and the simulation snapshot. Serialisable, so hosts can
+/// save it (e.g. in the browser's storage) and restore it later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionState {
+    pub vfs: vfs::Vfs,
+    pub env: BTreeMap<String, String>,
+    pub aliases: BTreeMap<String, String>,
+    pub history: Vec<String>,
+    pub cwd: String,
+    pub host: String,
+    pub kube: KubeConfig,
+    pub simulation: tidepool_core::Snapshot,
+}
+
+/// One terminal: shell state plus the simulation it drives.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub(crate) vfs: vfs::Vfs,
+    pub(crate) env: BTreeMap<String, String>,
+    pub(crate) aliases: BTreeMap<String, String>,
+    pub(crate) history: Vec<String>,
+    pub(crate) cwd: String,
+    pub(crate) host: String,
+    pub(crate) last_status: i32,
+    /// Whether the running command's stdout is the terminal (not a pipe or a file): `ls`
+    /// prints columns only then, like GNU ls.
+    pub(crate) tty: bool,
+    /// `$(...)` nesting depth and the stderr of substitutions, shown before the command's own.
+    pub(crate) subst_depth: usize,
+    pub(crate) side_stderr: Vec<String>,
+    /// A running `kubectl get -w`.
+    pub(crate) follow: Option<kubectl::Follow>,
+    pub(crate) kube: KubeConfig,
+    pending: Option<Pending>,
+    pub(crate) sim: Simulation,
+}
+
+/// Upper bound of text collected for one command (continuations and heredocs).
+const MAX_PENDING: usize = 4 * 1024 * 1024;
+
+impl Session {
+    /// A default 3-node cluster and a filesystem seeded with example manifests.
+    pub fn new(config: &SessionConfig) -> Self {
+        let sim = Simulation::new(&SimulationConfig { seed: config.seed });
+        let mut env = BTreeMap::new();
+        for (k, v) in [
+            ("HOME", "/root"),
+            ("USER", "root"),
+            ("SHELL", "/bin/bash"),
+            ("PATH", "/usr/local/bin:/usr/bin:/bin"),
+            ("KUBECONFIG", "/root/.kube/config"),
+        ] {
+            env.insert(k.to_owned(), v.to_owned());
+        }
+        Self {
+            vfs: vfs::Vfs::seeded(config.example_files),
+            env,
+            aliases: BTreeMap::new(),
+            history: Vec::new(),
+            cwd: "/root".to_owned(),
+            host: "controlplane".to_owned(),
+            last_status: 0,
+            tty: true,
+            subst_depth: 0,
+            side_stderr: Vec::new(),
+            follow: None,
+            kube: KubeConfig {
+                namespace: "default".to_owned(),
+            },
+            pending: None,
+            sim,
+        }
+    }
+
+    /// `controlplane $ `, `node01 $ ` in a node shell, `> ` while input is open.
+    pub fn prompt(&self) -> String {
+        if self.pending.is_some() {
+            "> ".to_owned()
+        } else {
+            format!("{} $ ", self.host)
+        }
+    }
+
+    /// Feeds one line as typed.
+    pub fn feed_line(&mut self, line: &str) -> Feed {
+        self.follow = None;
+        let line = line.trim_end_matches(['\n', '\r']);
+        if let Some(mut pending) = self.pending.take() {
+            if let Some((delim, strip)) = pending.heredocs.first().cloned() {
+                let body_line = if strip {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
+                if body_line == delim {
+                    let body = std::mem::take(&mut pending.body);
+                    pending.bodies.push(body);
+                    pending.heredocs.remove(0);
+                    if pending.heredocs.is_empty() {
+                        return Feed::Done(self.run_text(&pending.text, pending.bodies));
+                    }
+                } else {
+                    if pending.body.len() + body_line.len() > MAX_PENDING {
+                        return Feed::Done(exec::error_output(
+                            "bash: here-document too large\n",
+                            1,
+                        ));
+                    }
+                    pending.body.push_str(body_line);
+                    pending.body.push('\n');
+                }
+                self.pending = Some(pending);
+                return Feed::NeedMore;
+            }
+            let mut text = pending.text;
+            if text.ends_with('\\') {
+                text.pop();
+            } else {
+                text.push('\n');
+            }
+            if text.len() + line.len() > MAX_PENDING {
+                return Feed::Done(exec::error_output("bash: input line too long\n", 2));
+            }
+            text.push_str(line);
+            return self.start(text);
+        }
+        // `!!` history expansion happens before anything else, and bash echoes the result.
+        let mut echoed = None;
+        let mut text = line.to_owned();
+        if text.contains("!!") {
+            match self.history.last() {
+                Some(last) => {
+                    text = text.replace("!!", last);
+                    echoed = Some(text.clone());
+                }
+                None => {
+                    return Feed::Done(exec::error_output("bash: !!: event not found\n", 1));
+                }
+            }
+        }
+        if !text.trim().is_empty() {
+            self.history.push(text.clone());
+        }
+        match self.start(text) {
+            Feed::Done(mut out) => {
+                if let Some(e) = echoed {
+                    out.chunks.insert(0, (Stream::Stdout, format!("{e}\n")));
+                }
+                Feed::Done(out)
+            }
+            Feed::NeedMore => Feed::NeedMore,
+        }
+    }
+
+    fn start(&mut self, text: String) -> Feed {
+        match parse::scan(&text) {
+            parse::Scan::Incomplete => {
+                self.pending = Some(Pending {
+                    text,
+                    ..Pending::default()
+                });
+                Feed::NeedMore
+            }
+            parse::Scan::Heredocs(heredocs) if !heredocs.is_empty() => {
+                self.pending = Some(Pending {
+                    text,
+                    heredocs,
+                    ..Pending::default()
+                });
+                Feed::NeedMore
+            }
+            parse::Scan::Heredocs(_) => Feed::Done(self.run_text(&text, Vec::new())),
+        }
+    }
+
+    fn run_text(&mut self, text: &str, bodies: Vec<String>) -> CommandOutput {
+        let out = match parse::parse(text, bodies) {
+            Ok(list) => exec::run_list(self, &list),
+            Err(message) => exec::error_output(&format!("bash: {message}\n"), 2),
+        };
+        self.last_status = out.exit_code;
+        out
+    }
+
+    /// Runs a whole command line (heredoc bodies included) and returns its output: for tests
+    /// and scripts. Lines that need more input are joined until complete.
+    pub fn run_script(&mut self, script: &str) -> Vec<CommandOutput> {
+        let mut outs = Vec::new();
+        for line in script.lines() {
+            if let Feed::Done(out) = self.feed_line(line) {
+                outs.push(out);
+            }
+        }
+        outs
+    }
+
+    /// The session's state, for saving (an open heredoc or continuation is dropped).
+    pub fn save(&mut self) -> SessionState {
+        SessionState {
+            vfs: self.vfs.clone(),
+            env: self.env.clone(),
+            aliases: self.aliases.clone(),
+            history: self.history.clone(),
+            cwd: self.cwd.clone(),
+            host: self.host.clone(),
+            kube: self.kube.clone(),
+            simulation: self.sim.snapshot(),
+        }
+    }
+
+    /// A session resumed from [`Session::save`]'s state.
+    pub fn restore(state: &SessionState) -> Result<Self, tidepool_core::SnapshotError> {
+        Ok(Self {
+            vfs: state.vfs.clone(),
+            env: state.env.clone(),
+            aliases: state.aliases.clone(),
+            history: state.history.clone(),
+            cwd: state.cwd.clone(),
+            host: state.host.clone(),
+            last_status: 0,
+            tty: true,
+            subst_depth: 0,
+            side_stderr: Vec::new(),
+            follow: None,
+            kube: state.kube.clone(),
+            pending: None,
+            sim: Simulation::restore(&state.simulation)?,
+        })
+    }
+
+    /// Output of a running `kubectl get -w` since the last call (`None` when nothing runs).
+    pub fn poll_follow(&mut self) -> Option<CommandOutput> {
+        let res = kubectl::poll(self)?;
+        Some(CommandOutput {
+            chunks: res.chunks,
+            exit_code: res.code,
+            effects: res.effects,
+        })
+    }
+
+    /// Ctrl-C: stops a running `kubectl get -w` and drops any half-typed heredoc or quote.
+    pub fn interrupt(&mut self) -> CommandOutput {
+        self.follow = None;
+        self.pending = None;
+        self.last_status = 130;
+        CommandOutput {
+            chunks: Vec::new(),
+            exit_code: 130,
+            effects: Vec::new(),
+        }
+    }
+
+    /// Tab-completion candidates for `line` with the cursor at byte `cursor`.
+    pub fn complete(&self, line: &str, cursor: usize) -> Vec<String> {
+        exec::complete(self, line, cursor)
+    }
+
+    /// The host's clock ticked (virtual time).
+    pub fn advance(&mut self, by: Duration) {
+        self.sim.advance(by);
+    }
+
+    pub fn simulation(&self) -> &Simulation {
+        &self.sim
+    }
+
+    pub fn simulation_mut(&mut self) -> &mut Simulation {
+        &mut self.sim
+    }
+
+    /// Reads a VFS file (absolute or relative to the working directory).
+    pub fn read_file(&self, path: &str) -> Option<String> {
+        self.vfs.read(&vfs::resolve(&self.cwd, path)).ok()
+    }
+
+    /// Writes a VFS file, e.g. after the host's editor saved it.
+    pub fn write_file(&mut self, path: &str, contents: &str) -> Result<(), String> {
+        let path = vfs::resolve(&self.cwd, path);
+        self.vfs.write(&path, contents, false)
+    }
+
+    /// The virtual filesystem (serialisable, to save with the cluster state).
+    pub fn vfs(&self) -> &vfs::Vfs {
+        &self.vfs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(feed: Feed) -> CommandOutput {
+        match feed {
+            Feed::Done(out) => out,
+            Feed::NeedMore => CommandOutput {
+                exit_code: -1,
+                ..CommandOutput::default()
+            },
+        }
+    }
+
+    #[test]
+    fn prompts_follow_open_input_and_hosts() {
+        let mut s = Session::new(&SessionConfig::default());
+        assert_eq!(s.prompt(), "controlplane $ ");
+        assert_eq!(s.feed_line("cat <<EOF > a.txt"), Feed::NeedMore);
+        assert_eq!(s.prompt(), "> ");
+        assert_eq!(s.feed_line("hello $HOME"), Feed::NeedMore);
+        assert_eq!(done(s.feed_line("EOF")).exit_code, 0);
+        assert_eq!(s.read_file("a.txt").as_deref(), Some("hello /root\n"));
+        assert_eq!(done(s.feed_line("ssh node01")).exit_code, 0);
+        assert_eq!(s.prompt(), "node01 $ ");
+    }
+
+    #[test]
+    fn streams_and_effects() {
+        let mut s = Session::new(&SessionConfig::default());
+        let out = done(s.feed_line("echo out; kubectl get pdos"));
+        assert_eq!(
+            out.chunks,
+            vec![
+                (Stream::Stdout, "out\n".to_owned()),
+                (
+                    Stream::Stderr,
+                    "error: the server doesn't have a resource type \"pdos\"\n".to_owned()
+                )
+            ]
+        );
+        assert_eq!(out.exit_code, 1);
+        assert_eq!(done(s.feed_line("clear")).effects, vec![Effect::Clear]);
+        assert_eq!(
+            done(s.feed_line("vim pod.yaml")).effects,
+            vec![Effect::OpenEditor {
+                path: "/root/pod.yaml".to_owned()
+            }]
+        );
+        let watched = done(s.feed_line("watch -n 5 kubectl get ns default"));
+        assert!(
+            watched.text().starts_with("NAME      STATUS   AGE\n"),
+            "{}",
+            watched.text()
+        );
+        assert_eq!(
+            watched.effects,
+            vec![Effect::Watch {
+                command: "kubectl get ns default".to_owned(),
+                interval_ms: 5000
+            }]
+        );
+        assert_eq!(done(s.feed_line("exit")).effects, vec![Effect::Exit]);
+    }
+
+    #[test]
+    fn completion_knows_commands_kubectl_words_and_files() {
+        let mut s = Session::new(&SessionConfig::default());
+        s.feed_line("alias k=kubectl");
+        assert_eq!(s.complete("kube", 4), vec!["kubectl".to_owned()]);
+        assert_eq!(s.complete("k ge", 4), vec!["get".to_owned()]);
+        assert!(s.complete("k get po", 8).contains(&"pods".to_owned()));
+        assert_eq!(
+            s.complete("kubectl get nodes node0", 23),
+            vec!["node01".to_owned(), "node02".to_owned()]
+        );
+        assert_eq!(
+            s.complete("cat my_n", 8),
+            vec!["my_namespace.yaml".to_owned()]
+        );
+    }
+
+    #[test]
+    fn get_watch_streams_rows_until_interrupted() {
+        let mut s = Session::new(&SessionConfig::default());
+        s.feed_line("kubectl run web --image=nginx");
+        let first = done(s.feed_line("kubectl get pods -w"));
+        assert_eq!(first.effects, vec![Effect::Follow]);
+        assert_eq!(
+            first.text(),
+            "NAME   READY   STATUS              RESTARTS   AGE\nweb    0/1     ContainerCreating   0          0s\n"
+        );
+        s.advance(std::time::Duration::from_secs(5));
+        let more = s.poll_follow().map(|o| o.text()).unwrap_or_default();
+        assert!(
+            more.lines()
+                .any(|l| l == "web    1/1     Running             0          5s"),
+            "{more}"
+        );
+        s.interrupt();
+        assert_eq!(s.poll_follow(), None);
+    }
+
+    #[test]
+    fn save_and_restore_round_trip() {
+        let mut s = Session::new(&SessionConfig::default());
+        s.run_script("alias k=kubectl\necho hi > note.txt\nk run web --image=nginx\nsleep 5");
+        let state = s.save();
+        let json = serde_json::to_string(&state).unwrap_or_default();
+        let back: Option<SessionState> = serde_json::from_str(&json).ok();
+        let Some(mut r) = back.and_then(|st| Session::restore(&st).ok()) else {
+            panic!("state did not round-trip");
+        };
+        assert_eq!(r.read_file("note.txt").as_deref(), Some("hi\n"));
+        let a = done(s.feed_line("k get pods")).text();
+        let b = done(r.feed_line("k get pods")).text();
+        assert_eq!(a, b);
+        assert!(a.contains("web"), "{a}");
+    }
+
+    #[test]
+    fn sleep_moves_virtual_time_and_the_same_seed_replays_the_same() {
+        let run = || {
+            let mut s = Session::new(&SessionConfig {
+                seed: 7,
+                ..SessionConfig::default()
+            });
+            s.run_script("kubectl create deployment web --image=nginx --replicas=2\nsleep 30\nkubectl get pods -o wide")
+                .into_iter()
+                .map(|o| o.text())
+                .collect::<String>()
+        };
+        let first = run();
+        assert!(first.contains("Running"), "{first}");
+        assert_eq!(first, run());
+    }
+}

@@ -1,0 +1,92 @@
+//! A learner's first minute: type kubectl into the terminal and read real-looking output.
+
+use fantoccini::{Client, Locator};
+use std::time::Duration;
+use tidepool_e2e::{artifacts_dir, open_playground};
+
+/// The terminal's visible text (xterm's DOM renderer), rows joined with newlines.
+async fn screen(browser: &Client) -> String {
+    browser
+        .execute(
+            "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
+                 .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
+            vec![],
+        )
+        .await
+        .expect("read the terminal")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Types `line` and Enter into the terminal.
+async fn type_line(browser: &Client, line: &str) {
+    let input = browser
+        .find(Locator::Css(".xterm-helper-textarea"))
+        .await
+        .expect("xterm input");
+    input.send_keys(&format!("{line}\n")).await.expect("type");
+}
+
+/// Waits (bounded) until the screen contains `needle`; returns the screen.
+async fn wait_for_text(browser: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        last = screen(browser).await;
+        if last.contains(needle) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the terminal never showed {needle:?}; it shows:\n{last}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kubectl_creates_a_deployment_and_lists_its_pods() {
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+
+    wait_for_text(browser, "controlplane $").await;
+    type_line(
+        browser,
+        "kubectl create deployment web --image=nginx --replicas=3",
+    )
+    .await;
+    let shown = wait_for_text(browser, "deployment.apps/web created").await;
+    // A line longer than the terminal is wide wraps once; it is not redrawn row after row.
+    let echoed = shown
+        .lines()
+        .filter(|l| l.contains("$ kubectl create deployment web"))
+        .count();
+    assert_eq!(echoed, 1, "the typed line should appear once:\n{shown}");
+
+    // Let the simulated cluster schedule and start the pods (virtual time, instant).
+    type_line(browser, "sleep 60").await;
+    type_line(browser, "kubectl get pods").await;
+    let shown = wait_for_text(browser, "READY").await;
+    let running: Vec<&str> = shown
+        .lines()
+        .filter(|l| l.starts_with("web-") && l.contains("Running"))
+        .collect();
+    assert_eq!(
+        running.len(),
+        3,
+        "three Running web pods expected:\n{shown}"
+    );
+    assert!(
+        shown.contains("NAME") && shown.contains("STATUS") && shown.contains("RESTARTS"),
+        "{shown}"
+    );
+
+    // A typo gets kubectl's real error.
+    type_line(browser, "kubectl get pdos").await;
+    wait_for_text(
+        browser,
+        "error: the server doesn't have a resource type \"pdos\"",
+    )
+    .await;
+
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join("terminal.png"), png).expect("save the screenshot");
+    playground.close().await;
+}
