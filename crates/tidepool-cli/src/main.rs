@@ -1,6 +1,8 @@
 //! `tidepool`: the Tidepool terminal on the command line. The same [`Session`] as the browser
 //! worker; this binary only does the I/O (stdin/stdout, the wall clock for `--speed`, $EDITOR).
 
+mod gradcam;
+
 use clap::{Parser, Subcommand};
 use std::cell::RefCell;
 use std::io::Write;
@@ -13,7 +15,7 @@ use tidepool_shell::{Effect, Feed, Session, SessionConfig, Stream};
 #[command(
     name = "tidepool",
     version,
-    about = "A simulated Kubernetes v1.32 cluster in your terminal"
+    about = "A simulated Kubernetes v1.32 cluster in your terminal, and the Grad-CAM lab"
 )]
 struct Cli {
     /// Seed of the simulation's random choices.
@@ -37,6 +39,8 @@ enum Command {
         #[arg(required = true)]
         transcripts: Vec<std::path::PathBuf>,
     },
+    /// Classifies photos and explains them with Grad-CAM (EfficientNet-Lite0, CPU).
+    Gradcam(gradcam::GradcamArgs),
 }
 
 fn print_output(out: &tidepool_shell::CommandOutput) {
@@ -220,5 +224,6 @@ fn main() -> ExitCode {
         Command::Shell => shell(session, cli.speed),
         Command::Run { script } => run(&mut session, &script),
         Command::Check { transcripts } => check(&transcripts),
+        Command::Gradcam(args) => gradcam::run(&args),
     }
 }

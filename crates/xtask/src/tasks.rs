@@ -44,9 +44,20 @@ pub fn bench() -> Result<()> {
             },
         )?;
         phases.run("Grad-CAM on Flex (criterion)", || {
+            // The release profile is size-optimised with LTO for the site; benchmark at opt 3.
             run(env
                 .command("cargo")
-                .args(["bench", "--locked", "-p", "tidepool-gradcam"]))
+                .args([
+                    "bench",
+                    "--locked",
+                    "-p",
+                    "tidepool-gradcam",
+                    "--bench",
+                    "gradcam",
+                ])
+                .env("CARGO_PROFILE_BENCH_OPT_LEVEL", "3")
+                .env("CARGO_PROFILE_BENCH_LTO", "false")
+                .env("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "16"))
         })?;
         phases.run("release site sizes", || {
             run(env.command("trunk").args(["build", "--release"]))?;
@@ -167,7 +178,17 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
             run(&mut cargo(&args))
         };
         wasm_clippy(&["--all-targets"], &BROWSER_TESTED)?;
-        wasm_clippy(&["--lib"], &WASM_LIBRARIES)
+        wasm_clippy(&["--lib"], &WASM_LIBRARIES)?;
+        // The model crate's browser build: WebGPU plus the Flex CPU fallback.
+        wasm_clippy(
+            &[
+                "--lib",
+                "--no-default-features",
+                "--features",
+                "webgpu,flex",
+            ],
+            &["tidepool-gradcam"],
+        )
     })?;
     phases.run("native tests", || {
         run(&mut cargo(&[

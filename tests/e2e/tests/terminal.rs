@@ -19,6 +19,23 @@ async fn screen(browser: &Client) -> String {
         .to_owned()
 }
 
+/// The virtual clock as shown in the sidebar (`hh:mm:ss`).
+async fn clock(browser: &Client) -> String {
+    browser
+        .find(Locator::Id("virtual-clock"))
+        .await
+        .expect("the clock")
+        .text()
+        .await
+        .expect("text")
+}
+
+fn seconds(clock: &str) -> u64 {
+    clock.split(':').fold(0, |total, part| {
+        total * 60 + part.parse::<u64>().unwrap_or(0)
+    })
+}
+
 /// Types `line` and Enter into the terminal.
 async fn type_line(browser: &Client, line: &str) {
     let input = browser
@@ -85,6 +102,42 @@ async fn kubectl_creates_a_deployment_and_lists_its_pods() {
         "error: the server doesn't have a resource type \"pdos\"",
     )
     .await;
+
+    // Time controls: pause holds the virtual clock, +10s steps it.
+    browser
+        .find(Locator::Id("time-pause"))
+        .await
+        .expect("pause button")
+        .click()
+        .await
+        .expect("click");
+    let paused_at = clock(browser).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        clock(browser).await,
+        paused_at,
+        "a paused clock must not move"
+    );
+    browser
+        .find(Locator::Id("time-step"))
+        .await
+        .expect("step button")
+        .click()
+        .await
+        .expect("click");
+    let mut stepped = paused_at.clone();
+    for _ in 0..50 {
+        stepped = clock(browser).await;
+        if stepped != paused_at {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        seconds(&stepped),
+        seconds(&paused_at) + 10,
+        "{paused_at} -> {stepped}"
+    );
 
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(artifacts_dir().join("terminal.png"), png).expect("save the screenshot");
