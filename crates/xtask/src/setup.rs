@@ -28,12 +28,24 @@ impl Env {
     }
 }
 
+/// The workspace we were invoked in, asked of cargo at run time: a path baked in at compile
+/// time goes stale when a shared CARGO_TARGET_DIR serves several checkouts (CI's cache).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .expect("xtask lives in crates/xtask")
-        .to_path_buf()
+    let located = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["locate-project", "--workspace", "--message-format", "plain"])
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|manifest| Path::new(manifest.trim()).parent().map(Path::to_path_buf));
+    located.unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .ancestors()
+            .nth(2)
+            .expect("xtask lives in crates/xtask")
+            .to_path_buf()
+    })
 }
 
 fn cargo_bin_dir() -> PathBuf {
