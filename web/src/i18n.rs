@@ -43,6 +43,7 @@ pub enum Key {
     VirtualTime,
     Speed,
     Pause,
+    Paused,
     Step,
 }
 
@@ -78,6 +79,8 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, Speed) => "속도",
         (Lang::En, Pause) => "Pause",
         (Lang::Ko, Pause) => "일시정지",
+        (Lang::En, Paused) => "paused",
+        (Lang::Ko, Paused) => "일시정지됨",
         (Lang::En, Step) => "+10s",
         (Lang::Ko, Step) => "+10초",
     }

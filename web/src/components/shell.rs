@@ -79,10 +79,37 @@ pub fn status_text(lang: Lang, worker: &WorkerStatus) -> String {
             virtual_time_ms,
             speed,
             protocol_version,
-        } => format!(
-            "{} · protocol v{protocol_version} · seed {seed} · t={}s · {speed}x",
-            text(lang, Key::WorkerReady),
-            virtual_time_ms / 1000
-        ),
+        } => {
+            let pace = match speed {
+                0 => text(lang, Key::Paused).to_owned(),
+                speed => format!("{speed}x"),
+            };
+            format!(
+                "{} · protocol v{protocol_version} · seed {seed} · t={}s · {pace}",
+                text(lang, Key::WorkerReady),
+                virtual_time_ms / 1000
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_says_paused_instead_of_zero_speed() {
+        let ready = |speed| WorkerStatus::Ready {
+            seed: 1,
+            virtual_time_ms: 5_000,
+            speed,
+            protocol_version: 2,
+        };
+        assert_eq!(
+            status_text(Lang::En, &ready(0)),
+            "Cluster worker ready · protocol v2 · seed 1 · t=5s · paused"
+        );
+        assert!(status_text(Lang::Ko, &ready(0)).ends_with("일시정지됨"));
+        assert!(status_text(Lang::En, &ready(60)).ends_with("· 60x"));
     }
 }
