@@ -19,7 +19,7 @@ use crate::naming;
 use crate::objects::{Kind, Object, ObjectKey};
 use k8s_openapi::api::core::v1::{
     ContainerState, ContainerStateRunning, ContainerStateTerminated, ContainerStateWaiting,
-    ContainerStatus, HostIP, Pod, PodCondition, PodIP,
+    ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodStatus,
 };
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -70,6 +70,17 @@ fn condition(type_: &str, status: &str, now: &VirtualTime) -> PodCondition {
         last_transition_time: Some(timestamp(*now)),
         ..PodCondition::default()
     }
+}
+
+/// The pod's existing condition of this type (keeping its transition time), or a new True one.
+fn kept_condition(status: &PodStatus, type_: &str, now: &VirtualTime) -> PodCondition {
+    status
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == type_)
+        .cloned()
+        .unwrap_or_else(|| condition(type_, "True", now))
 }
 
 fn full_image(image: &str) -> String {
@@ -278,13 +289,7 @@ impl PodLifecycle {
         let mut containers_ready = condition("ContainersReady", "False", &now);
         containers_ready.reason = Some("ContainersNotReady".to_owned());
         containers_ready.message = Some(unready);
-        let scheduled = st
-            .conditions
-            .iter()
-            .flatten()
-            .find(|c| c.type_ == "PodScheduled")
-            .cloned()
-            .unwrap_or_else(|| condition("PodScheduled", "True", &now));
+        let scheduled = kept_condition(st, "PodScheduled", &now);
         st.conditions = Some(vec![
             condition("PodReadyToStartContainers", "False", &now),
             condition("Initialized", "True", &now),
@@ -335,20 +340,8 @@ impl PodLifecycle {
         st.pod_ip = Some(ip.to_owned());
         st.pod_ips = Some(vec![PodIP { ip: ip.to_owned() }]);
         st.host_ip = Some(host_ip.to_owned());
-        let scheduled = st
-            .conditions
-            .iter()
-            .flatten()
-            .find(|c| c.type_ == "PodScheduled")
-            .cloned()
-            .unwrap_or_else(|| condition("PodScheduled", "True", &now));
-        let initialized = st
-            .conditions
-            .iter()
-            .flatten()
-            .find(|c| c.type_ == "Initialized")
-            .cloned()
-            .unwrap_or_else(|| condition("Initialized", "True", &now));
+        let scheduled = kept_condition(st, "PodScheduled", &now);
+        let initialized = kept_condition(st, "Initialized", &now);
         st.conditions = Some(vec![
             condition("PodReadyToStartContainers", "True", &now),
             initialized,

@@ -11,6 +11,27 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::json;
 use std::time::Duration;
 
+/// What the status of a ReplicaSet or ReplicationController says, as a comparable tuple. A macro
+/// because the two kinds have identically shaped but distinct k8s-openapi status types.
+macro_rules! status_summary {
+    ($status:expr) => {{
+        let status = $status;
+        let failed = status
+            .conditions
+            .iter()
+            .flatten()
+            .find(|c| c.type_ == "ReplicaFailure");
+        (
+            status.replicas,
+            status.fully_labeled_replicas.unwrap_or(0),
+            status.ready_replicas.unwrap_or(0),
+            status.available_replicas.unwrap_or(0),
+            status.observed_generation,
+            failed.and_then(|c| c.message.clone()),
+        )
+    }};
+}
+
 /// The most pods one reconcile creates or deletes (`burstReplicas`).
 const BURST_REPLICAS: usize = 500;
 
@@ -340,36 +361,8 @@ fn update_status(
     let generation = owner.object.meta().generation;
     // Cheap typed comparison first: most reconciles change nothing.
     let current = match &owner.object {
-        Object::ReplicaSet(rs) => rs.status.as_ref().map(|s| {
-            let failed = s
-                .conditions
-                .iter()
-                .flatten()
-                .find(|c| c.type_ == "ReplicaFailure");
-            (
-                s.replicas,
-                s.fully_labeled_replicas.unwrap_or(0),
-                s.ready_replicas.unwrap_or(0),
-                s.available_replicas.unwrap_or(0),
-                s.observed_generation,
-                failed.and_then(|c| c.message.clone()),
-            )
-        }),
-        Object::ReplicationController(rc) => rc.status.as_ref().map(|s| {
-            let failed = s
-                .conditions
-                .iter()
-                .flatten()
-                .find(|c| c.type_ == "ReplicaFailure");
-            (
-                s.replicas,
-                s.fully_labeled_replicas.unwrap_or(0),
-                s.ready_replicas.unwrap_or(0),
-                s.available_replicas.unwrap_or(0),
-                s.observed_generation,
-                failed.and_then(|c| c.message.clone()),
-            )
-        }),
+        Object::ReplicaSet(rs) => rs.status.as_ref().map(|s| status_summary!(s)),
+        Object::ReplicationController(rc) => rc.status.as_ref().map(|s| status_summary!(s)),
         _ => None,
     };
     let wanted = (
