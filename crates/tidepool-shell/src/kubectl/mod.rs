@@ -13,6 +13,7 @@ mod generate;
 mod get;
 mod info;
 pub(crate) mod json;
+mod node;
 mod resources;
 
 use crate::Session;
@@ -350,6 +351,9 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),
         "label" | "annotate" => apply::label(session, cmd, &rest),
+        "cordon" | "uncordon" => node::cordon(session, cmd, &rest),
+        "drain" => node::drain(session, &rest),
+        "taint" => node::taint(session, &rest),
         "logs" => info::logs(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
