@@ -15,6 +15,8 @@ mod info;
 pub(crate) mod json;
 mod node;
 mod resources;
+mod set;
+mod wait;
 
 use crate::Session;
 use crate::exec::Res;
@@ -347,13 +349,14 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "delete" => apply::delete(session, &rest, stdin),
         "run" => generate::run(session, &rest),
         "scale" => apply::scale(session, &rest),
-        "set" => apply::set(session, &rest),
+        "set" => set::set(session, &rest, stdin),
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),
         "label" | "annotate" => apply::label(session, cmd, &rest),
         "cordon" | "uncordon" => node::cordon(session, cmd, &rest),
         "drain" => node::drain(session, &rest),
         "taint" => node::taint(session, &rest),
+        "wait" => wait::wait(session, &rest),
         "logs" => info::logs(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
