@@ -9,6 +9,7 @@
 
 mod apply;
 mod describe;
+mod edit;
 mod generate;
 mod get;
 mod info;
@@ -20,6 +21,7 @@ mod wait;
 
 use crate::Session;
 use crate::exec::Res;
+pub use edit::PendingEdit;
 pub use get::{Follow, poll};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;
@@ -357,6 +359,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "drain" => node::drain(session, &rest),
         "taint" => node::taint(session, &rest),
         "wait" => wait::wait(session, &rest),
+        "edit" => edit::edit(session, &rest),
         "logs" => info::logs(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
@@ -373,6 +376,15 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         Ok(res) => res,
         Err(text) => Res::err(text, 1),
     }
+}
+
+/// The host's editor closed on `path`: finish a pending `kubectl edit` there, if any.
+pub fn editor_closed(session: &mut Session, path: &str) -> Option<Res> {
+    if session.edit.as_ref().is_none_or(|e| e.path != path) {
+        return None;
+    }
+    let pending = session.edit.take()?;
+    Some(edit::finish(session, pending))
 }
 
 /// Candidates for the word being completed after `kubectl WORDS`.
