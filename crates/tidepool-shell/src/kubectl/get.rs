@@ -678,6 +678,105 @@ pub fn pod_status(o: &Value, now: VirtualTime) -> (String, String, String) {
     (format!("{ready}/{total}"), reason, restarts_cell)
 }
 
+/// The fields of a pod that its table row (`row`, `pod_status`, label columns) reads, as
+/// JSON: serialising the whole pod dominated `get pods` over thousands of pods.
+fn pod_table_view(pod: &k8s_openapi::api::core::v1::Pod) -> Value {
+    let to = |v: &dyn erased::Serialize| v.to_value();
+    let meta = &pod.metadata;
+    let mut metadata = serde_json::Map::new();
+    metadata.insert("name".to_owned(), json!(meta.name));
+    metadata.insert("namespace".to_owned(), json!(meta.namespace));
+    if let Some(t) = &meta.creation_timestamp {
+        metadata.insert("creationTimestamp".to_owned(), to(t));
+    }
+    if let Some(t) = &meta.deletion_timestamp {
+        metadata.insert("deletionTimestamp".to_owned(), to(t));
+    }
+    if let Some(labels) = &meta.labels {
+        metadata.insert("labels".to_owned(), json!(labels));
+    }
+    let mut spec = serde_json::Map::new();
+    if let Some(ps) = &pod.spec {
+        let names = |cs: &[k8s_openapi::api::core::v1::Container]| -> Vec<Value> {
+            cs.iter()
+                .map(|c| match &c.restart_policy {
+                    Some(p) => json!({ "name": c.name, "restartPolicy": p }),
+                    None => json!({ "name": c.name }),
+                })
+                .collect()
+        };
+        spec.insert("containers".to_owned(), Value::Array(names(&ps.containers)));
+        if let Some(init) = &ps.init_containers {
+            spec.insert("initContainers".to_owned(), Value::Array(names(init)));
+        }
+        if let Some(n) = &ps.node_name {
+            spec.insert("nodeName".to_owned(), json!(n));
+        }
+        if let Some(g) = &ps.readiness_gates {
+            spec.insert("readinessGates".to_owned(), to(g));
+        }
+    }
+    let mut status = serde_json::Map::new();
+    if let Some(st) = &pod.status {
+        for (key, value) in [
+            ("phase", &st.phase),
+            ("reason", &st.reason),
+            ("podIP", &st.pod_ip),
+            ("nominatedNodeName", &st.nominated_node_name),
+        ] {
+            if let Some(v) = value {
+                status.insert(key.to_owned(), json!(v));
+            }
+        }
+        if let Some(c) = &st.conditions {
+            status.insert(
+                "conditions".to_owned(),
+                c.iter()
+                    .map(|c| json!({ "type": c.type_, "status": c.status, "reason": c.reason }))
+                    .collect(),
+            );
+        }
+        let statuses = |list: &[k8s_openapi::api::core::v1::ContainerStatus]| -> Value {
+            list.iter()
+                .map(|c| {
+                    let mut v = json!({
+                        "name": c.name,
+                        "ready": c.ready,
+                        "restartCount": c.restart_count,
+                        "started": c.started,
+                    });
+                    if let Some(state) = &c.state {
+                        v["state"] = to(state);
+                    }
+                    if let Some(last) = &c.last_state {
+                        v["lastState"] = to(last);
+                    }
+                    v
+                })
+                .collect()
+        };
+        if let Some(c) = &st.init_container_statuses {
+            status.insert("initContainerStatuses".to_owned(), statuses(c));
+        }
+        if let Some(c) = &st.container_statuses {
+            status.insert("containerStatuses".to_owned(), statuses(c));
+        }
+    }
+    json!({ "metadata": metadata, "spec": spec, "status": status })
+}
+
+/// `serde_json::to_value` behind a trait object, so one closure serves every field type.
+mod erased {
+    pub trait Serialize {
+        fn to_value(&self) -> serde_json::Value;
+    }
+    impl<T: serde::Serialize> Serialize for T {
+        fn to_value(&self) -> serde_json::Value {
+            serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        }
+    }
+}
+
 /// The object as kubectl shows it in `-o yaml|json` (no managedFields).
 pub fn printable(o: &Object) -> Value {
     let mut v = o.to_json();
@@ -781,6 +880,10 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
             }
         }
     }
+    // Plain tables need a few fields per pod, not the whole object as JSON.
+    let table_only = matches!(output.as_str(), "" | "wide")
+        && !flags.has("sort-by")
+        && !flags.has("field-selector");
     for (t, name) in targets {
         let kind = t.kind;
         let scope = if kind.namespaced() && !all_ns {
@@ -808,7 +911,11 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
                             .as_ref()
                             .is_none_or(|sel| super::json::selector_matches(sel, &o.to_json()))
                     })
-                    .map(printable)
+                    .map(|o| match o.as_pod() {
+                        // Tables of many pods: only what the columns read (10k pods < 30 ms).
+                        Some(pod) if table_only => pod_table_view(pod),
+                        _ => printable(o),
+                    })
                     .collect();
                 if let Some(fs) = flags.get("field-selector") {
                     v.retain(|o| field_matches(fs, o));
