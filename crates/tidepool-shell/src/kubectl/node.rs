@@ -426,8 +426,10 @@ fn evict(
                 names.join(", ")
             ));
         }
-        session.sim.advance(Duration::from_secs(1));
-        waited += Duration::from_secs(1);
+        // As in `kubectl wait`: a second at a time, coarser as the wait grows.
+        let step = Duration::from_secs(1).max(waited / 10);
+        session.sim.advance(step);
+        waited += step;
     }
 }
 

@@ -1,6 +1,7 @@
 //! `kubectl wait --for=condition=C|delete|create|jsonpath=... (TYPE/NAME | TYPE -l sel | TYPE
-//! --all)`: lets virtual time pass, a second at a time as `sleep` does, until the condition
-//! holds or `--timeout` (30 s by default) runs out for an object.
+//! --all)`: lets virtual time pass (as `sleep` does), a second at a time for the first ten
+//! seconds and in growing steps after that, until the condition holds or `--timeout` (30 s by
+//! default) runs out for an object.
 
 use super::get::kind_name;
 use super::resources::resolve_type;
@@ -224,7 +225,11 @@ pub fn wait(session: &mut Session, args: &[String]) -> KResult {
                 res.code = 1;
                 return Ok(res);
             }
-            let step = Duration::from_secs(1).min(timeout - waited);
+            // A second at a time, then coarser as the wait grows (a tenth of the time waited
+            // so far), so even `--timeout=-1` (a week) takes a few hundred steps.
+            let step = Duration::from_secs(1)
+                .max(waited / 10)
+                .min(timeout - waited);
             session.sim.advance(step);
             waited += step;
         }
