@@ -32,7 +32,8 @@
 //! - `kubectl/`: flags (`mod.rs`), resource names (`resources.rs`), `get` and its printers
 //!   (`get.rs`), `describe.rs`, generators and `run` (`generate.rs`), mutating commands
 //!   (`apply.rs`), informational commands (`info.rs`), JSON helpers, selectors and jsonpath
-//!   (`json.rs`). `tabwriter.rs` and `yaml.rs` reproduce Go's tabwriter and kubectl's YAML/JSON.
+//!   (`json.rs`), `cordon`/`uncordon`/`drain`/`taint` (`node.rs`), `set env`/`set resources`
+//!   (`set.rs`), `wait` (`wait.rs`), `edit` (`edit.rs`). `tabwriter.rs` and `yaml.rs` reproduce Go's tabwriter and kubectl's YAML/JSON.
 
 pub mod duration;
 mod exec;
