@@ -58,7 +58,8 @@ fn print_output(out: &tidepool_shell::CommandOutput) {
     }
 }
 
-/// Opens $EDITOR on a temporary copy of a VFS file and writes the result back.
+/// Opens $EDITOR (default `vi`) on a real temporary copy of a VFS file and writes the result
+/// back.
 fn edit(session: &mut Session, path: &str) {
     let editor = std::env::var("EDITOR").unwrap_or_else(|_| "vi".to_owned());
     let tmp = std::env::temp_dir().join(format!(
@@ -88,7 +89,16 @@ fn handle_effects(session: &mut Session, out: &tidepool_shell::CommandOutput) ->
                 print!("\x1b[2J\x1b[H");
                 let _ = std::io::stdout().flush();
             }
-            Effect::OpenEditor { path } => edit(session, path),
+            Effect::OpenEditor { path } => {
+                edit(session, path);
+                // `kubectl edit` applies the file now (and may reopen it with its errors).
+                if let Some(out) = session.editor_closed(path) {
+                    print_output(&out);
+                    if handle_effects(session, &out) {
+                        return true;
+                    }
+                }
+            }
             Effect::Exit => return true,
             // A terminal host would repeat the command until Ctrl-C; this line-based CLI shows
             // the first frame only.

@@ -116,6 +116,31 @@ fn validate_container(c: &Container, path: &str, names: &mut Vec<String>) -> Vec
             }
         }
     }
+    // A request may not exceed its limit (apiserver's ValidateResourceRequirements).
+    let resources = c.resources.as_ref();
+    let limits = resources.and_then(|r| r.limits.as_ref());
+    for (name, request) in resources
+        .and_then(|r| r.requests.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        let Some(limit) = limits.and_then(|l| l.get(name)) else {
+            continue;
+        };
+        let (Some(r), Some(l)) = (
+            crate::quantity::parse(&request.0),
+            crate::quantity::parse(&limit.0),
+        ) else {
+            continue;
+        };
+        if r.milli > l.milli {
+            errors.push(FieldError::invalid_str(
+                format!("{path}.resources.requests"),
+                &request.0,
+                format!("must be less than or equal to {name} limit of {}", limit.0),
+            ));
+        }
+    }
     errors
 }
 
@@ -460,5 +485,22 @@ mod tests {
         ));
         let long = "a".repeat(300);
         assert_eq!(name_errors(Kind::Pod, &long, "metadata.name").len(), 1);
+    }
+
+    #[test]
+    fn requests_may_not_exceed_limits() {
+        let container: Container = serde_json::from_value(serde_json::json!({
+            "name": "c", "image": "nginx",
+            "resources": { "requests": { "cpu": "1", "memory": "1Gi" }, "limits": { "cpu": "500m", "memory": "2Gi" } }
+        }))
+        .unwrap_or_default();
+        let errs = validate_container(&container, "spec.containers[0]", &mut Vec::new());
+        assert_eq!(
+            errs.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            vec![
+                "spec.containers[0].resources.requests: Invalid value: \"1\": must be less than or equal to cpu limit of 500m"
+                    .to_owned()
+            ]
+        );
     }
 }

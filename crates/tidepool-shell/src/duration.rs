@@ -62,6 +62,70 @@ pub fn human_duration(d: Duration) -> String {
     format!("{}y", hours / 24 / 365)
 }
 
+/// Go's `time.ParseDuration` (`30s`, `1m30s`, `1.5h`, `500ms`; a bare `0` too), as kubectl's
+/// `--timeout` flags read it. `None` for anything else (negative durations included).
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = text.strip_prefix('+').unwrap_or(text);
+    if rest.is_empty() || rest.len() > 64 {
+        return None;
+    }
+    let mut total_nanos: f64 = 0.0;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let number: f64 = rest[..number_len].parse().ok()?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let nanos_per_unit = match &rest[..unit_len] {
+            "ns" => 1.0,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1e3,
+            "ms" => 1e6,
+            "s" => 1e9,
+            "m" => 60e9,
+            "h" => 3600e9,
+            _ => return None,
+        };
+        rest = &rest[unit_len..];
+        total_nanos += number * nanos_per_unit;
+    }
+    (total_nanos.is_finite() && total_nanos < 1e19)
+        .then(|| Duration::from_nanos(total_nanos as u64))
+}
+
+/// Go's `Duration.String` for whole milliseconds: `0s`, `30s`, `1m0s`, `1h2m3s`, `1.5s`.
+pub fn go_duration(d: Duration) -> String {
+    let millis = d.as_millis();
+    if millis == 0 {
+        return "0s".to_owned();
+    }
+    let hours = millis / 3_600_000;
+    let minutes = (millis / 60_000) % 60;
+    let seconds = (millis / 1000) % 60;
+    let fraction = millis % 1000;
+    let mut out = String::new();
+    if hours > 0 {
+        out.push_str(&format!("{hours}h"));
+    }
+    if hours > 0 || minutes > 0 {
+        out.push_str(&format!("{minutes}m"));
+    }
+    if fraction == 0 {
+        out.push_str(&format!("{seconds}s"));
+    } else if millis < 1000 {
+        out.push_str(&format!("{fraction}ms"));
+    } else {
+        let frac = format!("{fraction:03}");
+        out.push_str(&format!("{seconds}.{}s", frac.trim_end_matches('0')));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +174,21 @@ mod tests {
         assert_eq!(human_millis(-1000), "0s");
         assert_eq!(human_millis(-2000), "<invalid>");
         assert_eq!(human_millis(5000), "5s");
+    }
+
+    #[test]
+    fn go_durations_parse_and_print() {
+        assert_eq!(parse_go_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_go_duration("1m30s"), Some(Duration::from_secs(90)));
+        assert_eq!(parse_go_duration("1.5h"), Some(Duration::from_secs(5400)));
+        assert_eq!(parse_go_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_go_duration("0"), Some(Duration::ZERO));
+        assert_eq!(parse_go_duration("10"), None);
+        assert_eq!(parse_go_duration("-1s"), None);
+        assert_eq!(parse_go_duration("1x"), None);
+        assert_eq!(go_duration(Duration::from_secs(30)), "30s");
+        assert_eq!(go_duration(Duration::from_secs(60)), "1m0s");
+        assert_eq!(go_duration(Duration::from_secs(3723)), "1h2m3s");
+        assert_eq!(go_duration(Duration::from_millis(1500)), "1.5s");
     }
 }

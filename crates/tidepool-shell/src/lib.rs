@@ -5,7 +5,18 @@
 //! `tidepool` CLI, the transcript tests) hands [`Session::feed_line`] one line as typed and gets
 //! back a [`Feed`]: either "need more input" (an open heredoc or quote) or the command's output
 //! chunks, exit status and [`Effect`]s the host must carry out (clear the screen, open an
-//! editor). Virtual time moves only through [`Session::advance`] and the `sleep` command.
+//! editor). Virtual time moves only through [`Session::advance`] and the `sleep` and
+//! `kubectl wait` commands.
+//!
+//! # Editing (`vi FILE`, `kubectl edit TYPE/NAME`)
+//! Both return [`Effect::OpenEditor`] with a VFS path. The host opens its editor on that
+//! file's text ([`Session::read_file`]); when the editor closes it writes the text back with
+//! [`Session::write_file`] (unless the learner quit without saving) and then calls
+//! [`Session::editor_closed`] with the same path. For `vi` that returns `None`. For
+//! `kubectl edit` (the file is `/tmp/kubectl-edit-*.yaml`, headed by kubectl's comment) it
+//! returns the command's output, which may be another `OpenEditor` on the same path when the
+//! edit was invalid: repeat until no `OpenEditor` comes back. Typing a new command instead
+//! abandons the edit.
 //!
 //! # Public API
 //! - [`Session`], [`SessionConfig`], [`Feed`], [`CommandOutput`], [`Stream`], [`Effect`],
@@ -21,7 +32,8 @@
 //! - `kubectl/`: flags (`mod.rs`), resource names (`resources.rs`), `get` and its printers
 //!   (`get.rs`), `describe.rs`, generators and `run` (`generate.rs`), mutating commands
 //!   (`apply.rs`), informational commands (`info.rs`), JSON helpers, selectors and jsonpath
-//!   (`json.rs`). `tabwriter.rs` and `yaml.rs` reproduce Go's tabwriter and kubectl's YAML/JSON.
+//!   (`json.rs`), `cordon`/`uncordon`/`drain`/`taint` (`node.rs`), `set env`/`set resources`
+//!   (`set.rs`), `wait` (`wait.rs`), `edit` (`edit.rs`). `tabwriter.rs` and `yaml.rs` reproduce Go's tabwriter and kubectl's YAML/JSON.
 
 pub mod duration;
 mod exec;
@@ -167,6 +179,10 @@ pub struct Session {
     pub(crate) side_stderr: Vec<String>,
     /// A running `kubectl get -w`.
     pub(crate) follow: Option<kubectl::Follow>,
+    /// A `kubectl edit` waiting for the host's editor ([`Session::editor_closed`]).
+    pub(crate) edit: Option<kubectl::PendingEdit>,
+    /// Names `kubectl edit`'s temporary files.
+    pub(crate) edit_counter: u64,
     pub(crate) kube: KubeConfig,
     pending: Option<Pending>,
     pub(crate) sim: Simulation,
@@ -201,6 +217,8 @@ impl Session {
             subst_depth: 0,
             side_stderr: Vec::new(),
             follow: None,
+            edit: None,
+            edit_counter: 0,
             kube: KubeConfig {
                 namespace: "default".to_owned(),
             },
@@ -221,6 +239,8 @@ impl Session {
     /// Feeds one line as typed.
     pub fn feed_line(&mut self, line: &str) -> Feed {
         self.follow = None;
+        // A new command abandons a `kubectl edit` whose editor never reported back.
+        self.edit = None;
         let line = line.trim_end_matches(['\n', '\r']);
         if let Some(mut pending) = self.pending.take() {
             if let Some((delim, strip)) = pending.heredocs.first().cloned() {
@@ -359,6 +379,8 @@ impl Session {
             subst_depth: 0,
             side_stderr: Vec::new(),
             follow: None,
+            edit: None,
+            edit_counter: 0,
             kube: state.kube.clone(),
             pending: None,
             sim: Simulation::restore(&state.simulation)?,
@@ -414,6 +436,23 @@ impl Session {
     pub fn write_file(&mut self, path: &str, contents: &str) -> Result<(), String> {
         let path = vfs::resolve(&self.cwd, path);
         self.vfs.write(&path, contents, false)
+    }
+
+    /// The host's editor, opened by [`Effect::OpenEditor`], has closed and its text is back in
+    /// the VFS ([`Session::write_file`]). For `vi`/`nano` there is nothing more to do (`None`).
+    /// For `kubectl edit` the shell now applies the file and returns the command's output:
+    /// `deployment.apps/web edited`, `Edit cancelled, no changes made.`, or, when the object
+    /// is invalid, another [`Effect::OpenEditor`] on the same file, which now starts with
+    /// kubectl's error comments (the host opens the editor again and calls this again).
+    pub fn editor_closed(&mut self, path: &str) -> Option<CommandOutput> {
+        let path = vfs::resolve(&self.cwd, path);
+        let res = kubectl::editor_closed(self, &path)?;
+        self.last_status = res.code;
+        Some(CommandOutput {
+            chunks: res.chunks,
+            exit_code: res.code,
+            effects: res.effects,
+        })
     }
 
     /// The virtual filesystem (serialisable, to save with the cluster state).

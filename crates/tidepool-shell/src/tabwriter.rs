@@ -7,22 +7,35 @@
 
 /// Formats rows of cells. Every row's last cell is printed as is.
 pub fn format(rows: &[Vec<String>], minwidth: usize, padding: usize) -> String {
-    let lines: Vec<Vec<&str>> = rows
+    // Cell widths in characters (bytes for ASCII, the common case), one flat table.
+    let offsets: Vec<usize> = rows
         .iter()
-        .map(|r| r.iter().map(String::as_str).collect())
+        .scan(0, |acc, r| {
+            let start = *acc;
+            *acc += r.len();
+            Some(start)
+        })
         .collect();
-    let mut widths: Vec<Vec<usize>> = lines.iter().map(|l| vec![0; l.len()]).collect();
-    compute(&lines, &mut widths, 0, 0, lines.len(), minwidth, padding);
-    let mut out = String::new();
-    for (li, line) in lines.iter().enumerate() {
+    let cell_widths: Vec<usize> = rows.iter().flatten().map(|c| text_width(c)).collect();
+    let lens: Vec<usize> = rows.iter().map(Vec::len).collect();
+    let mut widths = vec![0; cell_widths.len()];
+    let table = Table {
+        lens: &lens,
+        offsets: &offsets,
+        cell_widths: &cell_widths,
+        minwidth,
+        padding,
+    };
+    table.compute(&mut widths, 0, 0, rows.len());
+    let total: usize = cell_widths.iter().sum::<usize>() + rows.len() * 8;
+    let mut out = String::with_capacity(total + total / 2);
+    for (li, line) in rows.iter().enumerate() {
         for (ci, cell) in line.iter().enumerate() {
-            if ci + 1 == line.len() {
-                out.push_str(cell);
-            } else {
-                out.push_str(cell);
-                let w = widths[li][ci];
-                let len = cell.chars().count();
-                out.extend(std::iter::repeat_n(' ', w.saturating_sub(len)));
+            out.push_str(cell);
+            if ci + 1 != line.len() {
+                let k = offsets[li] + ci;
+                let pad = widths[k].saturating_sub(cell_widths[k]);
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.push('\n');
@@ -30,33 +43,42 @@ pub fn format(rows: &[Vec<String>], minwidth: usize, padding: usize) -> String {
     out
 }
 
-/// Go's column-block algorithm: column `col` of lines `start..end` that have a cell there
-/// (other than the line's last) forms blocks of consecutive lines.
-fn compute(
-    lines: &[Vec<&str>],
-    widths: &mut [Vec<usize>],
-    col: usize,
-    start: usize,
-    end: usize,
+fn text_width(cell: &str) -> usize {
+    if cell.is_ascii() {
+        cell.len()
+    } else {
+        cell.chars().count()
+    }
+}
+
+struct Table<'a> {
+    lens: &'a [usize],
+    offsets: &'a [usize],
+    cell_widths: &'a [usize],
     minwidth: usize,
     padding: usize,
-) {
-    let mut i = start;
-    while i < end {
-        if lines[i].len() > col + 1 {
-            let block_start = i;
-            let mut width = minwidth;
-            while i < end && lines[i].len() > col + 1 {
-                let w = lines[i][col].chars().count() + padding;
-                width = width.max(w);
+}
+
+impl Table<'_> {
+    /// Go's column-block algorithm: column `col` of lines `start..end` that have a cell there
+    /// (other than the line's last) forms blocks of consecutive lines.
+    fn compute(&self, widths: &mut [usize], col: usize, start: usize, end: usize) {
+        let mut i = start;
+        while i < end {
+            if self.lens[i] > col + 1 {
+                let block_start = i;
+                let mut width = self.minwidth;
+                while i < end && self.lens[i] > col + 1 {
+                    width = width.max(self.cell_widths[self.offsets[i] + col] + self.padding);
+                    i += 1;
+                }
+                for line in block_start..i {
+                    widths[self.offsets[line] + col] = width;
+                }
+                self.compute(widths, col + 1, block_start, i);
+            } else {
                 i += 1;
             }
-            for row in widths.iter_mut().take(i).skip(block_start) {
-                row[col] = width;
-            }
-            compute(lines, widths, col + 1, block_start, i, minwidth, padding);
-        } else {
-            i += 1;
         }
     }
 }

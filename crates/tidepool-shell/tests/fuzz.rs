@@ -88,6 +88,16 @@ proptest! {
             Just("--dry-run=client"), Just("--port=99999999999"), Just("a=b"), Just("a-"),
             Just("--sort-by=.metadata.name"), Just("--to-revision=9"), Just("deploy/x"),
             Just("--force"), Just("--grace-period=0"), Just("-z"), Just("--tcp=80:80"),
+            Just("cordon"), Just("uncordon"), Just("drain"), Just("taint"), Just("wait"),
+            Just("edit"), Just("env"), Just("resources"), Just("node01"), Just("node/node02"),
+            Just("--ignore-daemonsets"), Just("--delete-emptydir-data"), Just("--timeout=2s"),
+            Just("--timeout=-1"), Just("a=b:NoSchedule"), Just("a:Bad"), Just("a=b:c:d"),
+            Just("=x:NoExecute"), Just("--overwrite"), Just("--for=delete"),
+            Just("--for=condition=Ready"), Just("--for=jsonpath={.status.phase}=Running"),
+            Just("--for=jsonpath={"), Just("--for=x"), Just("--list"), Just("--limits=cpu=1"),
+            Just("--requests=memory=x"), Just("--limits=cpu"), Just("--from=configmap/x"),
+            Just("-c"), Just("*"), Just("1A=b"), Just("A=1"), Just("--prefix=P_"),
+            Just("--pod-selector=a in (b"), Just("-h"),
         ], 0..10)) {
         let mut s = session();
         let started = Instant::now();
@@ -217,4 +227,83 @@ fn huge_documents_are_bounded() {
         run_bounded(&mut s, "kubectl apply -f big.yaml"),
         Feed::Done(_)
     ));
+}
+
+/// Hostile YAML saved from the editor of `kubectl edit` ends in an error (the file reopens)
+/// in bounded time, and saving it again unchanged gives up.
+#[test]
+fn hostile_yaml_through_kubectl_edit_is_bounded() {
+    let mut bomb = String::from(
+        "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+    );
+    for (prev, name) in ["a", "b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["b", "c", "d", "e", "f", "g", "h", "i", "j"])
+    {
+        let refs = vec![format!("*{prev}"); 9].join(",");
+        bomb.push_str(&format!("{name}: &{name} [{refs}]\n"));
+    }
+    let depth = 10_000;
+    let nested = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec: {}{}\n",
+        "[".repeat(depth),
+        "]".repeat(depth)
+    );
+    let long_line = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  labels:\n    a: {}\n",
+        "v".repeat(1 << 20)
+    );
+    let mut huge = String::from(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\n  annotations:\n",
+    );
+    for i in 0..20_000 {
+        huge.push_str(&format!("    k{i}: v{i}\n"));
+    }
+    for text in [bomb, nested, long_line, huge, "\t- tab\n: :\n".to_owned()] {
+        let mut s = session();
+        s.feed_line("kubectl create deployment x --image=nginx");
+        let Feed::Done(out) = run_bounded(&mut s, "kubectl edit deployment/x") else {
+            panic!("needs more input");
+        };
+        let Some(tidepool_shell::Effect::OpenEditor { path }) = out.effects.first().cloned() else {
+            panic!("no editor: {}", out.text());
+        };
+        assert_eq!(s.write_file(&path, &text), Ok(()));
+        let started = Instant::now();
+        let first = s.editor_closed(&path).unwrap_or_default();
+        let second = s.editor_closed(&path).unwrap_or_default();
+        assert!(started.elapsed() < BUDGET, "{:?}", started.elapsed());
+        // Either rejected (reopened, then given up) or, for the big but valid document, saved.
+        if first.effects.is_empty() {
+            assert_eq!(
+                first.text(),
+                "deployment.apps/x edited\n",
+                "{}",
+                first.text()
+            );
+        } else {
+            assert_eq!(second.exit_code, 1, "{}", second.text());
+        }
+    }
+}
+
+#[test]
+fn waits_without_end_are_bounded_in_wall_time() {
+    let mut s = session();
+    s.run_script("cat <<EOF | kubectl apply -f -\napiVersion: v1\nkind: Pod\nmetadata:\n  name: stuck\nspec:\n  nodeSelector:\n    disk: none\n  containers:\n  - name: c\n    image: nginx\nEOF");
+    let Feed::Done(out) = run_bounded(
+        &mut s,
+        "kubectl wait --for=condition=Ready pod/stuck --timeout=-1",
+    ) else {
+        panic!("needs more input");
+    };
+    assert_eq!(
+        out.text(),
+        "error: timed out waiting for the condition on pods/stuck\n"
+    );
+    let Feed::Done(out) = run_bounded(&mut s, "kubectl wait --for=delete pod/stuck --timeout=100h")
+    else {
+        panic!("needs more input");
+    };
+    assert_eq!(out.exit_code, 1);
 }

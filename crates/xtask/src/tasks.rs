@@ -40,6 +40,16 @@ pub fn bench() -> Result<()> {
                     .env("CARGO_PROFILE_RELEASE_PANIC", "unwind"))
             },
         )?;
+        phases.run("kubectl get pods -A over 10,000 pods", || {
+            run(env
+                .command("cargo")
+                .args(["run", "--release", "--locked", "-p", "tidepool-shell"])
+                .args(["--example", "bench_get", "--", "10000", "20"])
+                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
+                .env("CARGO_PROFILE_RELEASE_LTO", "false")
+                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+                .env("CARGO_PROFILE_RELEASE_PANIC", "unwind"))
+        })?;
         phases.run("Grad-CAM on Flex (criterion)", || {
             // The release profile is size-optimised with LTO for the site; benchmark at opt 3.
             run(env

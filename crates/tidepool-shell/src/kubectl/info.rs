@@ -91,9 +91,39 @@ pub fn command_help(command: &str) -> Option<String> {
             "  kubectl scale deployment web --replicas=5",
         ),
         "set" => (
-            "Update container images of existing objects.",
-            "kubectl set image (TYPE NAME | TYPE/NAME) CONTAINER=IMAGE ... [flags]",
-            "  kubectl set image deployment/nginx nginx=nginx:1.16.1",
+            "Change a part of existing objects: container images (image), environment variables (env), resource requests and limits (resources).",
+            "kubectl set image (TYPE NAME | TYPE/NAME) CONTAINER=IMAGE ... [flags]\n  kubectl set env (TYPE NAME | TYPE/NAME) KEY=VALUE ... KEY- ... [--from=configmap/NAME] [--list] [-c CONTAINER] [flags]\n  kubectl set resources (TYPE NAME | TYPE/NAME) [--limits=cpu=200m,memory=512Mi] [--requests=...] [-c CONTAINER] [flags]",
+            "  kubectl set image deployment/nginx nginx=nginx:1.16.1\n  kubectl set env deployment/web LOG_LEVEL=debug\n  kubectl set env deployment/web --from=configmap/app-config --prefix=APP_\n  kubectl set resources deployment web --limits=cpu=200m,memory=512Mi --requests=cpu=100m",
+        ),
+        "cordon" => (
+            "Mark a node unschedulable: the scheduler places no new pods there; pods already running stay.",
+            "kubectl cordon NODE [flags]",
+            "  kubectl cordon node01",
+        ),
+        "uncordon" => (
+            "Mark a node schedulable again.",
+            "kubectl uncordon NODE [flags]",
+            "  kubectl uncordon node01",
+        ),
+        "drain" => (
+            "Prepare a node for maintenance: cordon it, then evict its pods and wait until they are gone. DaemonSet pods, pods with emptyDir data and pods without a controller stop the drain unless the matching flag allows them.",
+            "kubectl drain NODE [flags]",
+            "  kubectl drain node01 --ignore-daemonsets\n  kubectl drain node01 --ignore-daemonsets --delete-emptydir-data --force --grace-period=30",
+        ),
+        "taint" => (
+            "Add, change or remove taints on nodes. A taint is KEY[=VALUE]:EFFECT with EFFECT NoSchedule, PreferNoSchedule or NoExecute; pods without a matching toleration stay away.",
+            "kubectl taint (nodes NAME... | node/NAME...) KEY[=VALUE]:EFFECT ... KEY[:EFFECT]- ... [flags]",
+            "  kubectl taint nodes node01 dedicated=gpu:NoSchedule\n  kubectl taint nodes node01 dedicated:NoSchedule-\n  kubectl taint nodes node01 dedicated-",
+        ),
+        "wait" => (
+            "Wait until objects reach a condition, are deleted or match a jsonpath value. Virtual time passes while it waits.",
+            "kubectl wait (TYPE/NAME | TYPE -l SELECTOR | TYPE --all) --for=condition=C[=VALUE]|delete|create|jsonpath='{EXPR}'[=VALUE] [--timeout=30s] [flags]",
+            "  kubectl wait --for=condition=Ready pod/web --timeout=60s\n  kubectl wait --for=condition=Available deployment/web\n  kubectl wait --for=delete pod/web\n  kubectl wait --for=jsonpath='{.status.phase}'=Running pod/web",
+        ),
+        "edit" => (
+            "Edit an object in your editor. The object opens as YAML; save to apply it, save it unchanged or empty to cancel. If the change is invalid, the file reopens with the errors at the top.",
+            "kubectl edit (TYPE NAME | TYPE/NAME) [-o json] [flags]",
+            "  kubectl edit deployment/web\n  kubectl edit svc web -o json",
         ),
         "rollout" => (
             "Manage the rollout of a deployment: status, history, undo, pause, resume, restart.",
@@ -132,9 +162,120 @@ pub fn command_help(command: &str) -> Option<String> {
         ),
         _ => return None,
     };
+    let options = match command_options(command) {
+        "" => String::new(),
+        o => format!("Options:\n{o}\n"),
+    };
     Some(format!(
-        "{what}\n\nExamples:\n{examples}\n\nUsage:\n  {usage}\n\nGlobal flags: -n/--namespace NAMESPACE, -h/--help.\n"
+        "{what}\n\nExamples:\n{examples}\n\n{options}Usage:\n  {usage}\n\nGlobal flags: -n/--namespace NAMESPACE, -h/--help.\n"
     ))
+}
+
+/// The options section (kubectl's layout: `--flag=default:` then the description) of the
+/// commands whose flags change what they do.
+fn command_options(command: &str) -> &'static str {
+    match command {
+        "drain" => {
+            "    --delete-emptydir-data=false:
+\tAlso evict pods with emptyDir volumes (their data is lost).
+
+    --dry-run='none':
+\t\"client\" only prints what would happen.
+
+    --force=false:
+\tAlso delete pods that no controller manages (they are not recreated).
+
+    --grace-period=-1:
+\tSeconds each pod gets to stop; negative means the pod's own setting.
+
+    --ignore-daemonsets=false:
+\tLeave DaemonSet-managed pods where they are instead of stopping.
+
+    --pod-selector='':
+\tOnly evict pods matching this label selector.
+
+    -l, --selector='':
+\tDrain the nodes matching this label selector.
+
+    --timeout=0s:
+\tGive up after this long; zero waits without limit.
+"
+        }
+        "cordon" | "uncordon" => {
+            "    --dry-run='none':
+\t\"client\" only prints what would happen.
+
+    -l, --selector='':
+\tAct on the nodes matching this label selector.
+"
+        }
+        "taint" => {
+            "    --all=false:
+\tTaint every node.
+
+    --overwrite=false:
+\tReplace a taint that has the same key and effect.
+
+    -l, --selector='':
+\tTaint the nodes matching this label selector.
+"
+        }
+        "wait" => {
+            "    --all=false:
+\tWait for every object of the type in the namespace.
+
+    --for='':
+\tcondition=NAME[=VALUE], delete, create or jsonpath='{EXPR}'[=VALUE].
+
+    -l, --selector='':
+\tWait for the objects matching this label selector.
+
+    --timeout=30s:
+\tGive up after this long (per object); negative means a week.
+"
+        }
+        "set" => {
+            "    --all=false:
+\tChange every object of the type in the namespace.
+
+    -c, --containers='*':
+\tOnly containers whose name matches this glob.
+
+    --dry-run='none':
+\t\"client\" only prints what would happen.
+
+    --from='':
+\t(env) Take variables from every key of configmap/NAME or secret/NAME.
+
+    --keys=[]:
+\t(env) With --from, only these keys.
+
+    --limits='':
+\t(resources) Limits such as cpu=200m,memory=512Mi.
+
+    --list=false:
+\t(env) Print the variables instead of changing them.
+
+    --overwrite=true:
+\t(env) Replace variables that already exist.
+
+    --prefix='':
+\t(env) With --from, put this in front of each name.
+
+    --requests='':
+\t(resources) Requests such as cpu=100m,memory=256Mi.
+
+    -l, --selector='':
+\tChange the objects matching this label selector.
+"
+        }
+        "edit" => {
+            "    -o, --output='':
+\tyaml (default) or json for the file you edit.
+"
+        }
+        _ => "",
+    }
 }
 
 pub fn api_resources(_session: &Session, args: &[String]) -> KResult {

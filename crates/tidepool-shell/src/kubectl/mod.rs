@@ -9,14 +9,19 @@
 
 mod apply;
 mod describe;
+mod edit;
 mod generate;
 mod get;
 mod info;
 pub(crate) mod json;
+mod node;
 mod resources;
+mod set;
+mod wait;
 
 use crate::Session;
 use crate::exec::Res;
+pub use edit::PendingEdit;
 pub use get::{Follow, poll};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;
@@ -346,10 +351,15 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "delete" => apply::delete(session, &rest, stdin),
         "run" => generate::run(session, &rest),
         "scale" => apply::scale(session, &rest),
-        "set" => apply::set(session, &rest),
+        "set" => set::set(session, &rest, stdin),
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),
         "label" | "annotate" => apply::label(session, cmd, &rest),
+        "cordon" | "uncordon" => node::cordon(session, cmd, &rest),
+        "drain" => node::drain(session, &rest),
+        "taint" => node::taint(session, &rest),
+        "wait" => wait::wait(session, &rest),
+        "edit" => edit::edit(session, &rest),
         "logs" => info::logs(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
@@ -366,6 +376,15 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         Ok(res) => res,
         Err(text) => Res::err(text, 1),
     }
+}
+
+/// The host's editor closed on `path`: finish a pending `kubectl edit` there, if any.
+pub fn editor_closed(session: &mut Session, path: &str) -> Option<Res> {
+    if session.edit.as_ref().is_none_or(|e| e.path != path) {
+        return None;
+    }
+    let pending = session.edit.take()?;
+    Some(edit::finish(session, pending))
 }
 
 /// Candidates for the word being completed after `kubectl WORDS`.
