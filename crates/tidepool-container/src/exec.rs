@@ -97,6 +97,8 @@ impl From<StartError> for ExecError {
 pub struct ExecCommand {
     argv: Vec<String>,
     script: Option<Result<Arc<Program>, SyntaxError>>,
+    /// The argv as a one-command program, for commands run without a shell.
+    direct: Arc<Program>,
 }
 
 impl ExecCommand {
@@ -111,6 +113,7 @@ impl ExecCommand {
         ExecCommand {
             argv: argv.to_vec(),
             script,
+            direct: Arc::new(crate::shell::direct_program(argv)),
         }
     }
 
@@ -147,8 +150,8 @@ impl Process {
         };
         let image = self.image();
         let exe = locate(image, first, self.env())?;
-        let cwd = image.repository().working_dir.to_string();
-        let env = self.env().to_vec();
+        let cwd = image.repository().working_dir;
+        let env = self.env();
         if image.repository().programs.contains(&exe.as_str())
             && image.repository().behaviour != Behaviour::Shell
         {
@@ -161,12 +164,12 @@ impl Process {
                     &shell_display_name(&exe),
                     image,
                     Arc::clone(program),
-                    &env,
-                    &cwd,
+                    env,
+                    cwd,
                 );
-                let rest: Vec<String> = argv.iter().skip(3).cloned().collect();
-                if !rest.is_empty() {
-                    shell = Shell::from_argv(flavor, image, argv, &env, &cwd, false);
+                if argv.len() > 3 {
+                    // `sh -c SCRIPT NAME ARGS...`: $0 and positional parameters.
+                    shell = Shell::from_argv(flavor, image, argv, env, cwd, false);
                 }
                 shell
             }
@@ -177,11 +180,21 @@ impl Process {
                     ..ExecOutput::default()
                 });
             }
-            (Some(flavor), None) => Shell::from_argv(flavor, image, argv, &env, &cwd, false),
-            (None, _) => Shell::direct(Flavor::for_image(image), image, argv, &env, &cwd),
+            (Some(flavor), None) => Shell::from_argv(flavor, image, argv, env, cwd, false),
+            (None, _) => Shell::with_program(
+                Flavor::for_image(image),
+                "sh",
+                image,
+                Arc::clone(&command.direct),
+                env,
+                cwd,
+            ),
         };
         shell.set_pid(exec_pid(self));
-        shell.set_ps_table(vec![(1, self.argv().join(" "))]);
+        if shell_flavor(image, &exe).is_some() || exe.ends_with("/ps") {
+            // Only `ps` reads the table; probes skip building it.
+            shell.set_ps_table(vec![(1, self.argv().join(" "))]);
+        }
         Ok(run_to_completion(self, &mut shell, fs, host, limits))
     }
 

@@ -60,9 +60,21 @@ pub fn available_commands(toolbox: Toolbox) -> Vec<&'static str> {
     out
 }
 
+/// Whether a toolbox provides `name` (no allocation: this runs on every exec).
+pub fn has_command(toolbox: Toolbox, name: &str) -> bool {
+    let extra: &[&str] = match toolbox {
+        Toolbox::Distroless => return false,
+        Toolbox::Busybox | Toolbox::Alpine => BUSYBOX_EXTRA,
+        Toolbox::Debian => DEBIAN_EXTRA,
+        Toolbox::DebianCurl => &["bash", "dash", "curl"],
+        Toolbox::DebianFull => &["bash", "dash", "curl", "wget"],
+    };
+    CORE.contains(&name) || extra.contains(&name)
+}
+
 /// The directories a toolbox installs `name` in, if it has it.
 pub fn command_dirs(toolbox: Toolbox, name: &str) -> Option<&'static [&'static str]> {
-    if name.is_empty() || !available_commands(toolbox).contains(&name) {
+    if name.is_empty() || !has_command(toolbox, name) {
         return None;
     }
     Some(match toolbox {
@@ -2115,10 +2127,24 @@ impl Shell {
 
     fn client_ip(&self, cx: &mut Cx<'_, '_>) -> Ipv4Addr {
         let hosts = cx.fs.read("/etc/hosts").unwrap_or("");
+        // The pod's own line in /etc/hosts (the kubelet writes "<pod ip>\t<hostname>" last).
+        let own = |l: &&str| l.split_whitespace().nth(1) == Some(self.hostname.as_str());
+        let ip_of = |l: &str| {
+            l.split_whitespace()
+                .next()
+                .and_then(|ip| ip.parse::<Ipv4Addr>().ok())
+        };
         hosts
             .lines()
-            .filter(|l| l.split_whitespace().nth(1) == Some(self.hostname.as_str()))
-            .find_map(|l| l.split_whitespace().next().and_then(|ip| ip.parse().ok()))
+            .find(own)
+            .and_then(ip_of)
+            .or_else(|| {
+                hosts
+                    .lines()
+                    .rev()
+                    .filter_map(ip_of)
+                    .find(|ip| !ip.is_loopback())
+            })
             .unwrap_or(Ipv4Addr::LOCALHOST)
     }
 
