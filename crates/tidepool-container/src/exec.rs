@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fs::MountedFs;
 use crate::host::{Host, Millis};
-use crate::image::Behaviour;
+use crate::image::{Behaviour, Toolbox};
 use crate::process::{Output, Process, ProcessState, StartError, locate, shell_flavor};
 use crate::shell::{Flavor, Program, Shell, SyntaxError};
 
@@ -157,6 +157,9 @@ impl Process {
         {
             return Ok(program_exec(self, argv));
         }
+        if let Some(output) = cat_fast_path(self, &exe, argv, fs) {
+            return Ok(output);
+        }
         let mut shell = match (shell_flavor(image, &exe), &command.script) {
             (Some(flavor), Some(Ok(program))) => {
                 let mut shell = Shell::with_program(
@@ -228,6 +231,39 @@ impl Process {
             exited: None,
         })
     }
+}
+
+/// `cat FILE...` (the most common exec probe) without building a shell: the same helper the
+/// `cat` builtin uses, so output and messages are identical.
+fn cat_fast_path(
+    process: &Process,
+    exe: &str,
+    argv: &[String],
+    fs: &MountedFs<'_>,
+) -> Option<ExecOutput> {
+    if !exe.ends_with("/cat") || argv.len() < 2 || argv[1..].iter().any(|a| a.starts_with('-')) {
+        return None;
+    }
+    let image = process.image();
+    let busybox = matches!(
+        image.repository().toolbox,
+        Toolbox::Busybox | Toolbox::Alpine
+    );
+    let cwd = image.repository().working_dir;
+    let mut output = ExecOutput::default();
+    let mut ok = true;
+    for file in &argv[1..] {
+        ok &= crate::shell::builtins::cat_file(
+            fs,
+            cwd,
+            busybox,
+            file,
+            &mut output.stdout,
+            &mut output.stderr,
+        );
+    }
+    output.exit_code = Some(if ok { 0 } else { 1 });
+    Some(output)
 }
 
 fn shell_display_name(exe: &str) -> String {

@@ -837,3 +837,95 @@ fn snapshot_mid_sleep_resumes_identically() {
     assert_eq!(run_all(Some(2)), straight);
     assert_eq!(run_all(Some(4)), straight);
 }
+
+#[test]
+fn every_catalogue_image_starts_and_runs() {
+    let mut host = FakeHost::default();
+    for repository in tidepool_container::image::CATALOGUE {
+        for tag in repository.tags {
+            let reference = format!("{}:{}", repository.name, tag.name);
+            let image = resolve(&reference).expect("catalogue entries resolve");
+            let binary = repository
+                .programs
+                .first()
+                .map(|p| p.rsplit('/').next().unwrap_or(p).to_string());
+            let mut spec = ContainerSpec {
+                hostname: "pod".into(),
+                env: vec![
+                    ("POSTGRES_PASSWORD".into(), "pw".into()),
+                    ("MYSQL_ROOT_PASSWORD".into(), "pw".into()),
+                ],
+                ..ContainerSpec::default()
+            };
+            if repository.entrypoint.is_empty() && repository.cmd.is_empty() {
+                // kubeadm's static pods name the binary in `command`.
+                spec.command = binary.into_iter().collect();
+            }
+            let mut process =
+                Process::start(&spec, image, 0).unwrap_or_else(|e| panic!("{reference}: {e}"));
+            let mut root =
+                Fs::for_container(image, &PodIdentity::new("pod", "default", "10.244.1.5"));
+            let mut volumes = Volumes::default();
+            let mut fs = MountedFs::new(&mut root, &mut volumes, &[], Some(image));
+            let mut out = Output::default();
+            let state = process.run(&mut fs, &mut host, &mut out);
+            // Shells without input, REPLs without a TTY and `stress --help` exit at once.
+            let expected_exit = matches!(
+                repository.behaviour,
+                tidepool_container::image::Behaviour::Repl
+                    | tidepool_container::image::Behaviour::Shell
+                    | tidepool_container::image::Behaviour::Stress
+            );
+            assert_eq!(
+                matches!(state, ProcessState::Exited { .. }),
+                expected_exit,
+                "{reference}: {state:?} {}",
+                out.combined()
+            );
+            for port in repository.ports {
+                if repository.behaviour != tidepool_container::image::Behaviour::Agnhost {
+                    assert!(
+                        process.listens_on(*port),
+                        "{reference} should listen on {port}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn kill_1_from_an_exec_session_reaches_the_trapping_main_process() {
+    let mut host = FakeHost::default();
+    let mut volumes = Volumes::default();
+    let mut c = container(
+        "busybox",
+        &sh("trap 'echo got TERM; exit 0' TERM; while true; do sleep 1; done"),
+        Vec::new(),
+    );
+    assert_eq!(
+        c.run(&mut volumes, &mut host).0,
+        ProcessState::Running {
+            wake_at: Some(1_000)
+        }
+    );
+    let mut session = c.process.exec_session(&["sh".to_string()]).expect("sh");
+    let image = c.process.image();
+    let mut out = Output::default();
+    session.feed_line("f() { echo \"f $1\"; }");
+    session.feed_line("f one; kill 1");
+    {
+        let mut fs = MountedFs::new(&mut c.root, &mut volumes, &[], Some(image));
+        assert_eq!(
+            session.run(&mut c.process, &mut fs, &mut host, &mut out),
+            tidepool_container::SessionState::Ready
+        );
+    }
+    assert_eq!(out.combined(), "f one\n");
+    // The trap runs once the foreground sleep returns.
+    host.now = 1_000;
+    assert_eq!(
+        c.run(&mut volumes, &mut host),
+        (ProcessState::Exited { code: 0 }, "got TERM\n".to_string())
+    );
+}

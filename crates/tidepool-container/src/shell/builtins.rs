@@ -183,9 +183,8 @@ impl Shell {
         if !is_builtin {
             let path_var = self
                 .var("PATH")
-                .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-                .to_string();
-            match self.image.find_executable(full, &path_var) {
+                .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            match self.image.find_executable(full, path_var) {
                 Some(exe) => {
                     if self.image.repository().programs.contains(&exe.as_str()) {
                         // A server program: PID 1 becomes it; elsewhere it never returns.
@@ -1151,14 +1150,6 @@ impl Shell {
         }
     }
 
-    fn open_err(&self, tool: &str, arg: &str, e: crate::fs::FsError) -> String {
-        if busybox(self) {
-            format!("{tool}: can't open '{arg}': {e}\n")
-        } else {
-            format!("{tool}: {arg}: {e}\n")
-        }
-    }
-
     fn cat(&mut self, cx: &mut Cx<'_, '_>, args: &[String], io: &mut Io) -> Outcome {
         let files: Vec<&String> = args
             .iter()
@@ -1178,21 +1169,15 @@ impl Shell {
                 }
                 continue;
             }
-            let path = self.path(file);
-            match cx.fs.read(&path) {
-                Ok(content) => io.out.push_str(content),
-                Err(crate::fs::FsError::IsDir) => {
-                    io.err.push_str(&if busybox(self) {
-                        "cat: read error: Is a directory\n".to_string()
-                    } else {
-                        format!("cat: {file}: Is a directory\n")
-                    });
-                    status = 1;
-                }
-                Err(e) => {
-                    io.err.push_str(&self.open_err("cat", file, e));
-                    status = 1;
-                }
+            if !cat_file(
+                cx.fs,
+                &self.cwd,
+                busybox(self),
+                file,
+                &mut io.out,
+                &mut io.err,
+            ) {
+                status = 1;
             }
         }
         Outcome::Done(status)
@@ -2475,6 +2460,51 @@ impl Shell {
                 Outcome::Done(1)
             }
         }
+    }
+}
+
+/// `cat FILE` for one file: appends its content to `out` or the tool's error to `err`.
+/// Shared by the `cat` builtin and the exec-probe fast path so both print the same.
+pub(crate) fn cat_file(
+    fs: &crate::fs::MountedFs<'_>,
+    cwd: &str,
+    busybox: bool,
+    file: &str,
+    out: &mut String,
+    err: &mut String,
+) -> bool {
+    let path = match normalize(cwd, file) {
+        Ok(path) => path,
+        Err(e) => {
+            err.push_str(&cat_open_error(busybox, file, e));
+            return false;
+        }
+    };
+    match fs.read(&path) {
+        Ok(content) => {
+            out.push_str(content);
+            true
+        }
+        Err(crate::fs::FsError::IsDir) => {
+            err.push_str(&if busybox {
+                "cat: read error: Is a directory\n".to_string()
+            } else {
+                format!("cat: {file}: Is a directory\n")
+            });
+            false
+        }
+        Err(e) => {
+            err.push_str(&cat_open_error(busybox, file, e));
+            false
+        }
+    }
+}
+
+fn cat_open_error(busybox: bool, file: &str, e: crate::fs::FsError) -> String {
+    if busybox {
+        format!("cat: can't open '{file}': {e}\n")
+    } else {
+        format!("cat: {file}: {e}\n")
     }
 }
 

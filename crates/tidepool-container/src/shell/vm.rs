@@ -1195,6 +1195,18 @@ impl Shell {
             fields.extend(self.positional.iter().cloned());
             return Ok(());
         }
+        // Fast path: a literal word (most words, every exec probe argument).
+        match word.as_slice() {
+            [Part::Quoted(s)] => {
+                fields.push(s.clone());
+                return Ok(());
+            }
+            [Part::Lit(s)] if !s.contains(['*', '?', '[']) => {
+                fields.push(s.clone());
+                return Ok(());
+            }
+            _ => {}
+        }
         let ifs = self.var("IFS").unwrap_or(" \t\n").to_string();
         let mut current = String::new();
         let mut has_field = false;
