@@ -99,6 +99,8 @@ pub struct ExecCommand {
     script: Option<Result<Arc<Program>, SyntaxError>>,
     /// The argv as a one-command program, for commands run without a shell.
     direct: Arc<Program>,
+    /// `sh -c 'one literal command'`: the command a shell would exec directly.
+    single: Option<Vec<String>>,
 }
 
 impl ExecCommand {
@@ -114,6 +116,7 @@ impl ExecCommand {
             argv: argv.to_vec(),
             script,
             direct: Arc::new(crate::shell::direct_program(argv)),
+            single: crate::shell::single_exec_command(argv),
         }
     }
 
@@ -158,6 +161,15 @@ impl Process {
             return Ok(program_exec(self, argv));
         }
         if let Some(output) = cat_fast_path(self, &exe, argv, fs) {
+            return Ok(output);
+        }
+        // `sh -c 'cat FILE'`: the shell would exec cat itself, so the fast path applies too
+        // (only when cat exists; otherwise the shell's own `not found` must be printed).
+        if shell_flavor(image, &exe).is_some()
+            && let Some(inner) = &command.single
+            && let Ok(inner_exe) = locate(image, &inner[0], env)
+            && let Some(output) = cat_fast_path(self, &inner_exe, inner, fs)
+        {
             return Ok(output);
         }
         let mut shell = match (shell_flavor(image, &exe), &command.script) {

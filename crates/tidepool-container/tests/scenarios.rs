@@ -138,6 +138,19 @@ fn liveness_exec_example() {
             "cat: can't open '/tmp/healthy': No such file or directory\n".to_string()
         )
     );
+    // The same probe through `sh -c` (fast path) and through a real shell script agree.
+    for argv in [
+        &["sh", "-c", "cat /tmp/healthy"][..],
+        &["sh", "-c", "cat /tmp/healthy; true; false"][..],
+        &["sh", "-c", "test -f /tmp/healthy || cat /tmp/healthy"][..],
+    ] {
+        let expected = "cat: can't open '/tmp/healthy': No such file or directory\n";
+        assert_eq!(
+            c.exec(&mut volumes, &mut host, argv),
+            (Some(1), expected.to_string()),
+            "{argv:?}"
+        );
+    }
     // The kubelet stops it: PID 1 sh ignores TERM, KILL ends it with 137.
     c.process.signal(Signal::Term);
     assert_eq!(
