@@ -17,6 +17,8 @@ mod resources;
 
 use crate::Session;
 use crate::exec::Res;
+/// The STATUS cell of `kubectl get pods`, for hosts that draw pods (the playground's graph).
+pub use get::pod_status;
 pub use get::{Follow, poll};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;
