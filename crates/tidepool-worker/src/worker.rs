@@ -12,6 +12,9 @@ use std::time::Duration;
 
 /// How often the worker advances the clock, in real milliseconds.
 const TICK_MS: u32 = 250;
+/// Ticks to wait for the saved session before starting without it (storage that never
+/// answers must not leave the playground without a cluster).
+const LOAD_PATIENCE_TICKS: u32 = 16;
 
 /// Messages the worker sends itself.
 pub enum Internal {
@@ -30,6 +33,8 @@ pub struct ClusterWorker {
     waiting: Option<Vec<(ToCluster, HandlerId)>>,
     /// Saving stops after a storage failure (reported once).
     storage_ok: bool,
+    /// Ticks spent waiting for the saved session.
+    waited_ticks: u32,
     _ticker: Interval,
 }
 
@@ -62,6 +67,7 @@ impl Worker for ClusterWorker {
             subscribers: Vec::new(),
             waiting: Some(Vec::new()),
             storage_ok: true,
+            waited_ticks: 0,
             _ticker: ticker,
         }
     }
@@ -70,6 +76,14 @@ impl Worker for ClusterWorker {
         match msg {
             Internal::Tick => {
                 if self.waiting.is_some() {
+                    self.waited_ticks += 1;
+                    if self.waited_ticks >= LOAD_PATIENCE_TICKS {
+                        let reason = format!(
+                            "IndexedDB did not answer within {} s",
+                            LOAD_PATIENCE_TICKS * TICK_MS / 1000
+                        );
+                        self.update(scope, Internal::Loaded(Err(reason)));
+                    }
                     return;
                 }
                 let elapsed = Duration::from_millis(TICK_MS.into());
@@ -88,6 +102,10 @@ impl Worker for ClusterWorker {
                 }
             }
             Internal::Loaded(loaded) => {
+                if self.waiting.is_none() {
+                    // Storage answered after we gave up on it: keep the running session.
+                    return;
+                }
                 let replies = match loaded {
                     Ok(idb::Loaded::Nothing) => Vec::new(),
                     Ok(idb::Loaded::Text(text)) => {

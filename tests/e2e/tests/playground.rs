@@ -127,6 +127,14 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         Duration::from_secs(5),
     )
     .await;
+    browser
+        .execute(
+            "document.querySelector('#cluster-graph .tp-g-node-head').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the nodes");
+    screenshot(browser, "playground-nodes.png").await;
     // Each chip is labelled for assistive technology with its STATUS.
     let label = js_string(
         browser,
@@ -301,6 +309,13 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         "graph: 3 -> 1,000 pods drawn {} ms after Enter",
         started.elapsed().as_millis()
     );
+    browser
+        .execute(
+            "document.querySelector('#cluster-graph .tp-g-node-head').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the nodes");
     screenshot(browser, "playground-1000-pods.png").await;
     playground.close().await;
 }
