@@ -319,3 +319,102 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     screenshot(browser, "playground-1000-pods.png").await;
     playground.close().await;
 }
+
+/// Import a session file (the worker's own export format), refuse a broken one with a
+/// notice, reset the cluster after confirming, and show the UI in Korean.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_reset_and_korean() {
+    use tidepool_worker::ClusterHandler;
+    use tidepool_worker::protocol::{FromCluster, ToCluster};
+
+    let mut handler = ClusterHandler::default();
+    for text in [
+        "echo imported > b.txt",
+        "kubectl create deployment api --image=nginx --replicas=2",
+    ] {
+        handler.handle(ToCluster::Line {
+            text: text.to_owned(),
+        });
+    }
+    handler.handle(ToCluster::Advance { millis: 60_000 });
+    let replies = handler.handle(ToCluster::ExportSession);
+    let Some(FromCluster::SessionFile { json, .. }) = replies.into_iter().next() else {
+        panic!("no session file");
+    };
+    let dir = artifacts_dir();
+    let good = dir.join("import-good.json");
+    let bad = dir.join("import-bad.json");
+    std::fs::write(&good, json).expect("write the session file");
+    std::fs::write(&bad, "{\"format\":\"tidepool-session\",\"version\":99}").expect("write");
+
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+    wait_for_text(browser, "controlplane $").await;
+
+    let input = browser
+        .find(Locator::Id("import-session"))
+        .await
+        .expect("the file input");
+    input
+        .send_keys(bad.to_str().expect("utf-8 path"))
+        .await
+        .expect("pick the bad file");
+    wait_until(
+        browser,
+        "the import-failed notice",
+        "document.querySelector('#notices').textContent.includes('saved by a newer Tidepool')",
+        Duration::from_secs(10),
+    )
+    .await;
+    input
+        .send_keys(good.to_str().expect("utf-8 path"))
+        .await
+        .expect("pick the session file");
+    wait_until(
+        browser,
+        "two Running api chips from the imported session",
+        "document.querySelectorAll('#cluster-graph .tp-chip[data-pod^=\"api-\"][data-status=\"Running\"]').length === 2",
+        Duration::from_secs(10),
+    )
+    .await;
+    type_line(browser, "cat b.txt").await;
+    wait_for_text(browser, "imported").await;
+
+    click(browser, "#reset-cluster").await;
+    click(browser, "#reset-confirm").await;
+    wait_until(
+        browser,
+        "no api chips after the reset",
+        "document.querySelectorAll('#cluster-graph .tp-chip[data-pod^=\"api-\"]').length === 0 && \
+         document.querySelectorAll('#cluster-graph .tp-chip').length > 0",
+        Duration::from_secs(10),
+    )
+    .await;
+    // Files survive a reset: the second `cat` prints the line again.
+    type_line(browser, "cat b.txt").await;
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = screen(browser).await;
+        if shown.lines().filter(|l| *l == "imported").count() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        shown.lines().filter(|l| *l == "imported").count(),
+        2,
+        "b.txt survives the reset:\n{shown}"
+    );
+
+    click(browser, ".tp-lang").await;
+    wait_until(
+        browser,
+        "Korean",
+        "document.documentElement.lang === 'ko' && \
+         document.querySelector('#events-pane').textContent.includes('이벤트')",
+        Duration::from_secs(5),
+    )
+    .await;
+    screenshot(browser, "playground-korean.png").await;
+    playground.close().await;
+}
