@@ -17,6 +17,11 @@ impl Lang {
         }
     }
 
+    /// The language for a saved tag (English for anything unknown).
+    pub fn from_tag(tag: &str) -> Self {
+        if tag == "ko" { Lang::Ko } else { Lang::En }
+    }
+
     /// The other language, for the switch button.
     pub fn toggled(self) -> Self {
         match self {
@@ -45,6 +50,51 @@ pub enum Key {
     Pause,
     Paused,
     Step,
+    AllNamespaces,
+    Namespace,
+    Nodes,
+    Workloads,
+    Services,
+    Unscheduled,
+    NodeReady,
+    NodeNotReady,
+    Cpu,
+    Memory,
+    Requested,
+    MorePods,
+    GraphWaiting,
+    GraphEmpty,
+    Legend,
+    Inspector,
+    TabYaml,
+    TabDescribe,
+    TabEvents,
+    TabLogs,
+    Loading,
+    Close,
+    Delete,
+    ConfirmDelete,
+    Cancel,
+    Events,
+    EventsAll,
+    EventsNormal,
+    EventsWarning,
+    NoEvents,
+    Session,
+    ResetCluster,
+    ConfirmReset,
+    Export,
+    Import,
+    ThemeLight,
+    ThemeDark,
+    Dismiss,
+    NoticeRestored,
+    NoticeSetAside,
+    NoticeStorageFailed,
+    NoticeReset,
+    NoticeImported,
+    NoticeImportFailed,
+    Reason,
 }
 
 /// The string for `key` in `lang`.
@@ -83,5 +133,113 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, Paused) => "일시정지됨",
         (Lang::En, Step) => "+10s",
         (Lang::Ko, Step) => "+10초",
+        (Lang::En, AllNamespaces) => "All namespaces",
+        (Lang::Ko, AllNamespaces) => "모든 네임스페이스",
+        (Lang::En, Namespace) => "Namespace",
+        (Lang::Ko, Namespace) => "네임스페이스",
+        (Lang::En, Nodes) => "Nodes",
+        (Lang::Ko, Nodes) => "노드",
+        (Lang::En, Workloads) => "Workloads",
+        (Lang::Ko, Workloads) => "워크로드",
+        (Lang::En, Services) => "Services",
+        (Lang::Ko, Services) => "서비스",
+        (Lang::En, Unscheduled) => "Not scheduled yet",
+        (Lang::Ko, Unscheduled) => "아직 스케줄되지 않음",
+        (Lang::En, NodeReady) => "Ready",
+        (Lang::Ko, NodeReady) => "Ready",
+        (Lang::En, NodeNotReady) => "NotReady",
+        (Lang::Ko, NodeNotReady) => "NotReady",
+        (Lang::En, Cpu) => "CPU",
+        (Lang::Ko, Cpu) => "CPU",
+        (Lang::En, Memory) => "Memory",
+        (Lang::Ko, Memory) => "메모리",
+        (Lang::En, Requested) => "requested",
+        (Lang::Ko, Requested) => "요청",
+        (Lang::En, MorePods) => "more pods",
+        (Lang::Ko, MorePods) => "개의 파드 더 있음",
+        (Lang::En, GraphWaiting) => "Waiting for the cluster…",
+        (Lang::Ko, GraphWaiting) => "클러스터를 기다리는 중…",
+        (Lang::En, GraphEmpty) => {
+            "No objects in this namespace yet. Try: kubectl create deployment web --image=nginx --replicas=3"
+        }
+        (Lang::Ko, GraphEmpty) => {
+            "이 네임스페이스에는 아직 오브젝트가 없습니다. 예: kubectl create deployment web --image=nginx --replicas=3"
+        }
+        (Lang::En, Legend) => "Pod status",
+        (Lang::Ko, Legend) => "파드 상태",
+        (Lang::En, Inspector) => "Inspector",
+        (Lang::Ko, Inspector) => "인스펙터",
+        (Lang::En, TabYaml) => "YAML",
+        (Lang::Ko, TabYaml) => "YAML",
+        (Lang::En, TabDescribe) => "Describe",
+        (Lang::Ko, TabDescribe) => "Describe",
+        (Lang::En, TabEvents) => "Events",
+        (Lang::Ko, TabEvents) => "이벤트",
+        (Lang::En, TabLogs) => "Logs",
+        (Lang::Ko, TabLogs) => "로그",
+        (Lang::En, Loading) => "Loading…",
+        (Lang::Ko, Loading) => "불러오는 중…",
+        (Lang::En, Close) => "Close",
+        (Lang::Ko, Close) => "닫기",
+        (Lang::En, Delete) => "Delete",
+        (Lang::Ko, Delete) => "삭제",
+        (Lang::En, ConfirmDelete) => "Delete this object? kubectl delete runs as if you typed it.",
+        (Lang::Ko, ConfirmDelete) => {
+            "이 오브젝트를 삭제할까요? 직접 입력한 것처럼 kubectl delete가 실행됩니다."
+        }
+        (Lang::En, Cancel) => "Cancel",
+        (Lang::Ko, Cancel) => "취소",
+        (Lang::En, Events) => "Events",
+        (Lang::Ko, Events) => "이벤트",
+        (Lang::En, EventsAll) => "All",
+        (Lang::Ko, EventsAll) => "전체",
+        (Lang::En, EventsNormal) => "Normal",
+        (Lang::Ko, EventsNormal) => "Normal",
+        (Lang::En, EventsWarning) => "Warning",
+        (Lang::Ko, EventsWarning) => "Warning",
+        (Lang::En, NoEvents) => "No events yet.",
+        (Lang::Ko, NoEvents) => "아직 이벤트가 없습니다.",
+        (Lang::En, Session) => "Session",
+        (Lang::Ko, Session) => "세션",
+        (Lang::En, ResetCluster) => "Reset cluster",
+        (Lang::Ko, ResetCluster) => "클러스터 초기화",
+        (Lang::En, ConfirmReset) => {
+            "Replace the cluster with a fresh one? Your files and history stay."
+        }
+        (Lang::Ko, ConfirmReset) => "클러스터를 새로 만들까요? 파일과 기록은 유지됩니다.",
+        (Lang::En, Export) => "Export session",
+        (Lang::Ko, Export) => "세션 내보내기",
+        (Lang::En, Import) => "Import session",
+        (Lang::Ko, Import) => "세션 가져오기",
+        (Lang::En, ThemeLight) => "Light theme",
+        (Lang::Ko, ThemeLight) => "밝은 테마",
+        (Lang::En, ThemeDark) => "Dark theme",
+        (Lang::Ko, ThemeDark) => "어두운 테마",
+        (Lang::En, Dismiss) => "Dismiss",
+        (Lang::Ko, Dismiss) => "닫기",
+        (Lang::En, NoticeRestored) => "Your previous session was restored.",
+        (Lang::Ko, NoticeRestored) => "이전 세션을 복원했습니다.",
+        (Lang::En, NoticeSetAside) => {
+            "Your saved session could not be read, so a fresh cluster started. The saved copy was kept in the browser's storage as"
+        }
+        (Lang::Ko, NoticeSetAside) => {
+            "저장된 세션을 읽을 수 없어 새 클러스터로 시작했습니다. 저장본은 브라우저 저장소에 다음 이름으로 보관했습니다:"
+        }
+        (Lang::En, NoticeStorageFailed) => {
+            "The browser's storage is unavailable; this session will not be saved:"
+        }
+        (Lang::Ko, NoticeStorageFailed) => {
+            "브라우저 저장소를 쓸 수 없어 이 세션은 저장되지 않습니다:"
+        }
+        (Lang::En, NoticeReset) => "The cluster was reset.",
+        (Lang::Ko, NoticeReset) => "클러스터를 초기화했습니다.",
+        (Lang::En, NoticeImported) => "The session file was imported.",
+        (Lang::Ko, NoticeImported) => "세션 파일을 가져왔습니다.",
+        (Lang::En, NoticeImportFailed) => {
+            "The file could not be imported; your session is unchanged:"
+        }
+        (Lang::Ko, NoticeImportFailed) => "파일을 가져오지 못했습니다. 세션은 그대로입니다:",
+        (Lang::En, Reason) => "Reason",
+        (Lang::Ko, Reason) => "이유",
     }
 }

@@ -2,6 +2,7 @@
 //! mutates state.
 
 use crate::i18n::Lang;
+use crate::playground_state::{PlaygroundAction, PlaygroundState};
 use std::rc::Rc;
 use yew::Reducible;
 
@@ -68,11 +69,16 @@ pub struct AppState {
     pub lang: Lang,
     pub worker: WorkerStatus,
     pub terminal: TermFeed,
+    /// Cluster graph, inspector, events, notices, theme.
+    pub playground: PlaygroundState,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AppAction {
     ToggleLanguage,
+    /// The language of a restored session.
+    SetLanguage(Lang),
+    Playground(PlaygroundAction),
     WorkerAnswered {
         seed: u64,
         virtual_time_ms: u64,
@@ -91,6 +97,8 @@ impl AppState {
         let mut next = self.clone();
         match action {
             AppAction::ToggleLanguage => next.lang = self.lang.toggled(),
+            AppAction::SetLanguage(lang) => next.lang = lang,
+            AppAction::Playground(action) => next.playground = self.playground.apply(action),
             AppAction::WorkerAnswered {
                 seed,
                 virtual_time_ms,

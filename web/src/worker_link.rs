@@ -1,5 +1,7 @@
 //! The UI end of the cluster worker: spawns it and turns its replies into [`AppAction`]s.
 
+use crate::i18n::Lang;
+use crate::playground_state::{PlaygroundAction, Theme};
 use crate::state::{AppAction, TermEvent};
 use gloo_worker::{Spawnable, WorkerBridge};
 use tidepool_worker::ClusterWorker;
@@ -70,7 +72,35 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
                 candidates,
             })]
         }
+        FromCluster::ClusterView { view } => play(PlaygroundAction::ClusterView(view)),
+        FromCluster::ClusterDelta { delta } => play(PlaygroundAction::ClusterDelta(delta)),
+        FromCluster::Inspected {
+            target,
+            view,
+            text,
+            ok,
+        } => play(PlaygroundAction::Inspected {
+            target,
+            view,
+            text,
+            ok,
+        }),
+        FromCluster::Deleted { target, text, ok } => {
+            play(PlaygroundAction::Deleted { target, text, ok })
+        }
+        FromCluster::Restored { settings } => vec![
+            AppAction::SetLanguage(Lang::from_tag(&settings.lang)),
+            AppAction::Playground(PlaygroundAction::SetTheme(Theme::from_tag(&settings.theme))),
+        ],
+        FromCluster::SessionFile { file_name, json } => {
+            play(PlaygroundAction::DownloadReady { file_name, json })
+        }
+        FromCluster::Notice { notice } => play(PlaygroundAction::Notice(notice)),
     }
+}
+
+fn play(action: PlaygroundAction) -> Vec<AppAction> {
+    vec![AppAction::Playground(action)]
 }
 
 /// Spawns the cluster worker from `loader_url` and pings it; replies go to `on_action`.

@@ -79,6 +79,7 @@ async fn shell_shows_a_ready_worker_in_korean() {
         on_line: Callback::noop(),
         on_complete: Callback::noop(),
         on_time: Callback::noop(),
+        playground: Default::default(),
     };
     yew::Renderer::<Shell>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;

@@ -1,7 +1,10 @@
 //! The worker's behaviour as a pure function of (state, message): no DOM, no timers.
 
-use crate::protocol::{FromCluster, PROTOCOL_VERSION, ToCluster};
+use crate::cluster_view::{ViewTracker, ViewUpdate};
+use crate::persist::{Notice, SavedSession, Settings};
+use crate::protocol::{FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, ToCluster};
 use std::time::Duration;
+use tidepool_core::{Kind, ObjectKey, Simulation, SimulationConfig};
 use tidepool_shell::{Feed, Session, SessionConfig};
 
 /// The clock's speed when the playground opens: virtual seconds per real second.
@@ -9,19 +12,45 @@ pub const DEFAULT_SPEED: u32 = 1;
 /// Speeds above this are clamped: a tick must stay cheap.
 pub const MAX_SPEED: u32 = 600;
 
+/// Saves happen at most this often, after a change (the storage write is debounced).
+pub const SAVE_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Owns the terminal session (and through it the simulation) and answers protocol messages.
 #[derive(Debug)]
 pub struct ClusterHandler {
     session: Session,
     speed: u32,
+    settings: Settings,
+    /// The cluster view last sent to the UI.
+    view: ViewTracker,
+    /// Something changed since the last save.
+    dirty: bool,
+    /// The store revision at the last save (cluster changes mark the session dirty).
+    saved_revision: u64,
+    /// Real time the session has had unsaved changes.
+    unsaved_for: Duration,
 }
 
 impl ClusterHandler {
     pub fn new(config: &SessionConfig) -> Self {
+        Self::from_session(Session::new(config), Settings::default())
+    }
+
+    fn from_session(session: Session, settings: Settings) -> Self {
+        let saved_revision = session.simulation().api().store().revision();
         Self {
-            session: Session::new(config),
-            speed: DEFAULT_SPEED,
+            session,
+            speed: settings.speed.min(MAX_SPEED),
+            settings,
+            view: ViewTracker::default(),
+            dirty: false,
+            saved_revision,
+            unsaved_for: Duration::ZERO,
         }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn session(&self) -> &Session {
@@ -42,19 +71,28 @@ impl ClusterHandler {
     /// Handles one message and returns the replies to send, in order.
     pub fn handle(&mut self, message: ToCluster) -> Vec<FromCluster> {
         match message {
-            ToCluster::Ping { nonce } => vec![FromCluster::Pong {
-                nonce,
-                protocol_version: PROTOCOL_VERSION,
-                seed: self.session.simulation().seed(),
-                virtual_time_ms: self.now_ms(),
-                prompt: self.session.prompt(),
-            }],
+            ToCluster::Ping { nonce } => {
+                self.view.reset();
+                let mut replies = vec![FromCluster::Pong {
+                    nonce,
+                    protocol_version: PROTOCOL_VERSION,
+                    seed: self.session.simulation().seed(),
+                    virtual_time_ms: self.now_ms(),
+                    prompt: self.session.prompt(),
+                }];
+                self.push_view(&mut replies);
+                replies
+            }
             ToCluster::Advance { millis } => {
                 self.session.advance(Duration::from_millis(millis));
-                vec![self.clock()]
+                let mut replies = vec![self.clock()];
+                self.push_view(&mut replies);
+                replies
             }
             ToCluster::SetSpeed { speed } => {
                 self.speed = speed.min(MAX_SPEED);
+                self.settings.speed = self.speed;
+                self.dirty = true;
                 vec![self.clock()]
             }
             ToCluster::Line { text } => {
@@ -70,12 +108,14 @@ impl ClusterHandler {
                         prompt: self.session.prompt(),
                     },
                 };
+                self.dirty = true;
                 // `sleep` and friends move the clock; tell the UI.
-                if self.now_ms() == before {
-                    vec![reply]
-                } else {
-                    vec![reply, self.clock()]
+                let mut replies = vec![reply];
+                if self.now_ms() != before {
+                    replies.push(self.clock());
                 }
+                self.push_view(&mut replies);
+                replies
             }
             ToCluster::Complete { line, cursor } => {
                 let candidates = self.session.complete(&line, cursor as usize);
@@ -85,19 +125,267 @@ impl ClusterHandler {
                     candidates,
                 }]
             }
+            ToCluster::Inspect { target, view } => vec![self.inspect(target, view)],
+            ToCluster::Delete { target } => {
+                let args = kubectl_args("delete", &target);
+                let res = tidepool_shell::kubectl::run(&mut self.session, &args, "");
+                let text: String = res.chunks.iter().map(|(_, s)| s.as_str()).collect();
+                let mut replies = vec![FromCluster::Deleted {
+                    target,
+                    text,
+                    ok: res.code == 0,
+                }];
+                self.push_view(&mut replies);
+                replies
+            }
+            ToCluster::Settings { settings } => {
+                self.speed = settings.speed.min(MAX_SPEED);
+                self.settings = settings;
+                self.dirty = true;
+                vec![self.clock()]
+            }
+            ToCluster::ResetCluster => {
+                let seed = self.session.simulation().seed();
+                *self.session.simulation_mut() = Simulation::new(&SimulationConfig { seed });
+                self.dirty = true;
+                self.view.reset();
+                let mut replies = vec![
+                    FromCluster::Notice {
+                        notice: Notice::ClusterReset,
+                    },
+                    self.clock(),
+                ];
+                self.push_view(&mut replies);
+                replies
+            }
+            ToCluster::ExportSession => {
+                let json = self.saved().encode();
+                vec![FromCluster::SessionFile {
+                    file_name: format!("tidepool-session-t{}s.json", self.now_ms() / 1000),
+                    json,
+                }]
+            }
+            ToCluster::ImportSession { json } => match self.restore_text(&json) {
+                Ok(mut replies) => {
+                    replies.insert(
+                        0,
+                        FromCluster::Notice {
+                            notice: Notice::Imported,
+                        },
+                    );
+                    replies
+                }
+                Err(reason) => vec![FromCluster::Notice {
+                    notice: Notice::ImportFailed { reason },
+                }],
+            },
         }
     }
 
-    /// `real_elapsed` of wall time passed on the host: advance virtual time by it times the
-    /// speed. Returns the clock update to broadcast (nothing while paused).
-    pub fn tick(&mut self, real_elapsed: Duration) -> Option<FromCluster> {
-        if self.speed == 0 {
+    /// Appends the cluster view update (full or delta) when there is one.
+    fn push_view(&mut self, replies: &mut Vec<FromCluster>) {
+        match self.view.update(self.session.simulation()) {
+            Some(ViewUpdate::Full(view)) => replies.push(FromCluster::ClusterView { view }),
+            Some(ViewUpdate::Delta(delta)) if !delta.is_empty() => {
+                replies.push(FromCluster::ClusterDelta { delta });
+            }
+            _ => {}
+        }
+    }
+
+    /// One inspector tab's text, from the same code kubectl runs (nothing is echoed into the
+    /// terminal or its history).
+    fn inspect(&mut self, target: ObjectRef, view: InspectView) -> FromCluster {
+        let (text, ok) = match view {
+            InspectView::Events => match self.events_table(&target) {
+                Some(text) => (text, true),
+                None => (not_found(&target), false),
+            },
+            _ => {
+                let mut args = match view {
+                    InspectView::Yaml => kubectl_args("get", &target),
+                    InspectView::Describe => kubectl_args("describe", &target),
+                    _ => {
+                        let mut args = vec!["logs".to_owned(), target.name.clone()];
+                        args.extend(["-n".to_owned(), target.namespace.clone()]);
+                        args
+                    }
+                };
+                if view == InspectView::Yaml {
+                    args.extend(["-o".to_owned(), "yaml".to_owned()]);
+                }
+                let res = tidepool_shell::kubectl::run(&mut self.session, &args, "");
+                let text: String = res.chunks.iter().map(|(_, s)| s.as_str()).collect();
+                (text, res.code == 0)
+            }
+        };
+        FromCluster::Inspected {
+            target,
+            view,
+            text,
+            ok,
+        }
+    }
+
+    /// `kubectl events --for KIND/NAME`'s table: LAST SEEN, TYPE, REASON, OBJECT, MESSAGE.
+    fn events_table(&self, target: &ObjectRef) -> Option<String> {
+        let kind = match target.kind {
+            crate::protocol::ObjectKind::Node => Kind::Node,
+            crate::protocol::ObjectKind::Pod => Kind::Pod,
+            crate::protocol::ObjectKind::Deployment => Kind::Deployment,
+            crate::protocol::ObjectKind::ReplicaSet => Kind::ReplicaSet,
+            crate::protocol::ObjectKind::Service => Kind::Service,
+        };
+        let api = self.session.simulation().api();
+        let object = api
+            .store()
+            .get(&ObjectKey::new(kind, &target.namespace, &target.name))?;
+        let events = tidepool_core::events::events_for(api, object);
+        if events.is_empty() {
+            return Some(format!(
+                "No events found in {} namespace.\n",
+                if target.namespace.is_empty() {
+                    "default"
+                } else {
+                    &target.namespace
+                }
+            ));
+        }
+        let now = self.session.simulation().now().as_millis();
+        let mut rows = vec![
+            ["LAST SEEN", "TYPE", "REASON", "OBJECT", "MESSAGE"]
+                .map(str::to_owned)
+                .to_vec(),
+        ];
+        for event in events {
+            let last = event
+                .last_timestamp
+                .as_ref()
+                .map_or(now, |t| tidepool_core::api::virtual_time(t).as_millis());
+            let age = tidepool_shell::duration::human_millis(
+                i64::try_from(now.saturating_sub(last)).unwrap_or(i64::MAX),
+            );
+            rows.push(vec![
+                age,
+                event.type_.clone().unwrap_or_default(),
+                event.reason.clone().unwrap_or_default(),
+                format!(
+                    "{}/{}",
+                    event
+                        .involved_object
+                        .kind
+                        .as_deref()
+                        .unwrap_or("")
+                        .to_lowercase(),
+                    event.involved_object.name.as_deref().unwrap_or("")
+                ),
+                event.message.clone().unwrap_or_default(),
+            ]);
+        }
+        Some(tidepool_shell::tabwriter::table(&rows))
+    }
+
+    /// The session and settings as a saved envelope.
+    fn saved(&mut self) -> SavedSession {
+        SavedSession::new(self.settings.clone(), self.session.save())
+    }
+
+    /// Replaces the session with a saved text. On success returns the replies for the UI
+    /// (settings, clock, full view); on failure the current session is untouched.
+    pub fn restore_text(&mut self, text: &str) -> Result<Vec<FromCluster>, String> {
+        let saved = SavedSession::decode(text)?;
+        let session = Session::restore(&saved.session).map_err(|e| e.to_string())?;
+        *self = Self::from_session(session, saved.settings.clone());
+        // The restored state is what is stored; only an import needs writing back.
+        self.dirty = true;
+        let mut replies = vec![
+            FromCluster::Restored {
+                settings: saved.settings,
+            },
+            self.clock(),
+        ];
+        self.push_view(&mut replies);
+        Ok(replies)
+    }
+
+    /// Restores the session saved in storage at startup. Failure is reported as a notice (the
+    /// caller keeps the unreadable text under `kept_as`); a fresh cluster keeps running.
+    pub fn restore_saved(&mut self, text: &str, kept_as: &str) -> Vec<FromCluster> {
+        match self.restore_text(text) {
+            Ok(mut replies) => {
+                self.dirty = false;
+                replies.push(FromCluster::Notice {
+                    notice: Notice::Restored {
+                        virtual_time_ms: self.now_ms(),
+                    },
+                });
+                replies
+            }
+            Err(reason) => vec![FromCluster::Notice {
+                notice: Notice::SetAside {
+                    reason,
+                    kept_as: kept_as.to_owned(),
+                },
+            }],
+        }
+    }
+
+    /// `real_elapsed` of wall time passed: returns the text to store once the session has
+    /// had unsaved changes for [`SAVE_INTERVAL`] (so a burst of changes is one write, and a
+    /// cluster that keeps changing is still saved every second).
+    pub fn take_save(&mut self, real_elapsed: Duration) -> Option<String> {
+        let revision = self.session.simulation().api().store().revision();
+        if revision != self.saved_revision {
+            self.dirty = true;
+        }
+        if !self.dirty {
+            self.unsaved_for = Duration::ZERO;
             return None;
+        }
+        self.unsaved_for = self.unsaved_for.saturating_add(real_elapsed);
+        if self.unsaved_for < SAVE_INTERVAL {
+            return None;
+        }
+        self.dirty = false;
+        self.unsaved_for = Duration::ZERO;
+        self.saved_revision = revision;
+        Some(self.saved().encode())
+    }
+
+    /// `real_elapsed` of wall time passed on the host: advance virtual time by it times the
+    /// speed. Returns the clock and cluster view updates to broadcast (nothing while paused).
+    pub fn tick(&mut self, real_elapsed: Duration) -> Vec<FromCluster> {
+        if self.speed == 0 {
+            return Vec::new();
         }
         self.session
             .advance(real_elapsed.saturating_mul(self.speed));
-        Some(self.clock())
+        let mut replies = vec![self.clock()];
+        self.push_view(&mut replies);
+        replies
     }
+}
+
+/// `kubectl VERB TYPE NAME [-n NAMESPACE]` for one object. The name travels as one argument;
+/// no shell parsing is involved.
+fn kubectl_args(verb: &str, target: &ObjectRef) -> Vec<String> {
+    let mut args = vec![
+        verb.to_owned(),
+        target.kind.kubectl_type().to_owned(),
+        target.name.clone(),
+    ];
+    if target.kind.namespaced() {
+        args.extend(["-n".to_owned(), target.namespace.clone()]);
+    }
+    args
+}
+
+fn not_found(target: &ObjectRef) -> String {
+    format!(
+        "Error from server (NotFound): {}s \"{}\" not found\n",
+        target.kind.kubectl_type(),
+        target.name
+    )
 }
 
 impl Default for ClusterHandler {
@@ -117,16 +405,22 @@ mod tests {
             seed: 5,
             ..SessionConfig::default()
         });
+        let replies = handler.handle(ToCluster::Ping { nonce: 77 });
         assert_eq!(
-            handler.handle(ToCluster::Ping { nonce: 77 }),
-            vec![FromCluster::Pong {
+            replies[0],
+            FromCluster::Pong {
                 nonce: 77,
                 protocol_version: PROTOCOL_VERSION,
                 seed: 5,
                 virtual_time_ms: 0,
                 prompt: "controlplane $ ".to_owned(),
-            }]
+            }
         );
+        // The full cluster view follows, so the graph can draw at once.
+        let [_, FromCluster::ClusterView { view }] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        assert!(view.nodes.contains_key("controlplane") && view.nodes.contains_key("node01"));
     }
 
     #[test]
@@ -141,14 +435,14 @@ mod tests {
             }]
         );
         assert_eq!(
-            handler.tick(Duration::from_millis(500)),
-            Some(FromCluster::Clock {
+            handler.tick(Duration::from_millis(500)).first(),
+            Some(&FromCluster::Clock {
                 virtual_time_ms: 6_500,
                 speed: 10
             })
         );
         handler.handle(ToCluster::SetSpeed { speed: 0 });
-        assert_eq!(handler.tick(Duration::from_secs(1)), None);
+        assert_eq!(handler.tick(Duration::from_secs(1)), vec![]);
     }
 
     #[test]
@@ -164,6 +458,7 @@ mod tests {
                 prompt,
                 ..
             },
+            ..,
         ] = replies.as_slice()
         else {
             panic!("expected one Output, got {replies:?}");
@@ -186,10 +481,10 @@ mod tests {
             text: "cat <<EOF > note.txt".to_owned(),
         });
         assert_eq!(
-            first,
-            vec![FromCluster::Continue {
+            first[0],
+            FromCluster::Continue {
                 prompt: "> ".to_owned()
-            }]
+            }
         );
         handler.handle(ToCluster::Line {
             text: "hello".to_owned(),
@@ -198,7 +493,10 @@ mod tests {
             text: "EOF".to_owned(),
         });
         assert!(
-            matches!(done.as_slice(), [FromCluster::Output { exit_code: 0, .. }]),
+            matches!(
+                done.as_slice(),
+                [FromCluster::Output { exit_code: 0, .. }, ..]
+            ),
             "{done:?}"
         );
         assert_eq!(
@@ -220,6 +518,230 @@ mod tests {
         assert!(
             candidates.iter().any(|c| c.starts_with("get")),
             "{candidates:?}"
+        );
+    }
+
+    fn line(handler: &mut ClusterHandler, text: &str) -> Vec<FromCluster> {
+        handler.handle(ToCluster::Line {
+            text: text.to_owned(),
+        })
+    }
+
+    fn inspected(handler: &mut ClusterHandler, target: &ObjectRef, view: InspectView) -> String {
+        let replies = handler.handle(ToCluster::Inspect {
+            target: target.clone(),
+            view,
+        });
+        let [FromCluster::Inspected { text, ok: true, .. }] = replies.as_slice() else {
+            panic!("{view:?}: {replies:?}");
+        };
+        text.clone()
+    }
+
+    #[test]
+    fn the_inspector_runs_kubectl_without_touching_the_terminal() {
+        let mut handler = ClusterHandler::default();
+        line(
+            &mut handler,
+            "kubectl create deployment web --image=nginx --replicas=1",
+        );
+        handler.handle(ToCluster::Advance { millis: 30_000 });
+        let pod = handler
+            .session()
+            .simulation()
+            .api()
+            .store()
+            .list(Kind::Pod, Some("default"))
+            .next()
+            .expect("a pod")
+            .name()
+            .to_owned();
+        let target = ObjectRef {
+            kind: crate::protocol::ObjectKind::Pod,
+            namespace: "default".to_owned(),
+            name: pod.clone(),
+        };
+        let yaml = inspected(&mut handler, &target, InspectView::Yaml);
+        assert!(yaml.starts_with("apiVersion: v1\nkind: Pod\n"), "{yaml}");
+        assert!(yaml.contains(&format!("  name: {pod}\n")), "{yaml}");
+        let describe = inspected(&mut handler, &target, InspectView::Describe);
+        assert!(describe.starts_with("Name:"), "{describe}");
+        let events = inspected(&mut handler, &target, InspectView::Events);
+        assert!(
+            events.starts_with("LAST SEEN   TYPE     REASON"),
+            "{events}"
+        );
+        assert!(events.contains("Scheduled"), "{events}");
+        inspected(&mut handler, &target, InspectView::Logs);
+        // Nothing went into the shell's history.
+        let replies = line(&mut handler, "history");
+        let [FromCluster::Output { chunks, .. }, ..] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        let history: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert!(
+            !history.contains("-o yaml") && !history.contains("describe"),
+            "{history}"
+        );
+
+        let replies = handler.handle(ToCluster::Delete {
+            target: target.clone(),
+        });
+        let [FromCluster::Deleted { text, ok: true, .. }, ..] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(text, &format!("pod \"{pod}\" deleted\n"));
+
+        let missing = ObjectRef {
+            name: "nope".to_owned(),
+            ..target
+        };
+        let replies = handler.handle(ToCluster::Inspect {
+            target: missing,
+            view: InspectView::Yaml,
+        });
+        let [
+            FromCluster::Inspected {
+                text, ok: false, ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(
+            text,
+            "Error from server (NotFound): pods \"nope\" not found\n"
+        );
+    }
+
+    #[test]
+    fn export_import_and_reset_keep_files_and_say_what_happened() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "echo hi > a.txt");
+        line(&mut handler, "kubectl create deployment web --image=nginx");
+        handler.handle(ToCluster::Settings {
+            settings: Settings {
+                lang: "ko".to_owned(),
+                theme: "light".to_owned(),
+                speed: 5,
+            },
+        });
+        let replies = handler.handle(ToCluster::ExportSession);
+        let [FromCluster::SessionFile { json, file_name }] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        assert!(file_name.ends_with(".json"));
+
+        let replies = handler.handle(ToCluster::ResetCluster);
+        assert_eq!(
+            replies[0],
+            FromCluster::Notice {
+                notice: Notice::ClusterReset
+            }
+        );
+        assert!(
+            replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::ClusterView { view } if view.workloads.keys().all(|k| !k.contains("/default/"))))
+        );
+        assert_eq!(
+            handler.session().read_file("a.txt").as_deref(),
+            Some("hi\n")
+        );
+
+        let mut fresh = ClusterHandler::default();
+        let replies = fresh.handle(ToCluster::ImportSession { json: json.clone() });
+        assert_eq!(
+            replies[0],
+            FromCluster::Notice {
+                notice: Notice::Imported
+            }
+        );
+        assert!(replies.contains(&FromCluster::Restored {
+            settings: Settings {
+                lang: "ko".to_owned(),
+                theme: "light".to_owned(),
+                speed: 5,
+            }
+        }));
+        assert_eq!(fresh.session().read_file("a.txt").as_deref(), Some("hi\n"));
+        let view = replies.iter().find_map(|r| match r {
+            FromCluster::ClusterView { view } => Some(view),
+            _ => None,
+        });
+        assert!(
+            view.expect("a full view")
+                .workloads
+                .contains_key("Deployment/default/web")
+        );
+
+        let replies = fresh.handle(ToCluster::ImportSession {
+            json: "{not json".to_owned(),
+        });
+        let [
+            FromCluster::Notice {
+                notice: Notice::ImportFailed { reason },
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert!(reason.starts_with("not JSON"), "{reason}");
+        assert_eq!(fresh.session().read_file("a.txt").as_deref(), Some("hi\n"));
+    }
+
+    #[test]
+    fn saves_wait_for_a_change_and_a_second_and_restore_at_startup() {
+        let mut handler = ClusterHandler::default();
+        handler.handle(ToCluster::SetSpeed { speed: 0 });
+        assert_eq!(handler.take_save(Duration::from_millis(250)), None);
+        assert!(
+            handler.take_save(Duration::from_millis(750)).is_some(),
+            "changed, 1 s old"
+        );
+        assert_eq!(
+            handler.take_save(Duration::from_secs(5)),
+            None,
+            "nothing changed since"
+        );
+        line(&mut handler, "echo saved > b.txt");
+        assert_eq!(
+            handler.take_save(Duration::from_millis(500)),
+            None,
+            "debounced"
+        );
+        let text = handler
+            .take_save(Duration::from_millis(500))
+            .expect("saved");
+
+        let mut restarted = ClusterHandler::default();
+        let replies = restarted.restore_saved(&text, "unreadable-1");
+        assert!(matches!(
+            replies.last(),
+            Some(FromCluster::Notice {
+                notice: Notice::Restored { .. }
+            })
+        ));
+        assert_eq!(
+            restarted.session().read_file("b.txt").as_deref(),
+            Some("saved\n")
+        );
+        assert_eq!(restarted.settings().speed, 0);
+
+        let mut broken = ClusterHandler::default();
+        let replies = broken.restore_saved(
+            "{\"format\":\"tidepool-session\",\"version\":7}",
+            "unreadable-2",
+        );
+        assert_eq!(
+            replies,
+            vec![FromCluster::Notice {
+                notice: Notice::SetAside {
+                    reason: "saved by a newer Tidepool (format version 7, this one reads 1)"
+                        .to_owned(),
+                    kept_as: "unreadable-2".to_owned(),
+                }
+            }]
         );
     }
 }

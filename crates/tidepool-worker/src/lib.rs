@@ -5,12 +5,15 @@
 //! The worker body ([`ClusterWorker`]) only moves messages: all behaviour lives in the pure
 //! [`ClusterHandler`], which tests drive in-process.
 
+pub mod cluster_view;
 pub mod codec;
 mod handler;
+pub mod idb;
+pub mod persist;
 pub mod protocol;
 mod worker;
 
-pub use handler::ClusterHandler;
+pub use handler::{ClusterHandler, SAVE_INTERVAL};
 pub use worker::{ClusterWorker, register};
 
 /// Where Trunk publishes the cluster worker's loader script (see `web/index.html`).

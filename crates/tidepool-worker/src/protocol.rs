@@ -1,11 +1,66 @@
 //! Messages between the UI thread and the cluster worker. Encoded with serde-wasm-bindgen
 //! (see [`crate::codec`]); both sides are built from this one definition.
 
+pub use crate::cluster_view::{
+    Changes, ClusterView, EventView, NodeView, OwnerView, PodView, ServiceView, ViewDelta,
+    WorkloadKind, WorkloadView,
+};
+pub use crate::persist::{Notice, Settings};
 use serde::{Deserialize, Serialize};
 pub use tidepool_shell::{Effect, Stream};
 
 /// The protocol revision; bump it when a message changes shape.
-pub const PROTOCOL_VERSION: u32 = 2;
+/// v3: cluster view and deltas, inspector, delete, settings, reset, export/import.
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// The kinds the graph shows and the inspector opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ObjectKind {
+    Node,
+    Pod,
+    Deployment,
+    ReplicaSet,
+    Service,
+}
+
+impl ObjectKind {
+    /// The resource type kubectl takes (`kubectl get pod ...`).
+    pub fn kubectl_type(self) -> &'static str {
+        match self {
+            ObjectKind::Node => "node",
+            ObjectKind::Pod => "pod",
+            ObjectKind::Deployment => "deployment",
+            ObjectKind::ReplicaSet => "replicaset",
+            ObjectKind::Service => "service",
+        }
+    }
+
+    pub fn namespaced(self) -> bool {
+        self != ObjectKind::Node
+    }
+}
+
+/// One object the UI points at.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    /// Empty for nodes.
+    pub namespace: String,
+    pub name: String,
+}
+
+/// The inspector's tabs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InspectView {
+    /// `kubectl get KIND NAME -o yaml`
+    Yaml,
+    /// `kubectl describe KIND NAME`
+    Describe,
+    /// The object's events, newest last (as `kubectl events --for` lists them).
+    Events,
+    /// `kubectl logs POD` (pods only).
+    Logs,
+}
 
 /// UI -> cluster worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +75,21 @@ pub enum ToCluster {
     Line { text: String },
     /// Tab completion for `line` with the cursor at byte `cursor`.
     Complete { line: String, cursor: u32 },
+    /// Text for one inspector tab; answered with [`FromCluster::Inspected`].
+    Inspect {
+        target: ObjectRef,
+        view: InspectView,
+    },
+    /// `kubectl delete` the object (the UI asked for confirmation first).
+    Delete { target: ObjectRef },
+    /// The UI's settings changed: saved with the session.
+    Settings { settings: Settings },
+    /// Replace the cluster with a fresh one (same seed); files and history stay.
+    ResetCluster,
+    /// Asks for the session as a file; answered with [`FromCluster::SessionFile`].
+    ExportSession,
+    /// A session file the learner picked.
+    ImportSession { json: String },
 }
 
 /// Cluster worker -> UI.
@@ -54,4 +124,28 @@ pub enum FromCluster {
         cursor: u32,
         candidates: Vec<String>,
     },
+    /// The whole cluster view: on connect and after a restore, import or reset.
+    ClusterView { view: ClusterView },
+    /// What changed in the cluster view since the last view or delta.
+    ClusterDelta { delta: ViewDelta },
+    /// The text of one inspector tab. `ok` is false when kubectl failed (e.g. the object was
+    /// deleted meanwhile); `text` then holds its error.
+    Inspected {
+        target: ObjectRef,
+        view: InspectView,
+        text: String,
+        ok: bool,
+    },
+    /// The answer to [`ToCluster::Delete`]: kubectl's output.
+    Deleted {
+        target: ObjectRef,
+        text: String,
+        ok: bool,
+    },
+    /// A session was restored (from storage or a file): apply its settings.
+    Restored { settings: Settings },
+    /// The session as a JSON file to download.
+    SessionFile { file_name: String, json: String },
+    /// Something the learner should know about their saved session.
+    Notice { notice: Notice },
 }

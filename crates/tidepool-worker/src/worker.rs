@@ -1,8 +1,10 @@
-//! The Web Worker body: moves messages between gloo-worker and [`ClusterHandler`], and ticks
-//! the virtual clock from a real-time interval.
+//! The Web Worker body: moves messages between gloo-worker and [`ClusterHandler`], ticks the
+//! virtual clock from a real-time interval, and moves saved sessions to and from IndexedDB.
 
 use crate::ClusterHandler;
 use crate::codec::SerdeWasmBindgen;
+use crate::idb;
+use crate::persist::Notice;
 use crate::protocol::{FromCluster, ToCluster};
 use gloo_timers::callback::Interval;
 use gloo_worker::{HandlerId, Registrable, Worker, WorkerScope};
@@ -10,16 +12,29 @@ use std::time::Duration;
 
 /// How often the worker advances the clock, in real milliseconds.
 const TICK_MS: u32 = 250;
+/// Ticks to wait for the saved session before starting without it (storage that never
+/// answers must not leave the playground without a cluster).
+const LOAD_PATIENCE_TICKS: u32 = 16;
 
 /// Messages the worker sends itself.
 pub enum Internal {
     Tick,
+    /// The saved session was read from storage (or reading failed).
+    Loaded(Result<idb::Loaded, String>),
+    /// A storage write failed.
+    StorageFailed(String),
 }
 
 /// The dedicated worker that owns the cluster simulation.
 pub struct ClusterWorker {
     handler: ClusterHandler,
     subscribers: Vec<HandlerId>,
+    /// Messages that arrived while the saved session was loading, answered once it is in.
+    waiting: Option<Vec<(ToCluster, HandlerId)>>,
+    /// Saving stops after a storage failure (reported once).
+    storage_ok: bool,
+    /// Ticks spent waiting for the saved session.
+    waited_ticks: u32,
     _ticker: Interval,
 }
 
@@ -41,9 +56,18 @@ impl Worker for ClusterWorker {
             let scope = scope.clone();
             Interval::new(TICK_MS, move || scope.send_message(Internal::Tick))
         };
+        {
+            let scope = scope.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                scope.send_message(Internal::Loaded(idb::load_session().await));
+            });
+        }
         Self {
             handler: ClusterHandler::default(),
             subscribers: Vec::new(),
+            waiting: Some(Vec::new()),
+            storage_ok: true,
+            waited_ticks: 0,
             _ticker: ticker,
         }
     }
@@ -51,8 +75,86 @@ impl Worker for ClusterWorker {
     fn update(&mut self, scope: &WorkerScope<Self>, msg: Self::Message) {
         match msg {
             Internal::Tick => {
-                if let Some(clock) = self.handler.tick(Duration::from_millis(TICK_MS.into())) {
-                    self.broadcast(scope, &clock);
+                if self.waiting.is_some() {
+                    self.waited_ticks += 1;
+                    if self.waited_ticks >= LOAD_PATIENCE_TICKS {
+                        let reason = format!(
+                            "IndexedDB did not answer within {} s",
+                            LOAD_PATIENCE_TICKS * TICK_MS / 1000
+                        );
+                        self.update(scope, Internal::Loaded(Err(reason)));
+                    }
+                    return;
+                }
+                let elapsed = Duration::from_millis(TICK_MS.into());
+                for reply in self.handler.tick(elapsed) {
+                    self.broadcast(scope, &reply);
+                }
+                if let Some(text) = self.handler.take_save(elapsed)
+                    && self.storage_ok
+                {
+                    let scope = scope.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        if let Err(reason) = idb::put(idb::SESSION_KEY, &text).await {
+                            scope.send_message(Internal::StorageFailed(reason));
+                        }
+                    });
+                }
+            }
+            Internal::Loaded(loaded) => {
+                if self.waiting.is_none() {
+                    // Storage answered after we gave up on it: keep the running session.
+                    return;
+                }
+                let replies = match loaded {
+                    Ok(idb::Loaded::Nothing) => Vec::new(),
+                    Ok(idb::Loaded::Text(text)) => {
+                        // Milliseconds since the epoch make the set-aside key unique.
+                        let stamp = js_sys::Date::now() as u64;
+                        let replies = self
+                            .handler
+                            .restore_saved(&text, &idb::set_aside_key(stamp));
+                        let unreadable = replies.iter().any(|r| {
+                            matches!(
+                                r,
+                                FromCluster::Notice {
+                                    notice: Notice::SetAside { .. }
+                                }
+                            )
+                        });
+                        if unreadable {
+                            let scope = scope.clone();
+                            wasm_bindgen_futures::spawn_local(async move {
+                                if let Err(reason) = idb::set_aside(&text, stamp).await {
+                                    scope.send_message(Internal::StorageFailed(reason));
+                                }
+                            });
+                        }
+                        replies
+                    }
+                    Err(reason) => {
+                        self.storage_ok = false;
+                        vec![FromCluster::Notice {
+                            notice: Notice::StorageFailed { reason },
+                        }]
+                    }
+                };
+                for reply in &replies {
+                    self.broadcast(scope, reply);
+                }
+                for (message, id) in self.waiting.take().unwrap_or_default() {
+                    self.received(scope, message, id);
+                }
+            }
+            Internal::StorageFailed(reason) => {
+                if self.storage_ok {
+                    self.storage_ok = false;
+                    self.broadcast(
+                        scope,
+                        &FromCluster::Notice {
+                            notice: Notice::StorageFailed { reason },
+                        },
+                    );
                 }
             }
         }
@@ -69,6 +171,10 @@ impl Worker for ClusterWorker {
     }
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
+        if let Some(waiting) = &mut self.waiting {
+            waiting.push((msg, id));
+            return;
+        }
         for reply in self.handler.handle(msg) {
             scope.respond(id, reply);
         }

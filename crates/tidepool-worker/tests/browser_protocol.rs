@@ -1,9 +1,10 @@
 //! The worker protocol through its real wire encoding, in headless Chromium.
 #![cfg(all(target_arch = "wasm32", not(target_os = "wasi")))]
 
-use tidepool_worker::ClusterHandler;
 use tidepool_worker::codec::{decode, encode};
+use tidepool_worker::persist::Notice;
 use tidepool_worker::protocol::{FromCluster, PROTOCOL_VERSION, ToCluster};
+use tidepool_worker::{ClusterHandler, idb};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -22,15 +23,21 @@ fn ping_round_trips_through_the_handler() {
     });
     let replies: Vec<FromCluster> = handler.handle(request).iter().map(hop).collect();
     assert_eq!(
-        replies,
-        vec![FromCluster::Pong {
+        replies[0],
+        FromCluster::Pong {
             nonce: 4_000_000_000,
             protocol_version: PROTOCOL_VERSION,
             seed: 1,
             virtual_time_ms: 0,
             prompt: "controlplane $ ".to_owned(),
-        }]
+        }
     );
+    // The full cluster view survives the hop intact (maps travel as plain objects).
+    let [_, FromCluster::ClusterView { view }] = replies.as_slice() else {
+        panic!("{replies:?}");
+    };
+    assert!(view.nodes.contains_key("node01"), "{view:?}");
+    assert!(view.pods.values().any(|p| p.name.starts_with("coredns-")));
 }
 
 #[wasm_bindgen_test]
@@ -63,10 +70,80 @@ fn a_kubectl_line_round_trips_with_its_output() {
             exit_code: 0,
             ..
         },
+        ..,
     ] = replies.as_slice()
     else {
         panic!("{replies:?}");
     };
     let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
     assert!(text.contains("kube-system"), "{text}");
+}
+
+/// A saved session goes into IndexedDB and comes back; the restored handler has its file.
+#[wasm_bindgen_test]
+async fn a_session_round_trips_through_indexeddb() {
+    let mut handler = ClusterHandler::default();
+    handler.handle(ToCluster::Line {
+        text: "echo hi > a.txt".to_owned(),
+    });
+    let text = handler
+        .take_save(tidepool_worker::SAVE_INTERVAL)
+        .expect("a change to save");
+    idb::put(idb::SESSION_KEY, &text).await.expect("put");
+    let idb::Loaded::Text(loaded) = idb::load_session().await.expect("load") else {
+        panic!("nothing loaded");
+    };
+    assert_eq!(loaded, text);
+    let mut restored = ClusterHandler::default();
+    let replies = restored.restore_saved(&loaded, "unused");
+    assert!(
+        matches!(
+            replies.last(),
+            Some(FromCluster::Notice {
+                notice: Notice::Restored { .. }
+            })
+        ),
+        "{replies:?}"
+    );
+    assert_eq!(
+        restored.session().read_file("a.txt").as_deref(),
+        Some("hi\n")
+    );
+    idb::delete(idb::SESSION_KEY).await.expect("delete");
+    assert_eq!(idb::load_session().await, Ok(idb::Loaded::Nothing));
+}
+
+/// A corrupt saved blob gives a notice and is kept under its own key, never dropped.
+#[wasm_bindgen_test]
+async fn a_corrupt_blob_is_set_aside_with_a_notice() {
+    idb::put(idb::SESSION_KEY, "{\"format\":\"tidepool-session\",\"ver")
+        .await
+        .expect("put");
+    let idb::Loaded::Text(text) = idb::load_session().await.expect("load") else {
+        panic!("nothing loaded");
+    };
+    let kept_as = idb::set_aside_key(42);
+    let replies = ClusterHandler::default().restore_saved(&text, &kept_as);
+    let [
+        FromCluster::Notice {
+            notice:
+                Notice::SetAside {
+                    reason,
+                    kept_as: key,
+                },
+        },
+    ] = replies.as_slice()
+    else {
+        panic!("{replies:?}");
+    };
+    assert!(reason.starts_with("not JSON"), "{reason}");
+    assert_eq!(key, "unreadable-42");
+    assert_eq!(
+        idb::set_aside(&text, 42).await.as_deref(),
+        Ok("unreadable-42")
+    );
+    let keys = idb::keys().await.expect("keys");
+    assert!(keys.contains(&"unreadable-42".to_owned()), "{keys:?}");
+    assert!(!keys.contains(&idb::SESSION_KEY.to_owned()), "{keys:?}");
+    assert_eq!(idb::get("unreadable-42").await, Ok(Some(text)));
 }

@@ -4,6 +4,7 @@
 //! the wasm32 target, Trunk, wasm-bindgen-cli at the Cargo.lock version, the npm packages of
 //! `web/`, and Debian's Chromium and ChromeDriver.
 
+mod csp;
 mod setup;
 mod tasks;
 
@@ -19,6 +20,8 @@ commands:
   build   build the release site into dist/ and print its sizes
   bench   run the benchmarks (release builds) and print their figures
   setup   only install what is missing
+  csp     [DIR] write the Content-Security-Policy into DIR/index.html
+          (default: $TRUNK_STAGING_DIR; Trunk runs it after every build)
 ";
 
 fn main() -> ExitCode {
@@ -29,6 +32,14 @@ fn main() -> ExitCode {
         Some("build") => tasks::build_release(),
         Some("bench") => tasks::bench(),
         Some("setup") => setup::ensure_all().map(|_| ()),
+        Some("csp") => match args
+            .get(1)
+            .cloned()
+            .or_else(|| std::env::var("TRUNK_STAGING_DIR").ok())
+        {
+            Some(dir) => csp::apply(std::path::Path::new(&dir)),
+            None => Err("csp needs a directory (or TRUNK_STAGING_DIR)".to_owned()),
+        },
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

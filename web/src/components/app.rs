@@ -1,12 +1,14 @@
 //! The root component: owns the reducer and the worker link, renders the shell.
 
-use crate::components::shell::Shell;
+use crate::components::shell::{PlaygroundCallbacks, Shell};
 use crate::components::time_controls::{STEP_MS, TimeCommand};
-use crate::state::{AppAction, AppState};
+use crate::playground_state::{Download, PlaygroundAction};
+use crate::state::{AppAction, AppState, WorkerStatus};
 use crate::worker_link;
 use gloo_worker::WorkerBridge;
 use tidepool_worker::ClusterWorker;
-use tidepool_worker::protocol::ToCluster;
+use tidepool_worker::protocol::{InspectView, Settings, ToCluster};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -50,6 +52,23 @@ pub fn app(props: &AppProps) -> Html {
         });
     }
 
+    {
+        let theme = state.playground.theme;
+        use_effect_with(theme, move |theme| {
+            if let Some(root) = document_element() {
+                let _ = root.set_attribute("data-theme", theme.tag());
+            }
+        });
+    }
+    {
+        let download = state.playground.download.clone();
+        use_effect_with(download.as_ref().map(|d| d.seq), move |_| {
+            if let Some(download) = download {
+                offer_download(&download);
+            }
+        });
+    }
+
     let send = {
         move |message: ToCluster| {
             if let Some(bridge) = bridge.borrow().as_ref() {
@@ -57,6 +76,7 @@ pub fn app(props: &AppProps) -> Html {
             }
         }
     };
+    let playground = playground_callbacks(&state, &send);
     let on_line = {
         let send = send.clone();
         Callback::from(move |text: String| send(ToCluster::Line { text }))
@@ -70,18 +90,169 @@ pub fn app(props: &AppProps) -> Html {
             });
         })
     };
-    let on_complete = Callback::from(move |(line, cursor): (String, usize)| {
-        send(ToCluster::Complete {
-            line,
-            cursor: u32::try_from(cursor).unwrap_or(u32::MAX),
-        });
-    });
+    let on_complete = {
+        let send = send.clone();
+        Callback::from(move |(line, cursor): (String, usize)| {
+            send(ToCluster::Complete {
+                line,
+                cursor: u32::try_from(cursor).unwrap_or(u32::MAX),
+            });
+        })
+    };
     let on_toggle_language = {
         let dispatcher = state.dispatcher();
-        Callback::from(move |_| dispatcher.dispatch(AppAction::ToggleLanguage))
+        let mut settings = settings_of(&state);
+        settings.lang = state.lang.toggled().tag().to_owned();
+        Callback::from(move |_| {
+            dispatcher.dispatch(AppAction::ToggleLanguage);
+            send(ToCluster::Settings {
+                settings: settings.clone(),
+            });
+        })
     };
 
-    html! { <Shell state={(*state).clone()} {on_toggle_language} {on_line} {on_complete} {on_time} /> }
+    html! { <Shell state={(*state).clone()} {on_toggle_language} {on_line} {on_complete} {on_time} {playground} /> }
+}
+
+/// The settings the worker saves with the session, as the UI has them now.
+fn settings_of(state: &AppState) -> Settings {
+    Settings {
+        lang: state.lang.tag().to_owned(),
+        theme: state.playground.theme.tag().to_owned(),
+        speed: match state.worker {
+            WorkerStatus::Ready { speed, .. } => speed,
+            WorkerStatus::Connecting => 1,
+        },
+    }
+}
+
+/// The playground panes' callbacks: each dispatches to the reducer and/or messages the worker.
+fn playground_callbacks(
+    state: &UseReducerHandle<AppState>,
+    send: &(impl Fn(ToCluster) + Clone + 'static),
+) -> PlaygroundCallbacks {
+    let dispatch = {
+        let dispatcher = state.dispatcher();
+        move |action: PlaygroundAction| dispatcher.dispatch(AppAction::Playground(action))
+    };
+    let target = state
+        .playground
+        .inspector
+        .as_ref()
+        .map(|i| i.target.clone());
+    let simple = |action: PlaygroundAction| {
+        let dispatch = dispatch.clone();
+        Callback::from(move |()| dispatch(action.clone()))
+    };
+    PlaygroundCallbacks {
+        on_select: {
+            let (dispatch, send) = (dispatch.clone(), send.clone());
+            Callback::from(move |target: tidepool_worker::protocol::ObjectRef| {
+                dispatch(PlaygroundAction::Inspect(target.clone()));
+                send(ToCluster::Inspect {
+                    target,
+                    view: InspectView::Yaml,
+                });
+            })
+        },
+        on_tab: {
+            let (dispatch, send, target) = (dispatch.clone(), send.clone(), target.clone());
+            Callback::from(move |view: InspectView| {
+                dispatch(PlaygroundAction::SelectTab(view));
+                if let Some(target) = target.clone() {
+                    send(ToCluster::Inspect { target, view });
+                }
+            })
+        },
+        on_close_inspector: simple(PlaygroundAction::CloseInspector),
+        on_ask_delete: simple(PlaygroundAction::AskDelete),
+        on_cancel_delete: simple(PlaygroundAction::CancelDelete),
+        on_delete: {
+            let send = send.clone();
+            Callback::from(move |()| {
+                if let Some(target) = target.clone() {
+                    send(ToCluster::Delete { target });
+                }
+            })
+        },
+        on_namespace: {
+            let dispatch = dispatch.clone();
+            Callback::from(move |ns| dispatch(PlaygroundAction::SetNamespace(ns)))
+        },
+        on_event_filter: {
+            let dispatch = dispatch.clone();
+            Callback::from(move |f| dispatch(PlaygroundAction::SetEventTypes(f)))
+        },
+        on_toggle_theme: {
+            let (dispatch, send) = (dispatch.clone(), send.clone());
+            let mut settings = settings_of(state);
+            settings.theme = state.playground.theme.toggled().tag().to_owned();
+            Callback::from(move |()| {
+                dispatch(PlaygroundAction::ToggleTheme);
+                send(ToCluster::Settings {
+                    settings: settings.clone(),
+                });
+            })
+        },
+        on_ask_reset: simple(PlaygroundAction::AskReset),
+        on_cancel_reset: simple(PlaygroundAction::CancelReset),
+        on_reset: {
+            let (dispatch, send) = (dispatch.clone(), send.clone());
+            Callback::from(move |()| {
+                send(ToCluster::ResetCluster);
+                dispatch(PlaygroundAction::ResetSent);
+            })
+        },
+        on_export: {
+            let send = send.clone();
+            Callback::from(move |()| send(ToCluster::ExportSession))
+        },
+        on_import: {
+            let send = send.clone();
+            Callback::from(move |file: web_sys::File| {
+                let send = send.clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let json = wasm_bindgen_futures::JsFuture::from(file.text())
+                        .await
+                        .ok()
+                        .and_then(|text| text.as_string())
+                        .unwrap_or_default();
+                    // An unreadable file arrives as empty text; the worker says why it fails.
+                    send(ToCluster::ImportSession { json });
+                });
+            })
+        },
+        on_dismiss_notice: {
+            let dispatch = dispatch.clone();
+            Callback::from(move |id| dispatch(PlaygroundAction::DismissNotice(id)))
+        },
+    }
+}
+
+/// Hands a file to the browser as a download (a Blob URL on a temporary link).
+fn offer_download(download: &Download) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(&download.json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    if let Some(link) = document
+        .create_element("a")
+        .ok()
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
+        link.set_href(&url);
+        link.set_download(&download.file_name);
+        link.click();
+    }
+    let _ = web_sys::Url::revoke_object_url(&url);
 }
 
 fn document_element() -> Option<web_sys::Element> {

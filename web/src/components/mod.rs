@@ -2,6 +2,11 @@
 //! [`crate::state`].
 
 pub mod app;
+pub mod events;
+pub mod graph;
+pub mod inspector;
+pub mod notices;
+pub mod session_controls;
 pub mod shell;
 pub mod terminal;
 pub mod time_controls;

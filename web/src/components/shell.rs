@@ -1,10 +1,38 @@
 //! The app shell: header, sidebar, terminal pane, graph pane and status line.
 
+use crate::components::events::EventsTimeline;
+use crate::components::graph::ClusterGraph;
+use crate::components::inspector::InspectorPanel;
+use crate::components::notices::Notices;
+use crate::components::session_controls::SessionControls;
 use crate::components::terminal::Terminal;
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
+use crate::playground_state::EventTypeFilter;
 use crate::state::{AppState, WorkerStatus};
+use tidepool_worker::protocol::{InspectView, ObjectRef};
 use yew::prelude::*;
+
+/// What the playground's panes (graph, inspector, events, session controls) report.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PlaygroundCallbacks {
+    /// An object was chosen in the graph: open the inspector.
+    pub on_select: Callback<ObjectRef>,
+    pub on_tab: Callback<InspectView>,
+    pub on_close_inspector: Callback<()>,
+    pub on_ask_delete: Callback<()>,
+    pub on_cancel_delete: Callback<()>,
+    pub on_delete: Callback<()>,
+    pub on_namespace: Callback<Option<String>>,
+    pub on_event_filter: Callback<EventTypeFilter>,
+    pub on_toggle_theme: Callback<()>,
+    pub on_ask_reset: Callback<()>,
+    pub on_cancel_reset: Callback<()>,
+    pub on_reset: Callback<()>,
+    pub on_export: Callback<()>,
+    pub on_import: Callback<web_sys::File>,
+    pub on_dismiss_notice: Callback<u64>,
+}
 
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct ShellProps {
@@ -19,6 +47,9 @@ pub struct ShellProps {
     /// A time control was used.
     #[prop_or_default]
     pub on_time: Callback<TimeCommand>,
+    /// The playground panes' callbacks.
+    #[prop_or_default]
+    pub playground: PlaygroundCallbacks,
 }
 
 #[function_component(Shell)]
@@ -26,6 +57,16 @@ pub fn shell(props: &ShellProps) -> Html {
     let lang = props.state.lang;
     let t = |key| text(lang, key);
     let on_lang = props.on_toggle_language.reform(|_: MouseEvent| ());
+    let play = &props.state.playground;
+    let cb = &props.playground;
+    let inspector = play.inspector.as_ref().map(|inspector| {
+        html! {
+            <InspectorPanel lang={lang} inspector={inspector.clone()}
+                on_tab={cb.on_tab.clone()} on_close={cb.on_close_inspector.clone()}
+                on_ask_delete={cb.on_ask_delete.clone()} on_cancel_delete={cb.on_cancel_delete.clone()}
+                on_delete={cb.on_delete.clone()} />
+        }
+    });
 
     html! {
         <div class="tp-shell" id="tidepool-shell">
@@ -48,6 +89,12 @@ pub fn shell(props: &ShellProps) -> Html {
                         <li class="tp-instance tp-instance-active">{ "controlplane" }</li>
                     </ul>
                     <TimeControls lang={lang} worker={props.state.worker.clone()} on_time={props.on_time.clone()} />
+                    <SessionControls lang={lang} theme={play.theme} namespaces={play.namespaces()}
+                        namespace={play.namespace.clone()} confirm_reset={play.confirm_reset}
+                        on_namespace={cb.on_namespace.clone()} on_toggle_theme={cb.on_toggle_theme.clone()}
+                        on_ask_reset={cb.on_ask_reset.clone()} on_cancel_reset={cb.on_cancel_reset.clone()}
+                        on_reset={cb.on_reset.clone()} on_export={cb.on_export.clone()}
+                        on_import={cb.on_import.clone()} />
                 </aside>
                 <section class="tp-pane tp-terminal" id="terminal-pane" aria-label={t(Key::Terminal)}>
                     <h2 class="tp-pane-title">{ t(Key::Terminal) }</h2>
@@ -59,8 +106,17 @@ pub fn shell(props: &ShellProps) -> Html {
                     />
                 </section>
                 <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}>
-                    <h2 class="tp-pane-title">{ t(Key::ClusterGraph) }</h2>
-                    <p class="tp-placeholder">{ t(Key::GraphPlaceholder) }</p>
+                    <Notices lang={lang} notices={play.notices.clone()} on_dismiss={cb.on_dismiss_notice.clone()} />
+                    <div class="tp-graph-scroll">
+                        <h2 class="tp-pane-title">{ t(Key::ClusterGraph) }</h2>
+                        <ClusterGraph lang={lang} view={play.cluster.clone()} known={play.cluster_known}
+                            namespace={play.namespace.clone()}
+                            selected={play.inspector.as_ref().map(|i| i.target.clone())}
+                            on_select={cb.on_select.clone()} />
+                    </div>
+                    <EventsTimeline lang={lang} view={play.cluster.clone()} namespace={play.namespace.clone()}
+                        filter={play.event_types} on_filter={cb.on_event_filter.clone()} />
+                    { for inspector }
                 </section>
             </main>
             <footer class="tp-status" id="status-line" role="status" aria-live="polite">

@@ -22,6 +22,8 @@ mod wait;
 use crate::Session;
 use crate::exec::Res;
 pub use edit::PendingEdit;
+/// The STATUS cell of `kubectl get pods`, for hosts that draw pods (the playground's graph).
+pub use get::pod_status;
 pub use get::{Follow, poll};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;

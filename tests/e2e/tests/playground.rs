@@ -1,0 +1,420 @@
+//! The playground around the terminal: the live cluster graph, the inspector, the events
+//! timeline, themes, and a session that survives a reload (IndexedDB).
+
+use fantoccini::{Client, Locator};
+use std::time::{Duration, Instant};
+use tidepool_e2e::{artifacts_dir, open_playground};
+
+/// The terminal's visible text (xterm's DOM renderer), rows joined with newlines.
+async fn screen(browser: &Client) -> String {
+    browser
+        .execute(
+            "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
+                 .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
+            vec![],
+        )
+        .await
+        .expect("read the terminal")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn type_line(browser: &Client, line: &str) {
+    let input = browser
+        .find(Locator::Css(".xterm-helper-textarea"))
+        .await
+        .expect("xterm input");
+    input.send_keys(&format!("{line}\n")).await.expect("type");
+}
+
+async fn wait_for_text(browser: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        last = screen(browser).await;
+        if last.contains(needle) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the terminal never showed {needle:?}; it shows:\n{last}");
+}
+
+/// Runs a JS expression until it returns true (bounded); returns how long it took.
+async fn wait_until(browser: &Client, what: &str, js_condition: &str, limit: Duration) -> Duration {
+    let started = Instant::now();
+    loop {
+        let value = browser
+            .execute(&format!("return Boolean({js_condition});"), vec![])
+            .await
+            .expect("evaluate");
+        if value.as_bool() == Some(true) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn js_string(browser: &Client, script: &str) -> String {
+    browser
+        .execute(script, vec![])
+        .await
+        .expect("evaluate")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
+async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join(name), png).expect("save the screenshot");
+}
+
+const RUNNING_WEB_CHIPS: &str = "document.querySelectorAll(\
+    '#cluster-graph .tp-chip[data-pod^=\"web-\"][data-status=\"Running\"]').length";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+
+    wait_for_text(browser, "controlplane $").await;
+    let to_prompt = js_string(browser, "return String(Math.round(performance.now()));").await;
+    eprintln!("first load to prompt: about {to_prompt} ms after navigation start");
+    // The graph draws the default cluster at once: three nodes.
+    wait_until(
+        browser,
+        "three nodes",
+        "document.querySelectorAll('#cluster-graph .tp-g-node-head').length === 3",
+        Duration::from_secs(10),
+    )
+    .await;
+
+    type_line(browser, "echo hi > a.txt").await;
+    type_line(
+        browser,
+        "kubectl create deployment web --image=nginx --replicas=3",
+    )
+    .await;
+    wait_for_text(browser, "deployment.apps/web created").await;
+    // The chips appear as soon as the pods exist, then turn Running as virtual time passes.
+    type_line(browser, "sleep 60").await;
+    wait_until(
+        browser,
+        "three Running web chips",
+        &format!("{RUNNING_WEB_CHIPS} === 3"),
+        Duration::from_secs(15),
+    )
+    .await;
+    // Ownership edges and the Deployment/ReplicaSet boxes are drawn.
+    wait_until(
+        browser,
+        "deployment and replicaset boxes",
+        "document.querySelector('#cluster-graph .tp-g-deployment') && \
+         document.querySelector('#cluster-graph .tp-g-replicaset') && \
+         document.querySelectorAll('#cluster-graph .tp-g-edge-owns').length >= 4",
+        Duration::from_secs(5),
+    )
+    .await;
+    browser
+        .execute(
+            "document.querySelector('#cluster-graph .tp-g-node-head').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the nodes");
+    screenshot(browser, "playground-nodes.png").await;
+    // Each chip is labelled for assistive technology with its STATUS.
+    let label = js_string(
+        browser,
+        "return document.querySelector('#cluster-graph .tp-chip[data-pod^=\"web-\"]')\
+             .getAttribute('aria-label');",
+    )
+    .await;
+    assert!(label.contains("STATUS Running"), "{label}");
+    // The events timeline lists the rollout.
+    wait_until(
+        browser,
+        "ScalingReplicaSet in the timeline",
+        "document.querySelector('#events-pane').textContent.includes('ScalingReplicaSet')",
+        Duration::from_secs(5),
+    )
+    .await;
+
+    // Keyboard: focus a chip and press Enter: the inspector opens with the pod's YAML.
+    browser
+        .execute(
+            "document.querySelector('#cluster-graph .tp-chip[data-pod^=\"web-\"]').focus();",
+            vec![],
+        )
+        .await
+        .expect("focus a chip");
+    browser
+        .active_element()
+        .await
+        .expect("the focused chip")
+        .send_keys("\u{E007}")
+        .await
+        .expect("Enter");
+    wait_until(
+        browser,
+        "the pod's YAML",
+        "document.querySelector('#inspector-text') && \
+         document.querySelector('#inspector-text').textContent.startsWith('apiVersion: v1\\nkind: Pod')",
+        Duration::from_secs(5),
+    )
+    .await;
+    click(browser, "#inspector-tab-describe").await;
+    wait_until(
+        browser,
+        "describe output",
+        "document.querySelector('#inspector-text') && \
+         document.querySelector('#inspector-text').textContent.startsWith('Name:')",
+        Duration::from_secs(5),
+    )
+    .await;
+    screenshot(browser, "playground-inspector.png").await;
+    // The page runs under its Content-Security-Policy without a single violation.
+    assert_eq!(
+        js_string(
+            browser,
+            "return String(document.documentElement.getAttribute('data-csp-violations'));"
+        )
+        .await,
+        "null",
+        "CSP violations (see the console)"
+    );
+    assert!(
+        js_string(
+            browser,
+            "return document.querySelector('meta[http-equiv=\"Content-Security-Policy\"]').content;"
+        )
+        .await
+        .contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"),
+        "the built page carries the policy"
+    );
+
+    // Delete asks first, then runs kubectl delete; the ReplicaSet replaces the pod.
+    let pod = js_string(
+        browser,
+        "return document.querySelector('#inspector .tp-inspector-title').textContent;",
+    )
+    .await;
+    click(browser, "#inspector-delete").await;
+    click(browser, "#inspector-delete-confirm").await;
+    wait_until(
+        browser,
+        "the delete answer",
+        "document.querySelector('#inspector .tp-deleted') && \
+         document.querySelector('#inspector .tp-deleted').textContent.endsWith('deleted\\n')",
+        Duration::from_secs(5),
+    )
+    .await;
+    eprintln!("deleted {pod}");
+    click(browser, "#inspector-close").await;
+    type_line(browser, "sleep 60").await;
+    wait_until(
+        browser,
+        "three Running web chips again",
+        &format!("{RUNNING_WEB_CHIPS} === 3"),
+        Duration::from_secs(15),
+    )
+    .await;
+
+    // Light theme, saved with the session.
+    click(browser, "#theme-toggle").await;
+    wait_until(
+        browser,
+        "the light theme",
+        "document.documentElement.getAttribute('data-theme') === 'light'",
+        Duration::from_secs(2),
+    )
+    .await;
+    screenshot(browser, "playground-light.png").await;
+    click(browser, "#theme-toggle").await;
+    screenshot(browser, "playground-dark.png").await;
+    click(browser, "#theme-toggle").await;
+
+    // Saves are debounced by a second of real time; give it two, then reload.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    browser.refresh().await.expect("reload");
+    wait_for_text(browser, "controlplane $").await;
+    wait_until(
+        browser,
+        "the restored notice",
+        "document.querySelector('#notices') && document.querySelector('#notices').textContent.length > 0",
+        Duration::from_secs(10),
+    )
+    .await;
+    wait_until(
+        browser,
+        "three Running web chips after the reload",
+        &format!("{RUNNING_WEB_CHIPS} === 3"),
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(
+        js_string(
+            browser,
+            "return document.documentElement.getAttribute('data-theme');"
+        )
+        .await,
+        "light",
+        "the theme is restored"
+    );
+    type_line(browser, "cat a.txt").await;
+    let shown = wait_for_text(browser, "$ cat a.txt").await;
+    let shown = if shown.lines().any(|l| l == "hi") {
+        shown
+    } else {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        screen(browser).await
+    };
+    assert!(
+        shown.lines().any(|l| l == "hi"),
+        "the file survived:\n{shown}"
+    );
+    screenshot(browser, "playground-restored.png").await;
+
+    // 1,000 pods: time from Enter to the graph holding all of them (filtered to default).
+    let select = browser
+        .find(Locator::Id("namespace-filter"))
+        .await
+        .expect("the namespace filter");
+    select
+        .select_by_value("default")
+        .await
+        .expect("choose default");
+    let started = Instant::now();
+    type_line(browser, "kubectl scale deployment web --replicas=1000").await;
+    wait_until(
+        browser,
+        "1,000 pods in the graph",
+        "document.querySelector('#cluster-graph').getAttribute('data-pods') === '1000'",
+        Duration::from_secs(60),
+    )
+    .await;
+    eprintln!(
+        "graph: 3 -> 1,000 pods drawn {} ms after Enter",
+        started.elapsed().as_millis()
+    );
+    browser
+        .execute(
+            "document.querySelector('#cluster-graph .tp-g-node-head').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .expect("scroll to the nodes");
+    screenshot(browser, "playground-1000-pods.png").await;
+    playground.close().await;
+}
+
+/// Import a session file (the worker's own export format), refuse a broken one with a
+/// notice, reset the cluster after confirming, and show the UI in Korean.
+#[tokio::test(flavor = "multi_thread")]
+async fn import_reset_and_korean() {
+    use tidepool_worker::ClusterHandler;
+    use tidepool_worker::protocol::{FromCluster, ToCluster};
+
+    let mut handler = ClusterHandler::default();
+    for text in [
+        "echo imported > b.txt",
+        "kubectl create deployment api --image=nginx --replicas=2",
+    ] {
+        handler.handle(ToCluster::Line {
+            text: text.to_owned(),
+        });
+    }
+    handler.handle(ToCluster::Advance { millis: 60_000 });
+    let replies = handler.handle(ToCluster::ExportSession);
+    let Some(FromCluster::SessionFile { json, .. }) = replies.into_iter().next() else {
+        panic!("no session file");
+    };
+    let dir = artifacts_dir();
+    let good = dir.join("import-good.json");
+    let bad = dir.join("import-bad.json");
+    std::fs::write(&good, json).expect("write the session file");
+    std::fs::write(&bad, "{\"format\":\"tidepool-session\",\"version\":99}").expect("write");
+
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+    wait_for_text(browser, "controlplane $").await;
+
+    let input = browser
+        .find(Locator::Id("import-session"))
+        .await
+        .expect("the file input");
+    input
+        .send_keys(bad.to_str().expect("utf-8 path"))
+        .await
+        .expect("pick the bad file");
+    wait_until(
+        browser,
+        "the import-failed notice",
+        "document.querySelector('#notices').textContent.includes('saved by a newer Tidepool')",
+        Duration::from_secs(10),
+    )
+    .await;
+    input
+        .send_keys(good.to_str().expect("utf-8 path"))
+        .await
+        .expect("pick the session file");
+    wait_until(
+        browser,
+        "two Running api chips from the imported session",
+        "document.querySelectorAll('#cluster-graph .tp-chip[data-pod^=\"api-\"][data-status=\"Running\"]').length === 2",
+        Duration::from_secs(10),
+    )
+    .await;
+    type_line(browser, "cat b.txt").await;
+    wait_for_text(browser, "imported").await;
+
+    click(browser, "#reset-cluster").await;
+    click(browser, "#reset-confirm").await;
+    wait_until(
+        browser,
+        "no api chips after the reset",
+        "document.querySelectorAll('#cluster-graph .tp-chip[data-pod^=\"api-\"]').length === 0 && \
+         document.querySelectorAll('#cluster-graph .tp-chip').length > 0",
+        Duration::from_secs(10),
+    )
+    .await;
+    // Files survive a reset: the second `cat` prints the line again.
+    type_line(browser, "cat b.txt").await;
+    let mut shown = String::new();
+    for _ in 0..50 {
+        shown = screen(browser).await;
+        if shown.lines().filter(|l| *l == "imported").count() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        shown.lines().filter(|l| *l == "imported").count(),
+        2,
+        "b.txt survives the reset:\n{shown}"
+    );
+
+    click(browser, ".tp-lang").await;
+    wait_until(
+        browser,
+        "Korean",
+        "document.documentElement.lang === 'ko' && \
+         document.querySelector('#events-pane').textContent.includes('이벤트')",
+        Duration::from_secs(5),
+    )
+    .await;
+    screenshot(browser, "playground-korean.png").await;
+    playground.close().await;
+}

@@ -1,0 +1,325 @@
+//! The live cluster graph: an SVG drawn from [`crate::graph_layout`]. Pods are chips coloured
+//! and labelled by their kubectl STATUS (a glyph and the text, never colour alone); every
+//! object is focusable and opens the inspector with Enter or a click.
+
+use crate::graph_layout::{EdgeKind, GraphLayout, Section, StatusClass, WIDTH, layout, short_name};
+use crate::i18n::{Key, Lang, text};
+use std::rc::Rc;
+use tidepool_worker::protocol::{ClusterView, ObjectKind, ObjectRef};
+use yew::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, Properties)]
+pub struct GraphProps {
+    pub lang: Lang,
+    pub view: Rc<ClusterView>,
+    /// Whether any view arrived yet.
+    pub known: bool,
+    /// `None`: all namespaces.
+    pub namespace: Option<String>,
+    pub selected: Option<ObjectRef>,
+    pub on_select: Callback<ObjectRef>,
+}
+
+/// The statuses the legend explains, with a sample STATUS text each.
+const LEGEND: [(StatusClass, &str); 7] = [
+    (StatusClass::Running, "Running"),
+    (StatusClass::Pending, "Pending"),
+    (StatusClass::Creating, "ContainerCreating"),
+    (StatusClass::CrashLoop, "CrashLoopBackOff"),
+    (StatusClass::Completed, "Completed"),
+    (StatusClass::Terminating, "Terminating"),
+    (StatusClass::Error, "Error"),
+];
+
+/// `250m` / `1.5` CPUs, like kubectl describe node prints requests.
+fn cpu_text(milli: u64) -> String {
+    if milli.is_multiple_of(1000) {
+        format!("{}", milli / 1000)
+    } else {
+        format!("{milli}m")
+    }
+}
+
+/// Bytes in Mi or Gi.
+fn memory_text(bytes: u64) -> String {
+    const MI: u64 = 1 << 20;
+    if bytes >= 1 << 30 {
+        format!("{:.1}Gi", bytes as f64 / (1u64 << 30) as f64)
+    } else {
+        format!("{}Mi", bytes / MI)
+    }
+}
+
+fn percent(used: u64, total: u64) -> f64 {
+    if total == 0 {
+        0.0
+    } else {
+        (used as f64 / total as f64).min(1.0)
+    }
+}
+
+/// Click or Enter/Space on a focusable graph element selects `target`.
+fn activate(
+    on_select: &Callback<ObjectRef>,
+    target: &ObjectRef,
+) -> (Callback<MouseEvent>, Callback<KeyboardEvent>) {
+    let click = {
+        let on_select = on_select.clone();
+        let target = target.clone();
+        Callback::from(move |_: MouseEvent| on_select.emit(target.clone()))
+    };
+    let key = {
+        let on_select = on_select.clone();
+        let target = target.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_select.emit(target.clone());
+            }
+        })
+    };
+    (click, key)
+}
+
+fn kind_word(kind: ObjectKind) -> &'static str {
+    match kind {
+        ObjectKind::Node => "Node",
+        ObjectKind::Pod => "Pod",
+        ObjectKind::Deployment => "Deployment",
+        ObjectKind::ReplicaSet => "ReplicaSet",
+        ObjectKind::Service => "Service",
+    }
+}
+
+#[function_component(ClusterGraph)]
+pub fn cluster_graph(props: &GraphProps) -> Html {
+    let lang = props.lang;
+    let t = |key| text(lang, key);
+    if !props.known {
+        return html! { <p class="tp-placeholder">{ t(Key::GraphWaiting) }</p> };
+    }
+    let layout: GraphLayout = layout(
+        &props.view,
+        props.namespace.as_deref(),
+        props.selected.as_ref(),
+    );
+    let selected = props.selected.as_ref();
+    let is_selected = |target: &ObjectRef| selected == Some(target);
+
+    let section_titles = layout.section_y.iter().map(|(section, y)| {
+        let title = match section {
+            Section::Services => t(Key::Services),
+            Section::Workloads => t(Key::Workloads),
+            Section::Nodes => t(Key::Nodes),
+        };
+        html! { <text class="tp-g-section" x="12" y={format!("{:.1}", y - 4.0)}>{ title }</text> }
+    });
+
+    let edges = layout.edges.iter().map(|edge| {
+        let highlighted = selected.is_some_and(|s| *s == edge.ends.0 || *s == edge.ends.1);
+        let (x1, y1) = edge.from;
+        let (x2, y2) = edge.to;
+        let mid = (y1 + y2) / 2.0;
+        let class = classes!(
+            "tp-g-edge",
+            match edge.kind {
+                EdgeKind::Owns => "tp-g-edge-owns",
+                EdgeKind::Endpoint => "tp-g-edge-endpoint",
+            },
+            highlighted.then_some("tp-g-edge-hot")
+        );
+        html! {
+            <path class={class} d={format!("M{x1:.1},{y1:.1} C{x1:.1},{mid:.1} {x2:.1},{mid:.1} {x2:.1},{y2:.1}")} />
+        }
+    });
+
+    let object_boxes = layout
+        .services
+        .iter()
+        .chain(layout.workloads.iter())
+        .map(|b| {
+            let (onclick, onkeydown) = activate(&props.on_select, &b.target);
+            let r = b.rect;
+            let class = classes!(
+                "tp-g-object",
+                match b.target.kind {
+                    ObjectKind::Service => "tp-g-service",
+                    ObjectKind::Deployment => "tp-g-deployment",
+                    _ => "tp-g-replicaset",
+                },
+                is_selected(&b.target).then_some("tp-selected")
+            );
+            let label = format!(
+                "{} {} {}",
+                kind_word(b.target.kind),
+                b.target.name,
+                b.detail
+            );
+            html! {
+                <g key={format!("{:?}/{}/{}", b.target.kind, b.target.namespace, b.target.name)}
+                   class={class} transform={format!("translate({:.1},{:.1})", r.x, r.y)}
+                   tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+                    <title>{ label }</title>
+                    <rect width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="8" />
+                    <text class="tp-g-object-name" x="10" y="17">{ short_name(&b.label, 28) }</text>
+                    <text class="tp-g-object-detail" x="10" y="32">{ b.detail.clone() }</text>
+                </g>
+            }
+        });
+
+    let nodes = layout.nodes.iter().map(|n| {
+        let r = n.rect;
+        let (title, ready_text, target, bars) = match &n.node {
+            Some(node) => {
+                let ready = if node.ready { t(Key::NodeReady) } else { t(Key::NodeNotReady) };
+                let target = ObjectRef {
+                    kind: ObjectKind::Node,
+                    namespace: String::new(),
+                    name: node.name.clone(),
+                };
+                let bar_w = r.w - 20.0;
+                let cpu = percent(node.cpu_requested_milli, node.cpu_allocatable_milli);
+                let memory = percent(node.memory_requested_bytes, node.memory_allocatable_bytes);
+                let cpu_label = format!(
+                    "{} {} / {} {}",
+                    t(Key::Cpu),
+                    cpu_text(node.cpu_requested_milli),
+                    cpu_text(node.cpu_allocatable_milli),
+                    t(Key::Requested)
+                );
+                let memory_label = format!(
+                    "{} {} / {}",
+                    t(Key::Memory),
+                    memory_text(node.memory_requested_bytes),
+                    memory_text(node.memory_allocatable_bytes),
+                );
+                let bar = |y: f64, fraction: f64, label: String| html! {
+                    <g class="tp-g-bar" transform={format!("translate(10,{y:.1})")}>
+                        <rect class="tp-g-bar-track" width={format!("{bar_w:.1}")} height="12" rx="3" />
+                        <rect class={classes!("tp-g-bar-fill", (fraction > 0.85).then_some("tp-g-bar-high"))}
+                              width={format!("{:.1}", bar_w * fraction)} height="12" rx="3" />
+                        <text x="6" y="10">{ label }</text>
+                    </g>
+                };
+                let bars = html! { <>
+                    { bar(28.0, cpu, cpu_label) }
+                    { bar(46.0, memory, memory_label) }
+                </> };
+                (node.name.clone(), ready.to_owned(), Some(target), bars)
+            }
+            None => (t(Key::Unscheduled).to_owned(), String::new(), None, html! {}),
+        };
+        let label = format!("{} {title} {ready_text}", kind_word(ObjectKind::Node));
+        let group = n.group_rect.map(|g| {
+            let count: usize = n.grouped.iter().map(|(_, _, c)| c).sum();
+            let summary = n
+                .grouped
+                .iter()
+                .map(|(class, status, c)| format!("{} {status} {c}", class.glyph()))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            let group_label = format!("+{count} {}: {summary}", t(Key::MorePods));
+            html! {
+                <g class="tp-g-group" transform={format!("translate({:.1},{:.1})", g.x - r.x, g.y - r.y)}
+                   role="img" aria-label={group_label.clone()}>
+                    <rect width={format!("{:.1}", g.w)} height={format!("{:.1}", g.h)} rx="6" />
+                    <text x="10" y="22">{ group_label }</text>
+                </g>
+            }
+        });
+        let header = match &target {
+            Some(target) => {
+                let (onclick, onkeydown) = activate(&props.on_select, target);
+                html! {
+                    <g class={classes!("tp-g-node-head", is_selected(target).then_some("tp-selected"))}
+                       tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+                        <text class="tp-g-node-name" x="10" y="18">{ title.clone() }</text>
+                        <text class={classes!("tp-g-node-ready", (ready_text != t(Key::NodeReady)).then_some("tp-g-node-down"))}
+                              x={format!("{:.1}", r.w - 10.0)} y="18" text-anchor="end">{ ready_text.clone() }</text>
+                    </g>
+                }
+            }
+            None => html! { <text class="tp-g-node-name" x="10" y="18">{ title.clone() }</text> },
+        };
+        html! {
+            <g key={format!("node/{title}")} class={classes!("tp-g-node", n.node.is_none().then_some("tp-g-unscheduled"))}
+               transform={format!("translate({:.1},{:.1})", r.x, r.y)}>
+                <rect class="tp-g-node-box" width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="10" />
+                { header }
+                { bars }
+                { for group }
+            </g>
+        }
+    });
+
+    let chips = layout.chips.iter().map(|chip| {
+        let target = ObjectRef {
+            kind: ObjectKind::Pod,
+            namespace: chip.pod.namespace.clone(),
+            name: chip.pod.name.clone(),
+        };
+        let (onclick, onkeydown) = activate(&props.on_select, &target);
+        let r = chip.rect;
+        let label = format!(
+            "Pod {}/{}, STATUS {}, READY {}{}",
+            chip.pod.namespace,
+            chip.pod.name,
+            chip.pod.status,
+            chip.pod.ready,
+            chip.pod.node.as_deref().map(|n| format!(", {n}")).unwrap_or_default()
+        );
+        let class = classes!(
+            "tp-chip",
+            chip.class.css(),
+            chip.compact.then_some("tp-chip-compact"),
+            is_selected(&target).then_some("tp-selected")
+        );
+        let body = if chip.compact {
+            html! { <text class="tp-chip-glyph" x={format!("{:.1}", r.w / 2.0)} y="13" text-anchor="middle">{ chip.class.glyph() }</text> }
+        } else {
+            html! { <>
+                <text class="tp-chip-name" x="8" y="15">{ short_name(&chip.pod.name, 18) }</text>
+                <text class="tp-chip-status" x="8" y="29">{ format!("{} {}", chip.class.glyph(), chip.pod.status) }</text>
+            </> }
+        };
+        html! {
+            <g key={chip.id.clone()} class={class} data-status={chip.pod.status.clone()} data-pod={chip.pod.name.clone()}
+               transform={format!("translate({:.1},{:.1})", r.x, r.y)}
+               tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+                <title>{ label }</title>
+                <rect width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="6" />
+                { body }
+            </g>
+        }
+    });
+
+    let legend = LEGEND.iter().map(|(class, status)| {
+        html! {
+            <li class={classes!("tp-legend-item", class.css())}>
+                <span class="tp-legend-swatch" aria-hidden="true">{ class.glyph() }</span>
+                { *status }
+            </li>
+        }
+    });
+
+    let empty =
+        layout.chips.is_empty() && layout.workloads.is_empty() && layout.services.is_empty();
+    html! {
+        <div class="tp-graph-body">
+            <ul class="tp-legend" aria-label={t(Key::Legend)}>{ for legend }</ul>
+            if empty {
+                <p class="tp-placeholder tp-graph-empty">{ t(Key::GraphEmpty) }</p>
+            }
+            <svg class="tp-graph-svg" id="cluster-graph" role="group" aria-label={t(Key::ClusterGraph)}
+                 data-pods={layout.pods.to_string()}
+                 viewBox={format!("0 0 {WIDTH} {:.1}", layout.height)}
+                 width="100%" preserveAspectRatio="xMidYMin meet">
+                { for section_titles }
+                { for nodes }
+                <g class="tp-g-edges" aria-hidden="true">{ for edges }</g>
+                { for object_boxes }
+                <g class="tp-g-chips">{ for chips }</g>
+            </svg>
+        </div>
+    }
+}
