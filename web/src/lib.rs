@@ -5,6 +5,7 @@
 //! (`tidepool_worker::protocol`), reached through [`worker_link`].
 
 pub mod components;
+pub mod gradcam;
 pub mod i18n;
 pub mod line_editor;
 pub mod state;

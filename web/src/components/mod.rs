@@ -2,6 +2,7 @@
 //! [`crate::state`].
 
 pub mod app;
+pub mod lab_tabs;
 pub mod shell;
 pub mod terminal;
 pub mod time_controls;

@@ -1,5 +1,6 @@
 //! The app shell: header, sidebar, terminal pane, graph pane and status line.
 
+use crate::components::lab_tabs::{Lab, LabTabs};
 use crate::components::terminal::Terminal;
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
@@ -19,6 +20,9 @@ pub struct ShellProps {
     /// A time control was used.
     #[prop_or_default]
     pub on_time: Callback<TimeCommand>,
+    /// A lab tab was clicked.
+    #[prop_or_default]
+    pub on_select_lab: Callback<Lab>,
 }
 
 #[function_component(Shell)]
@@ -35,10 +39,7 @@ pub fn shell(props: &ShellProps) -> Html {
                     <h1>{ "Tidepool" }</h1>
                     <span class="tp-tagline">{ t(Key::Tagline) }</span>
                 </div>
-                <nav class="tp-labs" aria-label="Labs">
-                    <button class="tp-lab tp-lab-active" aria-current="page">{ t(Key::KubernetesLab) }</button>
-                    <button class="tp-lab" disabled=true>{ t(Key::GradcamLab) }</button>
-                </nav>
+                <LabTabs {lang} active={Lab::Kubernetes} on_select={props.on_select_lab.clone()} />
                 <button class="tp-lang" onclick={on_lang}>{ t(Key::LanguageSwitch) }</button>
             </header>
             <main class="tp-main">
