@@ -149,6 +149,9 @@ pub fn gradcam_lab(props: &GradcamLabProps) -> Html {
                 let spawned = GradcamWorker::spawner()
                     .encoding::<SerdeWasmBindgen>()
                     .callback(move |reply| replies.emit(action_for(reply)))
+                    // `url` is Trunk's loader shim, which imports the worker's own glue.
+                    .with_loader(true)
+                    .as_module(false)
                     .spawn(url);
                 *bridge.borrow_mut() = Some(spawned);
                 dispatch.emit(GradcamAction::LoadRequested);
