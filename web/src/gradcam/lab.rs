@@ -129,6 +129,15 @@ fn take_file(file: Option<web_sys::File>, dispatch: Callback<GradcamAction>) {
     });
 }
 
+/// Whether the lab is on screen (a hidden ancestor gives it no offset parent).
+fn lab_is_shown() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("gradcam-lab"))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        .is_some_and(|e| e.offset_parent().is_some())
+}
+
 #[function_component(GradcamLab)]
 pub fn gradcam_lab(props: &GradcamLabProps) -> Html {
     let state = use_reducer(GradcamState::default);
@@ -197,7 +206,9 @@ pub fn gradcam_lab(props: &GradcamLabProps) -> Html {
                         .clipboard_data()
                         .and_then(|data| data.files())
                         .and_then(|files| files.get(0));
-                    if file.is_some() {
+                    // The lab stays mounted behind the Kubernetes tab: only take pastes while
+                    // it is shown.
+                    if file.is_some() && lab_is_shown() {
                         event.prevent_default();
                         take_file(file, dispatch.clone());
                     }
