@@ -6,6 +6,7 @@
 
 pub mod components;
 pub mod graph_layout;
+pub mod gradcam;
 pub mod i18n;
 pub mod line_editor;
 pub mod playground_state;

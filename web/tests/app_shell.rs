@@ -35,6 +35,7 @@ async fn app_mounts_and_renders_the_shell() {
     // No worker is served by the test runner: the shell must still render, waiting for it.
     let props = AppProps {
         worker_url: "./no-worker-here.js".into(),
+        gradcam_worker_url: "./no-gradcam-worker-here.js".into(),
     };
     yew::Renderer::<App>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;
@@ -80,6 +81,7 @@ async fn shell_shows_a_ready_worker_in_korean() {
         on_complete: Callback::noop(),
         on_time: Callback::noop(),
         playground: Default::default(),
+        on_select_lab: Callback::noop(),
     };
     yew::Renderer::<Shell>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;

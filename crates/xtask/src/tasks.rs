@@ -185,6 +185,8 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
             run(&mut cargo(&args))
         };
         wasm_clippy(&["--all-targets"], &BROWSER_TESTED)?;
+        // Alone, for the same reason as its wasm tests (see below).
+        wasm_clippy(&["--all-targets"], &["tidepool-gradcam-worker"])?;
         wasm_clippy(&["--lib"], &WASM_LIBRARIES)?;
         // The model crate's browser build: WebGPU plus the Flex CPU fallback.
         wasm_clippy(
@@ -219,7 +221,21 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
         ];
         run(cargo(&args)
             .env("CHROMEDRIVER", CHROMEDRIVER)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+        // EfficientNet-Lite0 on WebGPU (SwiftShader) and Flex against the native numbers. A
+        // cargo run of its own: built with the UI crates, web-sys would get yew's features and
+        // burn would be compiled a second time for Trunk's worker build.
+        let gradcam = [
+            "test",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "tidepool-gradcam-worker",
+        ];
+        run(cargo(&gradcam)
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "600"))
     })?;
     let site = target_dir(&env).join("e2e-dist");
     phases.run("site build (trunk, debug)", || {

@@ -1,7 +1,9 @@
 //! The root component: owns the reducer and the worker link, renders the shell.
 
+use crate::components::lab_tabs::Lab;
 use crate::components::shell::{PlaygroundCallbacks, Shell};
 use crate::components::time_controls::{STEP_MS, TimeCommand};
+use crate::gradcam::GradcamPage;
 use crate::playground_state::{Download, PlaygroundAction};
 use crate::state::{AppAction, AppState, WorkerStatus};
 use crate::worker_link;
@@ -16,12 +18,16 @@ pub struct AppProps {
     /// URL of the cluster worker's loader script.
     #[prop_or(AttrValue::Static(tidepool_worker::CLUSTER_WORKER_LOADER))]
     pub worker_url: AttrValue,
+    /// URL of the Grad-CAM worker's loader script.
+    #[prop_or(AttrValue::Static(tidepool_gradcam_worker::GRADCAM_WORKER_LOADER))]
+    pub gradcam_worker_url: AttrValue,
 }
 
 impl Default for AppProps {
     fn default() -> Self {
         Self {
             worker_url: AttrValue::Static(tidepool_worker::CLUSTER_WORKER_LOADER),
+            gradcam_worker_url: AttrValue::Static(tidepool_gradcam_worker::GRADCAM_WORKER_LOADER),
         }
     }
 }
@@ -29,6 +35,8 @@ impl Default for AppProps {
 #[function_component(App)]
 pub fn app(props: &AppProps) -> Html {
     let state = use_reducer(AppState::default);
+    let lab = use_state(Lab::default);
+    let gradcam_opened = use_state(|| false);
     let bridge = use_mut_ref(|| None::<WorkerBridge<ClusterWorker>>);
 
     {
@@ -111,7 +119,34 @@ pub fn app(props: &AppProps) -> Html {
         })
     };
 
-    html! { <Shell state={(*state).clone()} {on_toggle_language} {on_line} {on_complete} {on_time} {playground} /> }
+    // The Grad-CAM lab mounts (and spawns its worker) the first time it is opened; afterwards
+    // both labs stay mounted and the hidden one keeps its state (terminal, photo, result).
+    let on_select_lab = {
+        let lab = lab.clone();
+        let gradcam_opened = gradcam_opened.clone();
+        Callback::from(move |choice: Lab| {
+            if choice == Lab::Gradcam {
+                gradcam_opened.set(true);
+            }
+            lab.set(choice);
+        })
+    };
+    let lang = state.lang;
+    html! {
+        <>
+            <div class="tp-lab-view" hidden={*lab != Lab::Kubernetes}>
+                <Shell state={(*state).clone()} on_toggle_language={on_toggle_language.clone()}
+                    {on_line} {on_complete} {on_time} {playground}
+                    on_select_lab={on_select_lab.clone()} />
+            </div>
+            if *gradcam_opened {
+                <div class="tp-lab-view" hidden={*lab != Lab::Gradcam}>
+                    <GradcamPage {lang} {on_toggle_language} {on_select_lab}
+                        worker_url={props.gradcam_worker_url.clone()} />
+                </div>
+            }
+        </>
+    }
 }
 
 /// The settings the worker saves with the session, as the UI has them now.

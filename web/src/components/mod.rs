@@ -7,6 +7,7 @@ pub mod graph;
 pub mod inspector;
 pub mod notices;
 pub mod session_controls;
+pub mod lab_tabs;
 pub mod shell;
 pub mod terminal;
 pub mod time_controls;

@@ -5,6 +5,7 @@ use crate::components::graph::ClusterGraph;
 use crate::components::inspector::InspectorPanel;
 use crate::components::notices::Notices;
 use crate::components::session_controls::SessionControls;
+use crate::components::lab_tabs::{Lab, LabTabs};
 use crate::components::terminal::Terminal;
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
@@ -50,6 +51,9 @@ pub struct ShellProps {
     /// The playground panes' callbacks.
     #[prop_or_default]
     pub playground: PlaygroundCallbacks,
+    /// A lab tab was clicked.
+    #[prop_or_default]
+    pub on_select_lab: Callback<Lab>,
 }
 
 #[function_component(Shell)]
@@ -76,10 +80,7 @@ pub fn shell(props: &ShellProps) -> Html {
                     <h1>{ "Tidepool" }</h1>
                     <span class="tp-tagline">{ t(Key::Tagline) }</span>
                 </div>
-                <nav class="tp-labs" aria-label="Labs">
-                    <button class="tp-lab tp-lab-active" aria-current="page">{ t(Key::KubernetesLab) }</button>
-                    <button class="tp-lab" disabled=true>{ t(Key::GradcamLab) }</button>
-                </nav>
+                <LabTabs {lang} active={Lab::Kubernetes} on_select={props.on_select_lab.clone()} />
                 <button class="tp-lang" onclick={on_lang}>{ t(Key::LanguageSwitch) }</button>
             </header>
             <main class="tp-main">

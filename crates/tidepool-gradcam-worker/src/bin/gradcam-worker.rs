@@ -1,0 +1,3 @@
+fn main() {
+    tidepool_gradcam_worker::register();
+}
