@@ -5,8 +5,8 @@
 //! (`tidepool_worker::protocol`), reached through [`worker_link`].
 
 pub mod components;
-pub mod graph_layout;
 pub mod gradcam;
+pub mod graph_layout;
 pub mod i18n;
 pub mod line_editor;
 pub mod playground_state;

@@ -3,9 +3,9 @@
 use crate::components::events::EventsTimeline;
 use crate::components::graph::ClusterGraph;
 use crate::components::inspector::InspectorPanel;
+use crate::components::lab_tabs::{Lab, LabTabs};
 use crate::components::notices::Notices;
 use crate::components::session_controls::SessionControls;
-use crate::components::lab_tabs::{Lab, LabTabs};
 use crate::components::terminal::Terminal;
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
