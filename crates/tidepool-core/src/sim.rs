@@ -8,8 +8,8 @@ use crate::controllers::replicaset::Reconciled;
 use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
+use crate::kubelet::{Kubelet, Next};
 use crate::objects::{Kind, Object, ObjectKey};
-use crate::pod_lifecycle::{Next, PodLifecycle};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, WatchEventType};
 use crate::{SimRng, VirtualClock, VirtualTime};
@@ -57,7 +57,7 @@ pub struct Simulation {
     steps: u64,
     recorder: EventRecorder,
     scheduler: Scheduler,
-    lifecycle: PodLifecycle,
+    kubelet: Kubelet,
     /// Store revision up to which watch events have been routed to workers.
     cursor: u64,
     dirty: BTreeSet<Work>,
@@ -84,7 +84,7 @@ impl Simulation {
             steps: 0,
             recorder: EventRecorder::default(),
             scheduler: Scheduler::default(),
-            lifecycle: PodLifecycle::default(),
+            kubelet: Kubelet::default(),
             cursor: 0,
             dirty: BTreeSet::new(),
             timers: BTreeSet::new(),
@@ -95,9 +95,9 @@ impl Simulation {
         // The default objects are valid by construction; a failure here would be a bug in
         // `cluster`, and the simulation still works without them.
         let _ = cluster::bootstrap(&mut sim.api, cluster);
-        sim.lifecycle.instant = true;
+        sim.kubelet.instant = true;
         sim.settle();
-        sim.lifecycle.instant = false;
+        sim.kubelet.instant = false;
         sim.schedule(SCHEDULER_FLUSH, Work::SchedulerFlush);
         sim
     }
@@ -263,7 +263,10 @@ impl Simulation {
                 }
             }
             Work::Lifecycle(key) => {
-                if let Next::At(at) = self.lifecycle.reconcile(&mut self.api, &key) {
+                if let Next::At(at) =
+                    self.kubelet
+                        .reconcile(&mut self.api, &mut self.recorder, &key)
+                {
                     let after = at.saturating_since(self.clock.now());
                     self.schedule(after, Work::Lifecycle(key));
                 }
@@ -345,7 +348,7 @@ impl Simulation {
         let removed =
             self.api
                 .delete(Kind::Node, "", name, &crate::api::DeleteOptions::default())?;
-        let pods: Vec<ObjectKey> = crate::pod_lifecycle::bound_pods(&self.api, name)
+        let pods: Vec<ObjectKey> = crate::kubelet::bound_pods(&self.api, name)
             .map(|p| {
                 ObjectKey::new(
                     Kind::Pod,
@@ -366,9 +369,9 @@ impl Simulation {
         self.api.get_ref(Kind::Node, "", name)?;
         if reporting {
             self.silent_nodes.remove(name);
-            self.lifecycle.silent_nodes.remove(name);
+            self.kubelet.silent_nodes.remove(name);
             // Pods that waited on the silent kubelet can move again.
-            let keys: Vec<ObjectKey> = crate::pod_lifecycle::bound_pods(&self.api, name)
+            let keys: Vec<ObjectKey> = crate::kubelet::bound_pods(&self.api, name)
                 .map(|p| {
                     ObjectKey::new(
                         Kind::Pod,
@@ -383,7 +386,7 @@ impl Simulation {
             self.dirty.insert(Work::NodeMonitor(name.to_owned()));
         } else if !self.silent_nodes.contains_key(name) {
             self.silent_nodes.insert(name.to_owned(), self.clock.now());
-            self.lifecycle.silent_nodes.insert(name.to_owned());
+            self.kubelet.silent_nodes.insert(name.to_owned());
             self.schedule(
                 controllers::node_lifecycle::GRACE_PERIOD,
                 Work::NodeMonitor(name.to_owned()),
@@ -420,7 +423,7 @@ impl Simulation {
                 .map(|((id, k), n)| (*id, k.clone(), *n))
                 .collect(),
             scheduler: self.scheduler.to_state(),
-            lifecycle: self.lifecycle.to_state(),
+            lifecycle: self.kubelet.to_state(),
             recorder: self.recorder.to_state(),
             silent_nodes: self
                 .silent_nodes
@@ -465,14 +468,14 @@ impl Simulation {
             steps: snapshot.steps,
             recorder: EventRecorder::from_state(&snapshot.recorder),
             scheduler: Scheduler::from_state(&snapshot.scheduler),
-            lifecycle: {
-                let mut lifecycle = PodLifecycle::from_state(&snapshot.lifecycle);
-                lifecycle.silent_nodes = snapshot
+            kubelet: {
+                let mut kubelet = Kubelet::from_state(&snapshot.lifecycle);
+                kubelet.silent_nodes = snapshot
                     .silent_nodes
                     .iter()
                     .map(|(n, _)| n.clone())
                     .collect();
-                lifecycle
+                kubelet
             },
             cursor: snapshot.revision,
             dirty: snapshot.dirty.iter().cloned().collect(),
@@ -689,7 +692,7 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Bumped whenever the layout changes; older snapshots are refused, not misread.
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
 }
 
 /// Why a snapshot could not be restored.
