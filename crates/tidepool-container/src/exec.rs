@@ -1,0 +1,389 @@
+//! `kubectl exec` and exec probes: one-off commands run to completion inside a running
+//! container, and interactive sessions (`kubectl exec -it POD -- sh`).
+//!
+//! An exec runs in the container's process model (its image, environment, filesystem and
+//! network) but does not move the virtual clock: a `sleep 2` inside an exec adds 2 s to
+//! [`ExecOutput::elapsed_ms`] and the kubelet compares that with the probe's timeoutSeconds.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::fs::MountedFs;
+use crate::host::{Host, Millis};
+use crate::image::Behaviour;
+use crate::process::{Output, Process, ProcessState, StartError, locate, shell_flavor};
+use crate::shell::{Flavor, Program, Shell, SyntaxError};
+
+/// Instructions an exec may run per slice before it is charged CPU time.
+const EXEC_SLICE: u32 = 10_000;
+
+/// Limits for one exec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecLimits {
+    /// Virtual time the command may take (a probe's timeoutSeconds).
+    pub timeout_ms: Millis,
+    /// Total instructions.
+    pub max_instructions: u64,
+}
+
+impl Default for ExecLimits {
+    fn default() -> Self {
+        ExecLimits {
+            timeout_ms: 60_000,
+            max_instructions: 1_000_000,
+        }
+    }
+}
+
+impl ExecLimits {
+    /// Limits for a probe with `timeoutSeconds`.
+    pub fn probe(timeout_seconds: u32) -> ExecLimits {
+        ExecLimits {
+            timeout_ms: u64::from(timeout_seconds.max(1)) * 1000,
+            max_instructions: 200_000,
+        }
+    }
+}
+
+/// What an exec printed and how it ended.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecOutput {
+    /// stdout.
+    pub stdout: String,
+    /// stderr.
+    pub stderr: String,
+    /// The exit code; `None` when it did not finish within the limits (timed out).
+    pub exit_code: Option<i32>,
+    /// Virtual time it took (its sleeps).
+    pub elapsed_ms: Millis,
+}
+
+impl ExecOutput {
+    /// stdout then stderr, as a probe's failure message shows them.
+    pub fn combined(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// An exec that could not start; kubectl prints the message and exits 126.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum ExecError {
+    /// The executable is not in the image.
+    #[error(
+        "OCI runtime exec failed: exec failed: unable to start container process: {0}: unknown"
+    )]
+    NotFound(String),
+    /// The container's main process is not running.
+    #[error("container not running")]
+    NotRunning,
+}
+
+impl ExecError {
+    /// The exit code kubectl reports (`command terminated with exit code 126`).
+    pub fn exit_code(&self) -> i32 {
+        126
+    }
+}
+
+impl From<StartError> for ExecError {
+    fn from(error: StartError) -> Self {
+        ExecError::NotFound(error.to_string())
+    }
+}
+
+/// A command prepared once and run many times (exec probes): `sh -c` scripts are parsed here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecCommand {
+    argv: Vec<String>,
+    script: Option<Result<Arc<Program>, SyntaxError>>,
+}
+
+impl ExecCommand {
+    /// Prepares `argv` (`["cat", "/tmp/healthy"]`, `["sh", "-c", "..."]`).
+    pub fn new(argv: &[String]) -> ExecCommand {
+        let script = match argv {
+            [shell, flag, script, ..] if flag == "-c" && is_shell_name(shell) => {
+                Some(crate::shell::parse(script).map(Arc::new))
+            }
+            _ => None,
+        };
+        ExecCommand {
+            argv: argv.to_vec(),
+            script,
+        }
+    }
+
+    /// The argv.
+    pub fn argv(&self) -> &[String] {
+        &self.argv
+    }
+}
+
+fn is_shell_name(argv0: &str) -> bool {
+    matches!(
+        argv0.rsplit('/').next(),
+        Some("sh" | "bash" | "ash" | "dash")
+    )
+}
+
+impl Process {
+    /// Runs a one-off command in this container (exec probe, `kubectl exec POD -- CMD`).
+    pub fn exec(
+        &mut self,
+        command: &ExecCommand,
+        fs: &mut MountedFs<'_>,
+        host: &mut dyn Host,
+        limits: ExecLimits,
+    ) -> Result<ExecOutput, ExecError> {
+        if matches!(self.state(), ProcessState::Exited { .. }) {
+            return Err(ExecError::NotRunning);
+        }
+        let argv = command.argv();
+        let Some(first) = argv.first() else {
+            return Err(ExecError::NotFound(
+                "exec: \"\": executable file not found in $PATH".into(),
+            ));
+        };
+        let image = self.image();
+        let exe = locate(image, first, self.env())?;
+        let cwd = image.repository().working_dir.to_string();
+        let env = self.env().to_vec();
+        if image.repository().programs.contains(&exe.as_str())
+            && image.repository().behaviour != Behaviour::Shell
+        {
+            return Ok(program_exec(self, argv));
+        }
+        let mut shell = match (shell_flavor(image, &exe), &command.script) {
+            (Some(flavor), Some(Ok(program))) => {
+                let mut shell = Shell::with_program(
+                    flavor,
+                    &shell_display_name(&exe),
+                    image,
+                    Arc::clone(program),
+                    &env,
+                    &cwd,
+                );
+                let rest: Vec<String> = argv.iter().skip(3).cloned().collect();
+                if !rest.is_empty() {
+                    shell = Shell::from_argv(flavor, image, argv, &env, &cwd, false);
+                }
+                shell
+            }
+            (Some(flavor), Some(Err(error))) => {
+                return Ok(ExecOutput {
+                    stderr: error.message(flavor, &shell_display_name(&exe)),
+                    exit_code: Some(2),
+                    ..ExecOutput::default()
+                });
+            }
+            (Some(flavor), None) => Shell::from_argv(flavor, image, argv, &env, &cwd, false),
+            (None, _) => Shell::direct(Flavor::for_image(image), image, argv, &env, &cwd),
+        };
+        shell.set_pid(exec_pid(self));
+        shell.set_ps_table(vec![(1, self.argv().join(" "))]);
+        Ok(run_to_completion(self, &mut shell, fs, host, limits))
+    }
+
+    /// Starts an interactive session (`kubectl exec -it POD -- sh`).
+    pub fn exec_session(&self, argv: &[String]) -> Result<ExecSession, ExecError> {
+        if matches!(self.state(), ProcessState::Exited { .. }) {
+            return Err(ExecError::NotRunning);
+        }
+        let Some(first) = argv.first() else {
+            return Err(ExecError::NotFound(
+                "exec: \"\": executable file not found in $PATH".into(),
+            ));
+        };
+        let image = self.image();
+        let exe = locate(image, first, self.env())?;
+        let cwd = image.repository().working_dir.to_string();
+        let mut shell = match shell_flavor(image, &exe) {
+            Some(flavor) if argv.len() == 1 => {
+                Shell::interactive(flavor, &shell_display_name(&exe), image, self.env(), &cwd)
+            }
+            Some(flavor) => Shell::from_argv(flavor, image, argv, self.env(), &cwd, true),
+            None => Shell::direct(Flavor::for_image(image), image, argv, self.env(), &cwd),
+        };
+        shell.set_pid(exec_pid(self));
+        shell.set_ps_table(vec![(1, self.argv().join(" "))]);
+        let flavor = shell_flavor(image, &exe);
+        Ok(ExecSession {
+            shell,
+            flavor,
+            hostname: self.hostname().to_string(),
+            exited: None,
+        })
+    }
+}
+
+fn shell_display_name(exe: &str) -> String {
+    exe.rsplit('/').next().unwrap_or(exe).to_string()
+}
+
+fn exec_pid(process: &Process) -> u32 {
+    // Exec'd processes get PIDs after the main process's children.
+    7 + (process.started_at() % 13) as u32
+}
+
+/// What the image's own programs answer to common exec invocations (`nginx -v`, `redis-cli ping`).
+fn program_exec(process: &Process, argv: &[String]) -> ExecOutput {
+    let image = process.image();
+    let name = argv[0].rsplit('/').next().unwrap_or("");
+    let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    let version = image.version();
+    let (stdout, stderr, code) = match (name, args.as_slice()) {
+        ("nginx", ["-v"]) => (String::new(), format!("nginx version: nginx/{version}\n"), 0),
+        ("nginx", ["-t"]) => (
+            String::new(),
+            "nginx: the configuration file /etc/nginx/nginx.conf syntax is ok\nnginx: configuration file /etc/nginx/nginx.conf test is successful\n".to_string(),
+            0,
+        ),
+        ("nginx", ["-s", "reload"]) => (String::new(), String::new(), 0),
+        ("redis-cli", ["ping"]) => ("PONG\n".to_string(), String::new(), 0),
+        ("redis-cli", ["--version"] | ["-v"]) => (format!("redis-cli {version}\n"), String::new(), 0),
+        ("node", ["-v"] | ["--version"]) => (format!("v{}\n", image.env().iter().find(|(k, _)| k == "NODE_VERSION").map_or(version.to_string(), |(_, v)| v.clone())), String::new(), 0),
+        ("python3" | "python", ["--version"] | ["-V"]) => (format!("Python {version}\n"), String::new(), 0),
+        ("python3" | "python" | "node", []) => (String::new(), String::new(), 0),
+        ("httpd", ["-v"]) => (format!("Server version: Apache/{version} (Unix)\nServer built:   Nov 26 2024 00:00:00\n"), String::new(), 0),
+        _ => (String::new(), format!("tidepool: `{}` is not simulated in exec\n", argv.join(" ")), 1),
+    };
+    ExecOutput {
+        stdout,
+        stderr,
+        exit_code: Some(code),
+        elapsed_ms: 0,
+    }
+}
+
+fn run_to_completion(
+    process: &mut Process,
+    shell: &mut Shell,
+    fs: &mut MountedFs<'_>,
+    host: &mut dyn Host,
+    limits: ExecLimits,
+) -> ExecOutput {
+    let start = host.now();
+    let mut out = Output::default();
+    let mut instructions: u64 = 0;
+    let mut elapsed: Millis = 0;
+    let exit_code = loop {
+        let state = shell.run(fs, host, &mut out, EXEC_SLICE);
+        instructions += u64::from(shell.last_instructions());
+        for (pid, signal) in shell.take_outgoing_signals() {
+            if pid == 1 {
+                process.signal(signal);
+            }
+        }
+        match state {
+            ProcessState::Exited { code } => break Some(code),
+            ProcessState::Running { wake_at: Some(t) } => {
+                let now = start + elapsed;
+                let step = t.saturating_sub(now).max(1);
+                if elapsed.saturating_add(step) > limits.timeout_ms
+                    || instructions >= limits.max_instructions
+                {
+                    elapsed = limits.timeout_ms.max(elapsed);
+                    break None;
+                }
+                elapsed += step;
+                shell.add_time_offset(step);
+            }
+            ProcessState::Running { wake_at: None } => {
+                elapsed = limits.timeout_ms.max(elapsed);
+                break None;
+            }
+        }
+    };
+    ExecOutput {
+        stdout: out.stdout(),
+        stderr: out.stderr(),
+        exit_code,
+        elapsed_ms: elapsed,
+    }
+}
+
+/// The state of an interactive session after [`ExecSession::run`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SessionState {
+    /// Waiting for the next line: show [`ExecSession::prompt`].
+    Ready,
+    /// Running a command (`sleep 5`): call `run` again at `wake_at` (None: when input arrives or
+    /// never).
+    Busy {
+        /// When to call `run` again.
+        wake_at: Option<Millis>,
+    },
+    /// The session ended (`exit`); kubectl exits with this code
+    /// (`command terminated with exit code N` when non-zero).
+    Exited {
+        /// Exit code.
+        code: i32,
+    },
+}
+
+/// An interactive `kubectl exec -it` session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExecSession {
+    shell: Shell,
+    flavor: Option<Flavor>,
+    hostname: String,
+    exited: Option<i32>,
+}
+
+impl ExecSession {
+    /// The prompt the shell shows: busybox/alpine `/ # ` (the current directory), dash `# `,
+    /// bash `root@<hostname>:/# `.
+    pub fn prompt(&self) -> String {
+        let cwd = self.shell.cwd();
+        match self.flavor {
+            Some(Flavor::Ash) => format!("{cwd} # "),
+            Some(Flavor::Dash) => "# ".to_string(),
+            Some(Flavor::Bash) => {
+                let shown = if cwd == "/root" {
+                    "~".to_string()
+                } else {
+                    cwd.to_string()
+                };
+                format!("root@{}:{shown}# ", self.hostname)
+            }
+            None => String::new(),
+        }
+    }
+
+    /// Queues a line typed by the user.
+    pub fn feed_line(&mut self, line: &str) {
+        self.shell.feed_line(line);
+    }
+
+    /// Runs what was typed until it finishes, blocks, or the budget runs out. `kill 1` from the
+    /// session reaches `process`.
+    pub fn run(
+        &mut self,
+        process: &mut Process,
+        fs: &mut MountedFs<'_>,
+        host: &mut dyn Host,
+        out: &mut Output,
+    ) -> SessionState {
+        if let Some(code) = self.exited {
+            return SessionState::Exited { code };
+        }
+        out.reset_budget();
+        let state = self.shell.run(fs, host, out, EXEC_SLICE);
+        for (pid, signal) in self.shell.take_outgoing_signals() {
+            if pid == 1 {
+                process.signal(signal);
+            }
+        }
+        match state {
+            ProcessState::Exited { code } => {
+                self.exited = Some(code);
+                SessionState::Exited { code }
+            }
+            ProcessState::Running { .. } if self.shell.is_waiting_for_input() => {
+                SessionState::Ready
+            }
+            ProcessState::Running { wake_at } => SessionState::Busy { wake_at },
+        }
+    }
+}
