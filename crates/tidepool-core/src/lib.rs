@@ -67,5 +67,5 @@ pub use decode::{DecodeError, decode_manifests};
 pub use errors::{ApiError, FieldError, StatusReason};
 pub use objects::{Kind, Object, ObjectKey};
 pub use rng::SimRng;
-pub use sim::{Simulation, SimulationConfig, Snapshot, SnapshotError};
+pub use sim::{ExecError, Simulation, SimulationConfig, Snapshot, SnapshotError};
 pub use store::{WatchEvent, WatchEventType};

@@ -395,6 +395,45 @@ impl Simulation {
         Ok(())
     }
 
+    /// A container's log lines with their times; `previous` reads the instance before the
+    /// last restart. `None` when the kubelet has no such container (or no previous instance).
+    pub fn container_logs(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+    ) -> Option<Vec<(VirtualTime, String)>> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        self.kubelet.logs(&key, container, previous)
+    }
+
+    /// Runs a one-off command in a running container (`kubectl exec`), with the container's
+    /// environment and filesystem.
+    pub fn exec_in_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<tidepool_container::ExecOutput, ExecError> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        let now = self.clock.now();
+        match self.kubelet.exec(&self.api, &key, container, argv, now) {
+            None | Some(Err(tidepool_container::ExecError::NotRunning)) => {
+                Err(ExecError::NotRunning)
+            }
+            Some(Ok(out)) => Ok(out),
+            Some(Err(e)) => Err(ExecError::Runtime(e.to_string())),
+        }
+    }
+
+    /// Current usage of a pod's running containers: `(container, millicores, bytes)`.
+    pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
+        self.kubelet
+            .usage(&ObjectKey::new(Kind::Pod, namespace, pod))
+    }
+
     /// Pods the scheduler could not place and is waiting to retry.
     pub fn unschedulable_pods(&self) -> usize {
         self.scheduler.pending_unschedulable()
@@ -693,6 +732,15 @@ pub struct Snapshot {
 impl Snapshot {
     /// Bumped whenever the layout changes; older snapshots are refused, not misread.
     pub const VERSION: u32 = 2;
+}
+
+/// Why `kubectl exec` could not run a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecError {
+    /// The container has no running process.
+    NotRunning,
+    /// The runtime refused (OCI text, e.g. a missing executable).
+    Runtime(String),
 }
 
 /// Why a snapshot could not be restored.

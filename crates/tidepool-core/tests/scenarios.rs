@@ -375,7 +375,7 @@ fn deployment_create_scale_set_image_undo_delete() {
               Normal ScalingReplicaSet 27s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 3 to 4
               Normal ScalingReplicaSet 27s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 3 to 2
               Normal ScalingReplicaSet 27s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 4 to 5
-              Normal ScalingReplicaSet 25s (x2 over 26s) deployment-controller (combined from similar events): Scaled down replica set nginx-deployment-cf4cd4db7 from 1 to 0
+              Normal ScalingReplicaSet 26s (x2 over 27s) deployment-controller (combined from similar events): Scaled down replica set nginx-deployment-cf4cd4db7 from 1 to 0
             > undo default nginx-deployment
             deployment.apps/nginx-deployment rolled back
             > advance 30s
@@ -491,7 +491,7 @@ fn scheduler_reports_failed_scheduling_and_retries_when_a_node_joins() {
               Warning FailedScheduling 15s default-scheduler 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.
               Normal Scheduled 5s default-scheduler Successfully assigned default/big to node03
               Normal Pulling 4s kubelet Pulling image "nginx"
-              Normal Pulled 2s kubelet Successfully pulled image "nginx" in 2.389s (2.389s including waiting). Image size: 72195419 bytes.
+              Normal Pulled 2s kubelet Successfully pulled image "nginx" in 2.389s (2.389s including waiting). Image size: 72188133 bytes.
               Normal Created 2s kubelet Created container: c
               Normal Started 2s kubelet Started container c
             > pods kube-system
@@ -934,7 +934,7 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
             > events pod default web-x5bzv
               Normal Scheduled 5m45s default-scheduler Successfully assigned default/web-x5bzv to node01
               Normal Pulling 5m44s kubelet Pulling image "nginx"
-              Normal Pulled 5m41s kubelet Successfully pulled image "nginx" in 2.825s (2.825s including waiting). Image size: 72195419 bytes.
+              Normal Pulled 5m41s kubelet Successfully pulled image "nginx" in 2.825s (2.825s including waiting). Image size: 72188133 bytes.
               Normal Created 5m41s kubelet Created container: c
               Normal Started 5m41s kubelet Started container c
               Normal TaintManagerEviction 0s taint-eviction-controller Marking for deletion Pod default/web-x5bzv

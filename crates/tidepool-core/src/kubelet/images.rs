@@ -1,13 +1,9 @@
 //! Image references and the registry the kubelet pulls from: containerd's normalised names,
 //! which images exist (and their sizes and digests), pull delays and the exact error texts.
-//!
-//! This is the kubelet-side adapter. The image catalogue proper belongs to the
-//! `tidepool-container` crate; until it is merged the small catalogue below answers.
-
-use crate::naming;
+//! The catalogue itself is `tidepool-container`'s.
 
 /// What the registry knows about an image that exists.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ImageInfo {
     /// Fully-qualified reference, e.g. `docker.io/library/busybox:1.28`.
     pub full: String,
@@ -15,6 +11,8 @@ pub struct ImageInfo {
     pub size: u64,
     /// `docker.io/library/busybox@sha256:...`.
     pub image_id: String,
+    /// The catalogue image (ENTRYPOINT/CMD, programs, server behaviour).
+    pub image: tidepool_container::Image,
 }
 
 /// Normalises a reference like containerd: `nginx` -> `docker.io/library/nginx:latest`.
@@ -47,147 +45,95 @@ pub fn tag_of(image: &str) -> &str {
     last.split_once(':').map_or("latest", |(_, t)| t)
 }
 
-/// Repositories the simulated registry serves, with a typical compressed size.
-const REPOSITORIES: &[(&str, u64)] = &[
-    ("docker.io/library/nginx", 72_195_292),
-    ("docker.io/library/busybox", 2_160_406),
-    ("docker.io/library/alpine", 3_653_068),
-    ("docker.io/library/ubuntu", 29_754_422),
-    ("docker.io/library/debian", 48_480_218),
-    ("docker.io/library/httpd", 58_181_227),
-    ("docker.io/library/redis", 45_011_234),
-    ("docker.io/library/python", 412_402_125),
-    ("docker.io/library/node", 398_112_870),
-    ("docker.io/library/postgres", 153_880_327),
-    ("docker.io/library/mysql", 171_342_021),
-    ("docker.io/library/memcached", 31_620_114),
-    ("docker.io/library/perl", 347_123_201),
-    ("docker.io/library/golang", 292_881_503),
-    ("docker.io/library/php", 191_210_557),
-    ("docker.io/library/ruby", 364_402_288),
-    ("docker.io/library/openjdk", 326_342_187),
-    ("docker.io/library/mongo", 271_500_466),
-    ("docker.io/library/mariadb", 120_316_043),
-    ("docker.io/library/rabbitmq", 96_412_376),
-    ("docker.io/library/haproxy", 38_781_260),
-    ("docker.io/library/traefik", 51_205_440),
-    ("docker.io/library/caddy", 21_187_300),
-    ("docker.io/library/wordpress", 253_804_105),
-    ("docker.io/library/centos", 75_181_999),
-    ("docker.io/library/fedora", 65_720_101),
-    ("docker.io/library/hello-world", 9_125),
-    ("registry.k8s.io/nginx-slim", 20_232_440),
-    ("registry.k8s.io/echoserver", 46_237_695),
-    ("registry.k8s.io/hpa-example", 165_322_780),
-    ("docker.io/polinux/stress", 4_041_495),
-    ("registry.k8s.io/busybox", 1_144_547),
-    ("registry.k8s.io/pause", 320_368),
-    ("registry.k8s.io/e2e-test-images/agnhost", 51_144_542),
-    ("registry.k8s.io/liveness", 2_467_141),
-    ("gcr.io/google-samples/kubernetes-bootcamp", 76_983_242),
-    ("registry.k8s.io/etcd", 57_680_541),
-    ("registry.k8s.io/kube-apiserver", 28_943_552),
-    ("registry.k8s.io/kube-controller-manager", 26_225_362),
-    ("registry.k8s.io/kube-scheduler", 20_657_536),
-    ("registry.k8s.io/kube-proxy", 30_229_984),
-    ("registry.k8s.io/coredns/coredns", 18_562_039),
-];
-
-/// Tags the registry accepts for any known repository besides version-like ones.
-const WORD_TAGS: &[&str] = &[
-    "latest", "alpine", "stable", "mainline", "bookworm", "bullseye", "slim", "perl", "musl",
-    "glibc", "uclibc", "jammy", "noble", "focal",
-];
-
-fn tag_exists(tag: &str) -> bool {
-    if tag.is_empty() {
-        return true;
-    }
-    let versionish = tag
-        .trim_start_matches('v')
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_digit())
-        && tag
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'));
-    versionish
-        || WORD_TAGS
-            .iter()
-            .any(|w| tag == *w || tag.ends_with(&format!("-{w}")))
-}
-
-fn hex64(seed: &str, salt: u32) -> String {
-    (0..8u32)
-        .map(|i| {
-            format!(
-                "{:08x}",
-                naming::fnv32a(seed.as_bytes(), naming::FNV32_OFFSET ^ (salt + i))
-            )
-        })
-        .collect()
-}
-
-/// Looks an image up in the registry: its details, or containerd's pull error (the text after
-/// `rpc error: code = ... desc = `, with the code).
+/// Looks an image up in the catalogue of `tidepool-container`: its details, or containerd's
+/// pull error.
 pub fn resolve(image: &str) -> Result<ImageInfo, PullError> {
-    let full = full_image(image);
-    let (repo, digest) = match full.split_once('@') {
-        Some((r, d)) => (r.to_owned(), Some(d.to_owned())),
-        None => (
-            full.rsplit_once(':')
-                .filter(|(r, _)| !r.ends_with('/') && !r.is_empty())
-                .map_or(full.clone(), |(r, _)| {
-                    // `localhost:5000/x` keeps its port: only a colon after the last slash tags.
-                    if full.rfind(':') > full.rfind('/') {
-                        r.to_owned()
-                    } else {
-                        full.clone()
-                    }
-                }),
-            None,
-        ),
-    };
-    let Some((_, size)) = REPOSITORIES.iter().find(|(r, _)| *r == repo) else {
-        return Err(PullError {
-            code: "Unknown",
-            desc: format!(
-                "failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed"
-            ),
-        });
-    };
-    if digest.is_none() && !tag_exists(tag_of(&full)) {
-        return Err(PullError {
-            code: "NotFound",
-            desc: format!(
-                "failed to pull and unpack image \"{full}\": failed to resolve reference \"{full}\": {full}: not found"
-            ),
-        });
+    match tidepool_container::resolve(image) {
+        Ok(found) => Ok(ImageInfo {
+            full: found.reference(),
+            size: found.compressed_size(),
+            image_id: found.repo_digest(),
+            image: found,
+        }),
+        Err(_) if alias(image).is_some() => {
+            let (behaves_like, size) = alias(image).unwrap_or(("", None));
+            let found = tidepool_container::resolve(behaves_like).map_err(|e| PullError {
+                code: e.grpc_code(),
+                reason: e.reason(),
+                desc: e.containerd_message(),
+                event: e.kubelet_message(image),
+            })?;
+            let full = full_image(image);
+            let repo = full.rsplit_once(':').map_or(full.as_str(), |(r, _)| r);
+            let digest = found.repo_digest();
+            let digest = digest.split_once('@').map_or("", |(_, d)| d);
+            Ok(ImageInfo {
+                image_id: format!("{repo}@{digest}"),
+                full: full.clone(),
+                size: size.unwrap_or_else(|| found.compressed_size()),
+                image: found,
+            })
+        }
+        Err(e) => Err(PullError {
+            code: e.grpc_code(),
+            reason: e.reason(),
+            desc: e.containerd_message(),
+            event: e.kubelet_message(image),
+        }),
     }
-    let digest = digest.unwrap_or_else(|| format!("sha256:{}", hex64(&full, 7)));
-    // Sizes vary a little by tag.
-    let size = size + u64::from(naming::fnv32a(full.as_bytes(), naming::FNV32_OFFSET) % 4096);
-    Ok(ImageInfo {
-        image_id: format!("{repo}@{digest}"),
-        full,
-        size,
-    })
 }
+
+/// Tutorial images the catalogue lacks, run as a catalogue image that behaves the same (the
+/// reported name and size stay the image's own): `nginx:1.16.1` is `nginx:1.16` (same
+/// version), `perl` runs like debian (it has a shell), nginx-slim like nginx.
+fn alias(image: &str) -> Option<(&'static str, Option<u64>)> {
+    let full = full_image(image);
+    let (repo, tag) = full.rsplit_once(':')?;
+    if let Some((minor, _)) = tag.rsplit_once('.') {
+        let shorter = format!("{repo}:{minor}");
+        if let Ok(found) = tidepool_container::resolve(&shorter)
+            && found.version() == tag
+        {
+            return CATALOGUE_MINORS
+                .iter()
+                .find(|m| **m == shorter)
+                .map(|m| (*m, None));
+        }
+    }
+    match repo {
+        "docker.io/library/perl" => Some(("debian:12", Some(347_123_201))),
+        "registry.k8s.io/nginx-slim" => Some(("nginx:1.27", Some(20_232_440))),
+        _ => None,
+    }
+}
+
+/// Minor-version tags that stand for their latest patch release.
+const CATALOGUE_MINORS: &[&str] = &[
+    "docker.io/library/nginx:1.16",
+    "docker.io/library/nginx:1.14",
+    "docker.io/library/nginx:1.21",
+    "docker.io/library/nginx:1.23",
+    "docker.io/library/nginx:1.24",
+    "docker.io/library/nginx:1.25",
+    "docker.io/library/nginx:1.26",
+    "docker.io/library/nginx:1.27",
+];
 
 /// A failed pull, as containerd reports it over CRI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PullError {
     pub code: &'static str,
+    /// `ErrImagePull` or `InvalidImageName`.
+    pub reason: &'static str,
     pub desc: String,
+    /// The kubelet's `Failed` event text.
+    pub event: String,
 }
 
 impl PullError {
     /// The kubelet's `Failed` event text.
-    pub fn event_message(&self, image: &str) -> String {
-        format!(
-            "Failed to pull image \"{image}\": rpc error: code = {} desc = {}",
-            self.code, self.desc
-        )
+    pub fn event_message(&self, _image: &str) -> String {
+        self.event.clone()
     }
 }
 

@@ -4,14 +4,14 @@
 //! writes the pod's status through [`ApiServer::update_status`] when it changed, records
 //! kubelet events, and says when it next needs to run.
 //!
-//! Modules: [`images`] (registry, pull errors), [`process`] (container processes, exec),
+//! Modules: [`images`] (registry, pull errors), [`runtime`] (the containers' Host, env, volumes),
 //! [`logs`] (bounded log buffers), [`probes`] (liveness/readiness/startup), [`static_pods`]
 //! (per-node manifest folders and mirror pods).
 
 pub mod images;
 pub mod logs;
 pub mod probes;
-pub mod process;
+pub mod runtime;
 pub mod static_pods;
 
 use crate::api::{ApiServer, timestamp, virtual_time};
@@ -25,10 +25,14 @@ use k8s_openapi::api::core::v1::{
 };
 use logs::LogBuffer;
 use probes::{ProbeKind, ProbeRt};
-use process::{ContainerFs, Process, ProcessState};
+use runtime::KubeletHost;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
+use tidepool_container::{
+    ContainerSpec, ExecCommand, ExecLimits, Fs, Image, Mount, MountedFs, Output, PodIdentity,
+    Process, ProcessState, Signal, Volumes,
+};
 
 /// How long creating a pod sandbox takes: 0.5-1.5 s in 100 ms steps (seeded). The steps batch
 /// status updates when thousands of pods start together.
@@ -109,7 +113,7 @@ enum Phase {
 }
 
 /// One container of a pod, as the node runs it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct ContainerRt {
     name: String,
     init: bool,
@@ -122,19 +126,21 @@ struct ContainerRt {
     container_id: String,
     image_full: String,
     image_id: String,
+    image: Option<Image>,
     process: Option<Process>,
-    fs: ContainerFs,
+    fs: Fs,
+    mounts: Vec<Mount>,
+    /// Output after the last newline (a log line in progress).
+    partial: String,
     ready: bool,
     started: bool,
     probes: Vec<ProbeRt>,
     logs: LogBuffer,
     previous_logs: Option<LogBuffer>,
-    /// CPU use in millicores (a steady estimate for `kubectl top`).
-    cpu_milli: u64,
 }
 
 /// One pod on a node.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct PodRt {
     key: ObjectKey,
     uid: String,
@@ -146,8 +152,10 @@ struct PodRt {
     app: Vec<ContainerRt>,
     /// Init containers that finished successfully.
     init_done: usize,
-    /// Started (`Running` phase) at least once after initialisation.
+    /// An init container failed and the policy does not restart it.
     failed_init: bool,
+    /// The pod's volumes, shared by its containers.
+    volumes: Volumes,
     #[serde(skip)]
     changed: bool,
 }
@@ -166,6 +174,8 @@ pub struct Kubelet {
     /// Not saved: after a restore every node scans, which picks the same addresses.
     #[serde(skip)]
     wrapped: BTreeSet<String>,
+    /// Round-robin cursor for Service traffic.
+    cursor: u64,
     /// Each node's `/etc/kubernetes/manifests` (file name -> text).
     pub(crate) manifests: BTreeMap<String, BTreeMap<String, String>>,
     /// Start containers without delay (used while bootstrapping the default cluster).
@@ -212,16 +222,6 @@ fn memory_limit(c: &Container) -> Option<u64> {
     u64::try_from(amount.milli / 1000).ok()
 }
 
-fn cpu_request_milli(c: &Container) -> u64 {
-    c.resources
-        .as_ref()
-        .and_then(|r| r.requests.as_ref().or(r.limits.as_ref()))
-        .and_then(|r| r.get("cpu"))
-        .and_then(|q| crate::quantity::parse(&q.0))
-        .and_then(|a| u64::try_from(a.milli).ok())
-        .unwrap_or(0)
-}
-
 impl ContainerRt {
     fn new(c: &Container, init: bool, blocked: bool) -> Self {
         ContainerRt {
@@ -239,14 +239,16 @@ impl ContainerRt {
             container_id: String::new(),
             image_full: images::full_image(c.image.as_deref().unwrap_or("")),
             image_id: String::new(),
+            image: None,
             process: None,
-            fs: ContainerFs::default(),
+            fs: Fs::default(),
+            mounts: Vec::new(),
+            partial: String::new(),
             ready: false,
             started: false,
             probes: Vec::new(),
             logs: LogBuffer::default(),
             previous_logs: None,
-            cpu_milli: 0,
         }
     }
 
@@ -508,6 +510,7 @@ impl Kubelet {
                 .collect(),
             init_done: 0,
             failed_init: false,
+            volumes: runtime::pod_volumes(api, pod),
             changed: true,
         }
     }
@@ -551,7 +554,15 @@ impl Kubelet {
                 c.phase = Phase::NeedImage;
                 rt.changed = true;
             }
-            let w = self.step_container(api, recorder, &ctx, spec_c, c, &mut rt.changed);
+            let w = self.step_container(
+                api,
+                recorder,
+                &ctx,
+                spec_c,
+                c,
+                &mut rt.volumes,
+                &mut rt.changed,
+            );
             match c.exited() {
                 Some(t) if t.exit_code == 0 => {
                     rt.init_done += 1;
@@ -576,7 +587,15 @@ impl Kubelet {
         }
         if rt.init_done == rt.init.len() {
             for (c, spec_c) in rt.app.iter_mut().zip(&spec.containers) {
-                let w = self.step_container(api, recorder, &ctx, spec_c, c, &mut rt.changed);
+                let w = self.step_container(
+                    api,
+                    recorder,
+                    &ctx,
+                    spec_c,
+                    c,
+                    &mut rt.volumes,
+                    &mut rt.changed,
+                );
                 soonest(w);
             }
         }
@@ -584,6 +603,7 @@ impl Kubelet {
     }
 
     /// Moves one container along. Returns when it next needs attention.
+    #[allow(clippy::too_many_arguments)]
     fn step_container(
         &mut self,
         api: &mut ApiServer,
@@ -591,6 +611,7 @@ impl Kubelet {
         ctx: &StepCtx<'_>,
         spec: &Container,
         c: &mut ContainerRt,
+        volumes: &mut Volumes,
         changed: &mut bool,
     ) -> Option<VirtualTime> {
         let now = ctx.now;
@@ -629,6 +650,7 @@ impl Kubelet {
                         if let Ok(info) = images::resolve(&image) {
                             c.image_id = info.image_id;
                             c.image_full = info.full;
+                            c.image = Some(info.image);
                         }
                         self.start_container(api, recorder, ctx, spec, c);
                         *changed = true;
@@ -709,12 +731,13 @@ impl Kubelet {
                                 .insert(info.full.clone());
                             c.image_id = info.image_id;
                             c.image_full = info.full;
+                            c.image = Some(info.image);
                             c.pull_backoff_s = None;
                             self.start_container(api, recorder, ctx, spec, c);
                             *changed = true;
                         }
                         Err(e) => {
-                            let msg = e.event_message(&image);
+                            let msg = e.event.clone();
                             recorder.record(
                                 api,
                                 source,
@@ -729,7 +752,7 @@ impl Kubelet {
                                 ctx.object,
                                 EventType::Warning,
                                 "Failed",
-                                "Error: ErrImagePull",
+                                &format!("Error: {}", e.reason),
                             );
                             let backoff = c
                                 .pull_backoff_s
@@ -789,29 +812,30 @@ impl Kubelet {
                     *changed = true;
                 }
                 Phase::Running { started_at } => {
-                    return self.run_container(api, recorder, ctx, spec, c, started_at, changed);
+                    return self
+                        .run_container(api, recorder, ctx, spec, c, volumes, started_at, changed);
                 }
                 Phase::Stopping {
                     started_at,
                     kill_at,
                     restart,
                 } => {
-                    let exited = match c.process.as_mut() {
-                        Some(p) => {
-                            let mut out = Vec::new();
-                            let state = p.run(&mut c.fs, now, &mut out);
-                            push_logs(c, now, out);
-                            match state {
-                                ProcessState::Exited(code) => Some(code),
-                                ProcessState::Running { .. } => None,
+                    let code = match self.run_process(api, c, volumes, now, ctx.ip) {
+                        Some(ProcessState::Exited { code }) => code,
+                        None => 0,
+                        Some(ProcessState::Running { .. }) if now >= kill_at => {
+                            if let Some(p) = c.process.as_mut() {
+                                p.signal(Signal::Kill);
                             }
+                            SIGKILL_EXIT
                         }
-                        None => Some(0),
-                    };
-                    let code = match exited {
-                        Some(code) => code,
-                        None if now >= kill_at => SIGKILL_EXIT,
-                        None => return Some(kill_at),
+                        Some(ProcessState::Running { wake_at }) => {
+                            return Some(
+                                wake_at
+                                    .map(VirtualTime::from_millis)
+                                    .map_or(kill_at, |w| w.min(kill_at)),
+                            );
+                        }
                     };
                     self.finish(c, ctx, code, None, started_at, restart);
                     *changed = true;
@@ -894,11 +918,31 @@ impl Kubelet {
             ),
             salt,
         );
-        let command = spec.command.clone().unwrap_or_default();
-        let args = spec.args.clone().unwrap_or_default();
         c.container_id = id;
-        c.fs = ContainerFs::default();
-        match Process::start(&command, &args, &c.image_full) {
+        let Some(image) = c.image else {
+            return;
+        };
+        let hostname = ctx
+            .pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.hostname.clone())
+            .or_else(|| ctx.pod.metadata.name.clone())
+            .unwrap_or_default();
+        let namespace = ctx.pod.metadata.namespace.as_deref().unwrap_or("default");
+        c.fs = Fs::for_container(image, &PodIdentity::new(&hostname, namespace, ctx.ip));
+        c.mounts = runtime::mounts(ctx.pod, spec);
+        c.partial.clear();
+        let process_spec = ContainerSpec {
+            command: spec.command.clone().unwrap_or_default(),
+            args: spec.args.clone().unwrap_or_default(),
+            env: runtime::container_env(api, ctx.pod, spec, ctx.ip),
+            working_dir: spec.working_dir.clone(),
+            hostname,
+            stdin: spec.stdin == Some(true),
+            tty: spec.tty == Some(true),
+        };
+        match Process::start(&process_spec, image, now.as_millis()) {
             Ok(process) => {
                 if !self.instant {
                     recorder.record(
@@ -919,16 +963,13 @@ impl Kubelet {
                     );
                 }
                 c.process = Some(process);
-                c.cpu_milli = cpu_request_milli(spec).clamp(1, 1_000) / 2 + 1;
                 c.phase = Phase::Running { started_at: now };
                 c.started = spec.startup_probe.is_none();
                 c.ready = spec.readiness_probe.is_none() && c.started && !c.init;
                 c.probes = probes::for_container(spec, now);
             }
             Err(err) => {
-                let message = format!(
-                    "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create failed: unable to start container process: error during container init: {err}: unknown"
-                );
+                let message = err.runtime_message();
                 recorder.record(
                     api,
                     source,
@@ -961,16 +1002,14 @@ impl Kubelet {
         ctx: &StepCtx<'_>,
         spec: &Container,
         c: &mut ContainerRt,
+        volumes: &mut Volumes,
         started_at: VirtualTime,
         changed: &mut bool,
     ) -> Option<VirtualTime> {
         let now = ctx.now;
-        let state = match c.process.as_mut() {
-            Some(p) => {
-                let mut out = Vec::new();
-                let state = p.run(&mut c.fs, now, &mut out);
-                let memory = p.memory_bytes();
-                push_logs(c, now, out);
+        let state = match self.run_process(api, c, volumes, now, ctx.ip) {
+            Some(state) => {
+                let memory = c.process.as_ref().map_or(0, |p| p.usage().memory_bytes);
                 if memory_limit(spec).is_some_and(|limit| memory > limit) {
                     self.finish(
                         c,
@@ -985,17 +1024,26 @@ impl Kubelet {
                 }
                 state
             }
-            None => ProcessState::Exited(0),
+            None => ProcessState::Exited { code: 0 },
         };
         let wake = match state {
-            ProcessState::Exited(code) => {
+            ProcessState::Exited { code } => {
                 self.finish(c, ctx, code, None, started_at, true);
                 *changed = true;
                 return Some(now);
             }
-            ProcessState::Running { wake_at } => wake_at,
+            ProcessState::Running { wake_at } => wake_at.map(VirtualTime::from_millis),
         };
-        let outcome = probes::run_due(c, spec, ctx.ip, now);
+        let outcome = {
+            let mut host = KubeletHost {
+                api,
+                pods: &mut self.pods,
+                now,
+                cursor: &mut self.cursor,
+                client_ip: node_ip(ctx),
+            };
+            probes::run_due(c, spec, volumes, &mut host, ctx.ip, now)
+        };
         for event in &outcome.events {
             recorder.record(
                 api,
@@ -1048,7 +1096,8 @@ impl Kubelet {
         restart: bool,
     ) {
         if let Some(p) = c.process.as_mut() {
-            p.sigterm(ctx.now);
+            let stop = p.image().repository().stop_signal;
+            p.signal(stop);
         }
         c.ready = false;
         c.phase = Phase::Stopping {
@@ -1086,7 +1135,6 @@ impl Kubelet {
         c.process = None;
         c.ready = false;
         c.started = false;
-        c.cpu_milli = 0;
         let restarts = may_restart
             && match ctx.restart_policy {
                 "Always" => !c.init || code != 0,
@@ -1161,7 +1209,8 @@ impl Kubelet {
                         );
                     }
                     if let Some(p) = c.process.as_mut() {
-                        p.sigterm(now);
+                        let stop = p.image().repository().stop_signal;
+                        p.signal(stop);
                     }
                     c.ready = false;
                     c.phase = Phase::Stopping {
@@ -1173,18 +1222,16 @@ impl Kubelet {
                     rt.changed = true;
                 }
                 Phase::Stopping { started_at, .. } => {
-                    let mut out = Vec::new();
-                    let exited = c.process.as_mut().map(|p| p.run(&mut c.fs, now, &mut out));
-                    push_logs(c, now, out);
+                    let exited = self.run_process(api, c, &mut rt.volumes, now, &ip);
                     match exited {
-                        Some(ProcessState::Exited(code)) => {
+                        Some(ProcessState::Exited { code }) => {
                             self.finish(c, &ctx, code, None, started_at, false);
                         }
                         _ if now >= deadline || self.instant => {
                             self.finish(c, &ctx, SIGKILL_EXIT, None, started_at, false);
                         }
                         Some(ProcessState::Running { wake_at: Some(at) }) => {
-                            earliest(&mut wake, at.min(deadline));
+                            earliest(&mut wake, VirtualTime::from_millis(at).min(deadline));
                         }
                         _ => earliest(&mut wake, deadline),
                     }
@@ -1245,15 +1292,6 @@ impl Kubelet {
         rt.init.iter().chain(rt.app.iter()).find(|c| c.name == name)
     }
 
-    fn container_mut(&mut self, key: &ObjectKey, name: &str) -> Option<&mut ContainerRt> {
-        let uid = self.by_key.get(key)?;
-        let rt = self.pods.get_mut(uid)?;
-        rt.init
-            .iter_mut()
-            .chain(rt.app.iter_mut())
-            .find(|c| c.name == name)
-    }
-
     /// A container's log lines (current instance, or the previous one).
     pub fn logs(
         &self,
@@ -1276,21 +1314,46 @@ impl Kubelet {
             .is_some_and(|c| matches!(c.phase, Phase::Running { .. }))
     }
 
-    /// Runs a one-off command in a running container.
+    /// Runs a one-off command in a running container (`kubectl exec`). `None` when the
+    /// container has no running process.
     pub fn exec(
         &mut self,
+        api: &ApiServer,
         key: &ObjectKey,
         container: &str,
         argv: &[String],
-        env: &[(String, String)],
         now: VirtualTime,
-    ) -> Option<Result<process::ExecOutput, String>> {
-        let c = self.container_mut(key, container)?;
-        if !matches!(c.phase, Phase::Running { .. }) {
-            return None;
-        }
-        let image = c.image_full.clone();
-        Some(process::exec(&mut c.fs, &image, argv, env, now))
+    ) -> Option<Result<tidepool_container::ExecOutput, tidepool_container::ExecError>> {
+        let uid = self.by_key.get(key)?.clone();
+        let mut rt = self.pods.remove(&uid)?;
+        let ip = rt.ip.clone().unwrap_or_default();
+        let result = {
+            let PodRt {
+                init, app, volumes, ..
+            } = &mut rt;
+            init.iter_mut()
+                .chain(app.iter_mut())
+                .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))
+                .and_then(|c| {
+                    let p = c.process.as_mut()?;
+                    let mut host = KubeletHost {
+                        api,
+                        pods: &mut self.pods,
+                        now,
+                        cursor: &mut self.cursor,
+                        client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
+                    };
+                    let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
+                    Some(p.exec(
+                        &ExecCommand::new(argv),
+                        &mut fs,
+                        &mut host,
+                        ExecLimits::default(),
+                    ))
+                })
+        };
+        self.pods.insert(uid, rt);
+        result
     }
 
     /// Per-container usage `(name, millicores, bytes)` of a pod's running containers.
@@ -1301,25 +1364,57 @@ impl Kubelet {
             rt.init
                 .iter()
                 .chain(rt.app.iter())
-                .filter(|c| c.running())
-                .map(|c| {
-                    (
-                        c.name.clone(),
-                        c.cpu_milli,
-                        c.process.as_ref().map_or(0, Process::memory_bytes),
-                    )
+                .filter_map(|c| {
+                    let usage = c.process.as_ref().filter(|_| c.running())?.usage();
+                    Some((c.name.clone(), usage.cpu_millicores, usage.memory_bytes))
                 })
                 .collect(),
         )
     }
+
+    /// Runs a container's process until it blocks; its output goes to the container log.
+    fn run_process(
+        &mut self,
+        api: &ApiServer,
+        c: &mut ContainerRt,
+        volumes: &mut Volumes,
+        now: VirtualTime,
+        ip: &str,
+    ) -> Option<ProcessState> {
+        let p = c.process.as_mut()?;
+        let mut host = KubeletHost {
+            api,
+            pods: &mut self.pods,
+            now,
+            cursor: &mut self.cursor,
+            client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
+        };
+        let mut out = Output::default();
+        let state = {
+            let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
+            p.run(&mut fs, &mut host, &mut out)
+        };
+        push_output(c, now, &out);
+        Some(state)
+    }
+}
+
+fn node_ip(ctx: &StepCtx<'_>) -> std::net::Ipv4Addr {
+    ctx.pod
+        .status
+        .as_ref()
+        .and_then(|s| s.host_ip.as_deref())
+        .and_then(|ip| ip.parse().ok())
+        .unwrap_or(std::net::Ipv4Addr::LOCALHOST)
 }
 
 fn earliest(slot: &mut Option<VirtualTime>, at: VirtualTime) {
     *slot = Some(slot.map_or(at, |x| x.min(at)));
 }
 
-fn push_logs(c: &mut ContainerRt, now: VirtualTime, out: Vec<String>) {
-    for line in out {
+/// Appends a process's output to the container log, line by line.
+fn push_output(c: &mut ContainerRt, now: VirtualTime, out: &Output) {
+    for line in runtime::split_lines(&mut c.partial, out) {
         c.logs.push(now, line);
     }
 }

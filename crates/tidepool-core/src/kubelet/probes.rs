@@ -2,12 +2,13 @@
 //! thresholds and its event texts.
 
 use super::ContainerRt;
-use super::process;
+use super::runtime::KubeletHost;
 use crate::clock::VirtualTime;
 use k8s_openapi::api::core::v1::{Container, Probe};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
+use tidepool_container::{ExecCommand, ExecLimits, HttpRequest, MountedFs, Output, Volumes};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProbeKind {
@@ -41,6 +42,8 @@ pub struct ProbeRt {
     pub next_at: VirtualTime,
     successes: i32,
     failures: i32,
+    /// An exec probe's command, prepared once (scripts parsed here, not every period).
+    command: Option<ExecCommand>,
 }
 
 /// What running the due probes decided.
@@ -70,6 +73,10 @@ pub fn for_container(c: &Container, now: VirtualTime) -> Vec<ProbeRt> {
             next_at: now.saturating_add(Duration::from_secs(delay)),
             successes: 0,
             failures: 0,
+            command: probe
+                .exec
+                .as_ref()
+                .map(|e| ExecCommand::new(e.command.as_deref().unwrap_or_default())),
         })
     })
     .collect()
@@ -92,58 +99,67 @@ fn check(
     rt: &mut ContainerRt,
     c: &Container,
     probe: &Probe,
+    command: Option<&ExecCommand>,
+    volumes: &mut Volumes,
+    host: &mut KubeletHost<'_>,
     ip: &str,
-    now: VirtualTime,
 ) -> Result<(), String> {
-    let listening = |rt: &ContainerRt, port: i32| {
-        rt.process
-            .as_ref()
-            .is_some_and(|p| p.ports.iter().any(|l| i32::from(*l) == port))
+    let now = host.now.as_millis();
+    let image = rt.image;
+    let Some(process) = rt.process.as_mut() else {
+        return Err("container not running".to_owned());
     };
-    if let Some(action) = &probe.exec {
-        let argv = action.command.clone().unwrap_or_default();
-        let env: Vec<(String, String)> = Vec::new();
-        let image = rt.image_full.clone();
-        return match process::exec(&mut rt.fs, &image, &argv, &env, now) {
-            Ok(out) if out.code == 0 => Ok(()),
-            Ok(out) => Err(out.stdout.trim_end().to_owned()),
-            Err(e) => Err(e),
+    if let Some(command) = command {
+        let timeout = probe.timeout_seconds.unwrap_or(1).max(1) as u32;
+        let mut fs = MountedFs::new(&mut rt.fs, volumes, &rt.mounts, image);
+        return match process.exec(command, &mut fs, host, ExecLimits::probe(timeout)) {
+            Ok(out) if out.exit_code == Some(0) => Ok(()),
+            Ok(out) if out.exit_code.is_none() => Err(format!(
+                "command \"{}\" timed out",
+                command.argv().join(" ")
+            )),
+            Ok(out) => Err(out.combined().trim_end().to_owned()),
+            Err(e) => Err(e.to_string()),
         };
     }
     if let Some(http) = &probe.http_get {
         let port = port_number(c, &http.port).unwrap_or(0);
-        let host = http.host.clone().unwrap_or_else(|| ip.to_owned());
+        let host_name = http.host.clone().unwrap_or_else(|| ip.to_owned());
         let path = http.path.clone().unwrap_or_else(|| "/".to_owned());
         let scheme = http
             .scheme
             .as_deref()
             .unwrap_or("HTTP")
             .to_ascii_lowercase();
-        if !listening(rt, port) {
-            return Err(format!(
-                "Get \"{scheme}://{host}:{port}{path}\": dial tcp {host}:{port}: connect: connection refused"
-            ));
-        }
-        let nginx = rt.image_full.contains("/library/nginx:");
-        let status = if nginx && !matches!(path.as_str(), "/" | "/index.html") {
-            404
-        } else {
-            200
+        let request = HttpRequest {
+            method: "GET".to_owned(),
+            path: path.clone(),
+            host: format!("{host_name}:{port}"),
+            user_agent: "kube-probe/1.32".to_owned(),
+            client_ip: host.client_ip,
         };
-        return if (200..400).contains(&status) {
-            Ok(())
-        } else {
-            Err(format!("HTTP probe failed with statuscode: {status}"))
+        let mut out = Output::default();
+        let fs = MountedFs::new(&mut rt.fs, volumes, &rt.mounts, image);
+        let response = u16::try_from(port)
+            .ok()
+            .and_then(|p| process.serve_http(&fs, now, p, &request, &mut out));
+        super::push_output(rt, host.now, &out);
+        return match response {
+            None => Err(format!(
+                "Get \"{scheme}://{host_name}:{port}{path}\": dial tcp {host_name}:{port}: connect: connection refused"
+            )),
+            Some(r) if (200..400).contains(&r.status) => Ok(()),
+            Some(r) => Err(format!("HTTP probe failed with statuscode: {}", r.status)),
         };
     }
     if let Some(tcp) = &probe.tcp_socket {
         let port = port_number(c, &tcp.port).unwrap_or(0);
-        let host = tcp.host.clone().unwrap_or_else(|| ip.to_owned());
-        return if listening(rt, port) {
+        let host_name = tcp.host.clone().unwrap_or_else(|| ip.to_owned());
+        return if u16::try_from(port).is_ok_and(|p| process.listens_on(p)) {
             Ok(())
         } else {
             Err(format!(
-                "dial tcp {host}:{port}: connect: connection refused"
+                "dial tcp {host_name}:{port}: connect: connection refused"
             ))
         };
     }
@@ -151,7 +167,14 @@ fn check(
 }
 
 /// Runs every probe that is due at `now`.
-pub(super) fn run_due(rt: &mut ContainerRt, c: &Container, ip: &str, now: VirtualTime) -> Outcome {
+pub(super) fn run_due(
+    rt: &mut ContainerRt,
+    c: &Container,
+    volumes: &mut Volumes,
+    host: &mut KubeletHost<'_>,
+    ip: &str,
+    now: VirtualTime,
+) -> Outcome {
     let mut outcome = Outcome::default();
     let mut probes = std::mem::take(&mut rt.probes);
     for state in &mut probes {
@@ -172,7 +195,7 @@ pub(super) fn run_due(rt: &mut ContainerRt, c: &Container, ip: &str, now: Virtua
         }
         let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
         let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
-        match check(rt, c, probe, ip, now) {
+        match check(rt, c, probe, state.command.as_ref(), volumes, host, ip) {
             Ok(()) => {
                 state.failures = 0;
                 state.successes += 1;
