@@ -103,6 +103,12 @@ fn alias(image: &str) -> Option<(&'static str, Option<u64>)> {
     match repo {
         "docker.io/library/perl" => Some(("debian:12", Some(347_123_201))),
         "registry.k8s.io/nginx-slim" => Some(("nginx:1.27", Some(20_232_440))),
+        // The Kubernetes basics tutorial's v2 image lives on Docker Hub.
+        "docker.io/jocatalin/kubernetes-bootcamp" => match tag {
+            "v1" => Some(("gcr.io/google-samples/kubernetes-bootcamp:v1", None)),
+            "v2" => Some(("gcr.io/google-samples/kubernetes-bootcamp:v2", None)),
+            _ => None,
+        },
         _ => None,
     }
 }

@@ -808,6 +808,8 @@ impl Kubelet {
                     if now < until {
                         return Some(until);
                     }
+                    // The back-off was served: the next one is twice as long.
+                    c.backoff_s = c.backoff_s.map(|b| (b * 2).min(BACKOFF_MAX_S));
                     c.phase = Phase::NeedImage;
                     *changed = true;
                 }

@@ -9,10 +9,12 @@
 
 mod apply;
 mod describe;
+mod exec;
 mod generate;
 mod get;
 mod info;
 pub(crate) mod json;
+mod logs;
 mod resources;
 
 use crate::Session;
@@ -350,7 +352,8 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),
         "label" | "annotate" => apply::label(session, cmd, &rest),
-        "logs" => info::logs(session, &rest),
+        "logs" => logs::logs(session, &rest),
+        "exec" => exec::exec(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
         "version" => info::version(session, &rest),
