@@ -41,6 +41,8 @@ enum Work {
     SchedulerFlush,
     /// Node lifecycle check for one node.
     NodeMonitor(String),
+    /// Sync a node's static pods with its manifest folder.
+    StaticPods(String),
 }
 
 /// Rounds of reconciling at one instant before we stop and let time move (a guard against
@@ -95,6 +97,7 @@ impl Simulation {
         // The default objects are valid by construction; a failure here would be a bug in
         // `cluster`, and the simulation still works without them.
         let _ = cluster::bootstrap(&mut sim.api, cluster);
+        sim.seed_static_manifests();
         sim.kubelet.instant = true;
         sim.settle();
         sim.kubelet.instant = false;
@@ -282,6 +285,9 @@ impl Simulation {
                     self.schedule(d, Work::NodeMonitor(name));
                 }
             }
+            Work::StaticPods(node) => {
+                self.kubelet.sync_static_pods(&mut self.api, &node);
+            }
             Work::SchedulerFlush => {
                 self.scheduler.cluster_changed();
                 self.schedule(SCHEDULER_FLUSH, Work::SchedulerFlush);
@@ -432,6 +438,64 @@ impl Simulation {
     pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
         self.kubelet
             .usage(&ObjectKey::new(Kind::Pod, namespace, pod))
+    }
+
+    /// The files in a node's `/etc/kubernetes/manifests` (static pod manifests), by name.
+    pub fn manifests(&self, node: &str) -> Vec<(String, String)> {
+        self.kubelet.manifests(node)
+    }
+
+    /// Writes a static pod manifest on a node; its kubelet creates the mirror pod on the next
+    /// [`Simulation::advance`].
+    pub fn write_manifest(&mut self, node: &str, file: &str, text: &str) {
+        if self.kubelet.write_manifest(node, file, text) {
+            self.dirty.insert(Work::StaticPods(node.to_owned()));
+        }
+    }
+
+    /// Removes a static pod manifest; its mirror pod is deleted on the next advance.
+    pub fn remove_manifest(&mut self, node: &str, file: &str) {
+        if self.kubelet.remove_manifest(node, file) {
+            self.dirty.insert(Work::StaticPods(node.to_owned()));
+        }
+    }
+
+    /// The control-plane mirror pods the cluster starts with become files in the control
+    /// plane's manifest folder, as kubeadm writes them.
+    fn seed_static_manifests(&mut self) {
+        let mirrors: Vec<(String, String, String)> = self
+            .api
+            .store()
+            .list(Kind::Pod, None)
+            .filter_map(Object::as_pod)
+            .filter(|p| {
+                p.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get("kubernetes.io/config.source"))
+                    .is_some_and(|s| s == "file")
+            })
+            .filter_map(|p| {
+                let node = p.spec.as_ref()?.node_name.clone()?;
+                let component = p.metadata.labels.as_ref()?.get("component")?.clone();
+                let mut manifest = p.clone();
+                manifest.metadata.name = Some(component.clone());
+                manifest.metadata.annotations = None;
+                manifest.metadata.uid = None;
+                manifest.metadata.resource_version = None;
+                manifest.metadata.creation_timestamp = None;
+                manifest.status = None;
+                if let Some(spec) = manifest.spec.as_mut() {
+                    spec.node_name = None;
+                    spec.tolerations = None;
+                }
+                let yaml = serde_norway::to_string(&Object::Pod(manifest).to_json()).ok()?;
+                Some((node, format!("{component}.yaml"), yaml))
+            })
+            .collect();
+        for (node, file, yaml) in mirrors {
+            self.kubelet.write_manifest(&node, &file, &yaml);
+        }
     }
 
     /// Pods the scheduler could not place and is waiting to retry.
@@ -692,6 +756,15 @@ impl Router<'_> {
         }
         if node.is_some() && !deleted {
             self.dirty.insert(Work::Lifecycle(key));
+        }
+        // A mirror pod deleted through the API comes back while its manifest exists.
+        let mirror = pod
+            .metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+        if let (true, true, Some(node)) = (deleted, mirror, node) {
+            self.dirty.insert(Work::StaticPods(node));
         }
     }
 }
