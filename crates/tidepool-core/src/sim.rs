@@ -440,6 +440,20 @@ impl Simulation {
             .usage(&ObjectKey::new(Kind::Pod, namespace, pod))
     }
 
+    /// Current usage of a node's running containers: `(millicores, bytes)` summed (the
+    /// figures `kubectl top node` starts from).
+    pub fn node_usage(&self, node: &str) -> (u64, u64) {
+        crate::kubelet::bound_pods(&self.api, node)
+            .filter_map(|p| {
+                self.pod_usage(
+                    p.metadata.namespace.as_deref().unwrap_or(""),
+                    p.metadata.name.as_deref().unwrap_or(""),
+                )
+            })
+            .flatten()
+            .fold((0, 0), |(cpu, mem), (_, c, m)| (cpu + c, mem + m))
+    }
+
     /// The files in a node's `/etc/kubernetes/manifests` (static pod manifests), by name.
     pub fn manifests(&self, node: &str) -> Vec<(String, String)> {
         self.kubelet.manifests(node)

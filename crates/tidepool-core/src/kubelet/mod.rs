@@ -132,6 +132,9 @@ struct ContainerRt {
     mounts: Vec<Mount>,
     /// Output after the last newline (a log line in progress).
     partial: String,
+    /// When the main process next needs CPU (`None`: idle until signalled or asked).
+    #[serde(default)]
+    due: Option<VirtualTime>,
     ready: bool,
     started: bool,
     probes: Vec<ProbeRt>,
@@ -244,6 +247,7 @@ impl ContainerRt {
             fs: Fs::default(),
             mounts: Vec::new(),
             partial: String::new(),
+            due: None,
             ready: false,
             started: false,
             probes: Vec::new(),
@@ -323,7 +327,8 @@ impl ContainerRt {
             },
             image_id: self.image_id.clone(),
             container_id: has_id.then(|| format!("containerd://{}", self.container_id)),
-            ready: self.ready,
+            // An init container that completed successfully reports ready, like the kubelet.
+            ready: self.ready || (self.init && self.exited().is_some_and(|t| t.exit_code == 0)),
             started: Some(self.started),
             restart_count: self.restart_count,
             state: Some(self.state(default_reason, pod)),
@@ -965,6 +970,7 @@ impl Kubelet {
                     );
                 }
                 c.process = Some(process);
+                c.due = Some(now);
                 c.phase = Phase::Running { started_at: now };
                 c.started = spec.startup_probe.is_none();
                 c.ready = spec.readiness_probe.is_none() && c.started && !c.init;
@@ -1009,7 +1015,21 @@ impl Kubelet {
         changed: &mut bool,
     ) -> Option<VirtualTime> {
         let now = ctx.now;
-        let state = match self.run_process(api, c, volumes, now, ctx.ip) {
+        // A process that is not due (sleeping, or an idle server) is not run: probes and other
+        // wake-ups cost nothing in the shell.
+        let ran = if c.due.is_some_and(|t| t <= now) {
+            self.run_process(api, c, volumes, now, ctx.ip)
+        } else if c.process.is_some() {
+            Some(ProcessState::Running {
+                wake_at: c.due.map(VirtualTime::as_millis),
+            })
+        } else {
+            None
+        };
+        if let Some(ProcessState::Running { wake_at }) = ran {
+            c.due = wake_at.map(VirtualTime::from_millis);
+        }
+        let state = match ran {
             Some(state) => {
                 let memory = c.process.as_ref().map_or(0, |p| p.usage().memory_bytes);
                 if memory_limit(spec).is_some_and(|limit| memory > limit) {
@@ -1346,12 +1366,15 @@ impl Kubelet {
                         client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
                     };
                     let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
-                    Some(p.exec(
+                    let out = p.exec(
                         &ExecCommand::new(argv),
                         &mut fs,
                         &mut host,
                         ExecLimits::default(),
-                    ))
+                    );
+                    // The command may have signalled the main process: let it run next.
+                    c.due = Some(now);
+                    Some(out)
                 })
         };
         self.pods.insert(uid, rt);
