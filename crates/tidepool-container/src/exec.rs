@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fs::MountedFs;
 use crate::host::{Host, Millis};
-use crate::image::Behaviour;
+use crate::image::{Behaviour, Toolbox};
 use crate::process::{Output, Process, ProcessState, StartError, locate, shell_flavor};
 use crate::shell::{Flavor, Program, Shell, SyntaxError};
 
@@ -97,6 +97,10 @@ impl From<StartError> for ExecError {
 pub struct ExecCommand {
     argv: Vec<String>,
     script: Option<Result<Arc<Program>, SyntaxError>>,
+    /// The argv as a one-command program, for commands run without a shell.
+    direct: Arc<Program>,
+    /// `sh -c 'one literal command'`: the command a shell would exec directly.
+    single: Option<Vec<String>>,
 }
 
 impl ExecCommand {
@@ -111,6 +115,8 @@ impl ExecCommand {
         ExecCommand {
             argv: argv.to_vec(),
             script,
+            direct: Arc::new(crate::shell::direct_program(argv)),
+            single: crate::shell::single_exec_command(argv),
         }
     }
 
@@ -147,12 +153,24 @@ impl Process {
         };
         let image = self.image();
         let exe = locate(image, first, self.env())?;
-        let cwd = image.repository().working_dir.to_string();
-        let env = self.env().to_vec();
+        let cwd = image.repository().working_dir;
+        let env = self.env();
         if image.repository().programs.contains(&exe.as_str())
             && image.repository().behaviour != Behaviour::Shell
         {
             return Ok(program_exec(self, argv));
+        }
+        if let Some(output) = cat_fast_path(self, &exe, argv, fs) {
+            return Ok(output);
+        }
+        // `sh -c 'cat FILE'`: the shell would exec cat itself, so the fast path applies too
+        // (only when cat exists; otherwise the shell's own `not found` must be printed).
+        if shell_flavor(image, &exe).is_some()
+            && let Some(inner) = &command.single
+            && let Ok(inner_exe) = locate(image, &inner[0], env)
+            && let Some(output) = cat_fast_path(self, &inner_exe, inner, fs)
+        {
+            return Ok(output);
         }
         let mut shell = match (shell_flavor(image, &exe), &command.script) {
             (Some(flavor), Some(Ok(program))) => {
@@ -161,12 +179,12 @@ impl Process {
                     &shell_display_name(&exe),
                     image,
                     Arc::clone(program),
-                    &env,
-                    &cwd,
+                    env,
+                    cwd,
                 );
-                let rest: Vec<String> = argv.iter().skip(3).cloned().collect();
-                if !rest.is_empty() {
-                    shell = Shell::from_argv(flavor, image, argv, &env, &cwd, false);
+                if argv.len() > 3 {
+                    // `sh -c SCRIPT NAME ARGS...`: $0 and positional parameters.
+                    shell = Shell::from_argv(flavor, image, argv, env, cwd, false);
                 }
                 shell
             }
@@ -177,11 +195,21 @@ impl Process {
                     ..ExecOutput::default()
                 });
             }
-            (Some(flavor), None) => Shell::from_argv(flavor, image, argv, &env, &cwd, false),
-            (None, _) => Shell::direct(Flavor::for_image(image), image, argv, &env, &cwd),
+            (Some(flavor), None) => Shell::from_argv(flavor, image, argv, env, cwd, false),
+            (None, _) => Shell::with_program(
+                Flavor::for_image(image),
+                "sh",
+                image,
+                Arc::clone(&command.direct),
+                env,
+                cwd,
+            ),
         };
         shell.set_pid(exec_pid(self));
-        shell.set_ps_table(vec![(1, self.argv().join(" "))]);
+        if shell_flavor(image, &exe).is_some() || exe.ends_with("/ps") {
+            // Only `ps` reads the table; probes skip building it.
+            shell.set_ps_table(vec![(1, self.argv().join(" "))]);
+        }
         Ok(run_to_completion(self, &mut shell, fs, host, limits))
     }
 
@@ -215,6 +243,39 @@ impl Process {
             exited: None,
         })
     }
+}
+
+/// `cat FILE...` (the most common exec probe) without building a shell: the same helper the
+/// `cat` builtin uses, so output and messages are identical.
+fn cat_fast_path(
+    process: &Process,
+    exe: &str,
+    argv: &[String],
+    fs: &MountedFs<'_>,
+) -> Option<ExecOutput> {
+    if !exe.ends_with("/cat") || argv.len() < 2 || argv[1..].iter().any(|a| a.starts_with('-')) {
+        return None;
+    }
+    let image = process.image();
+    let busybox = matches!(
+        image.repository().toolbox,
+        Toolbox::Busybox | Toolbox::Alpine
+    );
+    let cwd = image.repository().working_dir;
+    let mut output = ExecOutput::default();
+    let mut ok = true;
+    for file in &argv[1..] {
+        ok &= crate::shell::builtins::cat_file(
+            fs,
+            cwd,
+            busybox,
+            file,
+            &mut output.stdout,
+            &mut output.stderr,
+        );
+    }
+    output.exit_code = Some(if ok { 0 } else { 1 });
+    Some(output)
 }
 
 fn shell_display_name(exe: &str) -> String {

@@ -923,17 +923,32 @@ impl Image {
         if name.contains('/') {
             return self.has_executable(name).then(|| name.to_string());
         }
-        path_var
-            .split(':')
-            .filter(|dir| !dir.is_empty())
-            .map(|dir| format!("{}/{name}", dir.trim_end_matches('/')))
-            .find(|candidate| self.has_executable(candidate))
+        // Hot path (every exec probe): compare without allocating until a hit.
+        let tool_dirs = crate::shell::builtins::command_dirs(self.repository.toolbox, name);
+        for dir in path_var.split(':').filter(|dir| !dir.is_empty()) {
+            let dir = dir.trim_end_matches('/');
+            let in_programs = self
+                .repository
+                .programs
+                .iter()
+                .any(|p| p.strip_suffix(name).and_then(|d| d.strip_suffix('/')) == Some(dir));
+            if in_programs || tool_dirs.is_some_and(|dirs| dirs.contains(&dir)) {
+                return Some(format!("{dir}/{name}"));
+            }
+        }
+        None
     }
 
     /// Whether the image has an executable at this absolute path.
     pub fn has_executable(&self, path: &str) -> bool {
-        let path = normalize_exe_path(path);
-        if self.repository.programs.iter().any(|p| *p == path) {
+        let normalized;
+        let path = if path.contains("//") || path.contains("/.") || !path.starts_with('/') {
+            normalized = normalize_exe_path(path);
+            normalized.as_str()
+        } else {
+            path
+        };
+        if self.repository.programs.contains(&path) {
             return true;
         }
         let Some((dir, name)) = path.rsplit_once('/') else {

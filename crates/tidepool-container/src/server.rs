@@ -198,6 +198,8 @@ pub struct ServerProc {
     /// `python3 -m http.server [port]`.
     python_http_port: Option<u16>,
     stop_requested: Option<Signal>,
+    /// `stress --help`: print the usage and exit 0.
+    help_only: bool,
 }
 
 fn parse_bytes(text: &str) -> Option<u64> {
@@ -235,6 +237,7 @@ impl ServerProc {
             agnhost: None,
             python_http_port: None,
             stop_requested: None,
+            help_only: false,
         };
         let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
         match image.repository().behaviour {
@@ -260,7 +263,9 @@ impl ServerProc {
                     }
                 }
                 server.stress_bytes = workers.saturating_mul(bytes);
-                if args.is_empty() || args.contains(&"--help") {
+                if args.contains(&"--help") || args.contains(&"-?") {
+                    server.help_only = true;
+                } else if args.is_empty() {
                     server.unsupported = Some(STRESS_USAGE.to_string());
                 }
             }
@@ -388,6 +393,10 @@ impl ServerProc {
     fn start_logs(&mut self, image: Image, hostname: &str, now: Millis, out: &mut Output) -> Phase {
         let t = DateTime::from_millis(now);
         let version = image.version();
+        if self.help_only {
+            out.push(Stream::Stdout, STRESS_USAGE);
+            return Phase::Exited(0);
+        }
         if let Some(text) = &self.unsupported {
             out.push(Stream::Stderr, text);
             return Phase::Exited(1);

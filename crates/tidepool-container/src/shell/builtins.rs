@@ -60,9 +60,21 @@ pub fn available_commands(toolbox: Toolbox) -> Vec<&'static str> {
     out
 }
 
+/// Whether a toolbox provides `name` (no allocation: this runs on every exec).
+pub fn has_command(toolbox: Toolbox, name: &str) -> bool {
+    let extra: &[&str] = match toolbox {
+        Toolbox::Distroless => return false,
+        Toolbox::Busybox | Toolbox::Alpine => BUSYBOX_EXTRA,
+        Toolbox::Debian => DEBIAN_EXTRA,
+        Toolbox::DebianCurl => &["bash", "dash", "curl"],
+        Toolbox::DebianFull => &["bash", "dash", "curl", "wget"],
+    };
+    CORE.contains(&name) || extra.contains(&name)
+}
+
 /// The directories a toolbox installs `name` in, if it has it.
 pub fn command_dirs(toolbox: Toolbox, name: &str) -> Option<&'static [&'static str]> {
-    if name.is_empty() || !available_commands(toolbox).contains(&name) {
+    if name.is_empty() || !has_command(toolbox, name) {
         return None;
     }
     Some(match toolbox {
@@ -171,9 +183,8 @@ impl Shell {
         if !is_builtin {
             let path_var = self
                 .var("PATH")
-                .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
-                .to_string();
-            match self.image.find_executable(full, &path_var) {
+                .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            match self.image.find_executable(full, path_var) {
                 Some(exe) => {
                     if self.image.repository().programs.contains(&exe.as_str()) {
                         // A server program: PID 1 becomes it; elsewhere it never returns.
@@ -1139,14 +1150,6 @@ impl Shell {
         }
     }
 
-    fn open_err(&self, tool: &str, arg: &str, e: crate::fs::FsError) -> String {
-        if busybox(self) {
-            format!("{tool}: can't open '{arg}': {e}\n")
-        } else {
-            format!("{tool}: {arg}: {e}\n")
-        }
-    }
-
     fn cat(&mut self, cx: &mut Cx<'_, '_>, args: &[String], io: &mut Io) -> Outcome {
         let files: Vec<&String> = args
             .iter()
@@ -1166,21 +1169,15 @@ impl Shell {
                 }
                 continue;
             }
-            let path = self.path(file);
-            match cx.fs.read(&path) {
-                Ok(content) => io.out.push_str(content),
-                Err(crate::fs::FsError::IsDir) => {
-                    io.err.push_str(&if busybox(self) {
-                        "cat: read error: Is a directory\n".to_string()
-                    } else {
-                        format!("cat: {file}: Is a directory\n")
-                    });
-                    status = 1;
-                }
-                Err(e) => {
-                    io.err.push_str(&self.open_err("cat", file, e));
-                    status = 1;
-                }
+            if !cat_file(
+                cx.fs,
+                &self.cwd,
+                busybox(self),
+                file,
+                &mut io.out,
+                &mut io.err,
+            ) {
+                status = 1;
             }
         }
         Outcome::Done(status)
@@ -2115,10 +2112,24 @@ impl Shell {
 
     fn client_ip(&self, cx: &mut Cx<'_, '_>) -> Ipv4Addr {
         let hosts = cx.fs.read("/etc/hosts").unwrap_or("");
+        // The pod's own line in /etc/hosts (the kubelet writes "<pod ip>\t<hostname>" last).
+        let own = |l: &&str| l.split_whitespace().nth(1) == Some(self.hostname.as_str());
+        let ip_of = |l: &str| {
+            l.split_whitespace()
+                .next()
+                .and_then(|ip| ip.parse::<Ipv4Addr>().ok())
+        };
         hosts
             .lines()
-            .filter(|l| l.split_whitespace().nth(1) == Some(self.hostname.as_str()))
-            .find_map(|l| l.split_whitespace().next().and_then(|ip| ip.parse().ok()))
+            .find(own)
+            .and_then(ip_of)
+            .or_else(|| {
+                hosts
+                    .lines()
+                    .rev()
+                    .filter_map(ip_of)
+                    .find(|ip| !ip.is_loopback())
+            })
             .unwrap_or(Ipv4Addr::LOCALHOST)
     }
 
@@ -2449,6 +2460,51 @@ impl Shell {
                 Outcome::Done(1)
             }
         }
+    }
+}
+
+/// `cat FILE` for one file: appends its content to `out` or the tool's error to `err`.
+/// Shared by the `cat` builtin and the exec-probe fast path so both print the same.
+pub(crate) fn cat_file(
+    fs: &crate::fs::MountedFs<'_>,
+    cwd: &str,
+    busybox: bool,
+    file: &str,
+    out: &mut String,
+    err: &mut String,
+) -> bool {
+    let path = match normalize(cwd, file) {
+        Ok(path) => path,
+        Err(e) => {
+            err.push_str(&cat_open_error(busybox, file, e));
+            return false;
+        }
+    };
+    match fs.read(&path) {
+        Ok(content) => {
+            out.push_str(content);
+            true
+        }
+        Err(crate::fs::FsError::IsDir) => {
+            err.push_str(&if busybox {
+                "cat: read error: Is a directory\n".to_string()
+            } else {
+                format!("cat: {file}: Is a directory\n")
+            });
+            false
+        }
+        Err(e) => {
+            err.push_str(&cat_open_error(busybox, file, e));
+            false
+        }
+    }
+}
+
+fn cat_open_error(busybox: bool, file: &str, e: crate::fs::FsError) -> String {
+    if busybox {
+        format!("cat: can't open '{file}': {e}\n")
+    } else {
+        format!("cat: {file}: {e}\n")
     }
 }
 

@@ -172,19 +172,18 @@ impl Compiler {
     }
 
     fn and_or(&mut self, and_or: &AndOr) {
+        // `a && b || c`: a failing `a` skips only `b`; the `||` test that follows still sees
+        // the failure and runs `c`. So each jump lands just after the pipeline it skips.
         self.pipeline(&and_or.first);
-        let mut patches = Vec::new();
         for (and, pipeline) in &and_or.rest {
-            patches.push(self.emit(if *and {
+            let at = self.emit(if *and {
                 Instr::JumpIfFail(0)
             } else {
                 Instr::JumpIfOk(0)
-            }));
+            });
             self.pipeline(pipeline);
-        }
-        let end = self.here();
-        for at in patches {
-            self.patch(at, end);
+            let after = self.here();
+            self.patch(at, after);
         }
     }
 

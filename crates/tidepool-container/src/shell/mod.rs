@@ -79,6 +79,19 @@ pub fn single_exec_command(argv: &[String]) -> Option<Vec<String>> {
         .collect()
 }
 
+/// A one-command program running `argv` literally (an applet run without a shell).
+pub fn direct_program(argv: &[String]) -> Program {
+    Program {
+        code: vec![compile::Instr::Simple(0), compile::Instr::End],
+        simples: vec![Simple {
+            assigns: Vec::new(),
+            words: argv.iter().map(|a| vm::literal_word(a)).collect(),
+            redirs: Vec::new(),
+        }],
+        ..Program::default()
+    }
+}
+
 fn shell_name(argv0: &str) -> String {
     argv0.rsplit('/').next().unwrap_or(argv0).to_string()
 }
@@ -179,16 +192,7 @@ impl Shell {
         env: &[(String, String)],
         cwd: &str,
     ) -> Shell {
-        let program = Program {
-            code: vec![compile::Instr::Simple(0), compile::Instr::End],
-            simples: vec![Simple {
-                assigns: Vec::new(),
-                words: argv.iter().map(|a| vm::literal_word(a)).collect(),
-                redirs: Vec::new(),
-            }],
-            ..Program::default()
-        };
-        Shell::new(flavor, "sh", image, program, env, cwd)
+        Shell::new(flavor, "sh", image, direct_program(argv), env, cwd)
     }
 
     /// A shell that runs an already-compiled program (exec probes reuse one `Arc<Program>`).

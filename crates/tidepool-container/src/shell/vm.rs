@@ -391,7 +391,12 @@ impl Shell {
             }
             if self.pending.is_some() {
                 match self.resume_pending(&mut cx) {
-                    Some(wake_at) => return ProcessState::Running { wake_at },
+                    // `sleep infinity` and friends: nothing to wake for.
+                    Some(wake_at) => {
+                        return ProcessState::Running {
+                            wake_at: wake_at.filter(|t| *t != Millis::MAX),
+                        };
+                    }
                     None => continue,
                 }
             }
@@ -507,7 +512,15 @@ impl Shell {
         match super::parse::parse_program(line) {
             Ok(parsed) => {
                 let program = super::compile::compile(parsed);
-                self.programs.truncate(1);
+                // Keep earlier lines that define functions still in use.
+                let keep = self
+                    .functions
+                    .iter()
+                    .map(|(_, p, _)| p + 1)
+                    .max()
+                    .unwrap_or(1)
+                    .max(1);
+                self.programs.truncate(keep);
                 self.programs.push(Arc::new(program));
                 self.prog = self.programs.len() - 1;
                 self.pc = 0;
@@ -814,9 +827,11 @@ impl Shell {
         }
         if matches!(frame.kind, FrameKind::Eval | FrameKind::Trap { .. }) {
             // Programs pushed for eval/traps are discarded with their frame.
+            let defines_functions = self.functions.iter().any(|(_, p, _)| *p == self.prog);
             if self.programs.len() > 1
                 && self.prog == self.programs.len() - 1
                 && self.prog != frame.ret_prog
+                && !defines_functions
             {
                 self.programs.pop();
             }
@@ -1179,6 +1194,18 @@ impl Shell {
         {
             fields.extend(self.positional.iter().cloned());
             return Ok(());
+        }
+        // Fast path: a literal word (most words, every exec probe argument).
+        match word.as_slice() {
+            [Part::Quoted(s)] => {
+                fields.push(s.clone());
+                return Ok(());
+            }
+            [Part::Lit(s)] if !s.contains(['*', '?', '[']) => {
+                fields.push(s.clone());
+                return Ok(());
+            }
+            _ => {}
         }
         let ifs = self.var("IFS").unwrap_or(" \t\n").to_string();
         let mut current = String::new();
