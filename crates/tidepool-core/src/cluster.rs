@@ -138,6 +138,36 @@ pub fn node_object(config: &NodeConfig, index: u32) -> Result<Node, ApiError> {
     }))
 }
 
+/// The first flags of kubeadm's static-pod command lines.
+fn component_command(component: &str, ip: &str) -> Vec<String> {
+    let flags: Vec<String> = match component {
+        "etcd" => vec![
+            format!("--advertise-client-urls=https://{ip}:2379"),
+            "--data-dir=/var/lib/etcd".to_owned(),
+            format!("--listen-client-urls=https://127.0.0.1:2379,https://{ip}:2379"),
+            "--name=controlplane".to_owned(),
+        ],
+        "kube-apiserver" => vec![
+            format!("--advertise-address={ip}"),
+            "--authorization-mode=Node,RBAC".to_owned(),
+            "--etcd-servers=https://127.0.0.1:2379".to_owned(),
+            "--secure-port=6443".to_owned(),
+            "--service-cluster-ip-range=10.96.0.0/12".to_owned(),
+        ],
+        "kube-controller-manager" => vec![
+            "--allocate-node-cidrs=true".to_owned(),
+            "--cluster-cidr=10.244.0.0/16".to_owned(),
+            "--kubeconfig=/etc/kubernetes/controller-manager.conf".to_owned(),
+            "--leader-elect=true".to_owned(),
+        ],
+        _ => vec![
+            "--kubeconfig=/etc/kubernetes/scheduler.conf".to_owned(),
+            "--leader-elect=true".to_owned(),
+        ],
+    };
+    std::iter::once(component.to_owned()).chain(flags).collect()
+}
+
 fn mirror_pod(
     component: &str,
     image: &str,
@@ -165,6 +195,7 @@ fn mirror_pod(
             "containers": [{
                 "name": component,
                 "image": image,
+                "command": component_command(component, ip),
                 "resources": {"requests": {"cpu": cpu}},
             }],
             "tolerations": [{"operator": "Exists", "effect": "NoExecute"}],

@@ -11,7 +11,7 @@
 //!
 //! - [`Simulation`] (`sim.rs`): `new(&SimulationConfig)` (default kubeadm-like cluster, settled
 //!   at virtual time 0), `with_cluster(&SimulationConfig, &ClusterConfig)`,
-//!   `advance(Duration) -> VirtualTime` (runs controllers, scheduler, kubelet stand-in and timers
+//!   `advance(Duration) -> VirtualTime` (runs controllers, scheduler, kubelet and timers
 //!   due up to the new time, in order), `now()`, `seed()`, `api() -> &ApiServer`,
 //!   `api_mut() -> &mut ApiServer`, `add_node(&NodeConfig)`, `remove_node(name)`,
 //!   `set_node_reporting(name, bool)`, `snapshot() -> Snapshot`,
@@ -34,8 +34,10 @@
 //! - Helpers for printers: [`selector::format_selector`], [`selector::format_labels`],
 //!   [`api::timestamp`] / [`api::virtual_time`] (virtual zero = 2026-01-01T00:00:00Z),
 //!   [`quantity`].
-//! - Kubelet boundary: [`pod_lifecycle`] is the documented, replaceable stand-in for the
-//!   kubelet issue; [`pod_lifecycle::bound_pods`] lists what a node's kubelet must run.
+//! - Kubelet ([`kubelet`]): image pulls, container states, restarts with back-off, init
+//!   containers, probes, graceful termination, static pods, OOM kills, logs and usage.
+//!   `Simulation` exposes `container_logs`, `exec`, `manifests`/`write_manifest`/
+//!   `remove_manifest` and `pod_usage`.
 
 mod admission;
 pub mod api;
@@ -46,9 +48,9 @@ pub mod decode;
 mod defaults;
 pub mod errors;
 pub mod events;
+pub mod kubelet;
 pub mod naming;
 pub mod objects;
-pub mod pod_lifecycle;
 pub mod quantity;
 mod rng;
 pub mod scheduler;
@@ -65,5 +67,5 @@ pub use decode::{DecodeError, decode_manifests};
 pub use errors::{ApiError, FieldError, StatusReason};
 pub use objects::{Kind, Object, ObjectKey};
 pub use rng::SimRng;
-pub use sim::{Simulation, SimulationConfig, Snapshot, SnapshotError};
+pub use sim::{ExecError, Simulation, SimulationConfig, Snapshot, SnapshotError};
 pub use store::{WatchEvent, WatchEventType};

@@ -214,6 +214,9 @@ accessors! {
     as_daemon_set, as_daemon_set_mut, DaemonSet => apps::DaemonSet;
     as_job, as_job_mut, Job => batch::Job;
     as_cron_job, as_cron_job_mut, CronJob => batch::CronJob;
+    as_endpoints, as_endpoints_mut, Endpoints => core::Endpoints;
+    as_config_map, as_config_map_mut, ConfigMap => core::ConfigMap;
+    as_secret, as_secret_mut, Secret => core::Secret;
 }
 
 macro_rules! status_kinds {

@@ -8,8 +8,8 @@ use crate::controllers::replicaset::Reconciled;
 use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
+use crate::kubelet::{Kubelet, Next};
 use crate::objects::{Kind, Object, ObjectKey};
-use crate::pod_lifecycle::{Next, PodLifecycle};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, WatchEventType};
 use crate::{SimRng, VirtualClock, VirtualTime};
@@ -41,6 +41,8 @@ enum Work {
     SchedulerFlush,
     /// Node lifecycle check for one node.
     NodeMonitor(String),
+    /// Sync a node's static pods with its manifest folder.
+    StaticPods(String),
 }
 
 /// Rounds of reconciling at one instant before we stop and let time move (a guard against
@@ -57,7 +59,7 @@ pub struct Simulation {
     steps: u64,
     recorder: EventRecorder,
     scheduler: Scheduler,
-    lifecycle: PodLifecycle,
+    kubelet: Kubelet,
     /// Store revision up to which watch events have been routed to workers.
     cursor: u64,
     dirty: BTreeSet<Work>,
@@ -84,7 +86,7 @@ impl Simulation {
             steps: 0,
             recorder: EventRecorder::default(),
             scheduler: Scheduler::default(),
-            lifecycle: PodLifecycle::default(),
+            kubelet: Kubelet::default(),
             cursor: 0,
             dirty: BTreeSet::new(),
             timers: BTreeSet::new(),
@@ -95,9 +97,10 @@ impl Simulation {
         // The default objects are valid by construction; a failure here would be a bug in
         // `cluster`, and the simulation still works without them.
         let _ = cluster::bootstrap(&mut sim.api, cluster);
-        sim.lifecycle.instant = true;
+        sim.seed_static_manifests();
+        sim.kubelet.instant = true;
         sim.settle();
-        sim.lifecycle.instant = false;
+        sim.kubelet.instant = false;
         sim.schedule(SCHEDULER_FLUSH, Work::SchedulerFlush);
         sim
     }
@@ -263,7 +266,10 @@ impl Simulation {
                 }
             }
             Work::Lifecycle(key) => {
-                if let Next::At(at) = self.lifecycle.reconcile(&mut self.api, &key) {
+                if let Next::At(at) =
+                    self.kubelet
+                        .reconcile(&mut self.api, &mut self.recorder, &key)
+                {
                     let after = at.saturating_since(self.clock.now());
                     self.schedule(after, Work::Lifecycle(key));
                 }
@@ -278,6 +284,9 @@ impl Simulation {
                 if let Action::RequeueAfter(d) = action {
                     self.schedule(d, Work::NodeMonitor(name));
                 }
+            }
+            Work::StaticPods(node) => {
+                self.kubelet.sync_static_pods(&mut self.api, &node);
             }
             Work::SchedulerFlush => {
                 self.scheduler.cluster_changed();
@@ -345,7 +354,7 @@ impl Simulation {
         let removed =
             self.api
                 .delete(Kind::Node, "", name, &crate::api::DeleteOptions::default())?;
-        let pods: Vec<ObjectKey> = crate::pod_lifecycle::bound_pods(&self.api, name)
+        let pods: Vec<ObjectKey> = crate::kubelet::bound_pods(&self.api, name)
             .map(|p| {
                 ObjectKey::new(
                     Kind::Pod,
@@ -366,9 +375,9 @@ impl Simulation {
         self.api.get_ref(Kind::Node, "", name)?;
         if reporting {
             self.silent_nodes.remove(name);
-            self.lifecycle.silent_nodes.remove(name);
+            self.kubelet.silent_nodes.remove(name);
             // Pods that waited on the silent kubelet can move again.
-            let keys: Vec<ObjectKey> = crate::pod_lifecycle::bound_pods(&self.api, name)
+            let keys: Vec<ObjectKey> = crate::kubelet::bound_pods(&self.api, name)
                 .map(|p| {
                     ObjectKey::new(
                         Kind::Pod,
@@ -383,13 +392,124 @@ impl Simulation {
             self.dirty.insert(Work::NodeMonitor(name.to_owned()));
         } else if !self.silent_nodes.contains_key(name) {
             self.silent_nodes.insert(name.to_owned(), self.clock.now());
-            self.lifecycle.silent_nodes.insert(name.to_owned());
+            self.kubelet.silent_nodes.insert(name.to_owned());
             self.schedule(
                 controllers::node_lifecycle::GRACE_PERIOD,
                 Work::NodeMonitor(name.to_owned()),
             );
         }
         Ok(())
+    }
+
+    /// A container's log lines with their times; `previous` reads the instance before the
+    /// last restart. `None` when the kubelet has no such container (or no previous instance).
+    pub fn container_logs(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        previous: bool,
+    ) -> Option<Vec<(VirtualTime, String)>> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        self.kubelet.logs(&key, container, previous)
+    }
+
+    /// Runs a one-off command in a running container (`kubectl exec`), with the container's
+    /// environment and filesystem.
+    pub fn exec_in_container(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<tidepool_container::ExecOutput, ExecError> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        let now = self.clock.now();
+        match self.kubelet.exec(&self.api, &key, container, argv, now) {
+            None | Some(Err(tidepool_container::ExecError::NotRunning)) => {
+                Err(ExecError::NotRunning)
+            }
+            Some(Ok(out)) => Ok(out),
+            Some(Err(e)) => Err(ExecError::Runtime(e.to_string())),
+        }
+    }
+
+    /// Current usage of a pod's running containers: `(container, millicores, bytes)`.
+    pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
+        self.kubelet
+            .usage(&ObjectKey::new(Kind::Pod, namespace, pod))
+    }
+
+    /// Current usage of a node's running containers: `(millicores, bytes)` summed (the
+    /// figures `kubectl top node` starts from).
+    pub fn node_usage(&self, node: &str) -> (u64, u64) {
+        crate::kubelet::bound_pods(&self.api, node)
+            .filter_map(|p| {
+                self.pod_usage(
+                    p.metadata.namespace.as_deref().unwrap_or(""),
+                    p.metadata.name.as_deref().unwrap_or(""),
+                )
+            })
+            .flatten()
+            .fold((0, 0), |(cpu, mem), (_, c, m)| (cpu + c, mem + m))
+    }
+
+    /// The files in a node's `/etc/kubernetes/manifests` (static pod manifests), by name.
+    pub fn manifests(&self, node: &str) -> Vec<(String, String)> {
+        self.kubelet.manifests(node)
+    }
+
+    /// Writes a static pod manifest on a node; its kubelet creates the mirror pod on the next
+    /// [`Simulation::advance`].
+    pub fn write_manifest(&mut self, node: &str, file: &str, text: &str) {
+        if self.kubelet.write_manifest(node, file, text) {
+            self.dirty.insert(Work::StaticPods(node.to_owned()));
+        }
+    }
+
+    /// Removes a static pod manifest; its mirror pod is deleted on the next advance.
+    pub fn remove_manifest(&mut self, node: &str, file: &str) {
+        if self.kubelet.remove_manifest(node, file) {
+            self.dirty.insert(Work::StaticPods(node.to_owned()));
+        }
+    }
+
+    /// The control-plane mirror pods the cluster starts with become files in the control
+    /// plane's manifest folder, as kubeadm writes them.
+    fn seed_static_manifests(&mut self) {
+        let mirrors: Vec<(String, String, String)> = self
+            .api
+            .store()
+            .list(Kind::Pod, None)
+            .filter_map(Object::as_pod)
+            .filter(|p| {
+                p.metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get("kubernetes.io/config.source"))
+                    .is_some_and(|s| s == "file")
+            })
+            .filter_map(|p| {
+                let node = p.spec.as_ref()?.node_name.clone()?;
+                let component = p.metadata.labels.as_ref()?.get("component")?.clone();
+                let mut manifest = p.clone();
+                manifest.metadata.name = Some(component.clone());
+                manifest.metadata.annotations = None;
+                manifest.metadata.uid = None;
+                manifest.metadata.resource_version = None;
+                manifest.metadata.creation_timestamp = None;
+                manifest.status = None;
+                if let Some(spec) = manifest.spec.as_mut() {
+                    spec.node_name = None;
+                    spec.tolerations = None;
+                }
+                let yaml = serde_norway::to_string(&Object::Pod(manifest).to_json()).ok()?;
+                Some((node, format!("{component}.yaml"), yaml))
+            })
+            .collect();
+        for (node, file, yaml) in mirrors {
+            self.kubelet.write_manifest(&node, &file, &yaml);
+        }
     }
 
     /// Pods the scheduler could not place and is waiting to retry.
@@ -420,7 +540,7 @@ impl Simulation {
                 .map(|((id, k), n)| (*id, k.clone(), *n))
                 .collect(),
             scheduler: self.scheduler.to_state(),
-            lifecycle: self.lifecycle.to_state(),
+            lifecycle: self.kubelet.to_state(),
             recorder: self.recorder.to_state(),
             silent_nodes: self
                 .silent_nodes
@@ -465,14 +585,14 @@ impl Simulation {
             steps: snapshot.steps,
             recorder: EventRecorder::from_state(&snapshot.recorder),
             scheduler: Scheduler::from_state(&snapshot.scheduler),
-            lifecycle: {
-                let mut lifecycle = PodLifecycle::from_state(&snapshot.lifecycle);
-                lifecycle.silent_nodes = snapshot
+            kubelet: {
+                let mut kubelet = Kubelet::from_state(&snapshot.lifecycle);
+                kubelet.silent_nodes = snapshot
                     .silent_nodes
                     .iter()
                     .map(|(n, _)| n.clone())
                     .collect();
-                lifecycle
+                kubelet
             },
             cursor: snapshot.revision,
             dirty: snapshot.dirty.iter().cloned().collect(),
@@ -651,6 +771,15 @@ impl Router<'_> {
         if node.is_some() && !deleted {
             self.dirty.insert(Work::Lifecycle(key));
         }
+        // A mirror pod deleted through the API comes back while its manifest exists.
+        let mirror = pod
+            .metadata
+            .annotations
+            .as_ref()
+            .is_some_and(|a| a.contains_key("kubernetes.io/config.mirror"));
+        if let (true, true, Some(node)) = (deleted, mirror, node) {
+            self.dirty.insert(Work::StaticPods(node));
+        }
     }
 }
 
@@ -689,7 +818,16 @@ pub struct Snapshot {
 
 impl Snapshot {
     /// Bumped whenever the layout changes; older snapshots are refused, not misread.
-    pub const VERSION: u32 = 1;
+    pub const VERSION: u32 = 2;
+}
+
+/// Why `kubectl exec` could not run a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecError {
+    /// The container has no running process.
+    NotRunning,
+    /// The runtime refused (OCI text, e.g. a missing executable).
+    Runtime(String),
 }
 
 /// Why a snapshot could not be restored.

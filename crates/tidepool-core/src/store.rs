@@ -72,6 +72,11 @@ impl Store {
         self.objects.get(key).map(|o| &**o)
     }
 
+    /// The stored object itself, shared (cheap to keep while the store changes).
+    pub fn get_shared(&self, key: &ObjectKey) -> Option<Arc<Object>> {
+        self.objects.get(key).cloned()
+    }
+
     pub fn count(&self, kind: Kind) -> usize {
         self.counts.get(&kind).copied().unwrap_or(0)
     }

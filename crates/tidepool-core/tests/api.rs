@@ -216,3 +216,49 @@ fn services_get_cluster_ips_from_the_service_range() {
     let bad = sim.api_mut().create(svc("9lives")).err().map(|e| e.message);
     assert!(bad.is_some_and(|m| m.contains("a DNS-1035 label must consist of")));
 }
+
+#[test]
+fn kubelet_reports_usage_logs_and_exec_for_running_containers() {
+    use tidepool_core::{Simulation, SimulationConfig};
+    let mut sim = Simulation::new(&SimulationConfig { seed: 3 });
+    let yaml = "apiVersion: v1\nkind: Pod\nmetadata: {name: talker}\nspec:\n  containers:\n  - name: c\n    image: busybox:1.28\n    command: [sh, -c, 'echo hello; sleep 3600']\n";
+    for object in tidepool_core::decode_manifests(yaml).unwrap_or_default() {
+        sim.api_mut()
+            .create(object)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    sim.advance(std::time::Duration::from_secs(10));
+    let logs = sim
+        .container_logs("default", "talker", "c", false)
+        .unwrap_or_default();
+    assert_eq!(
+        logs.iter().map(|(_, l)| l.as_str()).collect::<Vec<_>>(),
+        ["hello"]
+    );
+    assert!(sim.container_logs("default", "talker", "c", true).is_none());
+    let usage = sim.pod_usage("default", "talker").unwrap_or_default();
+    assert_eq!(usage.len(), 1);
+    assert!(usage[0].2 > 0, "a running shell holds memory");
+    let node = sim
+        .api()
+        .get_ref(tidepool_core::Kind::Pod, "default", "talker")
+        .ok()
+        .and_then(|o| o.as_pod()?.spec.as_ref()?.node_name.clone())
+        .unwrap_or_default();
+    assert!(sim.node_usage(&node).1 >= usage[0].2);
+    let out = sim
+        .exec_in_container(
+            "default",
+            "talker",
+            "c",
+            &["cat".to_owned(), "/etc/hostname".to_owned()],
+        )
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(out.stdout, "talker\n");
+    assert_eq!(
+        sim.exec_in_container("default", "talker", "c", &["bash".to_owned()]),
+        Err(tidepool_core::ExecError::Runtime(
+            "OCI runtime exec failed: exec failed: unable to start container process: exec: \"bash\": executable file not found in $PATH: unknown".to_owned()
+        ))
+    );
+}

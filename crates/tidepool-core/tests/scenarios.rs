@@ -78,8 +78,8 @@ fn misspelt_replication_controller_kind_is_a_rest_mapping_error() {
             > advance 5s
             > pods
             my-rc-5t66t 1/1 Running 10.244.2.3 node02
-            my-rc-b7m4t 1/1 Running 10.244.1.3 node01
-            my-rc-x5bzv 1/1 Running 10.244.1.4 node01
+            my-rc-b7m4t 1/1 Running 10.244.1.4 node01
+            my-rc-x5bzv 1/1 Running 10.244.1.3 node01
             > events rc default my-rc
               Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-x5bzv
               Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-b7m4t
@@ -147,23 +147,23 @@ fn replica_set_with_match_expressions_adopts_and_releases() {
             replicaset.apps/my-replicaset created
             > advance 5s
             > pods
-            my-replicaset-vsj5t 1/1 Running 10.244.1.3 node01
-            my-replicaset-x5xb7 1/1 Running 10.244.2.4 node02
+            my-replicaset-9vsj5 1/1 Running 10.244.1.3 node01
+            my-replicaset-r4cvn 1/1 Running 10.244.1.4 node01
             stray 1/1 Running 10.244.2.3 node02
             > json pod default stray /metadata/ownerReferences/0/name
             "my-replicaset"
             > events rs default my-replicaset
-              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-x5xb7
-              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-vsj5t
+              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-9vsj5
+              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-r4cvn
             > apply
             pod/stray configured
             > advance 5s
             > json pod default stray /metadata/ownerReferences
             null
             > pods
-            my-replicaset-vsj5t 1/1 Running 10.244.1.3 node01
-            my-replicaset-wgc4n 1/1 Running 10.244.1.4 node01
-            my-replicaset-x5xb7 1/1 Running 10.244.2.4 node02
+            my-replicaset-9vsj5 1/1 Running 10.244.1.3 node01
+            my-replicaset-gscvv 1/1 Running 10.244.2.4 node02
+            my-replicaset-r4cvn 1/1 Running 10.244.1.4 node01
             stray 1/1 Running 10.244.2.3 node02
         "#]],
     );
@@ -229,7 +229,7 @@ fn quota_makes_the_replica_set_fail_repeatedly_with_aggregated_events() {
               Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-r79g2" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
               Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-hdnjr" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
               Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-p2h9n" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 45s (x7 over 2m4s) replicaset-controller (combined from similar events): Error creating: pods "my-replicaset-b7lx5" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 55s (x7 over 2m5s) replicaset-controller (combined from similar events): Error creating: pods "my-replicaset-vptvd" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
             > json quota default mem-cpu-demo /status/used
             {"limits.cpu":"1","limits.memory":"500Mi","requests.cpu":"1","requests.memory":"500Mi"}
         "#]],
@@ -371,11 +371,11 @@ fn deployment_create_scale_set_image_undo_delete() {
               Normal ScalingReplicaSet 31s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 0 to 2
               Normal ScalingReplicaSet 31s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 5 to 4
               Normal ScalingReplicaSet 31s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 2 to 3
-              Normal ScalingReplicaSet 29s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 4 to 3
-              Normal ScalingReplicaSet 29s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 3 to 4
-              Normal ScalingReplicaSet 29s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 3 to 2
-              Normal ScalingReplicaSet 29s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 4 to 5
-              Normal ScalingReplicaSet 28s (x2 over 29s) deployment-controller (combined from similar events): Scaled down replica set nginx-deployment-cf4cd4db7 from 1 to 0
+              Normal ScalingReplicaSet 27s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 4 to 3
+              Normal ScalingReplicaSet 27s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 3 to 4
+              Normal ScalingReplicaSet 27s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 3 to 2
+              Normal ScalingReplicaSet 27s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 4 to 5
+              Normal ScalingReplicaSet 26s (x2 over 27s) deployment-controller (combined from similar events): Scaled down replica set nginx-deployment-cf4cd4db7 from 1 to 0
             > undo default nginx-deployment
             deployment.apps/nginx-deployment rolled back
             > advance 30s
@@ -490,6 +490,10 @@ fn scheduler_reports_failed_scheduling_and_retries_when_a_node_joins() {
             > events pod default big
               Warning FailedScheduling 15s default-scheduler 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.
               Normal Scheduled 5s default-scheduler Successfully assigned default/big to node03
+              Normal Pulling 4s kubelet Pulling image "nginx"
+              Normal Pulled 2s kubelet Successfully pulled image "nginx" in 2.389s (2.389s including waiting). Image size: 72188133 bytes.
+              Normal Created 2s kubelet Created container: c
+              Normal Started 2s kubelet Started container c
             > pods kube-system
             coredns-bb7894877-87pzq 1/1 Running 10.244.1.2 node01
             coredns-bb7894877-k2vjc 1/1 Running 10.244.2.2 node02
@@ -734,6 +738,7 @@ fn services_get_endpoints_of_ready_pods() {
             {"clusterIP":"10.99.80.182","clusterIPs":["10.99.80.182"],"internalTrafficPolicy":"Cluster","ipFamilies":["IPv4"],"ipFamilyPolicy":"SingleStack","ports":[{"port":80,"protocol":"TCP","targetPort":"http"}],"selector":{"app":"web"},"sessionAffinity":"None","type":"ClusterIP"}
             > advance 500ms
             > endpoints default web
+            ready=[] notReady=[10.244.2.3] ports=[80]
             > advance 5s
             > endpoints default web
             ready=[10.244.1.3,10.244.2.3] notReady=[] ports=[80]
@@ -779,8 +784,6 @@ fn foreground_deletion_waits_for_dependents() {
             ["foregroundDeletion"]
             > advance 1s
             > pods
-            fg-5d5df6b586-t9vsj 1/1 Terminating 10.244.1.3 node01
-            fg-5d5df6b586-vgx5x 1/1 Terminating 10.244.2.3 node02
             > advance 10s
             > deploy
             > rs
@@ -926,15 +929,19 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
             > advance 1s
             > pods
             web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-wgc4n 0/1 ContainerCreating <none> node02
+            web-wbrmm 0/1 ContainerCreating <none> node02
             web-x5bzv 0/1 Terminating 10.244.1.3 node01
             > events pod default web-x5bzv
               Normal Scheduled 5m45s default-scheduler Successfully assigned default/web-x5bzv to node01
+              Normal Pulling 5m44s kubelet Pulling image "nginx"
+              Normal Pulled 5m41s kubelet Successfully pulled image "nginx" in 2.825s (2.825s including waiting). Image size: 72188133 bytes.
+              Normal Created 5m41s kubelet Created container: c
+              Normal Started 5m41s kubelet Started container c
               Normal TaintManagerEviction 0s taint-eviction-controller Marking for deletion Pod default/web-x5bzv
             > advance 5s
             > pods
             web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-wgc4n 1/1 Running 10.244.2.5 node02
+            web-wbrmm 1/1 Running 10.244.2.4 node02
             web-x5bzv 0/1 Terminating 10.244.1.3 node01
             > revive node01
             > advance 5s
@@ -942,7 +949,7 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
             null
             > pods
             web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-wgc4n 1/1 Running 10.244.2.5 node02
+            web-wbrmm 1/1 Running 10.244.2.4 node02
         "#]],
     );
 }
@@ -1008,19 +1015,18 @@ fn jobs_run_to_completion_and_respect_backoff_limit() {
             > jobs
             pi active=2 succeeded=0 failed=0 
             > pods
-            pi-b7m4t 1/1 Running 10.244.2.3 node02
-            pi-x5bzv 1/1 Running 10.244.1.3 node01
+            pi-b7m4t 0/1 ContainerCreating 10.244.2.3 node02
+            pi-x5bzv 0/1 ContainerCreating 10.244.1.3 node01
             > advance 5s
             > jobs
-            pi active=1 succeeded=2 failed=0 
+            pi active=2 succeeded=0 failed=0 
             > advance 10s
             > jobs
-            pi active=0 succeeded=3 failed=0 SuccessCriteriaMet() Complete()
+            pi active=1 succeeded=2 failed=0 
             > events job default pi
               Normal SuccessfulCreate 18s job-controller Created pod: pi-x5bzv
               Normal SuccessfulCreate 18s job-controller Created pod: pi-b7m4t
-              Normal SuccessfulCreate 12s job-controller Created pod: pi-vnhdx
-              Normal Completed 7s job-controller Job completed
+              Normal SuccessfulCreate 4s job-controller Created pod: pi-jjsd8
             > create
             job.batch/failing created
             > advance 20s
@@ -1028,9 +1034,9 @@ fn jobs_run_to_completion_and_respect_backoff_limit() {
             failing active=0 succeeded=0 failed=2 FailureTarget(BackoffLimitExceeded) Failed(BackoffLimitExceeded)
             pi active=0 succeeded=3 failed=0 SuccessCriteriaMet() Complete()
             > events job default failing
-              Normal SuccessfulCreate 20s job-controller Created pod: failing-jsd8j
-              Normal SuccessfulCreate 15s job-controller Created pod: failing-gscvv
-              Warning BackoffLimitExceeded 9s job-controller Job has reached the specified backoff limit
+              Normal SuccessfulCreate 20s job-controller Created pod: failing-7gm47
+              Normal SuccessfulCreate 18s job-controller Created pod: failing-qp2h9
+              Warning BackoffLimitExceeded 16s job-controller Job has reached the specified backoff limit
             > advance 30s
             > jobs
             pi active=0 succeeded=3 failed=0 SuccessCriteriaMet() Complete()
@@ -1082,12 +1088,12 @@ fn cron_jobs_create_jobs_on_the_virtual_clock() {
             hello-29453764 active=1 succeeded=0 failed=0 
             > events cj default hello
               Normal SuccessfulCreate 3m1s cronjob-controller Created job hello-29453761
-              Normal SawCompletedJob 2m55s cronjob-controller Saw completed job: hello-29453761, status: Complete
+              Normal SawCompletedJob 2m59s cronjob-controller Saw completed job: hello-29453761, status: Complete
               Normal SuccessfulCreate 2m1s cronjob-controller Created job hello-29453762
-              Normal SawCompletedJob 116s cronjob-controller Saw completed job: hello-29453762, status: Complete
+              Normal SawCompletedJob 119s cronjob-controller Saw completed job: hello-29453762, status: Complete
               Normal SuccessfulCreate 61s cronjob-controller Created job hello-29453763
-              Normal SawCompletedJob 56s cronjob-controller Saw completed job: hello-29453763, status: Complete
-              Normal SuccessfulDelete 56s cronjob-controller Deleted job hello-29453761
+              Normal SawCompletedJob 59s cronjob-controller Saw completed job: hello-29453763, status: Complete
+              Normal SuccessfulDelete 59s cronjob-controller Deleted job hello-29453761
               Normal SuccessfulCreate 1s cronjob-controller Created job hello-29453764
             > json cj default hello /status/lastScheduleTime
             "2026-01-01T00:04:00Z"
@@ -1133,16 +1139,17 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             statefulset.apps/web created
             > advance 1s
             > pods
-            web-0 0/1 ContainerCreating <none> node02
+            web-0 0/1 ContainerCreating 10.244.2.3 node02
             > advance 3s
             > pods
             web-0 1/1 Running 10.244.2.3 node02
-            web-1 0/1 ContainerCreating <none> node01
+            web-1 1/1 Running 10.244.1.3 node01
+            web-2 0/1 ContainerCreating <none> node02
             > advance 10s
             > pods
             web-0 1/1 Running 10.244.2.3 node02
             web-1 1/1 Running 10.244.1.3 node01
-            web-2 1/1 Running 10.244.1.4 node01
+            web-2 1/1 Running 10.244.2.4 node02
             > json sts default web /status
             {"availableReplicas":3,"collisionCount":0,"currentReplicas":3,"currentRevision":"web-84ff758c56","observedGeneration":1,"readyReplicas":3,"replicas":3,"updateRevision":"web-84ff758c56","updatedReplicas":3}
             > scale sts default web 1
@@ -1150,8 +1157,6 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             > advance 1s
             > pods
             web-0 1/1 Running 10.244.2.3 node02
-            web-1 1/1 Running 10.244.1.3 node01
-            web-2 1/1 Terminating 10.244.1.4 node01
             > advance 3s
             > pods
             web-0 1/1 Running 10.244.2.3 node02
@@ -1160,10 +1165,10 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             web-0 1/1 Running 10.244.2.3 node02
             > events sts default web
               Normal SuccessfulCreate 21s statefulset-controller create Pod web-0 in StatefulSet web successful
-              Normal SuccessfulCreate 18s statefulset-controller create Pod web-1 in StatefulSet web successful
-              Normal SuccessfulCreate 15s statefulset-controller create Pod web-2 in StatefulSet web successful
+              Normal SuccessfulCreate 19s statefulset-controller create Pod web-1 in StatefulSet web successful
+              Normal SuccessfulCreate 17s statefulset-controller create Pod web-2 in StatefulSet web successful
               Normal SuccessfulDelete 7s statefulset-controller delete Pod web-2 in StatefulSet web successful
-              Normal SuccessfulDelete 5s statefulset-controller delete Pod web-1 in StatefulSet web successful
+              Normal SuccessfulDelete 7s statefulset-controller delete Pod web-1 in StatefulSet web successful
         "#]],
     );
 }

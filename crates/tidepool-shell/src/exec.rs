@@ -581,8 +581,8 @@ fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "ssh" => ssh(session, rest),
         "exit" | "logout" => {
             if session.host != "controlplane" {
-                session.host = "controlplane".to_owned();
-                Res::out("logout\nConnection to node closed.\n")
+                let node = std::mem::replace(&mut session.host, "controlplane".to_owned());
+                Res::out(format!("logout\nConnection to {node} closed.\n"))
             } else {
                 Res {
                     effects: vec![Effect::Exit],

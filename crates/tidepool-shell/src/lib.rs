@@ -331,12 +331,52 @@ impl Session {
     }
 
     fn run_text(&mut self, text: &str, bodies: Vec<String>) -> CommandOutput {
+        // /etc/kubernetes/manifests is the current node's folder in the simulation: show it
+        // before the line runs, hand what the line wrote back to that node's kubelet after.
+        let host = self.host.clone();
+        self.load_manifests(&host);
         let out = match parse::parse(text, bodies) {
             Ok(list) => exec::run_list(self, &list),
             Err(message) => exec::error_output(&format!("bash: {message}\n"), 2),
         };
+        self.store_manifests(&host);
         self.last_status = out.exit_code;
         out
+    }
+
+    fn load_manifests(&mut self, host: &str) {
+        let dir = tidepool_core::kubelet::static_pods::MANIFEST_DIR;
+        self.vfs.remove(dir);
+        let _ = self.vfs.mkdir(dir, true);
+        for (file, text) in self.sim.manifests(host) {
+            let _ = self.vfs.write(&format!("{dir}/{file}"), &text, false);
+        }
+    }
+
+    fn store_manifests(&mut self, host: &str) {
+        let dir = tidepool_core::kubelet::static_pods::MANIFEST_DIR;
+        let prefix = format!("{dir}/");
+        let now: Vec<(String, String)> = self
+            .vfs
+            .files_under(dir)
+            .into_iter()
+            .filter_map(|path| {
+                let name = path.strip_prefix(&prefix)?.to_owned();
+                // Only files directly in the folder count, as for the kubelet.
+                (!name.contains('/')).then(|| {
+                    let text = self.vfs.read(&path).unwrap_or_default();
+                    (name, text)
+                })
+            })
+            .collect();
+        for (file, _) in self.sim.manifests(host) {
+            if !now.iter().any(|(n, _)| *n == file) {
+                self.sim.remove_manifest(host, &file);
+            }
+        }
+        for (file, text) in now {
+            self.sim.write_manifest(host, &file, &text);
+        }
     }
 
     /// Runs a whole command line (heredoc bodies included) and returns its output: for tests
@@ -435,7 +475,11 @@ impl Session {
     /// Writes a VFS file, e.g. after the host's editor saved it.
     pub fn write_file(&mut self, path: &str, contents: &str) -> Result<(), String> {
         let path = vfs::resolve(&self.cwd, path);
-        self.vfs.write(&path, contents, false)
+        let host = self.host.clone();
+        self.load_manifests(&host);
+        let written = self.vfs.write(&path, contents, false);
+        self.store_manifests(&host);
+        written
     }
 
     /// The host's editor, opened by [`Effect::OpenEditor`], has closed and its text is back in

@@ -97,9 +97,7 @@ fn eviction_due(pod: &Pod, taint: &Taint) -> Option<VirtualTime> {
 
 /// `MarkPodsNotReady`: pods on an unreachable node stop counting as ready.
 fn mark_pods_not_ready(ctx: &mut Ctx<'_>, node: &str, now: VirtualTime) {
-    let pods: Vec<Pod> = crate::pod_lifecycle::bound_pods(ctx.api, node)
-        .cloned()
-        .collect();
+    let pods: Vec<Pod> = crate::kubelet::bound_pods(ctx.api, node).cloned().collect();
     for mut pod in pods {
         let Some(st) = pod.status.as_mut() else {
             continue;
@@ -192,7 +190,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, name: &str, silent_since: Option<VirtualTime
     else {
         return Action::AwaitChange;
     };
-    let pods: Vec<Pod> = crate::pod_lifecycle::bound_pods(ctx.api, name)
+    let pods: Vec<Pod> = crate::kubelet::bound_pods(ctx.api, name)
         .filter(|p| p.metadata.deletion_timestamp.is_none())
         .cloned()
         .collect();

@@ -433,14 +433,14 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let mut deleted = Vec::new();
     for (kind, ns, name) in targets {
         match session.sim.api_mut().delete(kind, &ns, &name, &options) {
-            Ok(_) => {
+            Ok(object) => {
                 let word = if immediate {
                     "force deleted"
                 } else {
                     "deleted"
                 };
                 res.push_out(format!("{} \"{name}\" {word}\n", kind.qualified_singular()));
-                deleted.push((kind, ns, name));
+                deleted.push((kind, ns, name, object.uid().to_owned()));
             }
             Err(e) if ignore && e.reason == tidepool_core::StatusReason::NotFound => {}
             Err(e) => {
@@ -453,9 +453,14 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     // kubectl waits until the objects are gone (--wait defaults to true).
     if flags.get("wait") != Some("false") {
         for _ in 0..120 {
-            let remaining = deleted
-                .iter()
-                .any(|(k, ns, n)| session.sim.api().get_ref(*k, ns, n).is_ok());
+            // Gone means this uid is gone: a mirror pod recreated under the same name is new.
+            let remaining = deleted.iter().any(|(k, ns, n, uid)| {
+                session
+                    .sim
+                    .api()
+                    .get_ref(*k, ns, n)
+                    .is_ok_and(|o| o.uid() == uid)
+            });
             if !remaining {
                 break;
             }

@@ -2,7 +2,7 @@
 
 use super::json::{arr, s};
 use super::resources::TYPES;
-use super::{FlagSpec, KResult, f, namespace, parse_flags};
+use super::{FlagSpec, KResult, f, parse_flags};
 use crate::Session;
 use crate::exec::Res;
 use tidepool_core::Kind;
@@ -141,7 +141,7 @@ pub fn command_help(command: &str) -> Option<String> {
             "  kubectl label pod web tier=fe\n  kubectl annotate pod web note=hello",
         ),
         "logs" => (
-            "Print the logs of a container (this playground does not simulate log lines yet).",
+            "Print the logs for a container in a pod or specified resource.",
             "kubectl logs POD [-c CONTAINER] [flags]",
             "  kubectl logs nginx",
         ),
@@ -502,84 +502,4 @@ users:
             "error: unknown command \"{other}\" for \"kubectl config\"\n"
         )),
     }
-}
-
-/// Container logs are not simulated by the core yet: existing, started containers have an
-/// empty log; the error cases print kubectl's texts.
-pub fn logs(session: &Session, args: &[String]) -> KResult {
-    let flags = parse_flags(
-        args,
-        &[
-            f("container", Some('c'), true),
-            f("follow", Some('f'), false),
-            f("previous", Some('p'), false),
-            f("tail", None, true),
-            f("timestamps", None, false),
-            f("all-containers", None, false),
-            f("since", None, true),
-            f("selector", Some('l'), true),
-        ],
-        "logs",
-    )?;
-    let ns = namespace(session, &flags);
-    let Some(target) = flags.args.first() else {
-        return Err("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples\n".to_owned());
-    };
-    let name = target.strip_prefix("pod/").unwrap_or(target);
-    let pod = session
-        .sim
-        .api()
-        .get_ref(Kind::Pod, &ns, name)
-        .map_err(|e| format!("Error from server ({:?}): {}\n", e.reason, e.message))?;
-    let v = pod.to_json();
-    let names: Vec<&str> = arr(&v, "/spec/containers")
-        .iter()
-        .map(|c| s(c, "/name"))
-        .collect();
-    let container = match flags
-        .get("container")
-        .or(flags.args.get(1).map(String::as_str))
-    {
-        Some(c) => {
-            let all: Vec<&str> = names
-                .iter()
-                .copied()
-                .chain(
-                    arr(&v, "/spec/initContainers")
-                        .iter()
-                        .map(|c| s(c, "/name")),
-                )
-                .collect();
-            if !all.contains(&c) {
-                return Err(format!(
-                    "error: container {c} is not valid for pod {name}\n"
-                ));
-            }
-            c.to_owned()
-        }
-        None if names.len() == 1 => names[0].to_owned(),
-        None => {
-            return Err(format!(
-                "error: a container name must be specified for pod {name}, choose one of: [{}]\n",
-                names.join(" ")
-            ));
-        }
-    };
-    let statuses = arr(&v, "/status/containerStatuses")
-        .iter()
-        .chain(arr(&v, "/status/initContainerStatuses"));
-    for st in statuses {
-        if s(st, "/name") == container {
-            let waiting = s(st, "/state/waiting/reason");
-            if !waiting.is_empty() && st.pointer("/lastState/terminated").is_none() {
-                return Err(format!(
-                    "Error from server (BadRequest): container \"{container}\" in pod \"{name}\" is waiting to start: {waiting}\n"
-                ));
-            }
-            return Ok(Res::ok());
-        }
-    }
-    Err(format!(
-        "Error from server (BadRequest): container \"{container}\" in pod \"{name}\" is waiting to start: ContainerCreating\n"
-    ))
 }

@@ -10,10 +10,12 @@
 mod apply;
 mod describe;
 mod edit;
+mod exec;
 mod generate;
 mod get;
 mod info;
 pub(crate) mod json;
+mod logs;
 mod node;
 mod resources;
 mod set;
@@ -362,7 +364,8 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "taint" => node::taint(session, &rest),
         "wait" => wait::wait(session, &rest),
         "edit" => edit::edit(session, &rest),
-        "logs" => info::logs(session, &rest),
+        "logs" => logs::logs(session, &rest),
+        "exec" => exec::exec(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
         "version" => info::version(session, &rest),

@@ -1,0 +1,93 @@
+//! Kubelet benchmark (issue 4): `pods` running busybox pods, each with an exec liveness probe
+//! (`cat /tmp/healthy`) every 10 s; reports the wall time of advancing one simulated minute
+//! (pods x 6 probe execs). Run natively in release:
+//!
+//! ```text
+//! CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false \
+//!   cargo run --release -p tidepool-core --example kubelet_bench -- [pods]
+//! ```
+//!
+//! This file is a host, not the core: it may read the wall clock and print.
+#![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
+
+use std::time::{Duration, Instant};
+use tidepool_core::{ClusterConfig, Kind, NodeConfig, Object, Simulation, SimulationConfig};
+
+fn running(sim: &Simulation) -> usize {
+    sim.api()
+        .store()
+        .list(Kind::Pod, Some("default"))
+        .filter_map(Object::as_pod)
+        .filter(|p| {
+            p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running")
+                && p.status
+                    .as_ref()
+                    .and_then(|s| s.container_statuses.as_ref())
+                    .is_some_and(|c| c.iter().all(|c| c.ready))
+        })
+        .count()
+}
+
+fn main() {
+    let pods: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(10_000);
+    let nodes = pods.div_ceil(100).max(1);
+    let mut cluster = ClusterConfig::default();
+    for i in 0..nodes {
+        cluster.nodes.push(NodeConfig {
+            cpu: "64".to_owned(),
+            memory: "256Gi".to_owned(),
+            ..NodeConfig::worker(&format!("bench{i:04}"))
+        });
+    }
+    let mut sim = Simulation::with_cluster(&SimulationConfig { seed: 1 }, &cluster);
+    let yaml = format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: probed}}\nspec:\n  replicas: {pods}\n  \
+         selector: {{matchLabels: {{app: probed}}}}\n  template:\n    metadata: {{labels: {{app: probed}}}}\n    \
+         spec:\n      containers:\n      - name: c\n        image: busybox:1.28\n        \
+         command: [sh, -c, 'touch /tmp/healthy; sleep 86400']\n        \
+         resources: {{requests: {{cpu: 10m, memory: 16Mi}}}}\n        \
+         livenessProbe: {{exec: {{command: [cat, /tmp/healthy]}}, periodSeconds: 10}}\n"
+    );
+    let deployment = tidepool_core::decode_manifests(&yaml)
+        .ok()
+        .and_then(|mut v| v.pop())
+        .expect("benchmark manifest decodes");
+    sim.api_mut()
+        .create(deployment)
+        .expect("benchmark deployment is valid");
+    let t = Instant::now();
+    let mut waited = 0;
+    while running(&sim) < pods && waited < 300 {
+        sim.advance(Duration::from_secs(1));
+        waited += 1;
+    }
+    println!(
+        "{} of {pods} pods running and ready after {waited} s virtual ({:?} wall)",
+        running(&sim),
+        t.elapsed()
+    );
+    // Let the probes settle into their periods, then measure.
+    sim.advance(Duration::from_secs(20));
+    for round in 1..=3 {
+        let t = Instant::now();
+        sim.advance(Duration::from_secs(60));
+        println!(
+            "round {round}: advancing one simulated minute ({} probe execs) took {:?}",
+            pods * 6,
+            t.elapsed()
+        );
+    }
+    let restarts: i32 = sim
+        .api()
+        .store()
+        .list(Kind::Pod, Some("default"))
+        .filter_map(Object::as_pod)
+        .filter_map(|p| p.status.as_ref()?.container_statuses.as_ref())
+        .flatten()
+        .map(|c| c.restart_count)
+        .sum();
+    println!("container restarts: {restarts} (the probes pass, so 0 is expected)");
+}
