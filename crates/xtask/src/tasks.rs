@@ -149,7 +149,7 @@ pub fn test() -> Result<()> {
 /// Crates whose tests run in the browser: clippy checks all their targets for wasm32.
 const BROWSER_TESTED: [&str; 2] = ["tidepool-worker", "tidepool-web"];
 /// Libraries that must build for wasm32 (their native-only dev-dependencies need not).
-const WASM_LIBRARIES: [&str; 2] = ["tidepool-core", "tidepool-shell"];
+const WASM_LIBRARIES: [&str; 3] = ["tidepool-container", "tidepool-core", "tidepool-shell"];
 
 fn run_all_tests(phases: &mut Phases) -> Result<()> {
     let env = phases.run("setup (install what is missing)", setup::ensure_all)?;
