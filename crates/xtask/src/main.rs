@@ -4,6 +4,7 @@
 //! the wasm32 target, Trunk, wasm-bindgen-cli at the Cargo.lock version, the npm packages of
 //! `web/`, and Debian's Chromium and ChromeDriver.
 
+mod gen_explain;
 mod setup;
 mod tasks;
 
@@ -19,6 +20,7 @@ commands:
   build   build the release site into dist/ and print its sizes
   bench   run the benchmarks (release builds) and print their figures
   setup   only install what is missing
+  gen-explain  regenerate the `kubectl explain` data from the k8s-openapi sources
 ";
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Some("build") => tasks::build_release(),
         Some("bench") => tasks::bench(),
         Some("setup") => setup::ensure_all().map(|_| ()),
+        Some("gen-explain") => gen_explain::run(&setup::workspace_root()),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -10,6 +10,7 @@
 mod apply;
 mod describe;
 mod edit;
+mod explain;
 mod generate;
 mod get;
 mod info;
@@ -360,6 +361,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "taint" => node::taint(session, &rest),
         "wait" => wait::wait(session, &rest),
         "edit" => edit::edit(session, &rest),
+        "explain" => explain::explain(&rest),
         "logs" => info::logs(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
