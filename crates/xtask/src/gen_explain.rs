@@ -70,6 +70,19 @@ struct TypeDoc {
 }
 
 pub fn run(root: &Path) -> Result<(), String> {
+    let (out, type_count) = generate()?;
+    let target = root.join(OUTPUT);
+    fs::write(&target, &out).map_err(|e| format!("writing {}: {e}", target.display()))?;
+    println!(
+        "wrote {} ({} bytes, {type_count} types)",
+        target.display(),
+        out.len()
+    );
+    Ok(())
+}
+
+/// The data file's text and the number of types in it.
+fn generate() -> Result<(String, usize), String> {
     let src = find_k8s_openapi()?;
     let mut types: BTreeMap<String, TypeDoc> = BTreeMap::new();
     let mut short_of: BTreeMap<String, String> = BTreeMap::new();
@@ -116,15 +129,7 @@ pub fn run(root: &Path) -> Result<(), String> {
             ));
         }
     }
-    let target = root.join(OUTPUT);
-    fs::write(&target, &out).map_err(|e| format!("writing {}: {e}", target.display()))?;
-    println!(
-        "wrote {} ({} bytes, {} types)",
-        target.display(),
-        out.len(),
-        types.len()
-    );
-    Ok(())
+    Ok((out, types.len()))
 }
 
 fn short_name(path: &str) -> &str {
@@ -378,6 +383,18 @@ fn type_guess(ty: &str) -> Result<(String, Option<String>), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The committed data is what the generator makes from the k8s-openapi sources now.
+    #[test]
+    fn committed_explain_data_is_current() {
+        let (fresh, _) = generate().unwrap_or_else(|e| panic!("{e}"));
+        let committed =
+            fs::read_to_string(crate::setup::workspace_root().join(OUTPUT)).unwrap_or_default();
+        assert!(
+            fresh == committed,
+            "{OUTPUT} is stale: run `cargo xtask gen-explain`"
+        );
+    }
 
     #[test]
     fn file_stems_follow_k8s_openapi() {

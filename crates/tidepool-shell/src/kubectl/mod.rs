@@ -420,12 +420,14 @@ pub fn complete(session: &Session, words: &[&str], current: &str) -> Vec<String>
             .filter(|c| c.starts_with(current))
             .map(|c| (*c).to_owned())
             .collect(),
-        ["get" | "describe" | "delete" | "edit" | "label" | "annotate"] => resources::TYPES
-            .iter()
-            .flat_map(|t| t.names.iter().take(2))
-            .filter(|n| n.starts_with(current))
-            .map(|n| (*n).to_owned())
-            .collect(),
+        ["get" | "describe" | "delete" | "edit" | "label" | "annotate" | "explain"] => {
+            resources::TYPES
+                .iter()
+                .flat_map(|t| t.names.iter().take(2))
+                .filter(|n| n.starts_with(current))
+                .map(|n| (*n).to_owned())
+                .collect()
+        }
         [
             "get" | "describe" | "delete" | "edit" | "label" | "annotate" | "scale",
             ty,
