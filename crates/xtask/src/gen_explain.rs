@@ -242,7 +242,8 @@ fn parse_type(src: &Path, path: &str, is_kind: bool) -> Result<TypeDoc, String> 
         .copied()
         .filter(|l| l.starts_with("///"))
         .collect();
-    let description = doc_text(&type_doc);
+    let (schema_type_description, schema_fields) = schema_descriptions(&text);
+    let description = schema_type_description.unwrap_or_else(|| doc_text(&type_doc));
 
     // Wire names from the Deserialize impl: `"hostIPC" => Field::Key_host_ipc,`.
     let mut wire: BTreeMap<String, String> = BTreeMap::new();
@@ -284,11 +285,14 @@ fn parse_type(src: &Path, path: &str, is_kind: bool) -> Result<TypeDoc, String> 
                 let resource_metadata = is_kind && json == "metadata";
                 let required = !optional && !resource_metadata;
                 fields.push(Field {
-                    name: json,
                     display,
                     reference,
                     required,
-                    description: doc_text(&doc),
+                    description: schema_fields
+                        .get(&json)
+                        .cloned()
+                        .unwrap_or_else(|| doc_text(&doc)),
+                    name: json,
                 });
                 doc.clear();
             } else if t.is_empty() {
@@ -297,8 +301,10 @@ fn parse_type(src: &Path, path: &str, is_kind: bool) -> Result<TypeDoc, String> 
         }
     }
     if is_kind {
-        for (json, key) in [("apiVersion", "\"apiVersion\": {"), ("kind", "\"kind\": {")] {
-            let description = schema_description(&lines, key)
+        for json in ["apiVersion", "kind"] {
+            let description = schema_fields
+                .get(json)
+                .cloned()
                 .ok_or_else(|| format!("no {json} description in {}", file.display()))?;
             fields.push(Field {
                 name: json.to_owned(),
@@ -317,28 +323,74 @@ fn parse_type(src: &Path, path: &str, is_kind: bool) -> Result<TypeDoc, String> 
     })
 }
 
-/// The description string literal on the line after `key` in the schemars impl.
-fn schema_description(lines: &[&str], key: &str) -> Option<String> {
-    let i = lines.iter().position(|l| l.trim() == key)?;
-    let literal = lines
-        .get(i + 1)?
-        .trim()
-        .strip_prefix("\"description\": \"")?
-        .strip_suffix("\",")?;
-    let mut out = String::new();
-    let mut chars = literal.chars();
-    while let Some(c) = chars.next() {
-        if c == '\\' {
-            match chars.next()? {
-                'n' => out.push('\n'),
-                't' => out.push('\t'),
-                other => out.push(other),
+/// The description string literals of the schemars impl: the type's, and each property's.
+/// They are the OpenAPI text verbatim, where the doc comments re-indent tabs and add Markdown
+/// code fences, so they win where present.
+fn schema_descriptions(text: &str) -> (Option<String>, BTreeMap<String, String>) {
+    let mut type_description = None;
+    let mut fields = BTreeMap::new();
+    let Some(start) = text.find("fn json_schema(") else {
+        return (None, fields);
+    };
+    let body = &text[start..];
+    let mut property: Option<String> = None;
+    let mut pos = 0;
+    while pos < body.len() {
+        let line_end = body[pos..].find('\n').map_or(body.len(), |i| pos + i);
+        let line = &body[pos..line_end];
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if indent == 16
+            && let Some(name) = trimmed
+                .strip_prefix('"')
+                .and_then(|r| r.split_once("\": "))
+                .map(|(n, _)| n)
+        {
+            property = Some(name.to_owned());
+        }
+        let literal_start = ["\"description\": \"", "(\"description\".into(), \""]
+            .iter()
+            .find_map(|marker| line.find(marker).map(|i| pos + i + marker.len()));
+        if let Some(open) = literal_start {
+            let (value, close) = rust_string(body, open);
+            match property.take() {
+                Some(name) => {
+                    fields.entry(name).or_insert(value);
+                }
+                None if indent == 12 && type_description.is_none() => {
+                    type_description = Some(value);
+                }
+                None => {}
             }
-        } else {
-            out.push(c);
+            pos = body[close..]
+                .find('\n')
+                .map_or(body.len(), |i| close + i + 1);
+            continue;
+        }
+        pos = line_end + 1;
+    }
+    (type_description, fields)
+}
+
+/// Decodes the Rust string literal whose text starts at `open`; returns it and the index
+/// after its closing quote. Handles `\\n`, `\\t`, `\\"`, `\\\\` and line continuations.
+fn rust_string(text: &str, open: usize) -> (String, usize) {
+    let mut out = String::new();
+    let mut chars = text[open..].char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '"' => return (out, open + i + 1),
+            '\\' => match chars.next().map(|(_, e)| e) {
+                Some('n') => out.push('\n'),
+                Some('t') => out.push('\t'),
+                Some('\n') => while chars.next_if(|(_, w)| w.is_whitespace()).is_some() {},
+                Some(other) => out.push(other),
+                None => break,
+            },
+            other => out.push(other),
         }
     }
-    Some(out)
+    (out, text.len())
 }
 
 /// kubectl's `typeGuess` for a Rust field type: the display type and the referenced type.
