@@ -11,6 +11,10 @@
 //! `@Kind  group  version  TypeName` for a served kind,
 //! `=TypeName  description` starts a type, and each field of it follows as
 //! `name  displayType  refType  required(r|)  description`.
+//! A description used more than once (apiVersion, kind, metadata, Container's fields in
+//! EphemeralContainer...) is written once as a `"text` line before the types and referred to
+//! as `^N` (its index among those lines); a description of its own that starts with `^` is
+//! escaped as `\^`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -109,6 +113,31 @@ fn generate() -> Result<(String, usize), String> {
         types.insert(short, doc);
     }
 
+    // Intern repeated descriptions, in order of first use.
+    let mut uses: BTreeMap<&str, usize> = BTreeMap::new();
+    let all_descriptions = types.values().flat_map(|doc| {
+        std::iter::once(doc.description.as_str())
+            .chain(doc.fields.iter().map(|f| f.description.as_str()))
+    });
+    let mut order: Vec<&str> = Vec::new();
+    for d in all_descriptions {
+        let count = uses.entry(d).or_insert(0);
+        if *count == 0 {
+            order.push(d);
+        }
+        *count += 1;
+    }
+    let shared: Vec<&str> = order
+        .into_iter()
+        .filter(|d| d.len() >= 16 && uses.get(d).is_some_and(|&n| n > 1))
+        .collect();
+    let index: BTreeMap<&str, usize> = shared.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let description = |d: &str| match index.get(d) {
+        Some(i) => format!("^{i}"),
+        None if d.starts_with('^') => format!("\\{}", escape(d)),
+        None => escape(d),
+    };
+
     let mut out = String::new();
     for (kind, group, version, path) in KINDS {
         out.push_str(&format!(
@@ -116,8 +145,11 @@ fn generate() -> Result<(String, usize), String> {
             short_name(path)
         ));
     }
+    for d in &shared {
+        out.push_str(&format!("\"{}\n", escape(d)));
+    }
     for (name, doc) in &types {
-        out.push_str(&format!("={name}\t{}\n", escape(&doc.description)));
+        out.push_str(&format!("={name}\t{}\n", description(&doc.description)));
         for f in &doc.fields {
             out.push_str(&format!(
                 "{}\t{}\t{}\t{}\t{}\n",
@@ -125,7 +157,7 @@ fn generate() -> Result<(String, usize), String> {
                 f.display,
                 f.reference.as_deref().map_or("", short_name),
                 if f.required { "r" } else { "" },
-                escape(&f.description)
+                description(&f.description)
             ));
         }
     }

@@ -69,11 +69,27 @@ fn unescape(text: &str) -> String {
     out
 }
 
+/// A description column: `^N` names the N-th shared description, else the escaped text.
+fn description(column: &str, shared: &[String]) -> String {
+    match column.strip_prefix('^') {
+        Some(index) => index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| shared.get(i))
+            .cloned()
+            .unwrap_or_default(),
+        None => unescape(column),
+    }
+}
+
 fn parse(data: &'static str) -> Schema {
     let mut schema = Schema::default();
     let mut current: Option<&'static str> = None;
+    let mut shared: Vec<String> = Vec::new();
     for line in data.lines() {
-        if let Some(rest) = line.strip_prefix('@') {
+        if let Some(rest) = line.strip_prefix('"') {
+            shared.push(unescape(rest));
+        } else if let Some(rest) = line.strip_prefix('@') {
             let mut cols = rest.split('\t');
             if let (Some(kind), Some(group), Some(version), Some(type_name)) =
                 (cols.next(), cols.next(), cols.next(), cols.next())
@@ -86,11 +102,11 @@ fn parse(data: &'static str) -> Schema {
                 });
             }
         } else if let Some(rest) = line.strip_prefix('=') {
-            let (name, description) = rest.split_once('\t').unwrap_or((rest, ""));
+            let (name, text) = rest.split_once('\t').unwrap_or((rest, ""));
             schema.types.insert(
                 name,
                 TypeDoc {
-                    description: unescape(description),
+                    description: description(text, &shared),
                     fields: Vec::new(),
                 },
             );
@@ -109,7 +125,7 @@ fn parse(data: &'static str) -> Schema {
                     display,
                     reference: (!reference.is_empty()).then_some(reference),
                     required: required == "r",
-                    description: unescape(desc),
+                    description: description(desc, &shared),
                 });
             }
         }
