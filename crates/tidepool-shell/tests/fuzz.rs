@@ -57,7 +57,7 @@ proptest! {
     fn kubectl_unicode_arguments_never_panic(
         command in prop_oneof![
             Just("get"), Just("describe"), Just("delete"), Just("create"), Just("run"),
-            Just("label"), Just("scale"), Just("expose"), Just("rollout"), Just("set"),
+            Just("label"), Just("scale"), Just("expose"), Just("rollout"), Just("set"), Just("explain"),
         ],
         args in proptest::collection::vec(
             proptest::collection::vec(any::<char>(), 0..8)

@@ -5,6 +5,7 @@
 //! `web/`, and Debian's Chromium and ChromeDriver.
 
 mod csp;
+mod gen_explain;
 mod setup;
 mod tasks;
 
@@ -22,6 +23,7 @@ commands:
   setup   only install what is missing
   csp     [DIR] write the Content-Security-Policy into DIR/index.html
           (default: $TRUNK_STAGING_DIR; Trunk runs it after every build)
+  gen-explain  regenerate the `kubectl explain` data from the k8s-openapi sources
 ";
 
 fn main() -> ExitCode {
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
             Some(dir) => csp::apply(std::path::Path::new(&dir)),
             None => Err("csp needs a directory (or TRUNK_STAGING_DIR)".to_owned()),
         },
+        Some("gen-explain") => gen_explain::run(&setup::workspace_root()),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");
             Ok(())

@@ -18,6 +18,7 @@ Basic Commands (Beginner):
   set             Set specific features on objects
 
 Basic Commands (Intermediate):
+  explain         Get documentation for a resource
   get             Display one or many resources
   delete          Delete resources by file names, stdin, resources and names, or by resources and label selector
 
@@ -140,6 +141,11 @@ pub fn command_help(command: &str) -> Option<String> {
             "kubectl label|annotate (TYPE NAME | TYPE/NAME | TYPE -l selector | TYPE --all) KEY=VALUE ... KEY- [flags]",
             "  kubectl label pod web tier=fe\n  kubectl annotate pod web note=hello",
         ),
+        "explain" => (
+            "Describe the fields of a resource type: what each field means, its type, and whether it is required, from the Kubernetes v1.32 API schema. Fields are named by a dotted path: TYPE.FIELD.FIELD...",
+            "kubectl explain TYPE[.FIELD...] [--recursive] [--api-version=GROUP/VERSION] [flags]",
+            "  kubectl explain pods\n  kubectl explain pods.spec.containers\n  kubectl explain deployments --recursive\n  kubectl explain deployments --api-version=apps/v1",
+        ),
         "logs" => (
             "Print the logs for a container in a pod or specified resource.",
             "kubectl logs POD [-c CONTAINER] [flags]",
@@ -199,6 +205,17 @@ fn command_options(command: &str) -> &'static str {
 
     --timeout=0s:
 \tGive up after this long; zero waits without limit.
+"
+        }
+        "explain" => {
+            "    --api-version='':
+\tUse this api-version (group/version) of the resource.
+
+    -o, --output='plaintext':
+\tFormat of the schema; only plaintext is available here.
+
+    --recursive=false:
+\tPrint the names of all fields, nested ones indented, without descriptions.
 "
         }
         "cordon" | "uncordon" => {

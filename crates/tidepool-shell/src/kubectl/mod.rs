@@ -11,6 +11,7 @@ mod apply;
 mod describe;
 mod edit;
 mod exec;
+mod explain;
 mod generate;
 mod get;
 mod info;
@@ -366,6 +367,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "edit" => edit::edit(session, &rest),
         "logs" => logs::logs(session, &rest),
         "exec" => exec::exec(session, &rest),
+        "explain" => explain::explain(&rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
         "version" => info::version(session, &rest),
@@ -423,12 +425,14 @@ pub fn complete(session: &Session, words: &[&str], current: &str) -> Vec<String>
             .filter(|c| c.starts_with(current))
             .map(|c| (*c).to_owned())
             .collect(),
-        ["get" | "describe" | "delete" | "edit" | "label" | "annotate"] => resources::TYPES
-            .iter()
-            .flat_map(|t| t.names.iter().take(2))
-            .filter(|n| n.starts_with(current))
-            .map(|n| (*n).to_owned())
-            .collect(),
+        ["get" | "describe" | "delete" | "edit" | "label" | "annotate" | "explain"] => {
+            resources::TYPES
+                .iter()
+                .flat_map(|t| t.names.iter().take(2))
+                .filter(|n| n.starts_with(current))
+                .map(|n| (*n).to_owned())
+                .collect()
+        }
         [
             "get" | "describe" | "delete" | "edit" | "label" | "annotate" | "scale",
             ty,
