@@ -179,6 +179,8 @@ pub struct Session {
     pub(crate) side_stderr: Vec<String>,
     /// A running `kubectl get -w`.
     pub(crate) follow: Option<kubectl::Follow>,
+    /// A running `kubectl logs -f`.
+    pub(crate) log_follow: Option<kubectl::LogFollow>,
     /// A `kubectl edit` waiting for the host's editor ([`Session::editor_closed`]).
     pub(crate) edit: Option<kubectl::PendingEdit>,
     /// Names `kubectl edit`'s temporary files.
@@ -217,6 +219,7 @@ impl Session {
             subst_depth: 0,
             side_stderr: Vec::new(),
             follow: None,
+            log_follow: None,
             edit: None,
             edit_counter: 0,
             kube: KubeConfig {
@@ -239,6 +242,7 @@ impl Session {
     /// Feeds one line as typed.
     pub fn feed_line(&mut self, line: &str) -> Feed {
         self.follow = None;
+        self.log_follow = None;
         // A new command abandons a `kubectl edit` whose editor never reported back.
         self.edit = None;
         let line = line.trim_end_matches(['\n', '\r']);
@@ -419,6 +423,7 @@ impl Session {
             subst_depth: 0,
             side_stderr: Vec::new(),
             follow: None,
+            log_follow: None,
             edit: None,
             edit_counter: 0,
             kube: state.kube.clone(),
@@ -427,9 +432,14 @@ impl Session {
         })
     }
 
-    /// Output of a running `kubectl get -w` since the last call (`None` when nothing runs).
+    /// Output of a running `kubectl get -w` or `kubectl logs -f` since the last call (`None`
+    /// when nothing runs). `logs -f` ends by itself when the followed containers stop: that
+    /// poll returns the last lines, and the next one `None` (the host shows the prompt again).
     pub fn poll_follow(&mut self) -> Option<CommandOutput> {
-        let res = kubectl::poll(self)?;
+        let res = match kubectl::poll_logs(self) {
+            Some(res) => res,
+            None => kubectl::poll(self)?,
+        };
         Some(CommandOutput {
             chunks: res.chunks,
             exit_code: res.code,
@@ -437,9 +447,11 @@ impl Session {
         })
     }
 
-    /// Ctrl-C: stops a running `kubectl get -w` and drops any half-typed heredoc or quote.
+    /// Ctrl-C: stops a running `kubectl get -w` or `logs -f` and drops any half-typed heredoc
+    /// or quote.
     pub fn interrupt(&mut self) -> CommandOutput {
         self.follow = None;
+        self.log_follow = None;
         self.pending = None;
         self.last_status = 130;
         CommandOutput {

@@ -6,7 +6,8 @@
 //! $ kubectl create deployment web --image=nginx
 //! deployment.apps/web created
 //! #> advance 30s            (virtual time passes; `$ sleep 30` works too)
-//! #> poll                   (rows a running `kubectl get -w` printed since the last poll)
+//! #> poll                   (what a running `get -w`/`logs -f` printed since the last poll)
+//! #> interrupt              (Ctrl-C)
 //! $ cat <<EOF | kubectl apply -f -
 //! > apiVersion: v1
 //! > ...
@@ -38,6 +39,8 @@ enum Step {
     Advance(Duration, String),
     /// `#> poll`: the rows a running `kubectl get -w` printed since the last poll.
     Poll(Vec<String>),
+    /// `#> interrupt`: Ctrl-C.
+    Interrupt,
     Command {
         lines: Vec<String>,
         expected: Vec<String>,
@@ -66,6 +69,7 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
                     line.to_owned(),
                 )),
                 (Some("poll"), None) => steps.push(Step::Poll(Vec::new())),
+                (Some("interrupt"), None) => steps.push(Step::Interrupt),
                 _ => return Err(format!("line {}: unknown directive {directive:?}", n + 1)),
             }
         } else if line.starts_with("##") {
@@ -154,6 +158,10 @@ pub fn replay(text: &str) -> Result<String, String> {
                 session.advance(d);
                 out.push_str(&line);
                 out.push('\n');
+            }
+            Step::Interrupt => {
+                session.interrupt();
+                out.push_str("#> interrupt\n");
             }
             Step::Poll(expected) => {
                 out.push_str("#> poll\n");

@@ -27,6 +27,7 @@ pub use edit::PendingEdit;
 /// The STATUS cell of `kubectl get pods`, for hosts that draw pods (the playground's graph).
 pub use get::pod_status;
 pub use get::{Follow, poll};
+pub use logs::{LogFollow, poll_logs};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;
 
