@@ -434,6 +434,39 @@ impl Simulation {
         }
     }
 
+    /// Opens an interactive `kubectl exec -it` session in a running container.
+    pub fn open_exec_session(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<tidepool_container::ExecSession, ExecError> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        match self.kubelet.open_exec_session(&key, container, argv) {
+            None | Some(Err(tidepool_container::ExecError::NotRunning)) => {
+                Err(ExecError::NotRunning)
+            }
+            Some(Ok(session)) => Ok(session),
+            Some(Err(e)) => Err(ExecError::Runtime(e.to_string())),
+        }
+    }
+
+    /// Runs an interactive session's queued input until it waits for input, sleeps or ends.
+    /// `None` when the container stopped (the stream closes).
+    pub fn run_exec_session(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        session: &mut tidepool_container::ExecSession,
+    ) -> Option<(tidepool_container::SessionState, tidepool_container::Output)> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        let now = self.clock.now();
+        self.kubelet
+            .run_exec_session(&self.api, &key, container, session, now)
+    }
+
     /// Current usage of a pod's running containers: `(container, millicores, bytes)`.
     pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
         self.kubelet

@@ -181,6 +181,8 @@ pub struct Session {
     pub(crate) follow: Option<kubectl::Follow>,
     /// A running `kubectl logs -f`.
     pub(crate) log_follow: Option<kubectl::LogFollow>,
+    /// A running `kubectl exec -it ... -- sh`: typed lines go to the container's shell.
+    pub(crate) interactive: Option<kubectl::Interactive>,
     /// A `kubectl edit` waiting for the host's editor ([`Session::editor_closed`]).
     pub(crate) edit: Option<kubectl::PendingEdit>,
     /// Names `kubectl edit`'s temporary files.
@@ -220,6 +222,7 @@ impl Session {
             side_stderr: Vec::new(),
             follow: None,
             log_follow: None,
+            interactive: None,
             edit: None,
             edit_counter: 0,
             kube: KubeConfig {
@@ -230,9 +233,12 @@ impl Session {
         }
     }
 
-    /// `controlplane $ `, `node01 $ ` in a node shell, `> ` while input is open.
+    /// `controlplane $ `, `node01 $ ` in a node shell, `> ` while input is open, the
+    /// container shell's (`/ # `) during `kubectl exec -it`.
     pub fn prompt(&self) -> String {
-        if self.pending.is_some() {
+        if let Some(it) = &self.interactive {
+            it.prompt()
+        } else if self.pending.is_some() {
             "> ".to_owned()
         } else {
             format!("{} $ ", self.host)
@@ -246,6 +252,15 @@ impl Session {
         // A new command abandons a `kubectl edit` whose editor never reported back.
         self.edit = None;
         let line = line.trim_end_matches(['\n', '\r']);
+        if self.interactive.is_some() {
+            let res = kubectl::interactive_line(self, line);
+            self.last_status = res.code;
+            return Feed::Done(CommandOutput {
+                chunks: res.chunks,
+                exit_code: res.code,
+                effects: res.effects,
+            });
+        }
         if let Some(mut pending) = self.pending.take() {
             if let Some((delim, strip)) = pending.heredocs.first().cloned() {
                 let body_line = if strip {
@@ -424,6 +439,7 @@ impl Session {
             side_stderr: Vec::new(),
             follow: None,
             log_follow: None,
+            interactive: None,
             edit: None,
             edit_counter: 0,
             kube: state.kube.clone(),

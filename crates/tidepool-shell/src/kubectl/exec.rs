@@ -1,13 +1,100 @@
 //! `kubectl exec POD [-c CONTAINER] -- COMMAND...`: runs a one-off command in a running
 //! container through the simulated kubelet, with kubectl's messages and exit codes.
+//! `-i` from the terminal opens an [`Interactive`] session: the [`Session`] sends each typed
+//! line to the container's shell and shows its prompt (`/ # `, `root@POD:/# `; none without
+//! `-t`) until the shell exits. `-i` with piped input runs the piped lines and returns.
 
 use super::json::{arr, s};
 use super::{KResult, f, namespace, parse_flags};
 use crate::Session;
 use crate::exec::Res;
-use tidepool_core::{ExecError, Kind};
+use std::time::Duration;
+use tidepool_container::{ExecSession, SessionState};
+use tidepool_core::ExecError;
 
-pub fn exec(session: &mut Session, args: &[String]) -> KResult {
+/// A running `kubectl exec -i`: where its shell lives and the shell itself.
+#[derive(Debug, Clone)]
+pub struct Interactive {
+    namespace: String,
+    pod: String,
+    container: String,
+    tty: bool,
+    shell: ExecSession,
+}
+
+impl Interactive {
+    /// The container shell's prompt; a shell without a TTY shows none.
+    pub fn prompt(&self) -> String {
+        if self.tty {
+            self.shell.prompt()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Most sleeps one typed line may wait through (`while true; do sleep 1; done` is cut off).
+const MAX_WAKEUPS: usize = 600;
+
+/// Feeds `input` (one typed line, or `None` to just run) to the session and runs it until it
+/// waits for input. Sleeps in the container move virtual time, as `sleep` does at the prompt.
+/// Returns the output and, when the shell ended, kubectl's exit status.
+fn drive(session: &mut Session, it: &mut Interactive, input: Option<&str>) -> (Res, Option<i32>) {
+    if let Some(line) = input {
+        it.shell.feed_line(line);
+    }
+    let mut res = Res::ok();
+    for _ in 0..MAX_WAKEUPS {
+        let Some((state, out)) =
+            session
+                .sim
+                .run_exec_session(&it.namespace, &it.pod, &it.container, &mut it.shell)
+        else {
+            // The container stopped under the session: the stream closes.
+            res.push_err("command terminated with exit code 137\n");
+            return (res, Some(137));
+        };
+        for (stream, text) in out.chunks {
+            match stream {
+                tidepool_container::Stream::Stdout => res.push_out(text),
+                tidepool_container::Stream::Stderr => res.push_err(text),
+            }
+        }
+        match state {
+            SessionState::Ready | SessionState::Busy { wake_at: None } => return (res, None),
+            SessionState::Busy {
+                wake_at: Some(wake),
+            } => {
+                let now = session.sim.now().as_millis();
+                session
+                    .sim
+                    .advance(Duration::from_millis(wake.saturating_sub(now).max(1)));
+            }
+            SessionState::Exited { code } => {
+                if code != 0 {
+                    res.push_err(format!("command terminated with exit code {code}\n"));
+                }
+                return (res, Some(code));
+            }
+        }
+    }
+    (res, None)
+}
+
+/// One line typed while an interactive exec runs.
+pub fn interactive_line(session: &mut Session, line: &str) -> Res {
+    let Some(mut it) = session.interactive.take() else {
+        return Res::ok();
+    };
+    let (mut res, ended) = drive(session, &mut it, Some(line));
+    match ended {
+        Some(code) => res.code = code,
+        None => session.interactive = Some(it),
+    }
+    res
+}
+
+pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let flags = parse_flags(
         args,
         &[
@@ -37,13 +124,12 @@ pub fn exec(session: &mut Session, args: &[String]) -> KResult {
     if command.is_empty() {
         return Err("error: you must specify at least one command for the container\n".to_owned());
     }
-    let name = target.strip_prefix("pod/").unwrap_or(&target).to_owned();
-    let pod = session
-        .sim
-        .api()
-        .get_ref(Kind::Pod, &ns, &name)
-        .map_err(|_| format!("Error from server (NotFound): pods \"{name}\" not found\n"))?
-        .to_json();
+    // `deploy/web` and friends stand for their first pod, as in `kubectl logs`.
+    let pod = super::logs::pods_of(session, &ns, &target)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "error: timed out waiting for the condition\n".to_owned())?;
+    let name = s(&pod, "/metadata/name").to_owned();
     let phase = s(&pod, "/status/phase");
     if matches!(phase, "Succeeded" | "Failed") {
         return Err(format!(
@@ -73,6 +159,52 @@ pub fn exec(session: &mut Session, args: &[String]) -> KResult {
             first
         }
     };
+    if flags.has("stdin") {
+        let piped = !stdin.is_empty();
+        let tty = flags.has("tty") && !piped;
+        if piped && flags.has("tty") && !flags.has("quiet") {
+            res.push_err(
+                "Unable to use a TTY - input is not a terminal or the right kind of file\n",
+            );
+        }
+        let shell = match session
+            .sim
+            .open_exec_session(&ns, &name, &container, &command)
+        {
+            Ok(shell) => shell,
+            Err(e) => return Ok(exec_error(res, &container, e)),
+        };
+        let mut it = Interactive {
+            namespace: ns,
+            pod: name,
+            container,
+            tty,
+            shell,
+        };
+        let (first, mut ended) = drive(session, &mut it, None);
+        res.chunks.extend(first.chunks);
+        if piped {
+            for line in stdin.lines() {
+                if ended.is_some() {
+                    break;
+                }
+                let (more, end) = drive(session, &mut it, Some(line));
+                res.chunks.extend(more.chunks);
+                ended = end;
+            }
+            // End of input closes the shell's stdin: it exits with its last status.
+            if ended.is_none() {
+                let (more, end) = drive(session, &mut it, Some("exit"));
+                res.chunks.extend(more.chunks);
+                ended = end;
+            }
+        }
+        match ended {
+            Some(code) => res.code = code,
+            None => session.interactive = Some(it),
+        }
+        return Ok(res);
+    }
     match session
         .sim
         .exec_in_container(&ns, &name, &container, &command)
@@ -85,18 +217,26 @@ pub fn exec(session: &mut Session, args: &[String]) -> KResult {
                 res.push_err(format!("command terminated with exit code {code}\n"));
                 res.code = code;
             }
+            Ok(res)
         }
-        Err(ExecError::NotRunning) => {
+        Err(e) => Ok(exec_error(res, &container, e)),
+    }
+}
+
+/// kubectl's report of an exec the runtime refused.
+fn exec_error(mut res: Res, container: &str, e: ExecError) -> Res {
+    match e {
+        ExecError::NotRunning => {
             res.push_err(format!(
                 "error: unable to upgrade connection: container not found (\"{container}\")\n"
             ));
             res.code = 1;
         }
-        Err(ExecError::Runtime(text)) => {
+        ExecError::Runtime(text) => {
             res.push_out(format!("{text}\n"));
             res.push_err("command terminated with exit code 126\n");
             res.code = 126;
         }
     }
-    Ok(res)
+    res
 }

@@ -24,7 +24,7 @@ fn not_found(kind: &str, name: &str) -> String {
 }
 
 /// Pods a `TYPE/NAME` target stands for (kubectl picks the first).
-fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<Value>, String> {
+pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<Value>, String> {
     let (kind, name) = match target.split_once('/') {
         Some((k, n)) => (k, n),
         None => ("pod", target),

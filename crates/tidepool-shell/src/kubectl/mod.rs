@@ -19,11 +19,13 @@ mod logs;
 mod node;
 mod resources;
 mod set;
+mod top;
 mod wait;
 
 use crate::Session;
 use crate::exec::Res;
 pub use edit::PendingEdit;
+pub use exec::{Interactive, interactive_line};
 /// The STATUS cell of `kubectl get pods`, for hosts that draw pods (the playground's graph).
 pub use get::pod_status;
 pub use get::{Follow, poll};
@@ -366,7 +368,8 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "wait" => wait::wait(session, &rest),
         "edit" => edit::edit(session, &rest),
         "logs" => logs::logs(session, &rest),
-        "exec" => exec::exec(session, &rest),
+        "exec" => exec::exec(session, &rest, stdin),
+        "top" => top::top(session, &rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
         "version" => info::version(session, &rest),
