@@ -467,6 +467,19 @@ impl Simulation {
             .run_exec_session(&self.api, &key, container, session, now)
     }
 
+    /// An HTTP request sent from a node's shell (`curl` on the control plane or after
+    /// `ssh node01`), routed through Services, NodePorts and pod IPs as from a container.
+    pub fn http_from_node(
+        &mut self,
+        ip: std::net::Ipv4Addr,
+        port: u16,
+        request: &tidepool_container::HttpRequest,
+    ) -> Result<tidepool_container::HttpResponse, tidepool_container::NetError> {
+        let now = self.clock.now();
+        self.kubelet
+            .http_from_node(&self.api, ip, port, request, now)
+    }
+
     /// Current usage of a pod's running containers: `(container, millicores, bytes)`.
     pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
         self.kubelet

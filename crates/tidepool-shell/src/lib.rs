@@ -38,6 +38,7 @@
 pub mod duration;
 mod exec;
 pub mod kubectl;
+mod net;
 mod parse;
 pub mod tabwriter;
 pub mod transcript;

@@ -1440,6 +1440,27 @@ impl Kubelet {
         result
     }
 
+    /// An HTTP request from outside the pods (a node's shell: `curl`, `wget`), routed like
+    /// a container's: Service IPs and NodePorts to a ready endpoint, pod IPs directly.
+    pub fn http_from_node(
+        &mut self,
+        api: &ApiServer,
+        ip: std::net::Ipv4Addr,
+        port: u16,
+        request: &tidepool_container::HttpRequest,
+        now: VirtualTime,
+    ) -> Result<tidepool_container::HttpResponse, tidepool_container::NetError> {
+        use tidepool_container::Host;
+        let mut host = KubeletHost {
+            api,
+            pods: &mut self.pods,
+            now,
+            cursor: &mut self.cursor,
+            client_ip: request.client_ip,
+        };
+        host.http(ip, port, request)
+    }
+
     /// Per-container usage `(name, millicores, bytes)` of a pod's running containers.
     pub fn usage(&self, key: &ObjectKey) -> Option<Vec<(String, u64, u64)>> {
         let uid = self.by_key.get(key)?;
