@@ -453,3 +453,37 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
     }
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(stamps: &[u64]) -> Vec<(VirtualTime, String)> {
+        stamps
+            .iter()
+            .enumerate()
+            .map(|(i, ms)| (VirtualTime::from_millis(*ms), format!("line {i}")))
+            .collect()
+    }
+
+    #[test]
+    fn follow_cursor_shows_each_line_once_across_equal_stamps_and_rotation() {
+        let first = lines(&[1, 2, 2]);
+        let mut cursor = Cursor::after(&first);
+        // Another line with the same stamp as the last one shown, then a later one.
+        let more = lines(&[1, 2, 2, 2, 3]);
+        let fresh = cursor.unseen(&more);
+        assert_eq!(fresh.len(), 2);
+        cursor.advance(fresh);
+        assert!(cursor.unseen(&more).is_empty());
+        // The buffer rotated: older lines dropped, one new line appended.
+        let rotated = vec![
+            more[3].clone(),
+            more[4].clone(),
+            (VirtualTime::from_millis(4), "new".to_owned()),
+        ];
+        let fresh = cursor.unseen(&rotated);
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(fresh[0].1, "new");
+    }
+}
