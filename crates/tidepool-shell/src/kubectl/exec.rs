@@ -12,7 +12,7 @@ use std::time::Duration;
 use tidepool_container::{ExecSession, SessionState};
 use tidepool_core::ExecError;
 
-/// A running `kubectl exec -i`: where its shell lives and the shell itself.
+/// A running `kubectl exec -i` (or `run -i`): where its shell lives and the shell itself.
 #[derive(Debug, Clone)]
 pub struct Interactive {
     namespace: String,
@@ -20,6 +20,112 @@ pub struct Interactive {
     container: String,
     tty: bool,
     shell: ExecSession,
+    /// Set for `kubectl run -i[t] [--rm]`: what happens when the session ends.
+    attached: Option<AttachEnd>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AttachEnd {
+    remove: bool,
+    restart_always: bool,
+}
+
+/// `kubectl run -i[t] [--rm] NAME ... -- CMD`: the pod was created with `stdin: true`.
+pub struct Attach {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub argv: Vec<String>,
+    pub tty: bool,
+    pub remove: bool,
+    pub restart_always: bool,
+}
+
+/// How long `kubectl run -i` waits for the pod to run (`--pod-running-timeout`, 1 minute).
+const POD_RUNNING_TIMEOUT_S: u64 = 60;
+
+/// Waits for the created pod to run, then attaches. The simulation has no attach to a main
+/// process's stdin, so the session is a shell exec'd in the container (same image, files and
+/// hostname); the pod's own `sh` waits on its stdin meanwhile.
+pub fn attach(session: &mut Session, a: Attach) -> Res {
+    let mut res = Res::ok();
+    let mut shell = None;
+    for _ in 0..=POD_RUNNING_TIMEOUT_S {
+        match session
+            .sim
+            .open_exec_session(&a.namespace, &a.pod, &a.container, &a.argv)
+        {
+            Ok(s) => {
+                shell = Some(s);
+                break;
+            }
+            Err(ExecError::NotRunning) => {
+                session.sim.advance(Duration::from_secs(1));
+            }
+            Err(e) => return exec_error(res, &a.container, e),
+        }
+    }
+    let Some(shell) = shell else {
+        res.push_err("error: timed out waiting for the condition\n");
+        res.code = 1;
+        return res;
+    };
+    if a.tty {
+        res.push_err("If you don't see a command prompt, try pressing enter.\n");
+    }
+    let mut it = Interactive {
+        namespace: a.namespace,
+        pod: a.pod,
+        container: a.container,
+        tty: a.tty,
+        shell,
+        attached: Some(AttachEnd {
+            remove: a.remove,
+            restart_always: a.restart_always,
+        }),
+    };
+    let (first, ended) = drive(session, &mut it, None);
+    res.chunks.extend(first.chunks);
+    match ended {
+        Some(code) => {
+            let end = end_attach(session, &it, code);
+            res.chunks.extend(end.chunks);
+            res.code = end.code;
+        }
+        None => session.interactive = Some(it),
+    }
+    res
+}
+
+/// The end of a `kubectl run -i` session: attach's resume hint, then `--rm`'s deletion.
+fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
+    let mut res = Res::ok();
+    res.code = code;
+    let Some(end) = it.attached else {
+        return res;
+    };
+    if end.restart_always && it.tty {
+        res.push_out(format!(
+            "Session ended, resume using 'kubectl attach {} -c {} -i -t' command when the pod is running\n",
+            it.pod, it.container
+        ));
+    }
+    if end.remove {
+        let args: Vec<String> = [
+            "delete",
+            "pod",
+            &it.pod,
+            "-n",
+            &it.namespace,
+            "--wait=false",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let deleted = super::run(session, &args, "");
+        res.chunks.extend(deleted.chunks);
+    }
+    res
 }
 
 impl Interactive {
@@ -71,7 +177,7 @@ fn drive(session: &mut Session, it: &mut Interactive, input: Option<&str>) -> (R
                     .advance(Duration::from_millis(wake.saturating_sub(now).max(1)));
             }
             SessionState::Exited { code } => {
-                if code != 0 {
+                if code != 0 && it.attached.is_none() {
                     res.push_err(format!("command terminated with exit code {code}\n"));
                 }
                 return (res, Some(code));
@@ -88,6 +194,11 @@ pub fn interactive_line(session: &mut Session, line: &str) -> Res {
     };
     let (mut res, ended) = drive(session, &mut it, Some(line));
     match ended {
+        Some(code) if it.attached.is_some() => {
+            let end = end_attach(session, &it, code);
+            res.chunks.extend(end.chunks);
+            res.code = end.code;
+        }
         Some(code) => res.code = code,
         None => session.interactive = Some(it),
     }
@@ -180,6 +291,7 @@ pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             container,
             tty,
             shell,
+            attached: None,
         };
         let (first, mut ended) = drive(session, &mut it, None);
         res.chunks.extend(first.chunks);

@@ -54,7 +54,7 @@ pub fn top(session: &Session, args: &[String]) -> KResult {
         "pod" | "pods" | "po" => top_pod(session, rest),
         "node" | "nodes" | "no" => top_node(session, rest),
         other => Err(format!(
-            "error: unknown command \"{other}\" for \"kubectl top\"\n"
+            "error: unknown command \"{other}\"\nSee 'kubectl top -h' for help and examples\n"
         )),
     }
 }
