@@ -562,6 +562,35 @@ mod tests {
     }
 
     #[test]
+    fn logs_follow_and_interactive_exec_through_the_session_api() {
+        let mut s = Session::new(&SessionConfig::default());
+        done(s.feed_line(
+            "kubectl run once --image=busybox --restart=Never -- sh -c 'echo a; sleep 5; echo b'",
+        ));
+        s.advance(Duration::from_secs(3));
+        let first = done(s.feed_line("kubectl logs -f once"));
+        assert_eq!(first.effects, vec![Effect::Follow]);
+        assert_eq!(first.text(), "a\n");
+        s.advance(Duration::from_secs(10));
+        assert_eq!(s.poll_follow().map(|o| o.text()).as_deref(), Some("b\n"));
+        // The container ended, so the follow did too.
+        assert_eq!(s.poll_follow(), None);
+
+        done(s.feed_line("kubectl run box --image=busybox -- sleep 3600"));
+        s.advance(Duration::from_secs(20));
+        let opened = done(s.feed_line("kubectl exec -it box -- sh"));
+        assert_eq!(opened.exit_code, 0);
+        assert_eq!(s.prompt(), "/ # ");
+        // Ctrl-C inside the container shell does not leave it.
+        s.interrupt();
+        assert_eq!(s.prompt(), "/ # ");
+        assert_eq!(done(s.feed_line("echo $((6*7))")).text(), "42\n");
+        let closed = done(s.feed_line("exit 2"));
+        assert_eq!(closed.exit_code, 2);
+        assert_eq!(s.prompt(), "controlplane $ ");
+    }
+
+    #[test]
     fn streams_and_effects() {
         let mut s = Session::new(&SessionConfig::default());
         let out = done(s.feed_line("echo out; kubectl get pdos"));
