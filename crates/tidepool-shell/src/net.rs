@@ -465,33 +465,46 @@ pub fn wget(session: &mut Session, args: &[String]) -> Res {
             .next()
             .and_then(|p| p.rsplit('/').next())
             .unwrap_or("");
-        if name.is_empty() {
-            "index.html".to_owned()
-        } else {
-            name.to_owned()
+        let name = if name.is_empty() { "index.html" } else { name };
+        // wget never overwrites a file it names itself: index.html.1, index.html.2, ...
+        let taken = |n: &str| session.read_file(n).is_some();
+        if !taken(name) {
+            return name.to_owned();
         }
+        (1..)
+            .map(|i| format!("{name}.{i}"))
+            .find(|n| !taken(n))
+            .unwrap_or_default()
     });
+    let len = response.body.len();
+    let kind = response
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_else(|| "text/plain".to_owned());
+    let shown = if file == "-" { "STDOUT" } else { file.as_str() };
+    if !quiet {
+        res.push_err(format!("Length: {len} [{kind}]\nSaving to: ‘{shown}’\n\n"));
+    }
     if file == "-" {
         res.push_out(response.body);
-        return res;
-    }
-    let path = crate::vfs::resolve(&session.cwd, &file);
-    if let Err(e) = session.vfs.write(&path, &response.body, false) {
-        res.push_err(format!("{file}: {e}\n"));
-        res.code = 3;
-        return res;
+    } else {
+        let path = crate::vfs::resolve(&session.cwd, &file);
+        if let Err(e) = session.vfs.write(&path, &response.body, false) {
+            res.push_err(format!("{file}: {e}\n"));
+            res.code = 3;
+            return res;
+        }
     }
     if !quiet {
-        let len = response.body.len();
-        let kind = response
-            .headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            .map(|(_, v)| v.clone())
-            .unwrap_or_else(|| "text/plain".to_owned());
-        res.push_err(format!(
-            "Length: {len} [{kind}]\nSaving to: ‘{file}’\n\n{file} saved [{len}/{len}]\n\n"
-        ));
+        // wget's progress bar and transfer speed are left out (the speed is wall-clock).
+        let what = if file == "-" {
+            "written to stdout".to_owned()
+        } else {
+            format!("‘{file}’ saved")
+        };
+        res.push_err(format!("{} - {what} [{len}/{len}]\n\n", stamp(session)));
     }
     res
 }
