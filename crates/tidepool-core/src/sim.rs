@@ -434,6 +434,52 @@ impl Simulation {
         }
     }
 
+    /// Opens an interactive `kubectl exec -it` session in a running container.
+    pub fn open_exec_session(
+        &self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<tidepool_container::ExecSession, ExecError> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        match self.kubelet.open_exec_session(&key, container, argv) {
+            None | Some(Err(tidepool_container::ExecError::NotRunning)) => {
+                Err(ExecError::NotRunning)
+            }
+            Some(Ok(session)) => Ok(session),
+            Some(Err(e)) => Err(ExecError::Runtime(e.to_string())),
+        }
+    }
+
+    /// Runs an interactive session's queued input until it waits for input, sleeps or ends.
+    /// `None` when the container stopped (the stream closes).
+    pub fn run_exec_session(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        session: &mut tidepool_container::ExecSession,
+    ) -> Option<(tidepool_container::SessionState, tidepool_container::Output)> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        let now = self.clock.now();
+        self.kubelet
+            .run_exec_session(&self.api, &key, container, session, now)
+    }
+
+    /// An HTTP request sent from a node's shell (`curl` on the control plane or after
+    /// `ssh node01`), routed through Services, NodePorts and pod IPs as from a container.
+    pub fn http_from_node(
+        &mut self,
+        ip: std::net::Ipv4Addr,
+        port: u16,
+        request: &tidepool_container::HttpRequest,
+    ) -> Result<tidepool_container::HttpResponse, tidepool_container::NetError> {
+        let now = self.clock.now();
+        self.kubelet
+            .http_from_node(&self.api, ip, port, request, now)
+    }
+
     /// Current usage of a pod's running containers: `(container, millicores, bytes)`.
     pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
         self.kubelet

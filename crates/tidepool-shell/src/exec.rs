@@ -476,10 +476,10 @@ fn read_heredoc_var(chars: &[char], i: usize) -> (Option<String>, usize) {
 }
 
 const BUILTINS: &[&str] = &[
-    "alias", "awk", "cat", "cd", "clear", "cp", "cut", "echo", "env", "exit", "export", "false",
-    "grep", "head", "help", "history", "hostname", "kubectl", "ls", "mkdir", "mv", "nano",
+    "alias", "awk", "cat", "cd", "clear", "cp", "curl", "cut", "echo", "env", "exit", "export",
+    "false", "grep", "head", "help", "history", "hostname", "kubectl", "ls", "mkdir", "mv", "nano",
     "printenv", "pwd", "rm", "sed", "sleep", "sort", "ssh", "tail", "touch", "true", "unalias",
-    "uniq", "unset", "vi", "vim", "watch", "wc", "which", "whoami",
+    "uniq", "unset", "vi", "vim", "watch", "wc", "wget", "which", "whoami",
 ];
 
 fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
@@ -579,6 +579,8 @@ fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
             r
         }
         "ssh" => ssh(session, rest),
+        "curl" => crate::net::curl(session, rest),
+        "wget" => crate::net::wget(session, rest),
         "exit" | "logout" => {
             if session.host != "controlplane" {
                 let node = std::mem::replace(&mut session.host, "controlplane".to_owned());

@@ -38,6 +38,7 @@
 pub mod duration;
 mod exec;
 pub mod kubectl;
+mod net;
 mod parse;
 pub mod tabwriter;
 pub mod transcript;
@@ -179,6 +180,10 @@ pub struct Session {
     pub(crate) side_stderr: Vec<String>,
     /// A running `kubectl get -w`.
     pub(crate) follow: Option<kubectl::Follow>,
+    /// A running `kubectl logs -f`.
+    pub(crate) log_follow: Option<kubectl::LogFollow>,
+    /// A running `kubectl exec -it ... -- sh`: typed lines go to the container's shell.
+    pub(crate) interactive: Option<kubectl::Interactive>,
     /// A `kubectl edit` waiting for the host's editor ([`Session::editor_closed`]).
     pub(crate) edit: Option<kubectl::PendingEdit>,
     /// Names `kubectl edit`'s temporary files.
@@ -217,6 +222,8 @@ impl Session {
             subst_depth: 0,
             side_stderr: Vec::new(),
             follow: None,
+            log_follow: None,
+            interactive: None,
             edit: None,
             edit_counter: 0,
             kube: KubeConfig {
@@ -227,9 +234,12 @@ impl Session {
         }
     }
 
-    /// `controlplane $ `, `node01 $ ` in a node shell, `> ` while input is open.
+    /// `controlplane $ `, `node01 $ ` in a node shell, `> ` while input is open, the
+    /// container shell's (`/ # `) during `kubectl exec -it`.
     pub fn prompt(&self) -> String {
-        if self.pending.is_some() {
+        if let Some(it) = &self.interactive {
+            it.prompt()
+        } else if self.pending.is_some() {
             "> ".to_owned()
         } else {
             format!("{} $ ", self.host)
@@ -239,9 +249,19 @@ impl Session {
     /// Feeds one line as typed.
     pub fn feed_line(&mut self, line: &str) -> Feed {
         self.follow = None;
+        self.log_follow = None;
         // A new command abandons a `kubectl edit` whose editor never reported back.
         self.edit = None;
         let line = line.trim_end_matches(['\n', '\r']);
+        if self.interactive.is_some() {
+            let res = kubectl::interactive_line(self, line);
+            self.last_status = res.code;
+            return Feed::Done(CommandOutput {
+                chunks: res.chunks,
+                exit_code: res.code,
+                effects: res.effects,
+            });
+        }
         if let Some(mut pending) = self.pending.take() {
             if let Some((delim, strip)) = pending.heredocs.first().cloned() {
                 let body_line = if strip {
@@ -419,6 +439,8 @@ impl Session {
             subst_depth: 0,
             side_stderr: Vec::new(),
             follow: None,
+            log_follow: None,
+            interactive: None,
             edit: None,
             edit_counter: 0,
             kube: state.kube.clone(),
@@ -427,9 +449,14 @@ impl Session {
         })
     }
 
-    /// Output of a running `kubectl get -w` since the last call (`None` when nothing runs).
+    /// Output of a running `kubectl get -w` or `kubectl logs -f` since the last call (`None`
+    /// when nothing runs). `logs -f` ends by itself when the followed containers stop: that
+    /// poll returns the last lines, and the next one `None` (the host shows the prompt again).
     pub fn poll_follow(&mut self) -> Option<CommandOutput> {
-        let res = kubectl::poll(self)?;
+        let res = match kubectl::poll_logs(self) {
+            Some(res) => res,
+            None => kubectl::poll(self)?,
+        };
         Some(CommandOutput {
             chunks: res.chunks,
             exit_code: res.code,
@@ -437,9 +464,11 @@ impl Session {
         })
     }
 
-    /// Ctrl-C: stops a running `kubectl get -w` and drops any half-typed heredoc or quote.
+    /// Ctrl-C: stops a running `kubectl get -w` or `logs -f` and drops any half-typed heredoc
+    /// or quote.
     pub fn interrupt(&mut self) -> CommandOutput {
         self.follow = None;
+        self.log_follow = None;
         self.pending = None;
         self.last_status = 130;
         CommandOutput {
@@ -530,6 +559,35 @@ mod tests {
         assert_eq!(s.read_file("a.txt").as_deref(), Some("hello /root\n"));
         assert_eq!(done(s.feed_line("ssh node01")).exit_code, 0);
         assert_eq!(s.prompt(), "node01 $ ");
+    }
+
+    #[test]
+    fn logs_follow_and_interactive_exec_through_the_session_api() {
+        let mut s = Session::new(&SessionConfig::default());
+        done(s.feed_line(
+            "kubectl run once --image=busybox --restart=Never -- sh -c 'echo a; sleep 5; echo b'",
+        ));
+        s.advance(Duration::from_secs(3));
+        let first = done(s.feed_line("kubectl logs -f once"));
+        assert_eq!(first.effects, vec![Effect::Follow]);
+        assert_eq!(first.text(), "a\n");
+        s.advance(Duration::from_secs(10));
+        assert_eq!(s.poll_follow().map(|o| o.text()).as_deref(), Some("b\n"));
+        // The container ended, so the follow did too.
+        assert_eq!(s.poll_follow(), None);
+
+        done(s.feed_line("kubectl run box --image=busybox -- sleep 3600"));
+        s.advance(Duration::from_secs(20));
+        let opened = done(s.feed_line("kubectl exec -it box -- sh"));
+        assert_eq!(opened.exit_code, 0);
+        assert_eq!(s.prompt(), "/ # ");
+        // Ctrl-C inside the container shell does not leave it.
+        s.interrupt();
+        assert_eq!(s.prompt(), "/ # ");
+        assert_eq!(done(s.feed_line("echo $((6*7))")).text(), "42\n");
+        let closed = done(s.feed_line("exit 2"));
+        assert_eq!(closed.exit_code, 2);
+        assert_eq!(s.prompt(), "controlplane $ ");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! $ kubectl create deployment web --image=nginx
 //! deployment.apps/web created
 //! #> advance 30s            (virtual time passes; `$ sleep 30` works too)
-//! #> poll                   (rows a running `kubectl get -w` printed since the last poll)
+//! #> poll                   (what a running `get -w`/`logs -f` printed since the last poll)
+//! #> interrupt              (Ctrl-C)
+//! #> prompt                 (the prompt now shown, e.g. `/ # ` inside `kubectl exec -it`)
 //! $ cat <<EOF | kubectl apply -f -
 //! > apiVersion: v1
 //! > ...
@@ -38,10 +40,19 @@ enum Step {
     Advance(Duration, String),
     /// `#> poll`: the rows a running `kubectl get -w` printed since the last poll.
     Poll(Vec<String>),
+    /// `#> interrupt`: Ctrl-C.
+    Interrupt,
+    /// `#> prompt`: the prompt the terminal shows now (one expected line).
+    Prompt(Vec<String>),
     Command {
         lines: Vec<String>,
         expected: Vec<String>,
     },
+}
+
+enum StepKind {
+    Prompt,
+    Other,
 }
 
 fn parse(text: &str) -> Result<Vec<Step>, String> {
@@ -66,13 +77,17 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
                     line.to_owned(),
                 )),
                 (Some("poll"), None) => steps.push(Step::Poll(Vec::new())),
+                (Some("interrupt"), None) => steps.push(Step::Interrupt),
+                (Some("prompt"), None) => steps.push(Step::Prompt(Vec::new())),
                 _ => return Err(format!("line {}: unknown directive {directive:?}", n + 1)),
             }
         } else if line.starts_with("##") {
             steps.push(Step::Other(line.to_owned()));
         } else {
             match steps.last_mut() {
-                Some(Step::Poll(expected)) => expected.push(line.to_owned()),
+                Some(Step::Poll(expected) | Step::Prompt(expected)) => {
+                    expected.push(line.to_owned());
+                }
                 Some(Step::Command { lines, expected }) => {
                     if expected.is_empty()
                         && let Some(more) = line
@@ -144,6 +159,11 @@ pub fn replay(text: &str) -> Result<String, String> {
     });
     let mut out = String::new();
     for step in steps {
+        let step_kind = if matches!(step, Step::Prompt(_)) {
+            StepKind::Prompt
+        } else {
+            StepKind::Other
+        };
         match step {
             Step::Other(line) => {
                 out.push_str(&line);
@@ -155,9 +175,19 @@ pub fn replay(text: &str) -> Result<String, String> {
                 out.push_str(&line);
                 out.push('\n');
             }
-            Step::Poll(expected) => {
-                out.push_str("#> poll\n");
-                let text = session.poll_follow().map(|o| o.text()).unwrap_or_default();
+            Step::Interrupt => {
+                session.interrupt();
+                out.push_str("#> interrupt\n");
+            }
+            Step::Poll(expected) | Step::Prompt(expected) => {
+                let text = if matches!(step_kind, StepKind::Prompt) {
+                    out.push_str("#> prompt\n");
+                    // Quoted, so the trailing space shows.
+                    format!("{:?}\n", session.prompt())
+                } else {
+                    out.push_str("#> poll\n");
+                    session.poll_follow().map(|o| o.text()).unwrap_or_default()
+                };
                 for (i, a) in text.lines().enumerate() {
                     match expected.get(i) {
                         Some(e) if line_matches(e, a) => out.push_str(e),

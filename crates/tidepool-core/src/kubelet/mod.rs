@@ -1381,6 +1381,86 @@ impl Kubelet {
         result
     }
 
+    /// Opens an interactive shell session (`kubectl exec -it`) in a running container. `None`
+    /// when the container has no running process.
+    pub fn open_exec_session(
+        &self,
+        key: &ObjectKey,
+        container: &str,
+        argv: &[String],
+    ) -> Option<Result<tidepool_container::ExecSession, tidepool_container::ExecError>> {
+        let rt = self.pods.get(self.by_key.get(key)?)?;
+        let c = rt
+            .init
+            .iter()
+            .chain(rt.app.iter())
+            .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))?;
+        Some(c.process.as_ref()?.exec_session(argv))
+    }
+
+    /// Runs an interactive session (after [`tidepool_container::ExecSession::feed_line`])
+    /// until it waits for input, sleeps or ends, like [`Kubelet::exec`] does for one-off
+    /// commands. `None` when the container is no longer running.
+    pub fn run_exec_session(
+        &mut self,
+        api: &ApiServer,
+        key: &ObjectKey,
+        container: &str,
+        session: &mut tidepool_container::ExecSession,
+        now: VirtualTime,
+    ) -> Option<(tidepool_container::SessionState, Output)> {
+        let uid = self.by_key.get(key)?.clone();
+        let mut rt = self.pods.remove(&uid)?;
+        let ip = rt.ip.clone().unwrap_or_default();
+        let result = {
+            let PodRt {
+                init, app, volumes, ..
+            } = &mut rt;
+            init.iter_mut()
+                .chain(app.iter_mut())
+                .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))
+                .and_then(|c| {
+                    let p = c.process.as_mut()?;
+                    let mut host = KubeletHost {
+                        api,
+                        pods: &mut self.pods,
+                        now,
+                        cursor: &mut self.cursor,
+                        client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
+                    };
+                    let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
+                    let mut out = Output::default();
+                    let state = session.run(p, &mut fs, &mut host, &mut out);
+                    // The session may have signalled the main process: let it run next.
+                    c.due = Some(now);
+                    Some((state, out))
+                })
+        };
+        self.pods.insert(uid, rt);
+        result
+    }
+
+    /// An HTTP request from outside the pods (a node's shell: `curl`, `wget`), routed like
+    /// a container's: Service IPs and NodePorts to a ready endpoint, pod IPs directly.
+    pub fn http_from_node(
+        &mut self,
+        api: &ApiServer,
+        ip: std::net::Ipv4Addr,
+        port: u16,
+        request: &tidepool_container::HttpRequest,
+        now: VirtualTime,
+    ) -> Result<tidepool_container::HttpResponse, tidepool_container::NetError> {
+        use tidepool_container::Host;
+        let mut host = KubeletHost {
+            api,
+            pods: &mut self.pods,
+            now,
+            cursor: &mut self.cursor,
+            client_ip: request.client_ip,
+        };
+        host.http(ip, port, request)
+    }
+
     /// Per-container usage `(name, millicores, bytes)` of a pod's running containers.
     pub fn usage(&self, key: &ObjectKey) -> Option<Vec<(String, u64, u64)>> {
         let uid = self.by_key.get(key)?;

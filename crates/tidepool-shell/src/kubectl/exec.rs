@@ -1,13 +1,211 @@
 //! `kubectl exec POD [-c CONTAINER] -- COMMAND...`: runs a one-off command in a running
 //! container through the simulated kubelet, with kubectl's messages and exit codes.
+//! `-i` from the terminal opens an [`Interactive`] session: the [`Session`] sends each typed
+//! line to the container's shell and shows its prompt (`/ # `, `root@POD:/# `; none without
+//! `-t`) until the shell exits. `-i` with piped input runs the piped lines and returns.
 
 use super::json::{arr, s};
 use super::{KResult, f, namespace, parse_flags};
 use crate::Session;
 use crate::exec::Res;
-use tidepool_core::{ExecError, Kind};
+use std::time::Duration;
+use tidepool_container::{ExecSession, SessionState};
+use tidepool_core::ExecError;
 
-pub fn exec(session: &mut Session, args: &[String]) -> KResult {
+/// A running `kubectl exec -i` (or `run -i`): where its shell lives and the shell itself.
+#[derive(Debug, Clone)]
+pub struct Interactive {
+    namespace: String,
+    pod: String,
+    container: String,
+    tty: bool,
+    shell: ExecSession,
+    /// Set for `kubectl run -i[t] [--rm]`: what happens when the session ends.
+    attached: Option<AttachEnd>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct AttachEnd {
+    remove: bool,
+    restart_always: bool,
+}
+
+/// `kubectl run -i[t] [--rm] NAME ... -- CMD`: the pod was created with `stdin: true`.
+pub struct Attach {
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub argv: Vec<String>,
+    pub tty: bool,
+    pub remove: bool,
+    pub restart_always: bool,
+}
+
+/// How long `kubectl run -i` waits for the pod to run (`--pod-running-timeout`, 1 minute).
+const POD_RUNNING_TIMEOUT_S: u64 = 60;
+
+/// Waits for the created pod to run, then attaches. The simulation has no attach to a main
+/// process's stdin, so the session is a shell exec'd in the container (same image, files and
+/// hostname); the pod's own `sh` waits on its stdin meanwhile.
+pub fn attach(session: &mut Session, a: Attach) -> Res {
+    let mut res = Res::ok();
+    let mut shell = None;
+    for _ in 0..=POD_RUNNING_TIMEOUT_S {
+        match session
+            .sim
+            .open_exec_session(&a.namespace, &a.pod, &a.container, &a.argv)
+        {
+            Ok(s) => {
+                shell = Some(s);
+                break;
+            }
+            Err(ExecError::NotRunning) => {
+                session.sim.advance(Duration::from_secs(1));
+            }
+            Err(e) => return exec_error(res, &a.container, e),
+        }
+    }
+    let Some(shell) = shell else {
+        res.push_err("error: timed out waiting for the condition\n");
+        res.code = 1;
+        return res;
+    };
+    if a.tty {
+        res.push_err("If you don't see a command prompt, try pressing enter.\n");
+    }
+    let mut it = Interactive {
+        namespace: a.namespace,
+        pod: a.pod,
+        container: a.container,
+        tty: a.tty,
+        shell,
+        attached: Some(AttachEnd {
+            remove: a.remove,
+            restart_always: a.restart_always,
+        }),
+    };
+    let (first, ended) = drive(session, &mut it, None);
+    res.chunks.extend(first.chunks);
+    match ended {
+        Some(code) => {
+            let end = end_attach(session, &it, code);
+            res.chunks.extend(end.chunks);
+            res.code = end.code;
+        }
+        None => session.interactive = Some(it),
+    }
+    res
+}
+
+/// The end of a `kubectl run -i` session: attach's resume hint, then `--rm`'s deletion.
+fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
+    let mut res = Res::ok();
+    res.code = code;
+    let Some(end) = it.attached else {
+        return res;
+    };
+    if end.restart_always && it.tty {
+        res.push_out(format!(
+            "Session ended, resume using 'kubectl attach {} -c {} -i -t' command when the pod is running\n",
+            it.pod, it.container
+        ));
+    }
+    if end.remove {
+        let args: Vec<String> = [
+            "delete",
+            "pod",
+            &it.pod,
+            "-n",
+            &it.namespace,
+            "--wait=false",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+        let deleted = super::run(session, &args, "");
+        res.chunks.extend(deleted.chunks);
+    }
+    res
+}
+
+impl Interactive {
+    /// The container shell's prompt; a shell without a TTY shows none.
+    pub fn prompt(&self) -> String {
+        if self.tty {
+            self.shell.prompt()
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// Most sleeps one typed line may wait through (`while true; do sleep 1; done` is cut off).
+const MAX_WAKEUPS: usize = 600;
+
+/// Feeds `input` (one typed line, or `None` to just run) to the session and runs it until it
+/// waits for input. Sleeps in the container move virtual time, as `sleep` does at the prompt.
+/// Returns the output and, when the shell ended, kubectl's exit status.
+fn drive(session: &mut Session, it: &mut Interactive, input: Option<&str>) -> (Res, Option<i32>) {
+    if let Some(line) = input {
+        it.shell.feed_line(line);
+    }
+    let mut res = Res::ok();
+    for _ in 0..MAX_WAKEUPS {
+        let Some((state, out)) =
+            session
+                .sim
+                .run_exec_session(&it.namespace, &it.pod, &it.container, &mut it.shell)
+        else {
+            // The container stopped under the session: the stream closes.
+            res.push_err("command terminated with exit code 137\n");
+            return (res, Some(137));
+        };
+        for (stream, text) in out.chunks {
+            match stream {
+                tidepool_container::Stream::Stdout => res.push_out(text),
+                tidepool_container::Stream::Stderr => res.push_err(text),
+            }
+        }
+        match state {
+            SessionState::Ready | SessionState::Busy { wake_at: None } => return (res, None),
+            SessionState::Busy {
+                wake_at: Some(wake),
+            } => {
+                let now = session.sim.now().as_millis();
+                session
+                    .sim
+                    .advance(Duration::from_millis(wake.saturating_sub(now).max(1)));
+            }
+            SessionState::Exited { code } => {
+                if code != 0 && it.attached.is_none() {
+                    res.push_err(format!("command terminated with exit code {code}\n"));
+                }
+                return (res, Some(code));
+            }
+        }
+    }
+    (res, None)
+}
+
+/// One line typed while an interactive exec runs.
+pub fn interactive_line(session: &mut Session, line: &str) -> Res {
+    let Some(mut it) = session.interactive.take() else {
+        return Res::ok();
+    };
+    let (mut res, ended) = drive(session, &mut it, Some(line));
+    match ended {
+        Some(code) if it.attached.is_some() => {
+            let end = end_attach(session, &it, code);
+            res.chunks.extend(end.chunks);
+            res.code = end.code;
+        }
+        Some(code) => res.code = code,
+        None => session.interactive = Some(it),
+    }
+    res
+}
+
+pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let flags = parse_flags(
         args,
         &[
@@ -37,13 +235,12 @@ pub fn exec(session: &mut Session, args: &[String]) -> KResult {
     if command.is_empty() {
         return Err("error: you must specify at least one command for the container\n".to_owned());
     }
-    let name = target.strip_prefix("pod/").unwrap_or(&target).to_owned();
-    let pod = session
-        .sim
-        .api()
-        .get_ref(Kind::Pod, &ns, &name)
-        .map_err(|_| format!("Error from server (NotFound): pods \"{name}\" not found\n"))?
-        .to_json();
+    // `deploy/web` and friends stand for their first pod, as in `kubectl logs`.
+    let pod = super::logs::pods_of(session, &ns, &target)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "error: timed out waiting for the condition\n".to_owned())?;
+    let name = s(&pod, "/metadata/name").to_owned();
     let phase = s(&pod, "/status/phase");
     if matches!(phase, "Succeeded" | "Failed") {
         return Err(format!(
@@ -73,6 +270,53 @@ pub fn exec(session: &mut Session, args: &[String]) -> KResult {
             first
         }
     };
+    if flags.has("stdin") {
+        let piped = !stdin.is_empty();
+        let tty = flags.has("tty") && !piped;
+        if piped && flags.has("tty") && !flags.has("quiet") {
+            res.push_err(
+                "Unable to use a TTY - input is not a terminal or the right kind of file\n",
+            );
+        }
+        let shell = match session
+            .sim
+            .open_exec_session(&ns, &name, &container, &command)
+        {
+            Ok(shell) => shell,
+            Err(e) => return Ok(exec_error(res, &container, e)),
+        };
+        let mut it = Interactive {
+            namespace: ns,
+            pod: name,
+            container,
+            tty,
+            shell,
+            attached: None,
+        };
+        let (first, mut ended) = drive(session, &mut it, None);
+        res.chunks.extend(first.chunks);
+        if piped {
+            for line in stdin.lines() {
+                if ended.is_some() {
+                    break;
+                }
+                let (more, end) = drive(session, &mut it, Some(line));
+                res.chunks.extend(more.chunks);
+                ended = end;
+            }
+            // End of input closes the shell's stdin: it exits with its last status.
+            if ended.is_none() {
+                let (more, end) = drive(session, &mut it, Some("exit"));
+                res.chunks.extend(more.chunks);
+                ended = end;
+            }
+        }
+        match ended {
+            Some(code) => res.code = code,
+            None => session.interactive = Some(it),
+        }
+        return Ok(res);
+    }
     match session
         .sim
         .exec_in_container(&ns, &name, &container, &command)
@@ -85,18 +329,26 @@ pub fn exec(session: &mut Session, args: &[String]) -> KResult {
                 res.push_err(format!("command terminated with exit code {code}\n"));
                 res.code = code;
             }
+            Ok(res)
         }
-        Err(ExecError::NotRunning) => {
+        Err(e) => Ok(exec_error(res, &container, e)),
+    }
+}
+
+/// kubectl's report of an exec the runtime refused.
+fn exec_error(mut res: Res, container: &str, e: ExecError) -> Res {
+    match e {
+        ExecError::NotRunning => {
             res.push_err(format!(
                 "error: unable to upgrade connection: container not found (\"{container}\")\n"
             ));
             res.code = 1;
         }
-        Err(ExecError::Runtime(text)) => {
+        ExecError::Runtime(text) => {
             res.push_out(format!("{text}\n"));
             res.push_err("command terminated with exit code 126\n");
             res.code = 126;
         }
     }
-    Ok(res)
+    res
 }

@@ -495,8 +495,15 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
     let Some(image) = flags.get("image") else {
         return Err("error: required flag(s) \"image\" not set\n".to_owned());
     };
-    if flags.bool("stdin") || flags.bool("tty") || flags.bool("rm") {
-        return Err("error: attaching to a container (-i, -t, --rm) is not available in this playground yet\n".to_owned());
+    let attach = flags.bool("stdin");
+    if flags.bool("tty") && !attach {
+        return Err("error: -i/--stdin is required for containers with -t/--tty=true\nSee 'kubectl run -h' for help and examples\n".to_owned());
+    }
+    if flags.bool("rm") && !attach {
+        return Err("error: --rm should only be used for attached containers\nSee 'kubectl run -h' for help and examples\n".to_owned());
+    }
+    if attach && flags.get("dry-run").is_some_and(|d| d != "none") {
+        return Err("error: --dry-run=[server|client] can't be used with attached containers options (--attach, --stdin, or --tty)\nSee 'kubectl run -h' for help and examples\n".to_owned());
     }
     let restart = flags.get("restart").unwrap_or("Always");
     if !matches!(restart, "Always" | "OnFailure" | "Never") {
@@ -536,6 +543,13 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
     if let Some(p) = flags.get("image-pull-policy") {
         c["imagePullPolicy"] = json!(p);
     }
+    if attach {
+        c["stdin"] = json!(true);
+        c["stdinOnce"] = json!(true);
+        if flags.bool("tty") {
+            c["tty"] = json!(true);
+        }
+    }
     let rest: Vec<String> = flags.args[1..]
         .iter()
         .chain(flags.dash_args.iter())
@@ -555,7 +569,28 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
         "spec": {"containers": [c], "dnsPolicy": "ClusterFirst", "restartPolicy": restart},
         "status": {}
     });
-    finish(session, &flags, value, Kind::Pod, "created")
+    let created = finish(session, &flags, value, Kind::Pod, "created")?;
+    if !attach || created.code != 0 {
+        return Ok(created);
+    }
+    let ns = namespace(session, &flags);
+    let argv = if rest.is_empty() {
+        vec!["sh".to_owned()]
+    } else {
+        rest
+    };
+    Ok(super::exec::attach(
+        session,
+        super::exec::Attach {
+            namespace: ns,
+            pod: name.clone(),
+            container: name,
+            argv,
+            tty: flags.bool("tty"),
+            remove: flags.bool("rm"),
+            restart_always: restart == "Always",
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! `kubectl logs`: container output kept by the simulated kubelet, with kubectl's container
 //! defaulting, `--previous`, `--tail`, `--timestamps`, `--all-containers`, `-l` and
-//! `TYPE/NAME` targets, and the apiserver's errors.
+//! `TYPE/NAME` targets, the apiserver's errors, and `-f` (a [`LogFollow`] the session polls
+//! as virtual time passes; it ends by itself when every followed container stops, as the
+//! kubelet closes the stream then).
 
 use super::json::{arr, parse_selector, s, selector_matches};
 use super::{KResult, f, namespace, parse_flags};
@@ -22,7 +24,7 @@ fn not_found(kind: &str, name: &str) -> String {
 }
 
 /// Pods a `TYPE/NAME` target stands for (kubectl picks the first).
-fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<Value>, String> {
+pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<Value>, String> {
     let (kind, name) = match target.split_once('/') {
         Some((k, n)) => (k, n),
         None => ("pod", target),
@@ -89,6 +91,7 @@ fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<Value>, Stri
     Ok(pods)
 }
 
+#[derive(Debug, Clone)]
 struct Options {
     previous: bool,
     timestamps: bool,
@@ -140,10 +143,19 @@ fn container_logs(
             .unwrap_or_default()
     };
     let skip = o.tail.map_or(0, |n| lines.len().saturating_sub(n));
+    Ok(format_lines(&lines[skip..], name, container, o))
+}
+
+fn format_lines(
+    lines: &[(VirtualTime, String)],
+    pod: &str,
+    container: &str,
+    o: &Options,
+) -> String {
     let mut out = String::new();
-    for (at, line) in lines.iter().skip(skip) {
+    for (at, line) in lines {
         if o.prefix {
-            out.push_str(&format!("[pod/{name}/{container}] "));
+            out.push_str(&format!("[pod/{pod}/{container}] "));
         }
         if o.timestamps {
             out.push_str(&stamp(*at));
@@ -152,10 +164,131 @@ fn container_logs(
         out.push_str(line);
         out.push('\n');
     }
-    Ok(out)
+    out
 }
 
-pub fn logs(session: &Session, args: &[String]) -> KResult {
+/// Where a followed container's log was read up to: the stamp of the last line shown and how
+/// many lines with that stamp were shown (stamps repeat, and the kubelet's buffer rotates, so
+/// a plain line count would not do).
+#[derive(Debug, Clone, Default)]
+struct Cursor {
+    last: Option<VirtualTime>,
+    at_last: usize,
+}
+
+impl Cursor {
+    fn after(lines: &[(VirtualTime, String)]) -> Self {
+        let mut cursor = Self::default();
+        cursor.advance(lines);
+        cursor
+    }
+
+    /// The lines not shown yet.
+    fn unseen<'a>(&self, lines: &'a [(VirtualTime, String)]) -> &'a [(VirtualTime, String)] {
+        let Some(last) = self.last else {
+            return lines;
+        };
+        let start = lines.partition_point(|(at, _)| *at < last);
+        let same = lines[start..]
+            .iter()
+            .take_while(|(at, _)| *at == last)
+            .count();
+        &lines[start + same.min(self.at_last)..]
+    }
+
+    fn advance(&mut self, shown: &[(VirtualTime, String)]) {
+        for (at, _) in shown {
+            if Some(*at) == self.last {
+                self.at_last += 1;
+            } else {
+                self.last = Some(*at);
+                self.at_last = 1;
+            }
+        }
+    }
+}
+
+/// One container a `kubectl logs -f` streams.
+#[derive(Debug, Clone)]
+struct FollowedContainer {
+    namespace: String,
+    pod: String,
+    container: String,
+    /// The container instance followed; a restart ends the stream, as in Kubernetes.
+    container_id: String,
+    cursor: Cursor,
+    done: bool,
+}
+
+/// A running `kubectl logs -f`.
+#[derive(Debug, Clone)]
+pub struct LogFollow {
+    streams: Vec<FollowedContainer>,
+    options: Options,
+}
+
+fn container_id(pod: &Value, container: &str) -> Option<String> {
+    arr(pod, "/status/containerStatuses")
+        .iter()
+        .chain(arr(pod, "/status/initContainerStatuses"))
+        .find(|st| s(st, "/name") == container)
+        .map(|st| s(st, "/containerID").to_owned())
+}
+
+/// New log lines of a running `kubectl logs -f` since the last poll. The follow ends (and
+/// the session drops it) once every followed container has terminated, restarted or gone.
+pub fn poll_logs(session: &mut Session) -> Option<Res> {
+    let mut follow = session.log_follow.take()?;
+    let mut out = String::new();
+    for stream in follow.streams.iter_mut().filter(|st| !st.done) {
+        let pod = session
+            .sim
+            .api()
+            .get_ref(Kind::Pod, &stream.namespace, &stream.pod)
+            .ok()
+            .map(Object::to_json);
+        let status = pod.as_ref().and_then(|p| {
+            arr(p, "/status/containerStatuses")
+                .iter()
+                .chain(arr(p, "/status/initContainerStatuses"))
+                .find(|st| s(st, "/name") == stream.container)
+                .cloned()
+        });
+        let same_instance = status
+            .as_ref()
+            .is_some_and(|st| s(st, "/containerID") == stream.container_id);
+        // After a restart the followed instance's lines are the "previous" log.
+        let lines = session
+            .sim
+            .container_logs(
+                &stream.namespace,
+                &stream.pod,
+                &stream.container,
+                !same_instance,
+            )
+            .unwrap_or_default();
+        let fresh = stream.cursor.unseen(&lines);
+        out.push_str(&format_lines(
+            fresh,
+            &stream.pod,
+            &stream.container,
+            &follow.options,
+        ));
+        stream.cursor.advance(fresh);
+        let terminated = status
+            .as_ref()
+            .is_some_and(|st| st.pointer("/state/terminated").is_some());
+        if !same_instance || terminated {
+            stream.done = true;
+        }
+    }
+    if follow.streams.iter().any(|st| !st.done) {
+        session.log_follow = Some(follow);
+    }
+    Some(Res::out(out))
+}
+
+pub fn logs(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(
         args,
         &[
@@ -221,6 +354,7 @@ pub fn logs(session: &Session, args: &[String]) -> KResult {
         pods.into_iter().take(1).collect()
     };
     let mut res = Res::ok();
+    let mut followed = Vec::new();
     for pod in &pods {
         let name = s(pod, "/metadata/name");
         let apps: Vec<&str> = arr(pod, "/spec/containers")
@@ -282,7 +416,74 @@ pub fn logs(session: &Session, args: &[String]) -> KResult {
                     return Ok(res);
                 }
             }
+            if flags.has("follow") {
+                let ns = s(pod, "/metadata/namespace");
+                let lines = session
+                    .sim
+                    .container_logs(ns, name, c, options.previous)
+                    .unwrap_or_default();
+                let id = container_id(pod, c).unwrap_or_default();
+                followed.push(FollowedContainer {
+                    namespace: ns.to_owned(),
+                    pod: name.to_owned(),
+                    container: c.clone(),
+                    done: options.previous
+                        || pod.pointer("/status/phase").and_then(Value::as_str)
+                            == Some("Succeeded")
+                        || arr(pod, "/status/containerStatuses")
+                            .iter()
+                            .chain(arr(pod, "/status/initContainerStatuses"))
+                            .any(|st| {
+                                s(st, "/name") == c.as_str()
+                                    && st.pointer("/state/terminated").is_some()
+                            }),
+                    container_id: id,
+                    cursor: Cursor::after(&lines),
+                });
+            }
         }
     }
+    // `-f` on a finished container (or with `--previous`) prints the log and returns.
+    if followed.iter().any(|st| !st.done) {
+        res.effects.push(crate::Effect::Follow);
+        session.log_follow = Some(LogFollow {
+            streams: followed,
+            options,
+        });
+    }
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(stamps: &[u64]) -> Vec<(VirtualTime, String)> {
+        stamps
+            .iter()
+            .enumerate()
+            .map(|(i, ms)| (VirtualTime::from_millis(*ms), format!("line {i}")))
+            .collect()
+    }
+
+    #[test]
+    fn follow_cursor_shows_each_line_once_across_equal_stamps_and_rotation() {
+        let first = lines(&[1, 2, 2]);
+        let mut cursor = Cursor::after(&first);
+        // Another line with the same stamp as the last one shown, then a later one.
+        let more = lines(&[1, 2, 2, 2, 3]);
+        let fresh = cursor.unseen(&more);
+        assert_eq!(fresh.len(), 2);
+        cursor.advance(fresh);
+        assert!(cursor.unseen(&more).is_empty());
+        // The buffer rotated: older lines dropped, one new line appended.
+        let rotated = vec![
+            more[3].clone(),
+            more[4].clone(),
+            (VirtualTime::from_millis(4), "new".to_owned()),
+        ];
+        let fresh = cursor.unseen(&rotated);
+        assert_eq!(fresh.len(), 1);
+        assert_eq!(fresh[0].1, "new");
+    }
 }

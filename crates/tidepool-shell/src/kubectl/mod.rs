@@ -20,14 +20,17 @@ mod logs;
 mod node;
 mod resources;
 mod set;
+mod top;
 mod wait;
 
 use crate::Session;
 use crate::exec::Res;
 pub use edit::PendingEdit;
+pub use exec::{Interactive, interactive_line};
 /// The STATUS cell of `kubectl get pods`, for hosts that draw pods (the playground's graph).
 pub use get::pod_status;
 pub use get::{Follow, poll};
+pub use logs::{LogFollow, poll_logs};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;
 
@@ -366,7 +369,8 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "wait" => wait::wait(session, &rest),
         "edit" => edit::edit(session, &rest),
         "logs" => logs::logs(session, &rest),
-        "exec" => exec::exec(session, &rest),
+        "exec" => exec::exec(session, &rest, stdin),
+        "top" => top::top(session, &rest),
         "explain" => explain::explain(&rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
