@@ -13,6 +13,8 @@ pub enum EditorOut {
     Complete { line: String, cursor: usize },
     /// Ctrl-L: clear the screen.
     Clear,
+    /// Ctrl-C while a command runs: ask the worker to stop it (`get -w`, `logs -f`).
+    Interrupt,
 }
 
 /// Most lines kept in history.
@@ -77,6 +79,10 @@ impl LineEditor {
     /// Feeds what one key press or paste produced.
     pub fn input(&mut self, data: &str) -> Vec<EditorOut> {
         if self.busy {
+            // Only Ctrl-C reaches a running command; the prompt comes back with its end.
+            if data.contains('\x03') {
+                return vec![EditorOut::Write("^C\r\n".to_owned()), EditorOut::Interrupt];
+            }
             return Vec::new();
         }
         let mut out = Vec::new();
@@ -565,5 +571,22 @@ mod tests {
         assert_eq!(editor.line(), "abcx");
         editor.input("한글");
         assert_eq!(editor.line(), "abcx한글");
+    }
+
+    #[test]
+    fn ctrl_c_while_a_command_runs_asks_to_interrupt_it() {
+        let mut editor = LineEditor::new("$ ");
+        editor.ready("$ ");
+        editor.input("kubectl get pods -w\r");
+        assert!(editor.is_busy());
+        assert_eq!(editor.input("x"), Vec::new());
+        assert_eq!(
+            editor.input("\x03"),
+            vec![EditorOut::Write("^C\r\n".to_owned()), EditorOut::Interrupt]
+        );
+        assert!(
+            editor.is_busy(),
+            "the prompt comes back with the worker's answer"
+        );
     }
 }

@@ -28,6 +28,8 @@ pub enum TermEvent {
     Ready { prompt: String },
     /// A command finished: its output (terminal-ready, `\r\n` line ends), then the prompt.
     Output { text: String, prompt: String },
+    /// More output of a command that keeps running; no prompt yet.
+    Stream { text: String },
     /// The line left input open (heredoc, quote): show the continuation prompt.
     Continue { prompt: String },
     /// Tab-completion candidates for `line`.

@@ -61,6 +61,13 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             actions.push(AppAction::Terminal(TermEvent::Output { text, prompt }));
             actions
         }
+        FromCluster::Stream { chunks } => {
+            let text = chunks
+                .iter()
+                .map(|(_, s)| s.replace('\n', "\r\n"))
+                .collect();
+            vec![AppAction::Terminal(TermEvent::Stream { text })]
+        }
         FromCluster::Continue { prompt } => {
             vec![AppAction::Terminal(TermEvent::Continue { prompt })]
         }

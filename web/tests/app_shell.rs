@@ -79,6 +79,7 @@ async fn shell_shows_a_ready_worker_in_korean() {
         on_toggle_language: Callback::noop(),
         on_line: Callback::noop(),
         on_complete: Callback::noop(),
+        on_interrupt: Callback::noop(),
         on_time: Callback::noop(),
         playground: Default::default(),
         on_select_lab: Callback::noop(),

@@ -2,7 +2,7 @@
 
 use crate::cluster_view::{ViewTracker, ViewUpdate};
 use crate::persist::{Notice, SavedSession, Settings};
-use crate::protocol::{FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, ToCluster};
+use crate::protocol::{Effect, FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, ToCluster};
 use std::time::Duration;
 use tidepool_core::{Kind, ObjectKey, Simulation, SimulationConfig};
 use tidepool_shell::{Feed, Session, SessionConfig};
@@ -29,6 +29,8 @@ pub struct ClusterHandler {
     saved_revision: u64,
     /// Real time the session has had unsaved changes.
     unsaved_for: Duration,
+    /// A command keeps streaming (`get -w`, `logs -f`): clock moves poll it for more output.
+    following: bool,
 }
 
 impl ClusterHandler {
@@ -46,6 +48,7 @@ impl ClusterHandler {
             dirty: false,
             saved_revision,
             unsaved_for: Duration::ZERO,
+            following: false,
         }
     }
 
@@ -86,6 +89,7 @@ impl ClusterHandler {
             ToCluster::Advance { millis } => {
                 self.session.advance(Duration::from_millis(millis));
                 let mut replies = vec![self.clock()];
+                self.poll_follow(&mut replies);
                 self.push_view(&mut replies);
                 replies
             }
@@ -97,10 +101,19 @@ impl ClusterHandler {
             }
             ToCluster::Line { text } => {
                 let before = self.now_ms();
+                // A new line ends any stream still running (the session drops it too).
+                self.following = false;
                 let reply = match self.session.feed_line(&text) {
                     Feed::NeedMore => FromCluster::Continue {
                         prompt: self.session.prompt(),
                     },
+                    Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
+                        // The command keeps running: no prompt until it ends or Ctrl-C.
+                        self.following = true;
+                        FromCluster::Stream {
+                            chunks: output.chunks,
+                        }
+                    }
                     Feed::Done(output) => FromCluster::Output {
                         chunks: output.chunks,
                         exit_code: output.exit_code,
@@ -116,6 +129,20 @@ impl ClusterHandler {
                 }
                 self.push_view(&mut replies);
                 replies
+            }
+            ToCluster::Interrupt => {
+                let was_following = std::mem::take(&mut self.following);
+                let output = self.session.interrupt();
+                if !was_following {
+                    // Nothing streams: the UI handled Ctrl-C on its own line.
+                    return Vec::new();
+                }
+                vec![FromCluster::Output {
+                    chunks: output.chunks,
+                    exit_code: output.exit_code,
+                    effects: Vec::new(),
+                    prompt: self.session.prompt(),
+                }]
             }
             ToCluster::Complete { line, cursor } => {
                 let candidates = self.session.complete(&line, cursor as usize);
@@ -361,8 +388,35 @@ impl ClusterHandler {
         self.session
             .advance(real_elapsed.saturating_mul(self.speed));
         let mut replies = vec![self.clock()];
+        self.poll_follow(&mut replies);
         self.push_view(&mut replies);
         replies
+    }
+
+    /// New output of a streaming command since the last poll; when the command has ended
+    /// (`logs -f` of a container that stopped), the prompt.
+    fn poll_follow(&mut self, replies: &mut Vec<FromCluster>) {
+        if !self.following {
+            return;
+        }
+        match self.session.poll_follow() {
+            Some(output) => {
+                if !output.chunks.is_empty() {
+                    replies.push(FromCluster::Stream {
+                        chunks: output.chunks,
+                    });
+                }
+            }
+            None => {
+                self.following = false;
+                replies.push(FromCluster::Output {
+                    chunks: Vec::new(),
+                    exit_code: 0,
+                    effects: Vec::new(),
+                    prompt: self.session.prompt(),
+                });
+            }
+        }
     }
 }
 
@@ -743,5 +797,60 @@ mod tests {
                 }
             }]
         );
+    }
+
+    #[test]
+    fn logs_follow_streams_on_clock_moves_until_ctrl_c() {
+        let mut handler = ClusterHandler::default();
+        handler.handle(ToCluster::Line {
+            text: "kubectl run ticker --image=busybox -- sh -c 'while true; do echo tick; sleep 1; done'"
+                .to_owned(),
+        });
+        handler.handle(ToCluster::Advance { millis: 30_000 });
+        let replies = handler.handle(ToCluster::Line {
+            text: "kubectl logs -f ticker".to_owned(),
+        });
+        let Some(FromCluster::Stream { chunks }) = replies.first() else {
+            panic!("logs -f streams without a prompt: {replies:?}");
+        };
+        assert!(chunks.iter().any(|(_, s)| s.contains("tick")), "{chunks:?}");
+        let replies = handler.tick(Duration::from_secs(3));
+        let streamed: String = replies
+            .iter()
+            .filter_map(|r| match r {
+                FromCluster::Stream { chunks } => {
+                    Some(chunks.iter().map(|(_, s)| s.as_str()).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(
+            streamed.contains("tick"),
+            "new lines arrive with the clock: {replies:?}"
+        );
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. })),
+            "still running: {replies:?}"
+        );
+        let replies = handler.handle(ToCluster::Interrupt);
+        let [
+            FromCluster::Output {
+                exit_code, prompt, ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("Ctrl-C ends the stream with the prompt: {replies:?}");
+        };
+        assert_eq!((*exit_code, prompt.as_str()), (130, "controlplane $ "));
+        // Nothing streams now: clock moves send no more log lines, Ctrl-C is the UI's.
+        let replies = handler.tick(Duration::from_secs(3));
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Stream { .. }))
+        );
+        assert!(handler.handle(ToCluster::Interrupt).is_empty());
     }
 }

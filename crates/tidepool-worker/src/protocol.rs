@@ -11,7 +11,7 @@ pub use tidepool_shell::{Effect, Stream};
 
 /// The protocol revision; bump it when a message changes shape.
 /// v3: cluster view and deltas, inspector, delete, settings, reset, export/import.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -75,6 +75,8 @@ pub enum ToCluster {
     Line { text: String },
     /// Tab completion for `line` with the cursor at byte `cursor`.
     Complete { line: String, cursor: u32 },
+    /// Ctrl-C while a command streams (`kubectl get -w`, `kubectl logs -f`): stop it.
+    Interrupt,
     /// Text for one inspector tab; answered with [`FromCluster::Inspected`].
     Inspect {
         target: ObjectRef,
@@ -116,6 +118,9 @@ pub enum FromCluster {
         /// The prompt for the next line.
         prompt: String,
     },
+    /// More output of a command that keeps running (`kubectl get -w`, `kubectl logs -f`); no
+    /// prompt yet. The stream ends with an [`FromCluster::Output`] carrying the prompt.
+    Stream { chunks: Vec<(Stream, String)> },
     /// The line left a heredoc or quote open: show this prompt and send the next line.
     Continue { prompt: String },
     /// Candidates for a [`ToCluster::Complete`] request.

@@ -98,6 +98,10 @@ pub fn app(props: &AppProps) -> Html {
             });
         })
     };
+    let on_interrupt = {
+        let send = send.clone();
+        Callback::from(move |()| send(ToCluster::Interrupt))
+    };
     let on_complete = {
         let send = send.clone();
         Callback::from(move |(line, cursor): (String, usize)| {
@@ -136,7 +140,7 @@ pub fn app(props: &AppProps) -> Html {
         <>
             <div class="tp-lab-view" hidden={*lab != Lab::Kubernetes}>
                 <Shell state={(*state).clone()} on_toggle_language={on_toggle_language.clone()}
-                    {on_line} {on_complete} {on_time} {playground}
+                    {on_line} {on_complete} {on_interrupt} {on_time} {playground}
                     on_select_lab={on_select_lab.clone()} />
             </div>
             if *gradcam_opened {

@@ -45,6 +45,9 @@ pub struct ShellProps {
     /// Tab completion was asked for: (line, cursor byte).
     #[prop_or_default]
     pub on_complete: Callback<(String, usize)>,
+    /// Ctrl-C while a command streams.
+    #[prop_or_default]
+    pub on_interrupt: Callback<()>,
     /// A time control was used.
     #[prop_or_default]
     pub on_time: Callback<TimeCommand>,
@@ -103,6 +106,7 @@ pub fn shell(props: &ShellProps) -> Html {
                         feed={props.state.terminal.clone()}
                         on_line={props.on_line.clone()}
                         on_complete={props.on_complete.clone()}
+                        on_interrupt={props.on_interrupt.clone()}
                         unavailable_text={t(Key::TerminalPlaceholder)}
                     />
                 </section>

@@ -17,6 +17,9 @@ pub struct TerminalProps {
     pub on_line: Callback<String>,
     /// Tab was pressed: (line, cursor byte).
     pub on_complete: Callback<(String, usize)>,
+    /// Ctrl-C while a command streams.
+    #[prop_or_default]
+    pub on_interrupt: Callback<()>,
     /// Shown instead of the terminal when xterm.js is missing.
     pub unavailable_text: AttrValue,
 }
@@ -30,6 +33,7 @@ struct Live {
     next_seq: u64,
     on_line: Callback<String>,
     on_complete: Callback<(String, usize)>,
+    on_interrupt: Callback<()>,
 }
 
 impl Live {
@@ -46,6 +50,7 @@ impl Live {
                 EditorOut::Submit(line) => self.on_line.emit(line),
                 EditorOut::Complete { line, cursor } => self.on_complete.emit((line, cursor)),
                 EditorOut::Clear => self.term.clear(),
+                EditorOut::Interrupt => self.on_interrupt.emit(()),
             }
         }
     }
@@ -56,6 +61,10 @@ impl Live {
             TermEvent::Output { text, prompt } => {
                 self.term.write(text);
                 self.editor.ready(prompt)
+            }
+            TermEvent::Stream { text } => {
+                self.term.write(text);
+                Vec::new()
             }
             TermEvent::Continue { prompt } => self.editor.ready(prompt),
             TermEvent::Completions { line, candidates } => {
@@ -83,6 +92,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
         let host = host.clone();
         let live = live.clone();
         let (on_line, on_complete) = (props.on_line.clone(), props.on_complete.clone());
+        let on_interrupt = props.on_interrupt.clone();
         use_effect_with((), move |_| {
             let mut cleanup: Option<Listeners> = None;
             if let (true, Some(element), Some(fit)) = (
@@ -101,6 +111,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
                     next_seq: 0,
                     on_line,
                     on_complete,
+                    on_interrupt,
                 });
                 if let Some(live) = live.borrow_mut().as_mut() {
                     live.fit();
