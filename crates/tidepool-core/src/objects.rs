@@ -156,6 +156,12 @@ impl Object {
     }
 }
 
+/// A map for point lookups on hot paths (timers, kubelet indexes): hashing a key is cheaper than
+/// the string comparisons of a `BTreeMap` search. The hasher has fixed keys (no OS randomness);
+/// never iterate one of these where order can reach an output: use a `BTreeMap` there.
+pub(crate) type LookupMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<std::hash::DefaultHasher>>;
+
 /// Where an object lives: kind, namespace (empty when cluster-scoped) and name.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ObjectKey {

@@ -9,7 +9,7 @@ use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
 use crate::kubelet::{Kubelet, Next};
-use crate::objects::{Kind, Object, ObjectKey};
+use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, WatchEventType};
 use crate::{SimRng, VirtualClock, VirtualTime};
@@ -31,7 +31,7 @@ impl Default for SimulationConfig {
 }
 
 /// A unit of deferred work.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 enum Work {
     Controller(ControllerId, ObjectKey),
     /// Garbage collection for the owner that had this key and uid.
@@ -64,8 +64,9 @@ pub struct Simulation {
     cursor: u64,
     dirty: BTreeSet<Work>,
     timers: BTreeSet<(VirtualTime, Work)>,
-    /// When each timed work item is due (the index that keeps `schedule` cheap).
-    timer_at: BTreeMap<Work, VirtualTime>,
+    /// When each timed work item is due (the index that keeps `schedule` cheap; point lookups
+    /// only, never iterated).
+    timer_at: LookupMap<Work, VirtualTime>,
     failures: BTreeMap<(ControllerId, ObjectKey), u32>,
     /// Nodes whose kubelet stopped reporting, and since when.
     silent_nodes: BTreeMap<String, VirtualTime>,
@@ -90,7 +91,7 @@ impl Simulation {
             cursor: 0,
             dirty: BTreeSet::new(),
             timers: BTreeSet::new(),
-            timer_at: BTreeMap::new(),
+            timer_at: LookupMap::default(),
             failures: BTreeMap::new(),
             silent_nodes: BTreeMap::new(),
         };

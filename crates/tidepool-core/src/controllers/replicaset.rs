@@ -121,9 +121,6 @@ fn deletion_rank(pod: &Pod) -> (u8, u8, u8, std::cmp::Reverse<String>) {
 struct PodView {
     name: String,
     active: bool,
-    ready: bool,
-    ready_since: Option<u64>,
-    labeled: bool,
 }
 
 /// Reconciles one ReplicaSet or ReplicationController.
@@ -134,25 +131,21 @@ pub fn reconcile(ctx: &mut Ctx<'_>, id: ControllerId, key: &ObjectKey) -> Reconc
     let uid = owner.object.uid().to_owned();
     let deleting = owner.object.meta().deletion_timestamp.is_some();
     let namespace = key.namespace.clone();
-    let template_labels = owner
-        .template
-        .as_ref()
-        .and_then(|t| t.metadata.as_ref())
-        .and_then(|m| m.labels.clone())
-        .unwrap_or_default();
     let store = ctx.api.store();
+    // Borrowed, not cloned: this loop visits every owned pod on every reconcile.
+    let no_labels = Labels::new();
     let mut to_release: Vec<Pod> = Vec::new();
     let mut views: Vec<PodView> = Vec::new();
     for pod in store
         .controlled_by(&uid, Kind::Pod, &namespace)
         .filter_map(Object::as_pod)
     {
-        let pod_labels = pod.metadata.labels.clone().unwrap_or_default();
-        if !deleting && !owner.selector.matches(&pod_labels) {
+        let pod_labels = pod.metadata.labels.as_ref().unwrap_or(&no_labels);
+        if !deleting && !owner.selector.matches(pod_labels) {
             to_release.push(pod.clone());
             continue;
         }
-        views.push(view(pod, &template_labels));
+        views.push(view(pod));
     }
     let to_adopt: Vec<Pod> = if deleting {
         Vec::new()
@@ -164,7 +157,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, id: ControllerId, key: &ObjectKey) -> Reconc
             .filter(|p| {
                 owner
                     .selector
-                    .matches(&p.metadata.labels.clone().unwrap_or_default())
+                    .matches(p.metadata.labels.as_ref().unwrap_or(&no_labels))
             })
             .cloned()
             .collect()
@@ -174,7 +167,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, id: ControllerId, key: &ObjectKey) -> Reconc
     }
     for pod in &to_adopt {
         if let Some(adopted) = adopt(ctx, pod, &owner.object) {
-            views.push(view(&adopted, &template_labels));
+            views.push(view(&adopted));
         }
     }
     let mut failure: Option<String> = None;
@@ -232,17 +225,18 @@ pub fn reconcile(ctx: &mut Ctx<'_>, id: ControllerId, key: &ObjectKey) -> Reconc
     }
 }
 
-fn view(pod: &Pod, template_labels: &Labels) -> PodView {
-    let labeled = match pod.metadata.labels.as_ref() {
-        Some(labels) => selector::matches_map(template_labels, labels),
-        None => template_labels.is_empty(),
-    };
+fn view(pod: &Pod) -> PodView {
     PodView {
         name: pod.metadata.name.clone().unwrap_or_default(),
         active: pod_is_active(pod),
-        ready: pod_is_ready(pod),
-        ready_since: ready_since(pod),
-        labeled,
+    }
+}
+
+/// The pod carries every label of the owner's template (`fullyLabeledReplicas`).
+fn is_labeled(pod: &Pod, template_labels: &Labels) -> bool {
+    match pod.metadata.labels.as_ref() {
+        Some(labels) => selector::matches_map(template_labels, labels),
+        None => template_labels.is_empty(),
     }
 }
 
@@ -340,16 +334,14 @@ fn update_status(
         .filter_map(Object::as_pod)
         .filter(|p| pod_is_active(p))
     {
-        let v = view(pod, &template_labels);
+        // No `view` here: it would clone every pod's name for nothing.
         replicas += 1;
-        if v.labeled {
+        if is_labeled(pod, &template_labels) {
             labeled += 1;
         }
-        if v.ready {
+        if pod_is_ready(pod) {
             ready += 1;
-            let since = v
-                .ready_since
-                .map_or(0, |t| now.as_millis().saturating_sub(t));
+            let since = ready_since(pod).map_or(0, |t| now.as_millis().saturating_sub(t));
             if since >= needed {
                 available += 1;
             } else {

@@ -18,7 +18,7 @@ use crate::api::{ApiServer, timestamp, virtual_time};
 use crate::clock::VirtualTime;
 use crate::events::{EventRecorder, EventType, Source};
 use crate::naming;
-use crate::objects::{Kind, Object, ObjectKey};
+use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use k8s_openapi::api::core::v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodStatus,
@@ -167,9 +167,9 @@ struct PodRt {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Kubelet {
     pods: BTreeMap<String, PodRt>,
-    /// Pod key -> uid (rebuilt from `pods` after a restore).
+    /// Pod key -> uid (rebuilt from `pods` after a restore; point lookups only).
     #[serde(skip)]
-    by_key: BTreeMap<ObjectKey, String>,
+    by_key: LookupMap<ObjectKey, String>,
     /// Images present on each node (fully-qualified).
     images: BTreeMap<String, BTreeSet<String>>,
     next_ip: BTreeMap<String, u32>,
@@ -416,14 +416,16 @@ impl Kubelet {
         let Some(pod) = shared.as_pod() else {
             return Next::Idle;
         };
-        let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
+        let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) else {
             return Next::Idle;
         };
-        if self.silent_nodes.contains(&node) {
+        if self.silent_nodes.contains(node) {
             return Next::Idle;
         }
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
-        if let Some(old) = self.by_key.insert(key.clone(), uid.clone())
+        let uid = pod.metadata.uid.as_deref().unwrap_or_default();
+        // Most reconciles are probes of a known pod: look before cloning the key and uid.
+        if self.by_key.get(key).is_none_or(|known| known != uid)
+            && let Some(old) = self.by_key.insert(key.clone(), uid.to_owned())
             && old != uid
         {
             self.pods.remove(&old);
@@ -433,18 +435,19 @@ impl Kubelet {
             return self.stop_pod(api, recorder, key, &shared, now);
         }
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-        if matches!(phase, Some("Succeeded" | "Failed")) && !self.pods.contains_key(&uid) {
+        if matches!(phase, Some("Succeeded" | "Failed")) && !self.pods.contains_key(uid) {
             return Next::Idle;
         }
-        if !self.pods.contains_key(&uid) {
-            let rt = self.new_pod(api, pod, &node, now);
-            self.pods.insert(uid.clone(), rt);
-            if let Some(rt) = self.pods.get_mut(&uid) {
+        if !self.pods.contains_key(uid) {
+            let rt = self.new_pod(api, pod, node, now);
+            self.pods.insert(uid.to_owned(), rt);
+            if let Some(rt) = self.pods.get_mut(uid) {
                 rt.changed = true;
                 write_status(api, &shared, rt, now);
             }
         }
-        let Some(mut rt) = self.pods.remove(&uid) else {
+        // The entry's own key goes back in below (no new allocation per reconcile).
+        let Some((uid, mut rt)) = self.pods.remove_entry(uid) else {
             return Next::Idle;
         };
         let wake = if now < rt.sandbox_at {
@@ -457,15 +460,15 @@ impl Kubelet {
                 } else {
                     let cidr = api
                         .store()
-                        .get(&ObjectKey::new(Kind::Node, "", &node))
+                        .get(&ObjectKey::new(Kind::Node, "", node))
                         .and_then(Object::as_node)
                         .and_then(|n| n.spec.as_ref()?.pod_cidr.clone());
-                    self.allocate_ip(api, &node, cidr)
+                    self.allocate_ip(api, node, cidr)
                 };
                 rt.ip = Some(ip);
                 rt.changed = true;
             }
-            self.step_pod(api, recorder, &shared, pod, &node, &mut rt, now)
+            self.step_pod(api, recorder, &shared, pod, node, &mut rt, now)
         };
         if rt.changed {
             write_status(api, &shared, &rt, now);
@@ -1031,8 +1034,11 @@ impl Kubelet {
         }
         let state = match ran {
             Some(state) => {
-                let memory = c.process.as_ref().map_or(0, |p| p.usage().memory_bytes);
-                if memory_limit(spec).is_some_and(|limit| memory > limit) {
+                // Usage is only worth computing for a container with a memory limit.
+                let oom = memory_limit(spec).is_some_and(|limit| {
+                    c.process.as_ref().map_or(0, |p| p.usage().memory_bytes) > limit
+                });
+                if oom {
                     self.finish(
                         c,
                         ctx,
