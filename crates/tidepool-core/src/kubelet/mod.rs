@@ -1352,6 +1352,23 @@ impl Kubelet {
         argv: &[String],
         now: VirtualTime,
     ) -> Option<Result<tidepool_container::ExecOutput, tidepool_container::ExecError>> {
+        self.in_running_container(api, key, container, now, |process, fs, host| {
+            process.exec(&ExecCommand::new(argv), fs, host, ExecLimits::default())
+        })
+    }
+
+    /// Runs `work` against a running container's process, its mounted filesystem and the
+    /// kubelet's [`KubeletHost`] (for `kubectl exec` and interactive sessions); the container's
+    /// main process runs next, as the work may have signalled it. `None` when the container
+    /// has no running process.
+    fn in_running_container<R>(
+        &mut self,
+        api: &ApiServer,
+        key: &ObjectKey,
+        container: &str,
+        now: VirtualTime,
+        work: impl FnOnce(&mut Process, &mut MountedFs, &mut KubeletHost) -> R,
+    ) -> Option<R> {
         let uid = self.by_key.get(key)?.clone();
         let mut rt = self.pods.remove(&uid)?;
         let ip = rt.ip.clone().unwrap_or_default();
@@ -1372,13 +1389,7 @@ impl Kubelet {
                         client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
                     };
                     let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
-                    let out = p.exec(
-                        &ExecCommand::new(argv),
-                        &mut fs,
-                        &mut host,
-                        ExecLimits::default(),
-                    );
-                    // The command may have signalled the main process: let it run next.
+                    let out = work(p, &mut fs, &mut host);
                     c.due = Some(now);
                     Some(out)
                 })
@@ -1415,35 +1426,11 @@ impl Kubelet {
         session: &mut tidepool_container::ExecSession,
         now: VirtualTime,
     ) -> Option<(tidepool_container::SessionState, Output)> {
-        let uid = self.by_key.get(key)?.clone();
-        let mut rt = self.pods.remove(&uid)?;
-        let ip = rt.ip.clone().unwrap_or_default();
-        let result = {
-            let PodRt {
-                init, app, volumes, ..
-            } = &mut rt;
-            init.iter_mut()
-                .chain(app.iter_mut())
-                .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))
-                .and_then(|c| {
-                    let p = c.process.as_mut()?;
-                    let mut host = KubeletHost {
-                        api,
-                        pods: &mut self.pods,
-                        now,
-                        cursor: &mut self.cursor,
-                        client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
-                    };
-                    let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
-                    let mut out = Output::default();
-                    let state = session.run(p, &mut fs, &mut host, &mut out);
-                    // The session may have signalled the main process: let it run next.
-                    c.due = Some(now);
-                    Some((state, out))
-                })
-        };
-        self.pods.insert(uid, rt);
-        result
+        self.in_running_container(api, key, container, now, |process, fs, host| {
+            let mut out = Output::default();
+            let state = session.run(process, fs, host, &mut out);
+            (state, out)
+        })
     }
 
     /// An HTTP request from outside the pods (a node's shell: `curl`, `wget`), routed like

@@ -555,7 +555,8 @@ const SET_SPECS: &[FlagSpec] = &[
     f("containers", Some('c'), true),
 ];
 
-fn template_ptr(kind: Kind) -> Option<&'static str> {
+/// Where a kind keeps its pod spec (JSON pointer).
+pub(super) fn template_ptr(kind: Kind) -> Option<&'static str> {
     match kind {
         Kind::Pod => Some("/spec"),
         Kind::Deployment

@@ -48,21 +48,6 @@ const RESOURCES_SPECS: &[FlagSpec] = &[
     f("filename", Some('f'), true),
 ];
 
-/// Where a kind keeps its pod spec.
-fn pod_spec_ptr(kind: Kind) -> Option<&'static str> {
-    match kind {
-        Kind::Pod => Some("/spec"),
-        Kind::Deployment
-        | Kind::ReplicaSet
-        | Kind::ReplicationController
-        | Kind::DaemonSet
-        | Kind::StatefulSet
-        | Kind::Job => Some("/spec/template/spec"),
-        Kind::CronJob => Some("/spec/jobTemplate/spec/template/spec"),
-        _ => None,
-    }
-}
-
 /// The objects named by `TYPE NAME...`, `TYPE/NAME...`, `TYPE --all` or `TYPE -l sel`.
 fn targets(
     session: &Session,
@@ -341,7 +326,7 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let mut res = Res::ok();
     for object in objects {
         let kind = object.kind();
-        let Some(ptr) = pod_spec_ptr(kind) else {
+        let Some(ptr) = super::apply::template_ptr(kind) else {
             return Err(format!(
                 "error: {}/{} environment variables cannot be set on this object\n",
                 kind.name(),
@@ -483,7 +468,7 @@ pub fn resources(session: &mut Session, args: &[String]) -> KResult {
     let selector = flags.get("containers").unwrap_or("*").to_owned();
     let mut res = Res::ok();
     for object in objects {
-        let Some(ptr) = pod_spec_ptr(object.kind()) else {
+        let Some(ptr) = super::apply::template_ptr(object.kind()) else {
             continue;
         };
         let mut v = object.to_json();
