@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The protocol revision; bump it when a message changes shape.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// Where the site serves the weights (Trunk copies `static/models` to `models/`).
 pub const WEIGHTS_URL: &str = "./models/efficientnet-lite0.bpk";
@@ -235,6 +235,10 @@ pub struct Timings {
     pub map_ms: f64,
     /// Everything above.
     pub total_ms: f64,
+    /// The photo, crop, layer and class were those of the previous analysis, so its pass was
+    /// reused and only the map was made again (preprocess, forward and backward are ~0).
+    #[serde(default)]
+    pub reused_pass: bool,
 }
 
 /// What the worker found for one photo.

@@ -14,7 +14,7 @@ use tidepool_gradcam::model::INPUT_SIZE;
 use tidepool_gradcam::preprocess::{CropMode, preprocess};
 use tidepool_gradcam_worker::analysis::{LoadedModel, load_model};
 use tidepool_gradcam_worker::blend::{overlay_rgba, rgb_to_rgba};
-use tidepool_gradcam_worker::protocol::{AnalyseOptions, Analysis, Layer, Method};
+use tidepool_gradcam_worker::protocol::{AnalyseOptions, Analysis, ColormapChoice, Layer, Method};
 
 const WEIGHTS: &[u8] = include_bytes!("../../../static/models/efficientnet-lite0.bpk");
 const CHELSEA: &[u8] = include_bytes!("../../../static/samples/chelsea.png");
@@ -138,6 +138,55 @@ fn options_reach_the_model() {
     )
     .expect("block4");
     assert_eq!((block4.cam_width, block4.cam_height), (28, 28));
+}
+
+#[test]
+fn method_and_colormap_changes_reuse_the_pass_and_match_a_fresh_run() {
+    // A model of its own: the shared one's last pass depends on which test ran before.
+    let model = block_on(load_model(WEIGHTS.to_vec(), false)).expect("weights load");
+    let run = |options| block_on(model.analyse(1, COFFEE, options, &clock)).expect("coffee");
+    let first = run(AnalyseOptions::default());
+    assert!(!first.timings.reused_pass);
+    let recoloured = AnalyseOptions {
+        method: Method::GradCamPlusPlus,
+        colormap: ColormapChoice::Viridis,
+        ..AnalyseOptions::default()
+    };
+    let reused = run(recoloured);
+    assert!(reused.timings.reused_pass);
+    assert_eq!(reused.timings.forward_ms, 0.0);
+    assert_eq!(reused.top5, first.top5);
+    assert_ne!(reused.heatmap_rgba, first.heatmap_rgba);
+    model.forget_last_pass();
+    let fresh = run(recoloured);
+    assert!(!fresh.timings.reused_pass);
+    assert_eq!(fresh.cam, reused.cam);
+    assert_eq!(fresh.heatmap_rgba, reused.heatmap_rgba);
+    assert_eq!(fresh.logits, reused.logits);
+    // The layer changes the network's numbers: no reuse.
+    let other_layer = run(AnalyseOptions {
+        layer: Layer::Block10,
+        ..recoloured
+    });
+    assert!(!other_layer.timings.reused_pass);
+    assert_eq!((other_layer.cam_width, other_layer.cam_height), (14, 14));
+    // So do another photo and another class.
+    assert!(
+        !block_on(model.analyse(2, CHELSEA, recoloured, &clock))
+            .expect("chelsea")
+            .timings
+            .reused_pass
+    );
+    let class = AnalyseOptions {
+        class: Some(968),
+        ..recoloured
+    };
+    assert!(
+        !block_on(model.analyse(3, CHELSEA, class, &clock))
+            .expect("cup")
+            .timings
+            .reused_pass
+    );
 }
 
 #[test]

@@ -49,6 +49,7 @@ pub enum GKey {
     Explanation2,
     Explanation3,
     Downscaled,
+    ReusedPass,
     PrivacyNote,
 }
 
@@ -158,6 +159,12 @@ pub fn gtext(lang: Lang, key: GKey) -> &'static str {
         }
         (Lang::En, Downscaled) => "The photo was large and was reduced before resizing.",
         (Lang::Ko, Downscaled) => "사진이 커서 크기를 조정하기 전에 축소했습니다.",
+        (Lang::En, ReusedPass) => {
+            "Same photo, layer and class: the last pass was reused, only the map was redrawn."
+        }
+        (Lang::Ko, ReusedPass) => {
+            "같은 사진·층·클래스이므로 이전 계산을 재사용하고 맵만 다시 그렸습니다."
+        }
         (Lang::En, PrivacyNote) => "Runs locally: nothing is uploaded.",
         (Lang::Ko, PrivacyNote) => "로컬에서 실행: 아무것도 업로드하지 않습니다.",
     }

@@ -378,6 +378,9 @@ pub fn panels(props: &PanelsProps) -> Html {
             if result.downscaled {
                 <p class="gc-muted">{ t(GKey::Downscaled) }</p>
             }
+            if tm.reused_pass {
+                <p class="gc-muted" id="gc-reused">{ t(GKey::ReusedPass) }</p>
+            }
             <dl class="gc-timings" id="gc-timings" aria-label={t(GKey::Timings)}>
                 <dt>{ t(GKey::Preprocess) }</dt><dd>{ format!("{:.0} ms", tm.preprocess_ms) }</dd>
                 <dt>{ t(GKey::Forward) }</dt><dd>{ format!("{:.0} ms", tm.forward_ms) }</dd>
