@@ -222,6 +222,16 @@ pub fn editor_pane(props: &EditorPaneProps) -> Html {
         });
     }
     {
+        // After Esc with unsaved changes the hint is on the command line: so is the focus
+        // (set again once rendered; the key handler's own focus can be lost to the redraw).
+        let shared = shared.clone();
+        use_effect_with(props.editor.confirm_discard, move |asking| {
+            if *asking && let Ok(shared) = shared.try_borrow() {
+                shared.focus_command_line();
+            }
+        });
+    }
+    {
         let shared = shared.clone();
         use_effect_with(props.dark, move |dark| {
             if let Some(Surface::Code(editor, _)) = &shared.borrow().surface {
@@ -325,6 +335,8 @@ pub fn editor_pane(props: &EditorPaneProps) -> Html {
         }
     };
 
+    // Every optional part keeps its slot (an empty node when absent): Yew diffs children by
+    // position, and a shifted position would replace CodeMirror's host element.
     html! {
         <section class="tp-editor" id="editor-pane" aria-label={format!("{}: {}", t(Key::Editor), editor.path)}>
             <header class="tp-editor-header">
@@ -332,7 +344,7 @@ pub fn editor_pane(props: &EditorPaneProps) -> Html {
                 <button class="tp-editor-save" onclick={on_save}>{ t(Key::EditorSaveClose) }</button>
                 <button class="tp-editor-discard" onclick={on_discard}>{ t(Key::EditorDiscard) }</button>
             </header>
-            { for edit_error }
+            { edit_error.unwrap_or_default() }
             { surface }
             { problems }
             <div class="tp-editor-cmdline">
@@ -341,7 +353,7 @@ pub fn editor_pane(props: &EditorPaneProps) -> Html {
                     spellcheck="false" aria-label={t(Key::EditorCommand)}
                     placeholder={t(Key::EditorCommandHint)} onkeydown={on_command_key} />
             </div>
-            { for message }
+            { message.unwrap_or_default() }
         </section>
     }
 }

@@ -121,7 +121,7 @@ pub fn shell(props: &ShellProps) -> Html {
                         on_interrupt={props.on_interrupt.clone()}
                         unavailable_text={t(Key::TerminalPlaceholder)}
                     />
-                    { for editor }
+                    { editor.unwrap_or_default() }
                 </section>
                 <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}>
                     <Notices lang={lang} notices={play.notices.clone()} on_dismiss={cb.on_dismiss_notice.clone()} />
