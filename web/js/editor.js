@@ -7,13 +7,27 @@ import { basicSetup } from "codemirror";
 import { EditorView, keymap } from "@codemirror/view";
 import { Compartment, EditorState, Prec } from "@codemirror/state";
 import { yaml } from "@codemirror/lang-yaml";
+import { HighlightStyle, syntaxHighlighting } from "@codemirror/language";
+import { tags } from "@lezer/highlight";
 import { lintGutter, setDiagnostics } from "@codemirror/lint";
 import { oneDark } from "@codemirror/theme-one-dark";
 
 // How long typing must pause before the host hears about the change (it validates then).
 const CHANGE_DELAY_MS = 300;
 
-const lightTheme = EditorView.theme({}, { dark: false });
+// The light theme's YAML colours (One Dark brings its own for the dark theme).
+const lightTheme = [
+  EditorView.theme({}, { dark: false }),
+  syntaxHighlighting(
+    HighlightStyle.define([
+      { tag: [tags.propertyName, tags.definition(tags.propertyName)], color: "#0b5cad" },
+      { tag: [tags.string, tags.content, tags.attributeValue], color: "#1a6b2f" },
+      { tag: [tags.number, tags.bool, tags.null, tags.keyword], color: "#8a3ffc" },
+      { tag: [tags.comment, tags.lineComment], color: "#6a737d", fontStyle: "italic" },
+      { tag: [tags.meta, tags.separator, tags.punctuation], color: "#57606a" },
+    ]),
+  ),
+];
 
 /**
  * Creates an editor in `parent`.

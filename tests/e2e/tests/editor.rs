@@ -264,6 +264,21 @@ async fn vi_edits_saves_and_applies_a_manifest_that_survives_a_reload() {
         .await,
         "/root/web.yaml"
     );
+    // The editor follows the app's theme.
+    browser
+        .find(Locator::Id("theme-toggle"))
+        .await
+        .expect("the theme toggle")
+        .click()
+        .await
+        .expect("click the theme toggle");
+    wait_until(
+        browser,
+        "the light theme",
+        "document.documentElement.getAttribute('data-theme') === 'light' && getComputedStyle(document.querySelector('.cm-editor')).backgroundColor === 'rgb(255, 255, 255)'",
+    )
+    .await;
+    screenshot(browser, "editor-light.png").await;
     keys(
         browser,
         ".cm-content",
