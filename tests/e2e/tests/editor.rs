@@ -315,3 +315,61 @@ async fn vi_edits_saves_and_applies_a_manifest_that_survives_a_reload() {
     screenshot(browser, "editor-after-reload.png").await;
     playground.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn kubectl_edit_reopens_with_the_error_and_cancels_on_quit() {
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+    wait_for_text(browser, "controlplane $").await;
+    type_line(browser, "kubectl create deployment web --image=nginx").await;
+    wait_for_text(browser, "deployment.apps/web created").await;
+
+    type_line(browser, "kubectl edit deployment web").await;
+    wait_until(browser, "kubectl edit's editor", EDITOR_OPEN).await;
+    let path = js_string(
+        browser,
+        "return document.querySelector('.tp-editor-path').textContent;",
+    )
+    .await;
+    assert!(path.starts_with("/tmp/kubectl-edit-"), "{path}");
+    // The first `  replicas: 1` is the spec's (status comes after it).
+    let line: usize = js_string(
+        browser,
+        "return String(Array.from(document.querySelectorAll('.cm-line')).findIndex(l => l.textContent === '  replicas: 1') + 1);",
+    )
+    .await
+    .parse()
+    .expect("a line number");
+    assert!(line > 0, "no `  replicas: 1` line");
+    let mut edit = format!("{CONTROL}{HOME}{NULL}");
+    for _ in 1..line {
+        edit.push(DOWN);
+    }
+    edit.push_str(&format!("{END}{BACKSPACE}-1{CONTROL}s{NULL}"));
+    keys(browser, ".cm-content", &edit).await;
+
+    // Invalid: the pane opens again with kubectl's error block, in the file and above it.
+    wait_until(
+        browser,
+        "the reopened editor with the error",
+        "document.querySelector('.tp-editor-edit-error') && document.querySelector('.tp-editor-edit-error').textContent.includes('spec.replicas: Invalid value: -1') && document.querySelector('.cm-content').textContent.includes('# * spec.replicas')",
+    )
+    .await;
+    screenshot(browser, "editor-kubectl-edit-error.png").await;
+
+    // Giving up without another change: kubectl keeps a copy and says so.
+    keys(browser, ".cm-content", &ESCAPE.to_string()).await;
+    wait_until(browser, "the editor to close", EDITOR_CLOSED).await;
+    wait_for_text(
+        browser,
+        "error: Edit cancelled, no valid changes were saved.",
+    )
+    .await;
+    type_line(
+        browser,
+        "kubectl get deploy web -o jsonpath='{.spec.replicas}'; echo",
+    )
+    .await;
+    wait_for_text(browser, "\n1\n").await;
+    playground.close().await;
+}
