@@ -1,11 +1,12 @@
 //! The worker's behaviour as a pure function of (state, message): no DOM, no timers.
 
 use crate::cluster_view::{ViewTracker, ViewUpdate};
+use crate::editor;
 use crate::persist::{Notice, SavedSession, Settings};
 use crate::protocol::{Effect, FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, ToCluster};
 use std::time::Duration;
 use tidepool_core::{Kind, ObjectKey, Simulation, SimulationConfig};
-use tidepool_shell::{Feed, Session, SessionConfig};
+use tidepool_shell::{CommandOutput, Feed, Session, SessionConfig};
 
 /// The clock's speed when the playground opens: virtual seconds per real second.
 pub const DEFAULT_SPEED: u32 = 1;
@@ -31,6 +32,9 @@ pub struct ClusterHandler {
     unsaved_for: Duration,
     /// A command keeps streaming (`get -w`, `logs -f`): clock moves poll it for more output.
     following: bool,
+    /// The editor pane is open on this path: the command that opened it (`vi`, `kubectl
+    /// edit`) finishes when the pane closes, with this exit status.
+    editing: Option<(String, i32)>,
 }
 
 impl ClusterHandler {
@@ -49,6 +53,7 @@ impl ClusterHandler {
             saved_revision,
             unsaved_for: Duration::ZERO,
             following: false,
+            editing: None,
         }
     }
 
@@ -101,29 +106,25 @@ impl ClusterHandler {
             }
             ToCluster::Line { text } => {
                 let before = self.now_ms();
-                // A new line ends any stream still running (the session drops it too).
+                // A new line ends any stream still running (the session drops it too), and
+                // abandons an edit the UI forgot to close.
                 self.following = false;
-                let reply = match self.session.feed_line(&text) {
-                    Feed::NeedMore => FromCluster::Continue {
+                self.editing = None;
+                let mut replies = match self.session.feed_line(&text) {
+                    Feed::NeedMore => vec![FromCluster::Continue {
                         prompt: self.session.prompt(),
-                    },
+                    }],
                     Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
                         // The command keeps running: no prompt until it ends or Ctrl-C.
                         self.following = true;
-                        FromCluster::Stream {
+                        vec![FromCluster::Stream {
                             chunks: output.chunks,
-                        }
+                        }]
                     }
-                    Feed::Done(output) => FromCluster::Output {
-                        chunks: output.chunks,
-                        exit_code: output.exit_code,
-                        effects: output.effects,
-                        prompt: self.session.prompt(),
-                    },
+                    Feed::Done(output) => self.finish_command(output),
                 };
                 self.dirty = true;
                 // `sleep` and friends move the clock; tell the UI.
-                let mut replies = vec![reply];
                 if self.now_ms() != before {
                     replies.push(self.clock());
                 }
@@ -192,6 +193,29 @@ impl ClusterHandler {
                     json,
                 }]
             }
+            ToCluster::SaveFile { path, text, close } => {
+                let error = self.session.write_file(&path, &text).err();
+                self.dirty = true;
+                let mut replies = vec![FromCluster::FileSaved {
+                    path: path.clone(),
+                    error: error.clone(),
+                }];
+                // A refused write keeps the pane open, as vim does (`E212`).
+                if close && error.is_none() {
+                    replies.extend(self.close_editor(&path));
+                }
+                replies
+            }
+            ToCluster::CloseEditor { path } => self.close_editor(&path),
+            ToCluster::Validate {
+                path,
+                text,
+                revision,
+            } => vec![FromCluster::Diagnostics {
+                diagnostics: editor::diagnostics(&self.session, &path, &text),
+                path,
+                revision,
+            }],
             ToCluster::ImportSession { json } => match self.restore_text(&json) {
                 Ok(mut replies) => {
                     replies.insert(
@@ -207,6 +231,63 @@ impl ClusterHandler {
                 }],
             },
         }
+    }
+
+    /// The replies for a finished command: its output and prompt, or, when it opens the
+    /// editor, its output so far and [`FromCluster::OpenEditor`] (the prompt waits for the
+    /// pane to close, as a shell waits for vim).
+    fn finish_command(&mut self, output: CommandOutput) -> Vec<FromCluster> {
+        let opened = output.effects.iter().find_map(|effect| match effect {
+            Effect::OpenEditor { path } => Some(path.clone()),
+            _ => None,
+        });
+        let Some(path) = opened else {
+            return vec![FromCluster::Output {
+                chunks: output.chunks,
+                exit_code: output.exit_code,
+                effects: output.effects,
+                prompt: self.session.prompt(),
+            }];
+        };
+        let existing = self.session.read_file(&path);
+        let new_file = existing.is_none();
+        let text = existing.unwrap_or_default();
+        self.editing = Some((path.clone(), output.exit_code));
+        let mut replies = Vec::new();
+        if !output.chunks.is_empty() {
+            replies.push(FromCluster::Stream {
+                chunks: output.chunks,
+            });
+        }
+        replies.push(FromCluster::OpenEditor {
+            error: editor::edit_error(&text),
+            path,
+            text,
+            new_file,
+        });
+        replies
+    }
+
+    /// The pane closed: the command that opened it finishes (`kubectl edit` applies the file
+    /// now, and may reopen it). A close for a pane the worker does not know about (the line
+    /// after it already abandoned the edit) still answers with a prompt, so the terminal is
+    /// never left without one.
+    fn close_editor(&mut self, path: &str) -> Vec<FromCluster> {
+        let exit_code = match self.editing.take() {
+            Some((open, exit_code)) if open == path => exit_code,
+            _ => 0,
+        };
+        let output = self
+            .session
+            .editor_closed(path)
+            .unwrap_or_else(|| CommandOutput {
+                exit_code,
+                ..CommandOutput::default()
+            });
+        self.dirty = true;
+        let mut replies = self.finish_command(output);
+        self.push_view(&mut replies);
+        replies
     }
 
     /// Appends the cluster view update (full or delta) when there is one.
@@ -852,5 +933,246 @@ mod tests {
                 .any(|r| matches!(r, FromCluster::Stream { .. }))
         );
         assert!(handler.handle(ToCluster::Interrupt).is_empty());
+    }
+
+    const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx\n";
+
+    /// The replies without cluster view updates and clock ticks.
+    fn editor_replies(replies: Vec<FromCluster>) -> Vec<FromCluster> {
+        replies
+            .into_iter()
+            .filter(|r| {
+                !matches!(
+                    r,
+                    FromCluster::ClusterView { .. }
+                        | FromCluster::ClusterDelta { .. }
+                        | FromCluster::Clock { .. }
+                )
+            })
+            .collect()
+    }
+
+    fn output_text(reply: &FromCluster) -> String {
+        let FromCluster::Output { chunks, .. } = reply else {
+            panic!("expected Output, got {reply:?}");
+        };
+        chunks.iter().map(|(_, s)| s.as_str()).collect()
+    }
+
+    #[test]
+    fn vi_opens_the_editor_and_the_prompt_waits_for_it_to_close() {
+        let mut handler = ClusterHandler::default();
+        assert_eq!(
+            editor_replies(line(&mut handler, "vi web.yaml")),
+            vec![FromCluster::OpenEditor {
+                // The shell resolves the path against the working directory.
+                path: "/root/web.yaml".to_owned(),
+                text: String::new(),
+                new_file: true,
+                error: None,
+            }]
+        );
+        // `:w` writes and keeps the pane open: no prompt yet.
+        let saved = handler.handle(ToCluster::SaveFile {
+            path: "/root/web.yaml".to_owned(),
+            text: WEB.to_owned(),
+            close: false,
+        });
+        assert_eq!(
+            saved,
+            vec![FromCluster::FileSaved {
+                path: "/root/web.yaml".to_owned(),
+                error: None
+            }]
+        );
+        assert_eq!(
+            handler.session().read_file("web.yaml").as_deref(),
+            Some(WEB)
+        );
+        // `:wq`: written again, then the command ends with the prompt.
+        let closed = editor_replies(handler.handle(ToCluster::SaveFile {
+            path: "/root/web.yaml".to_owned(),
+            text: WEB.replace("replicas: 1", "replicas: 2"),
+            close: true,
+        }));
+        assert_eq!(closed.len(), 2, "{closed:?}");
+        assert_eq!(
+            closed[1],
+            FromCluster::Output {
+                chunks: Vec::new(),
+                exit_code: 0,
+                effects: Vec::new(),
+                prompt: "controlplane $ ".to_owned()
+            }
+        );
+        let applied = line(&mut handler, "kubectl apply -f web.yaml");
+        assert_eq!(output_text(&applied[0]), "deployment.apps/web created\n");
+        // Reopening shows the saved text.
+        let reopened = editor_replies(line(&mut handler, "vim web.yaml"));
+        let [
+            FromCluster::OpenEditor {
+                text,
+                new_file: false,
+                ..
+            },
+        ] = reopened.as_slice()
+        else {
+            panic!("{reopened:?}");
+        };
+        assert!(text.contains("replicas: 2"), "{text}");
+    }
+
+    #[test]
+    fn quitting_without_saving_leaves_the_file_alone() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "echo keep > notes.txt");
+        let opened = editor_replies(line(&mut handler, "nano notes.txt"));
+        assert!(matches!(
+            opened.as_slice(),
+            [FromCluster::OpenEditor { text, .. }] if text == "keep\n"
+        ));
+        let closed = editor_replies(handler.handle(ToCluster::CloseEditor {
+            path: "/root/notes.txt".to_owned(),
+        }));
+        assert!(matches!(
+            closed.as_slice(),
+            [FromCluster::Output { chunks, exit_code: 0, .. }] if chunks.is_empty()
+        ));
+        assert_eq!(
+            handler.session().read_file("notes.txt").as_deref(),
+            Some("keep\n")
+        );
+    }
+
+    #[test]
+    fn a_refused_write_keeps_the_editor_open() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "mkdir dir");
+        line(&mut handler, "vi dir");
+        let replies = handler.handle(ToCluster::SaveFile {
+            path: "dir".to_owned(),
+            text: "x".to_owned(),
+            close: true,
+        });
+        let [
+            FromCluster::FileSaved {
+                error: Some(error), ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert!(!error.is_empty());
+    }
+
+    #[test]
+    fn kubectl_edit_reopens_on_an_invalid_object_then_applies_a_valid_one() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl create deployment web --image=nginx");
+        let opened = editor_replies(line(&mut handler, "kubectl edit deployment/web"));
+        let [
+            FromCluster::OpenEditor {
+                path,
+                text,
+                new_file: false,
+                error: None,
+            },
+        ] = opened.as_slice()
+        else {
+            panic!("{opened:?}");
+        };
+        assert!(path.starts_with("/tmp/kubectl-edit-"), "{path}");
+        assert!(
+            text.starts_with("# Please edit the object below."),
+            "{text}"
+        );
+        let (path, text) = (path.clone(), text.clone());
+
+        // An invalid edit: the pane opens again with kubectl's error block.
+        let invalid = text.replace("replicas: 1", "replicas: -1");
+        let replies = editor_replies(handler.handle(ToCluster::SaveFile {
+            path: path.clone(),
+            text: invalid,
+            close: true,
+        }));
+        let [
+            FromCluster::FileSaved { error: None, .. },
+            FromCluster::OpenEditor {
+                path: again,
+                text: reopened,
+                error: Some(error),
+                ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(again, &path);
+        assert!(
+            error.contains("spec.replicas: Invalid value: -1"),
+            "{error}"
+        );
+        assert!(reopened.contains("replicas: -1"), "{reopened}");
+
+        // Fixed: applied, and the command ends with kubectl's message and the prompt.
+        let replies = editor_replies(handler.handle(ToCluster::SaveFile {
+            path,
+            text: reopened.replace("replicas: -1", "replicas: 3"),
+            close: true,
+        }));
+        assert_eq!(output_text(&replies[1]), "deployment.apps/web edited\n");
+        let replicas = line(
+            &mut handler,
+            "kubectl get deploy web -o jsonpath={.spec.replicas}",
+        );
+        assert_eq!(output_text(&replicas[0]), "3");
+    }
+
+    #[test]
+    fn closing_kubectl_edit_without_saving_cancels_it() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl create deployment web --image=nginx");
+        let opened = editor_replies(line(&mut handler, "kubectl edit deploy web"));
+        let [FromCluster::OpenEditor { path, .. }] = opened.as_slice() else {
+            panic!("{opened:?}");
+        };
+        let closed = editor_replies(handler.handle(ToCluster::CloseEditor { path: path.clone() }));
+        assert_eq!(
+            output_text(&closed[0]),
+            "Edit cancelled, no changes made.\n"
+        );
+    }
+
+    #[test]
+    fn validation_answers_with_the_simulators_errors_and_the_revision() {
+        let mut handler = ClusterHandler::default();
+        let replies = handler.handle(ToCluster::Validate {
+            path: "web.yaml".to_owned(),
+            text: WEB.replace("image: nginx", "image: \"\""),
+            revision: 7,
+        });
+        let [
+            FromCluster::Diagnostics {
+                path,
+                revision: 7,
+                diagnostics,
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(path, "web.yaml");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].line, 17, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].message.contains("containers[0].image"),
+            "{diagnostics:?}"
+        );
+        // Nothing was created.
+        let get = line(&mut handler, "kubectl get deploy");
+        assert_eq!(
+            output_text(&get[0]),
+            "No resources found in default namespace.\n"
+        );
     }
 }
