@@ -111,7 +111,7 @@ impl ClusterHandler {
                         // The command keeps running: no prompt until it ends or Ctrl-C.
                         self.following = true;
                         FromCluster::Stream {
-                            chunks: output.chunks,
+                            chunks: stream_chunks(output),
                         }
                     }
                     Feed::Done(output) => FromCluster::Output {
@@ -403,7 +403,7 @@ impl ClusterHandler {
             Some(output) => {
                 if !output.chunks.is_empty() {
                     replies.push(FromCluster::Stream {
-                        chunks: output.chunks,
+                        chunks: stream_chunks(output),
                     });
                 }
             }
@@ -418,6 +418,19 @@ impl ClusterHandler {
             }
         }
     }
+}
+
+/// Clears the screen at the start of a streamed output that asks for it (a `watch` frame):
+/// `Stream` has no effects, so the clear travels as the ANSI sequence xterm.js understands
+/// (cursor home, erase the display), as procps watch's curses does.
+pub const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J";
+
+fn stream_chunks(output: tidepool_shell::CommandOutput) -> Vec<(tidepool_shell::Stream, String)> {
+    let mut chunks = output.chunks;
+    if output.effects.contains(&Effect::Clear) {
+        chunks.insert(0, (tidepool_shell::Stream::Stdout, CLEAR_SCREEN.to_owned()));
+    }
+    chunks
 }
 
 /// `kubectl VERB TYPE NAME [-n NAMESPACE]` for one object. The name travels as one argument;
@@ -852,5 +865,96 @@ mod tests {
                 .any(|r| matches!(r, FromCluster::Stream { .. }))
         );
         assert!(handler.handle(ToCluster::Interrupt).is_empty());
+    }
+
+    fn streamed(replies: &[FromCluster]) -> String {
+        replies
+            .iter()
+            .filter_map(|r| match r {
+                FromCluster::Stream { chunks } => {
+                    Some(chunks.iter().map(|(_, s)| s.as_str()).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn watch_redraws_a_cleared_frame_each_interval_until_ctrl_c() {
+        let mut handler = ClusterHandler::default();
+        let replies = line(&mut handler, "watch -n 5 kubectl get ns default");
+        let first = streamed(&replies);
+        assert!(
+            first.starts_with(&format!(
+                "{CLEAR_SCREEN}Every 5.0s: kubectl get ns default "
+            )),
+            "{first:?}"
+        );
+        assert!(first.ends_with("default   Active   0s\n"), "{first:?}");
+        // No prompt while it runs; a tick shorter than the interval draws nothing.
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. }))
+        );
+        assert_eq!(streamed(&handler.tick(Duration::from_secs(3))), "");
+        let next = streamed(&handler.tick(Duration::from_secs(2)));
+        assert!(next.starts_with(CLEAR_SCREEN), "{next:?}");
+        assert!(next.ends_with("default   Active   5s\n"), "{next:?}");
+        let replies = handler.handle(ToCluster::Interrupt);
+        assert!(
+            matches!(
+                replies.as_slice(),
+                [FromCluster::Output { exit_code: 130, .. }]
+            ),
+            "{replies:?}"
+        );
+        assert_eq!(streamed(&handler.tick(Duration::from_secs(10))), "");
+    }
+
+    #[test]
+    fn a_background_port_forward_serves_curl_and_a_foreground_one_streams() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl run web --image=nginx --port=80");
+        handler.handle(ToCluster::Advance { millis: 10_000 });
+        let replies = line(&mut handler, "kubectl port-forward pod/web 8080:80 &");
+        let [FromCluster::Output { chunks, prompt, .. }, ..] = replies.as_slice() else {
+            panic!("a job returns to the prompt: {replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            text,
+            "[1] 2741\nForwarding from 127.0.0.1:8080 -> 80\nForwarding from [::1]:8080 -> 80\n"
+        );
+        assert_eq!(prompt, "controlplane $ ");
+        let replies = line(&mut handler, "curl -s localhost:8080 | grep title");
+        let [FromCluster::Output { chunks, .. }, ..] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            text,
+            "Handling connection for 8080\n<title>Welcome to nginx!</title>\n"
+        );
+        // In the foreground it streams until Ctrl-C.
+        let replies = line(&mut handler, "kubectl port-forward pod/web 9090:80");
+        assert!(
+            matches!(replies.first(), Some(FromCluster::Stream { .. })),
+            "{replies:?}"
+        );
+        assert!(
+            !handler
+                .tick(Duration::from_secs(5))
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. }))
+        );
+        let replies = handler.handle(ToCluster::Interrupt);
+        assert!(
+            matches!(
+                replies.as_slice(),
+                [FromCluster::Output { exit_code: 130, .. }]
+            ),
+            "{replies:?}"
+        );
     }
 }
