@@ -182,15 +182,6 @@ impl rustyline::validate::Validator for Completion {}
 impl rustyline::Helper for Completion {}
 
 fn shell(session: Session, speed: f64) -> ExitCode {
-    // Ctrl-C outside line editing (while a command streams) interrupts the session, not this
-    // process; rustyline handles it itself while reading a line.
-    let interrupted = Arc::new(AtomicBool::new(false));
-    {
-        let interrupted = Arc::clone(&interrupted);
-        if let Err(e) = ctrlc::set_handler(move || interrupted.store(true, Ordering::SeqCst)) {
-            eprintln!("tidepool: cannot handle Ctrl-C ({e}); streaming commands stop at once");
-        }
-    }
     let session = Rc::new(RefCell::new(session));
     let mut editor =
         match rustyline::Editor::<Completion, rustyline::history::DefaultHistory>::new() {
@@ -200,6 +191,19 @@ fn shell(session: Session, speed: f64) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+    // Ctrl-C outside line editing (while a command streams) interrupts the session, not this
+    // process; while reading a line rustyline sees Ctrl-C as a key. Installed after the editor
+    // exists: rustyline's terminal replaces the SIGINT handler when it is created.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    // Without a handler nothing could end a stream, so streams behave as at speed 0.
+    let stream_speed = match ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        Ok(()) => speed,
+        Err(e) => {
+            eprintln!("tidepool: cannot handle Ctrl-C ({e}); streaming commands stop at once");
+            0.0
+        }
+    };
     editor.set_helper(Some(Completion {
         session: Rc::clone(&session),
     }));
@@ -230,7 +234,7 @@ fn shell(session: Session, speed: f64) -> ExitCode {
                 break;
             }
             if out.effects.contains(&Effect::Follow) {
-                status = stream(&mut s, speed, &interrupted);
+                status = stream(&mut s, stream_speed, &interrupted);
             }
         }
         // Time the learner spends typing the next line moves the clock (the stream above
