@@ -31,6 +31,9 @@ pub struct ClusterHandler {
     unsaved_for: Duration,
     /// A command keeps streaming (`get -w`, `logs -f`): clock moves poll it for more output.
     following: bool,
+    /// The exit status the running stream ends with (a poll may report a failure, e.g.
+    /// `port-forward`'s `lost connection to pod`, before the stream ends).
+    stream_exit: i32,
 }
 
 impl ClusterHandler {
@@ -49,6 +52,7 @@ impl ClusterHandler {
             saved_revision,
             unsaved_for: Duration::ZERO,
             following: false,
+            stream_exit: 0,
         }
     }
 
@@ -110,6 +114,7 @@ impl ClusterHandler {
                     Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
                         // The command keeps running: no prompt until it ends or Ctrl-C.
                         self.following = true;
+                        self.stream_exit = 0;
                         FromCluster::Stream {
                             chunks: stream_chunks(output),
                         }
@@ -401,6 +406,9 @@ impl ClusterHandler {
         }
         match self.session.poll_follow() {
             Some(output) => {
+                if output.exit_code != 0 {
+                    self.stream_exit = output.exit_code;
+                }
                 if !output.chunks.is_empty() {
                     replies.push(FromCluster::Stream {
                         chunks: stream_chunks(output),
@@ -411,7 +419,7 @@ impl ClusterHandler {
                 self.following = false;
                 replies.push(FromCluster::Output {
                     chunks: Vec::new(),
-                    exit_code: 0,
+                    exit_code: self.stream_exit,
                     effects: Vec::new(),
                     prompt: self.session.prompt(),
                 });
@@ -954,6 +962,26 @@ mod tests {
                 replies.as_slice(),
                 [FromCluster::Output { exit_code: 130, .. }]
             ),
+            "{replies:?}"
+        );
+        // A forward whose pod stops prints kubectl's error and ends with its status.
+        line(
+            &mut handler,
+            "kubectl run once --image=busybox --restart=Never -- sleep 15",
+        );
+        handler.handle(ToCluster::Advance { millis: 10_000 });
+        let replies = line(&mut handler, "kubectl port-forward pod/once 7000");
+        assert!(
+            matches!(replies.first(), Some(FromCluster::Stream { .. })),
+            "{replies:?}"
+        );
+        let replies = handler.tick(Duration::from_secs(10));
+        assert_eq!(streamed(&replies), "error: lost connection to pod\n");
+        let replies = handler.tick(Duration::from_secs(1));
+        assert!(
+            replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { exit_code: 1, .. })),
             "{replies:?}"
         );
     }
