@@ -35,6 +35,9 @@ pub struct ClusterHandler {
     /// The editor pane is open on this path: the command that opened it (`vi`, `kubectl
     /// edit`) finishes when the pane closes, with this exit status.
     editing: Option<(String, i32)>,
+    /// The exit status the running stream ends with (a poll may report a failure, e.g.
+    /// `port-forward`'s `lost connection to pod`, before the stream ends).
+    stream_exit: i32,
 }
 
 impl ClusterHandler {
@@ -54,6 +57,7 @@ impl ClusterHandler {
             unsaved_for: Duration::ZERO,
             following: false,
             editing: None,
+            stream_exit: 0,
         }
     }
 
@@ -117,8 +121,9 @@ impl ClusterHandler {
                     Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
                         // The command keeps running: no prompt until it ends or Ctrl-C.
                         self.following = true;
+                        self.stream_exit = 0;
                         vec![FromCluster::Stream {
-                            chunks: output.chunks,
+                            chunks: stream_chunks(output),
                         }]
                     }
                     Feed::Done(output) => self.finish_command(output),
@@ -482,9 +487,12 @@ impl ClusterHandler {
         }
         match self.session.poll_follow() {
             Some(output) => {
+                if output.exit_code != 0 {
+                    self.stream_exit = output.exit_code;
+                }
                 if !output.chunks.is_empty() {
                     replies.push(FromCluster::Stream {
-                        chunks: output.chunks,
+                        chunks: stream_chunks(output),
                     });
                 }
             }
@@ -492,13 +500,26 @@ impl ClusterHandler {
                 self.following = false;
                 replies.push(FromCluster::Output {
                     chunks: Vec::new(),
-                    exit_code: 0,
+                    exit_code: self.stream_exit,
                     effects: Vec::new(),
                     prompt: self.session.prompt(),
                 });
             }
         }
     }
+}
+
+/// Clears the screen at the start of a streamed output that asks for it (a `watch` frame):
+/// `Stream` has no effects, so the clear travels as the ANSI sequence xterm.js understands
+/// (cursor home, erase the display), as procps watch's curses does.
+pub const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J";
+
+fn stream_chunks(output: tidepool_shell::CommandOutput) -> Vec<(tidepool_shell::Stream, String)> {
+    let mut chunks = output.chunks;
+    if output.effects.contains(&Effect::Clear) {
+        chunks.insert(0, (tidepool_shell::Stream::Stdout, CLEAR_SCREEN.to_owned()));
+    }
+    chunks
 }
 
 /// `kubectl VERB TYPE NAME [-n NAMESPACE]` for one object. The name travels as one argument;
@@ -952,6 +973,18 @@ mod tests {
             .collect()
     }
 
+    fn streamed(replies: &[FromCluster]) -> String {
+        replies
+            .iter()
+            .filter_map(|r| match r {
+                FromCluster::Stream { chunks } => {
+                    Some(chunks.iter().map(|(_, s)| s.as_str()).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
     fn output_text(reply: &FromCluster) -> String {
         let FromCluster::Output { chunks, .. } = reply else {
             panic!("expected Output, got {reply:?}");
@@ -1173,6 +1206,105 @@ mod tests {
         assert_eq!(
             output_text(&get[0]),
             "No resources found in default namespace.\n"
+        );
+    }
+
+    #[test]
+    fn watch_redraws_a_cleared_frame_each_interval_until_ctrl_c() {
+        let mut handler = ClusterHandler::default();
+        let replies = line(&mut handler, "watch -n 5 kubectl get ns default");
+        let first = streamed(&replies);
+        assert!(
+            first.starts_with(&format!(
+                "{CLEAR_SCREEN}Every 5.0s: kubectl get ns default "
+            )),
+            "{first:?}"
+        );
+        assert!(first.ends_with("default   Active   0s\n"), "{first:?}");
+        // No prompt while it runs; a tick shorter than the interval draws nothing.
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. }))
+        );
+        assert_eq!(streamed(&handler.tick(Duration::from_secs(3))), "");
+        let next = streamed(&handler.tick(Duration::from_secs(2)));
+        assert!(next.starts_with(CLEAR_SCREEN), "{next:?}");
+        assert!(next.ends_with("default   Active   5s\n"), "{next:?}");
+        let replies = handler.handle(ToCluster::Interrupt);
+        assert!(
+            matches!(
+                replies.as_slice(),
+                [FromCluster::Output { exit_code: 130, .. }]
+            ),
+            "{replies:?}"
+        );
+        assert_eq!(streamed(&handler.tick(Duration::from_secs(10))), "");
+    }
+
+    #[test]
+    fn a_background_port_forward_serves_curl_and_a_foreground_one_streams() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl run web --image=nginx --port=80");
+        handler.handle(ToCluster::Advance { millis: 10_000 });
+        let replies = line(&mut handler, "kubectl port-forward pod/web 8080:80 &");
+        let [FromCluster::Output { chunks, prompt, .. }, ..] = replies.as_slice() else {
+            panic!("a job returns to the prompt: {replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            text,
+            "[1] 2741\nForwarding from 127.0.0.1:8080 -> 80\nForwarding from [::1]:8080 -> 80\n"
+        );
+        assert_eq!(prompt, "controlplane $ ");
+        let replies = line(&mut handler, "curl -s localhost:8080 | grep title");
+        let [FromCluster::Output { chunks, .. }, ..] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            text,
+            "Handling connection for 8080\n<title>Welcome to nginx!</title>\n"
+        );
+        // In the foreground it streams until Ctrl-C.
+        let replies = line(&mut handler, "kubectl port-forward pod/web 9090:80");
+        assert!(
+            matches!(replies.first(), Some(FromCluster::Stream { .. })),
+            "{replies:?}"
+        );
+        assert!(
+            !handler
+                .tick(Duration::from_secs(5))
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. }))
+        );
+        let replies = handler.handle(ToCluster::Interrupt);
+        assert!(
+            matches!(
+                replies.as_slice(),
+                [FromCluster::Output { exit_code: 130, .. }]
+            ),
+            "{replies:?}"
+        );
+        // A forward whose pod stops prints kubectl's error and ends with its status.
+        line(
+            &mut handler,
+            "kubectl run once --image=busybox --restart=Never -- sleep 15",
+        );
+        handler.handle(ToCluster::Advance { millis: 10_000 });
+        let replies = line(&mut handler, "kubectl port-forward pod/once 7000");
+        assert!(
+            matches!(replies.first(), Some(FromCluster::Stream { .. })),
+            "{replies:?}"
+        );
+        let replies = handler.tick(Duration::from_secs(10));
+        assert_eq!(streamed(&replies), "error: lost connection to pod\n");
+        let replies = handler.tick(Duration::from_secs(1));
+        assert!(
+            replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { exit_code: 1, .. })),
+            "{replies:?}"
         );
     }
 }

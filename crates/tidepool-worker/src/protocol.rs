@@ -11,8 +11,9 @@ pub use tidepool_shell::{Effect, Stream};
 
 /// The protocol revision; bump it when a message changes shape.
 /// v3: cluster view and deltas, inspector, delete, settings, reset, export/import.
-/// v5: the editor pane (open, save, close, validate).
-pub const PROTOCOL_VERSION: u32 = 5;
+/// v5: `Effect::Watch` is gone: `watch` streams like `get -w` (frames start with a clear).
+/// v6: the editor pane (open, save, close, validate).
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -76,7 +77,8 @@ pub enum ToCluster {
     Line { text: String },
     /// Tab completion for `line` with the cursor at byte `cursor`.
     Complete { line: String, cursor: u32 },
-    /// Ctrl-C while a command streams (`kubectl get -w`, `kubectl logs -f`): stop it.
+    /// Ctrl-C while a command streams (`kubectl get -w`, `logs -f`, `port-forward`, `watch`):
+    /// stop it.
     Interrupt,
     /// Text for one inspector tab; answered with [`FromCluster::Inspected`].
     Inspect {
@@ -143,8 +145,10 @@ pub enum FromCluster {
         /// The prompt for the next line.
         prompt: String,
     },
-    /// More output of a command that keeps running (`kubectl get -w`, `kubectl logs -f`); no
-    /// prompt yet. The stream ends with an [`FromCluster::Output`] carrying the prompt.
+    /// More output of a command that keeps running (`kubectl get -w`, `logs -f`,
+    /// `port-forward`, `watch`); no prompt yet. A `watch` frame starts with the ANSI clear
+    /// (`handler::CLEAR_SCREEN`). The stream ends with an [`FromCluster::Output`] carrying
+    /// the prompt.
     Stream { chunks: Vec<(Stream, String)> },
     /// The line left a heredoc or quote open: show this prompt and send the next line.
     Continue { prompt: String },
