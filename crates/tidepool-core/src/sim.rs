@@ -4,7 +4,7 @@
 
 use crate::api::{ApiServer, ObjectLimits, controller_of};
 use crate::cluster::{self, ClusterConfig, NodeConfig};
-use crate::controllers::replicaset::Reconciled;
+use crate::controllers::replicaset::{OwnedPods, Reconciled};
 use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
@@ -45,6 +45,77 @@ enum Work {
     StaticPods(String),
 }
 
+/// `Work::Lifecycle` timers, one per pod. A `BTreeSet<(VirtualTime, Work)>` of 10,000 of them
+/// compares pod-key strings for every tie at an instant; here each instant has a bucket of keys
+/// instead. Buckets need no order: the timers due at an instant all go into `dirty`, which
+/// orders the work.
+#[derive(Debug, Clone, Default)]
+struct LifecycleTimers {
+    /// When each pod's timer is due (point lookups only, never iterated in order).
+    due: LookupMap<ObjectKey, VirtualTime>,
+    buckets: BTreeMap<VirtualTime, Bucket>,
+}
+
+/// The keys of one instant. A key moved to an earlier instant stays behind in its old bucket
+/// (skipped when that bucket is popped); `live` counts the others, so that a bucket whose keys
+/// all moved is dropped and never wakes the simulation.
+#[derive(Debug, Clone, Default)]
+struct Bucket {
+    keys: Vec<ObjectKey>,
+    live: usize,
+}
+
+impl LifecycleTimers {
+    fn first(&self) -> Option<VirtualTime> {
+        self.buckets.first_key_value().map(|(at, _)| *at)
+    }
+
+    /// Keeps the earlier of `at` and the key's pending timer.
+    fn schedule(&mut self, at: VirtualTime, key: ObjectKey) {
+        match self.due.get_mut(&key) {
+            Some(existing) if *existing <= at => return,
+            Some(existing) => {
+                let old = std::mem::replace(existing, at);
+                if let Some(bucket) = self.buckets.get_mut(&old) {
+                    bucket.live = bucket.live.saturating_sub(1);
+                    if bucket.live == 0 {
+                        self.buckets.remove(&old);
+                    }
+                }
+            }
+            None => {
+                self.due.insert(key.clone(), at);
+            }
+        }
+        let bucket = self.buckets.entry(at).or_default();
+        bucket.keys.push(key);
+        bucket.live += 1;
+    }
+
+    /// Moves every timer due at or before `now` into `dirty`.
+    fn pop_due(&mut self, now: VirtualTime, dirty: &mut BTreeSet<Work>) {
+        while let Some(entry) = self.buckets.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            let (at, bucket) = entry.remove_entry();
+            for key in bucket.keys {
+                if self.due.get(&key) == Some(&at) {
+                    self.due.remove(&key);
+                    dirty.insert(Work::Lifecycle(key));
+                }
+            }
+        }
+    }
+
+    /// Every pending timer (unordered).
+    fn all(&self) -> impl Iterator<Item = (u64, Work)> + '_ {
+        self.due
+            .iter()
+            .map(|(key, at)| (at.as_millis(), Work::Lifecycle(key.clone())))
+    }
+}
+
 /// Rounds of reconciling at one instant before we stop and let time move (a guard against
 /// controllers fighting; level-triggered reconcilers pick up the rest next time).
 const MAX_ROUNDS_PER_INSTANT: usize = 1_000;
@@ -63,13 +134,19 @@ pub struct Simulation {
     /// Store revision up to which watch events have been routed to workers.
     cursor: u64,
     dirty: BTreeSet<Work>,
+    /// Timed work other than `Work::Lifecycle` (those are in `lifecycle`).
     timers: BTreeSet<(VirtualTime, Work)>,
     /// When each timed work item is due (the index that keeps `schedule` cheap; point lookups
     /// only, never iterated).
     timer_at: LookupMap<Work, VirtualTime>,
+    /// `Work::Lifecycle` timers: one per pod, so thousands at once.
+    lifecycle: LifecycleTimers,
     failures: BTreeMap<(ControllerId, ObjectKey), u32>,
     /// Nodes whose kubelet stopped reporting, and since when.
     silent_nodes: BTreeMap<String, VirtualTime>,
+    /// The pods each ReplicaSet/ReplicationController controls (rebuilt from the store, not
+    /// saved).
+    owned_pods: OwnedPods,
 }
 
 impl Simulation {
@@ -92,8 +169,10 @@ impl Simulation {
             dirty: BTreeSet::new(),
             timers: BTreeSet::new(),
             timer_at: LookupMap::default(),
+            lifecycle: LifecycleTimers::default(),
             failures: BTreeMap::new(),
             silent_nodes: BTreeMap::new(),
+            owned_pods: OwnedPods::default(),
         };
         // The default objects are valid by construction; a failure here would be a bug in
         // `cluster`, and the simulation still works without them.
@@ -142,7 +221,7 @@ impl Simulation {
         self.steps += 1;
         let target = self.clock.now().saturating_add(by);
         self.settle();
-        while let Some((at, _)) = self.timers.first().cloned() {
+        while let Some(at) = self.next_timer() {
             if at > target {
                 break;
             }
@@ -162,8 +241,21 @@ impl Simulation {
         self.api.set_now(self.clock.now());
     }
 
+    /// When the earliest timer is due.
+    fn next_timer(&self) -> Option<VirtualTime> {
+        let other = self.timers.first().map(|(at, _)| *at);
+        match (other, self.lifecycle.first()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     fn schedule(&mut self, after: Duration, work: Work) {
         let at = self.clock.now().saturating_add(after);
+        if let Work::Lifecycle(key) = work {
+            self.lifecycle.schedule(at, key);
+            return;
+        }
         // Keep only the earliest timer per work item.
         if let Some(existing) = self.timer_at.get(&work).copied() {
             if existing <= at {
@@ -188,6 +280,7 @@ impl Simulation {
                     self.dirty.insert(work);
                 }
             }
+            self.lifecycle.pop_due(now, &mut self.dirty);
             self.route_events();
             if self.dirty.is_empty() && !self.scheduler.has_work() {
                 return;
@@ -211,7 +304,7 @@ impl Simulation {
                 };
                 let outcome = match id {
                     ControllerId::ReplicaSet | ControllerId::ReplicationController => {
-                        controllers::replicaset::reconcile(&mut ctx, id, &key)
+                        controllers::replicaset::reconcile(&mut ctx, id, &key, &mut self.owned_pods)
                     }
                     ControllerId::Deployment => {
                         Reconciled::Done(controllers::deployment::reconcile(&mut ctx, &key))
@@ -576,11 +669,17 @@ impl Simulation {
             revision: self.api.store().revision(),
             objects: self.api.store().all().map(Object::to_json).collect(),
             dirty: self.dirty.iter().cloned().collect(),
-            timers: self
-                .timers
-                .iter()
-                .map(|(t, w)| (t.as_millis(), w.clone()))
-                .collect(),
+            timers: {
+                // In (time, work) order, as when every timer lived in `timers`.
+                let mut timers: Vec<(u64, Work)> = self
+                    .timers
+                    .iter()
+                    .map(|(t, w)| (t.as_millis(), w.clone()))
+                    .chain(self.lifecycle.all())
+                    .collect();
+                timers.sort();
+                timers
+            },
             failures: self
                 .failures
                 .iter()
@@ -646,13 +745,24 @@ impl Simulation {
             timers: snapshot
                 .timers
                 .iter()
+                .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
                 .map(|(t, w)| (VirtualTime::from_millis(*t), w.clone()))
                 .collect(),
             timer_at: snapshot
                 .timers
                 .iter()
+                .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
                 .map(|(t, w)| (w.clone(), VirtualTime::from_millis(*t)))
                 .collect(),
+            lifecycle: {
+                let mut lifecycle = LifecycleTimers::default();
+                for (t, w) in &snapshot.timers {
+                    if let Work::Lifecycle(key) = w {
+                        lifecycle.schedule(VirtualTime::from_millis(*t), key.clone());
+                    }
+                }
+                lifecycle
+            },
             failures: snapshot
                 .failures
                 .iter()
@@ -663,6 +773,7 @@ impl Simulation {
                 .iter()
                 .map(|(n, t)| (n.clone(), VirtualTime::from_millis(*t)))
                 .collect(),
+            owned_pods: OwnedPods::default(),
             api,
         })
     }
