@@ -8,7 +8,7 @@ use crate::controllers::replicaset::{OwnedPods, Reconciled};
 use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
-use crate::kubelet::{Kubelet, Next};
+use crate::kubelet::Kubelet;
 use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, WatchEventType};
@@ -45,77 +45,6 @@ enum Work {
     StaticPods(String),
 }
 
-/// `Work::Lifecycle` timers, one per pod. A `BTreeSet<(VirtualTime, Work)>` of 10,000 of them
-/// compares pod-key strings for every tie at an instant; here each instant has a bucket of keys
-/// instead. Buckets need no order: the timers due at an instant all go into `dirty`, which
-/// orders the work.
-#[derive(Debug, Clone, Default)]
-struct LifecycleTimers {
-    /// When each pod's timer is due (point lookups only, never iterated in order).
-    due: LookupMap<ObjectKey, VirtualTime>,
-    buckets: BTreeMap<VirtualTime, Bucket>,
-}
-
-/// The keys of one instant. A key moved to an earlier instant stays behind in its old bucket
-/// (skipped when that bucket is popped); `live` counts the others, so that a bucket whose keys
-/// all moved is dropped and never wakes the simulation.
-#[derive(Debug, Clone, Default)]
-struct Bucket {
-    keys: Vec<ObjectKey>,
-    live: usize,
-}
-
-impl LifecycleTimers {
-    fn first(&self) -> Option<VirtualTime> {
-        self.buckets.first_key_value().map(|(at, _)| *at)
-    }
-
-    /// Keeps the earlier of `at` and the key's pending timer.
-    fn schedule(&mut self, at: VirtualTime, key: ObjectKey) {
-        match self.due.get_mut(&key) {
-            Some(existing) if *existing <= at => return,
-            Some(existing) => {
-                let old = std::mem::replace(existing, at);
-                if let Some(bucket) = self.buckets.get_mut(&old) {
-                    bucket.live = bucket.live.saturating_sub(1);
-                    if bucket.live == 0 {
-                        self.buckets.remove(&old);
-                    }
-                }
-            }
-            None => {
-                self.due.insert(key.clone(), at);
-            }
-        }
-        let bucket = self.buckets.entry(at).or_default();
-        bucket.keys.push(key);
-        bucket.live += 1;
-    }
-
-    /// Moves every timer due at or before `now` into `dirty`.
-    fn pop_due(&mut self, now: VirtualTime, dirty: &mut BTreeSet<Work>) {
-        while let Some(entry) = self.buckets.first_entry() {
-            if *entry.key() > now {
-                break;
-            }
-            let (at, bucket) = entry.remove_entry();
-            for key in bucket.keys {
-                if self.due.get(&key) == Some(&at) {
-                    self.due.remove(&key);
-                    dirty.insert(Work::Lifecycle(key));
-                }
-            }
-        }
-    }
-
-    /// Every pending timer (unordered).
-    fn all(&self) -> impl Iterator<Item = (u64, Work)> + '_ {
-        self.due
-            .iter()
-            .map(|(key, at)| (at.as_millis(), Work::Lifecycle(key.clone())))
-    }
-}
-
 /// Rounds of reconciling at one instant before we stop and let time move (a guard against
 /// controllers fighting; level-triggered reconcilers pick up the rest next time).
 const MAX_ROUNDS_PER_INSTANT: usize = 1_000;
@@ -134,13 +63,12 @@ pub struct Simulation {
     /// Store revision up to which watch events have been routed to workers.
     cursor: u64,
     dirty: BTreeSet<Work>,
-    /// Timed work other than `Work::Lifecycle` (those are in `lifecycle`).
+    /// Timed work other than `Work::Lifecycle`: a pod's lifecycle timer is kept by the kubelet
+    /// ([`Kubelet::pop_wakes`]), one per pod, bucketed by instant and found by slot.
     timers: BTreeSet<(VirtualTime, Work)>,
     /// When each timed work item is due (the index that keeps `schedule` cheap; point lookups
     /// only, never iterated).
     timer_at: LookupMap<Work, VirtualTime>,
-    /// `Work::Lifecycle` timers: one per pod, so thousands at once.
-    lifecycle: LifecycleTimers,
     failures: BTreeMap<(ControllerId, ObjectKey), u32>,
     /// Nodes whose kubelet stopped reporting, and since when.
     silent_nodes: BTreeMap<String, VirtualTime>,
@@ -169,7 +97,6 @@ impl Simulation {
             dirty: BTreeSet::new(),
             timers: BTreeSet::new(),
             timer_at: LookupMap::default(),
-            lifecycle: LifecycleTimers::default(),
             failures: BTreeMap::new(),
             silent_nodes: BTreeMap::new(),
             owned_pods: OwnedPods::default(),
@@ -244,7 +171,7 @@ impl Simulation {
     /// When the earliest timer is due.
     fn next_timer(&self) -> Option<VirtualTime> {
         let other = self.timers.first().map(|(at, _)| *at);
-        match (other, self.lifecycle.first()) {
+        match (other, self.kubelet.next_wake()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -252,8 +179,8 @@ impl Simulation {
 
     fn schedule(&mut self, after: Duration, work: Work) {
         let at = self.clock.now().saturating_add(after);
-        if let Work::Lifecycle(key) = work {
-            self.lifecycle.schedule(at, key);
+        if let Work::Lifecycle(key) = &work {
+            self.kubelet.wake_at(key, at);
             return;
         }
         // Keep only the earliest timer per work item.
@@ -280,7 +207,9 @@ impl Simulation {
                     self.dirty.insert(work);
                 }
             }
-            self.lifecycle.pop_due(now, &mut self.dirty);
+            let dirty = &mut self.dirty;
+            self.kubelet
+                .pop_wakes(now, |key| _ = dirty.insert(Work::Lifecycle(key)));
             self.route_events();
             if self.dirty.is_empty() && !self.scheduler.has_work() {
                 return;
@@ -360,13 +289,9 @@ impl Simulation {
                 }
             }
             Work::Lifecycle(key) => {
-                if let Next::At(at) =
-                    self.kubelet
-                        .reconcile(&mut self.api, &mut self.recorder, &key)
-                {
-                    let after = at.saturating_since(self.clock.now());
-                    self.schedule(after, Work::Lifecycle(key));
-                }
+                // The kubelet keeps the pod's next wake-up itself.
+                self.kubelet
+                    .reconcile(&mut self.api, &mut self.recorder, &key);
             }
             Work::NodeMonitor(name) => {
                 let mut ctx = Ctx {
@@ -675,7 +600,11 @@ impl Simulation {
                     .timers
                     .iter()
                     .map(|(t, w)| (t.as_millis(), w.clone()))
-                    .chain(self.lifecycle.all())
+                    .chain(
+                        self.kubelet
+                            .pending_wakes()
+                            .map(|(t, key)| (t.as_millis(), Work::Lifecycle(key.clone()))),
+                    )
                     .collect();
                 timers.sort();
                 timers
@@ -738,6 +667,11 @@ impl Simulation {
                     .iter()
                     .map(|(n, _)| n.clone())
                     .collect();
+                for (t, w) in &snapshot.timers {
+                    if let Work::Lifecycle(key) = w {
+                        kubelet.wake_at(key, VirtualTime::from_millis(*t));
+                    }
+                }
                 kubelet
             },
             cursor: snapshot.revision,
@@ -754,15 +688,7 @@ impl Simulation {
                 .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
                 .map(|(t, w)| (w.clone(), VirtualTime::from_millis(*t)))
                 .collect(),
-            lifecycle: {
-                let mut lifecycle = LifecycleTimers::default();
-                for (t, w) in &snapshot.timers {
-                    if let Work::Lifecycle(key) = w {
-                        lifecycle.schedule(VirtualTime::from_millis(*t), key.clone());
-                    }
-                }
-                lifecycle
-            },
+
             failures: snapshot
                 .failures
                 .iter()

@@ -639,3 +639,162 @@ fn ready_since(pod: &Pod) -> Option<u64> {
         .as_ref()
         .map(|t| crate::api::virtual_time(t).as_millis())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{pod_is_active, pod_is_ready, ready_since};
+    use crate::{Kind, Object, PatchType, Simulation, SimulationConfig, selector};
+    use serde_json::json;
+    use std::time::Duration;
+
+    /// `(replicas, fullyLabeledReplicas, readyReplicas, availableReplicas)` as written.
+    fn written(sim: &Simulation, name: &str) -> (i32, i32, i32, i32) {
+        let rs = sim
+            .api()
+            .store()
+            .list(Kind::ReplicaSet, Some("default"))
+            .filter_map(Object::as_replica_set)
+            .find(|rs| rs.metadata.name.as_deref() == Some(name))
+            .and_then(|rs| rs.status.clone())
+            .unwrap_or_default();
+        (
+            rs.replicas,
+            rs.fully_labeled_replicas.unwrap_or(0),
+            rs.ready_replicas.unwrap_or(0),
+            rs.available_replicas.unwrap_or(0),
+        )
+    }
+
+    /// The same counts from a walk over the store's pods (what the index replaced).
+    fn walked(sim: &Simulation, name: &str, min_ready_ms: u64) -> (i32, i32, i32, i32) {
+        let store = sim.api().store();
+        let Some(rs) = store
+            .list(Kind::ReplicaSet, Some("default"))
+            .find(|o| o.name() == name)
+        else {
+            return (0, 0, 0, 0);
+        };
+        let template: selector::Labels = rs
+            .as_replica_set()
+            .and_then(|r| {
+                r.spec
+                    .as_ref()?
+                    .template
+                    .as_ref()?
+                    .metadata
+                    .as_ref()?
+                    .labels
+                    .clone()
+            })
+            .unwrap_or_default();
+        let now = sim.now().as_millis();
+        let mut counts = (0, 0, 0, 0);
+        for pod in store
+            .controlled_by(rs.uid(), Kind::Pod, "default")
+            .filter_map(Object::as_pod)
+            .filter(|p| pod_is_active(p))
+        {
+            counts.0 += 1;
+            let labels = pod.metadata.labels.clone().unwrap_or_default();
+            counts.1 += i32::from(selector::matches_map(&template, &labels));
+            if pod_is_ready(pod) {
+                counts.2 += 1;
+                let since = ready_since(pod).map_or(0, |t| now.saturating_sub(t));
+                counts.3 += i32::from(since >= min_ready_ms);
+            }
+        }
+        counts
+    }
+
+    fn pod_names(sim: &Simulation) -> Vec<String> {
+        sim.api()
+            .store()
+            .list(Kind::Pod, Some("default"))
+            .map(|o| o.name().to_owned())
+            .collect()
+    }
+
+    fn patch(sim: &mut Simulation, kind: Kind, name: &str, patch: serde_json::Value) {
+        let result = sim
+            .api_mut()
+            .patch(kind, "default", name, PatchType::Merge, &patch);
+        assert!(result.is_ok(), "patch {name}: {result:?}");
+    }
+
+    /// The owned-pod index must give the counts a walk over the store gives, through releases,
+    /// adoptions, relabelling, scaling down and template changes.
+    #[test]
+    fn owned_pod_index_counts_what_a_walk_over_the_store_counts() {
+        let mut sim = Simulation::new(&SimulationConfig { seed: 7 });
+        let yaml = "apiVersion: apps/v1\nkind: ReplicaSet\nmetadata: {name: web}\nspec:\n  \
+             replicas: 4\n  minReadySeconds: 5\n  selector: {matchLabels: {app: web}}\n  \
+             template:\n    metadata: {labels: {app: web, tier: front}}\n    spec:\n      \
+             containers: [{name: c, image: nginx}]\n";
+        let rs = crate::decode_manifests(yaml).ok().and_then(|mut v| v.pop());
+        assert!(rs.is_some_and(|rs| sim.api_mut().create(rs).is_ok()));
+        let check = |sim: &mut Simulation, step: &str| {
+            sim.advance(Duration::from_secs(2));
+            assert_eq!(
+                written(sim, "web"),
+                walked(sim, "web", 5_000),
+                "{step} (2 s)"
+            );
+            sim.advance(Duration::from_secs(30));
+            assert_eq!(
+                written(sim, "web"),
+                walked(sim, "web", 5_000),
+                "{step} (32 s)"
+            );
+        };
+        check(&mut sim, "start");
+        assert_eq!(written(&sim, "web"), (4, 4, 4, 4));
+
+        let pods = pod_names(&sim);
+        // Released: no longer matches the selector; a replacement is created.
+        patch(
+            &mut sim,
+            Kind::Pod,
+            &pods[0],
+            json!({"metadata": {"labels": {"app": "other"}}}),
+        );
+        // Still owned, no longer fully labelled.
+        patch(
+            &mut sim,
+            Kind::Pod,
+            &pods[1],
+            json!({"metadata": {"labels": {"tier": null}}}),
+        );
+        check(&mut sim, "relabel");
+        assert_eq!(written(&sim, "web").0, 4);
+        assert_eq!(written(&sim, "web").1, 3);
+
+        // An orphan that matches is adopted, which leaves one pod too many.
+        let orphan = "apiVersion: v1\nkind: Pod\nmetadata: {name: stray, labels: {app: web}}\n\
+             spec:\n  containers: [{name: c, image: nginx}]\n";
+        let orphan = crate::decode_manifests(orphan)
+            .ok()
+            .and_then(|mut v| v.pop());
+        assert!(orphan.is_some_and(|o| sim.api_mut().create(o).is_ok()));
+        check(&mut sim, "adopt");
+        assert_eq!(written(&sim, "web").0, 4);
+
+        patch(
+            &mut sim,
+            Kind::ReplicaSet,
+            "web",
+            json!({"spec": {"replicas": 2}}),
+        );
+        check(&mut sim, "scale down");
+        assert_eq!(written(&sim, "web").0, 2);
+
+        // New template labels change fullyLabeledReplicas without touching a pod.
+        patch(
+            &mut sim,
+            Kind::ReplicaSet,
+            "web",
+            json!({"spec": {"replicas": 3, "template": {"metadata": {"labels": {"tier": "back"}}}}}),
+        );
+        check(&mut sim, "template labels");
+        assert_eq!(written(&sim, "web").0, 3);
+    }
+}

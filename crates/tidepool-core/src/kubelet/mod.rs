@@ -394,8 +394,42 @@ impl Kubelet {
         kubelet
     }
 
-    /// Advances one pod. Returns when it wants to run again.
+    /// Advances one pod. Returns when it wants to run again, and keeps that time as the pod's
+    /// timer (see [`Kubelet::pop_wakes`]) unless an earlier one is pending.
     pub fn reconcile(
+        &mut self,
+        api: &mut ApiServer,
+        recorder: &mut EventRecorder,
+        key: &ObjectKey,
+    ) -> Next {
+        let next = self.reconcile_pod(api, recorder, key);
+        if let Next::At(at) = next {
+            self.pods.wake_at(key, at.max(api.now()));
+        }
+        next
+    }
+
+    /// Sets a pod's timer (restoring a snapshot) unless an earlier one is pending.
+    pub fn wake_at(&mut self, key: &ObjectKey, at: VirtualTime) {
+        self.pods.wake_at(key, at);
+    }
+
+    /// When the earliest pod timer is due.
+    pub fn next_wake(&self) -> Option<VirtualTime> {
+        self.pods.next_wake()
+    }
+
+    /// Fires the pod timers due at or before `now`, handing each pod key to `fire` (once).
+    pub fn pop_wakes(&mut self, now: VirtualTime, fire: impl FnMut(ObjectKey)) {
+        self.pods.pop_wakes(now, fire);
+    }
+
+    /// Every pending pod timer (unordered).
+    pub fn pending_wakes(&self) -> impl Iterator<Item = (VirtualTime, &ObjectKey)> {
+        self.pods.pending_wakes()
+    }
+
+    fn reconcile_pod(
         &mut self,
         api: &mut ApiServer,
         recorder: &mut EventRecorder,
@@ -403,7 +437,8 @@ impl Kubelet {
     ) -> Next {
         // Most reconciles are probes of an unchanged pod: the table holds the store's object.
         self.pods.catch_up(api.store());
-        let cached = self.pods.cached_object(key);
+        let known = self.pods.slot(key);
+        let cached = known.and_then(|slot| self.pods.cached_object(slot));
         let Some(shared) = cached.or_else(|| api.store().get_shared(key)) else {
             self.pods.forget(key);
             return Next::Idle;
@@ -418,7 +453,7 @@ impl Kubelet {
             return Next::Idle;
         }
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
-        let slot = self.pods.register(key, uid, &shared);
+        let slot = self.pods.register(known, key, uid, &shared);
         let now = api.now();
         if pod.metadata.deletion_timestamp.is_some() {
             return self.stop_pod(api, recorder, key, slot, &shared, now);
@@ -524,7 +559,7 @@ impl Kubelet {
     ) -> Option<VirtualTime> {
         let spec = pod.spec.as_ref()?;
         let restart_policy = spec.restart_policy.as_deref().unwrap_or("Always");
-        let ip = rt.ip.clone().unwrap_or_default();
+        let ip = rt.ip.as_deref().unwrap_or_default();
         let ctx = StepCtx {
             pod,
             object,
@@ -532,7 +567,7 @@ impl Kubelet {
             now,
             restart_policy,
             grace_s: spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64,
-            ip: &ip,
+            ip,
         };
         let inits = spec.init_containers.as_deref().unwrap_or_default();
         let mut wake: Option<VirtualTime> = None;

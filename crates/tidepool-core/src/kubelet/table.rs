@@ -3,10 +3,14 @@
 //!
 //! Each slot also keeps the pod object the store holds for its key, kept current from the
 //! store's watch log ([`PodTable::catch_up`]), so a wake-up of an unchanged pod needs no store
-//! lookup either. Iteration (the runtime routing to a pod IP, snapshots) follows uid order, as
-//! the `BTreeMap<uid, PodRt>` this replaces did.
+//! lookup either, and the pod's next wake-up (the simulation's `Work::Lifecycle` timer), filed
+//! in a bucket per instant: firing a timer needs no key lookup, and the timers due at one
+//! instant need no order among themselves (the simulation's work queue orders them).
+//! Iteration (the runtime routing to a pod IP, snapshots) follows uid order, as the
+//! `BTreeMap<uid, PodRt>` this replaces did.
 
 use super::PodRt;
+use crate::clock::VirtualTime;
 use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::store::{Store, WatchEventType};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -18,11 +22,18 @@ pub(super) type Slot = u32;
 
 #[derive(Debug, Clone, Default)]
 struct Entry {
+    /// `None` while the slot is free.
+    key: Option<ObjectKey>,
+    /// When the simulation next runs this pod's lifecycle (`None`: no timer). A slot with a
+    /// timer stays allocated after its pod is gone: the timer still fires, as it always did.
+    due: Option<VirtualTime>,
     /// `None` while the pod has no runtime state (not started yet, finished before the node saw
     /// it, or taken out while it is reconciled).
     rt: Option<PodRt>,
     /// The store's current object for `key` (`None`: unknown, look it up).
     object: Option<Arc<Object>>,
+    /// `rt` belongs to `object`'s uid (checked once per object, not per wake-up).
+    uid_checked: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -34,6 +45,17 @@ pub(super) struct PodTable {
     by_uid: BTreeMap<String, Slot>,
     /// Store revision up to which the cached objects are current.
     seen: u64,
+    /// Slots by the instant of their timer.
+    wakes: BTreeMap<VirtualTime, Bucket>,
+}
+
+/// The slots of one instant. A slot moved to an earlier instant stays behind in its old bucket
+/// (skipped when that bucket fires); `live` counts the others, so a bucket whose slots all
+/// moved is dropped and never wakes the simulation.
+#[derive(Debug, Clone, Default)]
+struct Bucket {
+    slots: Vec<Slot>,
+    live: usize,
 }
 
 impl PodTable {
@@ -54,6 +76,7 @@ impl PodTable {
                     {
                         entry.object = (event.event_type != WatchEventType::Deleted)
                             .then(|| Arc::clone(&event.object));
+                        entry.uid_checked = false;
                     }
                 }
             }
@@ -61,6 +84,7 @@ impl PodTable {
             Err(_) => {
                 for entry in &mut self.entries {
                     entry.object = None;
+                    entry.uid_checked = false;
                 }
             }
         }
@@ -71,53 +95,139 @@ impl PodTable {
         self.by_key.get(key).copied()
     }
 
-    /// The store's current object for `key`, if cached (call [`PodTable::catch_up`] first).
-    pub(super) fn cached_object(&self, key: &ObjectKey) -> Option<Arc<Object>> {
-        let entry = self.entries.get(self.slot(key)? as usize)?;
-        entry.object.clone()
+    /// The store's current object for the slot's key, if cached (call
+    /// [`PodTable::catch_up`] first).
+    pub(super) fn cached_object(&self, slot: Slot) -> Option<Arc<Object>> {
+        self.entries.get(slot as usize)?.object.clone()
     }
 
-    /// The slot of `key` (allocated if new) for the pod with `uid`; runtime state of an older
-    /// pod with the same name is dropped. `object` is the store's current object.
-    pub(super) fn register(&mut self, key: &ObjectKey, uid: &str, object: &Arc<Object>) -> Slot {
-        let slot = match self.slot(key) {
+    /// The slot of `key` (`known`, or allocated if new) for the pod with `uid`; runtime state
+    /// of an older pod with the same name is dropped. `object` is the store's current object.
+    pub(super) fn register(
+        &mut self,
+        known: Option<Slot>,
+        key: &ObjectKey,
+        uid: &str,
+        object: &Arc<Object>,
+    ) -> Slot {
+        let slot = match known {
             Some(slot) => slot,
-            None => {
-                let entry = Entry::default();
-                let slot = match self.free.pop() {
-                    Some(slot) => {
-                        self.entries[slot as usize] = entry;
-                        slot
-                    }
-                    None => {
-                        self.entries.push(entry);
-                        (self.entries.len() - 1) as Slot
-                    }
-                };
-                self.by_key.insert(key.clone(), slot);
-                slot
-            }
+            None => self.allocate(key),
         };
         let entry = &mut self.entries[slot as usize];
+        if entry.uid_checked
+            && entry
+                .object
+                .as_ref()
+                .is_some_and(|o| Arc::ptr_eq(o, object))
+        {
+            return slot;
+        }
         entry.object = Some(Arc::clone(object));
+        entry.uid_checked = true;
         if let Some(old) = entry.rt.take_if(|rt| rt.uid != uid) {
             self.by_uid.remove(&old.uid);
         }
         slot
     }
 
-    /// Forgets `key` entirely (the pod is gone).
+    fn allocate(&mut self, key: &ObjectKey) -> Slot {
+        let entry = Entry {
+            key: Some(key.clone()),
+            ..Entry::default()
+        };
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.entries[slot as usize] = entry;
+                slot
+            }
+            None => {
+                self.entries.push(entry);
+                (self.entries.len() - 1) as Slot
+            }
+        };
+        self.by_key.insert(key.clone(), slot);
+        slot
+    }
+
+    /// Forgets `key`'s pod (it is gone). The slot is freed unless a timer is pending.
     pub(super) fn forget(&mut self, key: &ObjectKey) {
-        let Some(slot) = self.by_key.remove(key) else {
+        let Some(slot) = self.slot(key) else {
             return;
         };
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             if let Some(rt) = entry.rt.take() {
                 self.by_uid.remove(&rt.uid);
             }
-            *entry = Entry::default();
-            self.free.push(slot);
+            entry.object = None;
+            entry.uid_checked = false;
+            if entry.due.is_none() {
+                *entry = Entry::default();
+                self.by_key.remove(key);
+                self.free.push(slot);
+            }
         }
+    }
+
+    /// Sets `key`'s timer to `at` unless an earlier one is pending.
+    pub(super) fn wake_at(&mut self, key: &ObjectKey, at: VirtualTime) {
+        let slot = match self.slot(key) {
+            Some(slot) => slot,
+            None => self.allocate(key),
+        };
+        let Some(entry) = self.entries.get_mut(slot as usize) else {
+            return;
+        };
+        match entry.due {
+            Some(existing) if existing <= at => return,
+            Some(existing) => {
+                if let Some(bucket) = self.wakes.get_mut(&existing) {
+                    bucket.live = bucket.live.saturating_sub(1);
+                    if bucket.live == 0 {
+                        self.wakes.remove(&existing);
+                    }
+                }
+            }
+            None => {}
+        }
+        entry.due = Some(at);
+        let bucket = self.wakes.entry(at).or_default();
+        bucket.slots.push(slot);
+        bucket.live += 1;
+    }
+
+    /// When the earliest timer is due.
+    pub(super) fn next_wake(&self) -> Option<VirtualTime> {
+        self.wakes.first_key_value().map(|(at, _)| *at)
+    }
+
+    /// Fires every timer due at or before `now`, handing each pod key to `fire`.
+    pub(super) fn pop_wakes(&mut self, now: VirtualTime, mut fire: impl FnMut(ObjectKey)) {
+        while let Some(entry) = self.wakes.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            let (at, bucket) = entry.remove_entry();
+            for slot in bucket.slots {
+                let Some(entry) = self.entries.get_mut(slot as usize) else {
+                    continue;
+                };
+                if entry.due != Some(at) {
+                    continue;
+                }
+                entry.due = None;
+                if let Some(key) = entry.key.clone() {
+                    fire(key);
+                }
+            }
+        }
+    }
+
+    /// Every pending timer (unordered).
+    pub(super) fn pending_wakes(&self) -> impl Iterator<Item = (VirtualTime, &ObjectKey)> {
+        self.entries
+            .iter()
+            .filter_map(|e| Some((e.due?, e.key.as_ref()?)))
     }
 
     pub(super) fn has_rt(&self, slot: Slot) -> bool {
@@ -195,8 +305,9 @@ impl PodTable {
             let key = rt.key.clone();
             let slot = table.entries.len() as Slot;
             table.entries.push(Entry {
+                key: Some(key.clone()),
                 rt: Some(rt),
-                object: None,
+                ..Entry::default()
             });
             table.by_key.insert(key, slot);
             table.by_uid.insert(uid, slot);
