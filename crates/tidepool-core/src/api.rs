@@ -121,7 +121,7 @@ impl ApiServer {
 
     pub(crate) fn from_parts(store: Store, rng: SimRng, now: VirtualTime) -> Self {
         Self {
-            store,
+            store: store.restored_at(now),
             rng,
             now,
             limits: ObjectLimits::default(),
@@ -136,8 +136,11 @@ impl ApiServer {
         self.now
     }
 
+    /// Moves the apiserver's clock; Events older than the event TTL expire.
     pub(crate) fn set_now(&mut self, now: VirtualTime) {
         self.now = now;
+        self.store.set_now(now);
+        self.store.expire_events();
     }
 
     pub fn rng(&mut self) -> &mut SimRng {
@@ -657,8 +660,8 @@ impl ApiServer {
     }
 
     /// Writes an object as-is (no validation): for status fields set by system components.
-    pub(crate) fn put_raw(&mut self, object: Object) -> Object {
-        self.store.put(object)
+    pub(crate) fn put_raw(&mut self, object: Object) {
+        self.store.put_shared(object);
     }
 }
 
