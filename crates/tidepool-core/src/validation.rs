@@ -384,6 +384,22 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                     &["OnFailure", "Never"],
                 ));
             }
+            match spec.and_then(|s| s.completion_mode.as_deref()) {
+                None | Some("NonIndexed") => {}
+                Some("Indexed") => {
+                    if spec.is_some_and(|s| s.completions.is_none()) {
+                        errors.push(FieldError::required(
+                            "spec.completions",
+                            "when completion mode is Indexed",
+                        ));
+                    }
+                }
+                Some(other) => errors.push(FieldError::not_supported(
+                    "spec.completionMode",
+                    other,
+                    &["NonIndexed", "Indexed"],
+                )),
+            }
         }
         Object::Service(svc) => {
             for (i, port) in svc
