@@ -2,7 +2,7 @@
 //! log. The API layer is its only writer; everything else reads.
 
 use crate::clock::VirtualTime;
-use crate::objects::{Kind, Object, ObjectKey};
+use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -49,6 +49,9 @@ pub const EVENT_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     objects: BTreeMap<ObjectKey, Arc<Object>>,
+    /// The same objects hashed by key: point lookups (the most frequent reads, from every
+    /// component) skip the tree's string comparisons. Never iterated.
+    by_key: LookupMap<ObjectKey, Arc<Object>>,
     revision: u64,
     log: Vec<WatchEvent>,
     counts: BTreeMap<Kind, usize>,
@@ -80,12 +83,12 @@ impl Store {
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Object> {
-        self.objects.get(key).map(|o| &**o)
+        self.by_key.get(key).map(|o| &**o)
     }
 
     /// The stored object itself, shared (cheap to keep while the store changes).
     pub fn get_shared(&self, key: &ObjectKey) -> Option<Arc<Object>> {
-        self.objects.get(key).cloned()
+        self.by_key.get(key).cloned()
     }
 
     pub fn count(&self, kind: Kind) -> usize {
@@ -133,7 +136,7 @@ impl Store {
         self.revision += 1;
         object.meta_mut().resource_version = Some(self.revision.to_string());
         let key = object.key();
-        let event_type = if let Some(old) = self.objects.get(&key) {
+        let event_type = if let Some(old) = self.by_key.get(&key) {
             let old_controller = controller_uid(old);
             self.unindex(&old_controller, &key);
             WatchEventType::Modified
@@ -153,6 +156,7 @@ impl Store {
             ));
         }
         let shared = Arc::new(object);
+        self.by_key.insert(key.clone(), Arc::clone(&shared));
         self.objects.insert(key, Arc::clone(&shared));
         self.record(event_type, Arc::clone(&shared));
         shared
@@ -223,6 +227,7 @@ impl Store {
 
     /// Removes an object, recording a DELETED event carrying its last state.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Object> {
+        self.by_key.remove(key);
         let mut object = Arc::unwrap_or_clone(self.objects.remove(key)?);
         self.unindex(&controller_uid(&object), key);
         if let Some(count) = self.counts.get_mut(&key.kind) {
@@ -258,7 +263,7 @@ impl Store {
             .into_iter()
             .flat_map(move |keys| keys.range(start.clone()..))
             .take_while(move |k| k.kind == kind && k.namespace == namespace)
-            .filter_map(|k| self.objects.get(k).map(|o| &**o))
+            .filter_map(|k| self.by_key.get(k).map(|o| &**o))
     }
 
     fn record(&mut self, event_type: WatchEventType, object: Arc<Object>) {
@@ -295,7 +300,9 @@ impl Store {
                 .entry(controller_uid(&object))
                 .or_default()
                 .insert(object.key());
-            store.objects.insert(object.key(), Arc::new(object));
+            let shared = Arc::new(object);
+            store.by_key.insert(shared.key(), Arc::clone(&shared));
+            store.objects.insert(shared.key(), shared);
         }
         store
     }
