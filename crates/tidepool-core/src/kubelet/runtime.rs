@@ -270,6 +270,11 @@ pub fn container_env(
                             .and_then(|s| s.service_account_name.clone())
                             .unwrap_or_default(),
                         "status.podIP" => pod_ip.to_owned(),
+                        path if path.starts_with("metadata.annotations['")
+                            || path.starts_with("metadata.labels['") =>
+                        {
+                            downward_map_entry(pod, path).unwrap_or_default()
+                        }
                         "status.hostIP" => pod
                             .status
                             .as_ref()
@@ -431,4 +436,17 @@ pub fn split_lines(partial: &mut String, out: &Output) -> Vec<String> {
         }
     }
     lines
+}
+
+/// `metadata.annotations['KEY']` / `metadata.labels['KEY']` of the downward API.
+fn downward_map_entry(pod: &Pod, path: &str) -> Option<String> {
+    let (map, rest) = if let Some(rest) = path.strip_prefix("metadata.annotations['") {
+        (pod.metadata.annotations.as_ref(), rest)
+    } else {
+        (
+            pod.metadata.labels.as_ref(),
+            path.strip_prefix("metadata.labels['")?,
+        )
+    };
+    map?.get(rest.strip_suffix("']")?).cloned()
 }
