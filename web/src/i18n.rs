@@ -95,6 +95,16 @@ pub enum Key {
     NoticeImported,
     NoticeImportFailed,
     Reason,
+    Editor,
+    EditorText,
+    EditorSaveClose,
+    EditorDiscard,
+    EditorCommand,
+    EditorCommandHint,
+    EditorUnsaved,
+    EditorEditFailed,
+    EditorProblems,
+    EditorLine,
 }
 
 /// The string for `key` in `lang`.
@@ -239,6 +249,30 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
             "The file could not be imported; your session is unchanged:"
         }
         (Lang::Ko, NoticeImportFailed) => "파일을 가져오지 못했습니다. 세션은 그대로입니다:",
+        (Lang::En, Editor) => "Editor",
+        (Lang::Ko, Editor) => "편집기",
+        (Lang::En, EditorText) => "File contents",
+        (Lang::Ko, EditorText) => "파일 내용",
+        (Lang::En, EditorSaveClose) => "Save and close (Ctrl-S)",
+        (Lang::Ko, EditorSaveClose) => "저장하고 닫기 (Ctrl-S)",
+        (Lang::En, EditorDiscard) => "Close (Esc)",
+        (Lang::Ko, EditorDiscard) => "닫기 (Esc)",
+        (Lang::En, EditorCommand) => "Editor command (:w, :wq, :x, :q, :q!)",
+        (Lang::Ko, EditorCommand) => "편집기 명령 (:w, :wq, :x, :q, :q!)",
+        (Lang::En, EditorCommandHint) => "w save · wq save and close · q! discard",
+        (Lang::Ko, EditorCommandHint) => "w 저장 · wq 저장 후 닫기 · q! 버리기",
+        (Lang::En, EditorUnsaved) => {
+            "Unsaved changes. :w saves, :wq saves and closes, :q! or Esc again discards them."
+        }
+        (Lang::Ko, EditorUnsaved) => {
+            "저장하지 않은 변경이 있습니다. :w 저장, :wq 저장 후 닫기, :q! 또는 Esc를 한 번 더 누르면 버립니다."
+        }
+        (Lang::En, EditorEditFailed) => "kubectl edit could not save your changes:",
+        (Lang::Ko, EditorEditFailed) => "kubectl edit가 변경 내용을 저장하지 못했습니다:",
+        (Lang::En, EditorProblems) => "Problems",
+        (Lang::Ko, EditorProblems) => "문제",
+        (Lang::En, EditorLine) => "Line",
+        (Lang::Ko, EditorLine) => "줄",
         (Lang::En, Reason) => "Reason",
         (Lang::Ko, Reason) => "이유",
     }

@@ -4,7 +4,9 @@
 //! they show as props. The only way to the simulation is the cluster worker's typed protocol
 //! (`tidepool_worker::protocol`), reached through [`worker_link`].
 
+mod codemirror;
 pub mod components;
+pub mod editor_state;
 pub mod gradcam;
 pub mod graph_layout;
 pub mod i18n;

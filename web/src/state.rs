@@ -1,6 +1,7 @@
 //! The UI state as a reducer over [`AppAction`]. Components dispatch actions; nothing else
 //! mutates state.
 
+use crate::editor_state::{self, EditorAction, EditorOutcome, EditorState};
 use crate::i18n::Lang;
 use crate::playground_state::{PlaygroundAction, PlaygroundState};
 use std::rc::Rc;
@@ -39,6 +40,8 @@ pub enum TermEvent {
     },
     /// Clear the screen.
     Clear,
+    /// Take the keyboard focus back (the editor pane closed).
+    Focus,
 }
 
 /// Terminal events not yet shown, numbered so the terminal writes each exactly once.
@@ -73,6 +76,10 @@ pub struct AppState {
     pub terminal: TermFeed,
     /// Cluster graph, inspector, events, notices, theme.
     pub playground: PlaygroundState,
+    /// The editor pane, while open (over the terminal).
+    pub editor: Option<EditorState>,
+    /// How many times the editor pane has opened (numbers each opening).
+    pub editor_openings: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,6 +98,7 @@ pub enum AppAction {
         speed: u32,
     },
     Terminal(TermEvent),
+    Editor(EditorAction),
 }
 
 impl AppState {
@@ -128,6 +136,15 @@ impl AppState {
                 }
             }
             AppAction::Terminal(event) => next.terminal.push(event),
+            AppAction::Editor(action) => {
+                if matches!(action, EditorAction::Opened { .. }) {
+                    next.editor_openings += 1;
+                }
+                let outcome = editor_state::apply(&mut next.editor, action, next.editor_openings);
+                if outcome == EditorOutcome::Closed {
+                    next.terminal.push(TermEvent::Focus);
+                }
+            }
         }
         next
     }
@@ -178,6 +195,23 @@ mod tests {
             .apply(AppAction::ToggleLanguage);
         assert_eq!(state.worker, WorkerStatus::Connecting);
         assert_eq!(state.lang, Lang::Ko);
+    }
+
+    #[test]
+    fn closing_the_editor_gives_the_terminal_its_focus_back() {
+        let state = AppState::default().apply(AppAction::Editor(EditorAction::Opened {
+            path: "a.yaml".to_owned(),
+            text: "a: 1\n".to_owned(),
+            new_file: false,
+            error: None,
+        }));
+        assert_eq!(state.editor.as_ref().map(|e| e.opened), Some(1));
+        let closed = state.apply(AppAction::Editor(EditorAction::Discarded));
+        assert_eq!(closed.editor, None);
+        assert_eq!(
+            closed.terminal.since(0).last().map(|(_, e)| e),
+            Some(&TermEvent::Focus)
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The UI end of the cluster worker: spawns it and turns its replies into [`AppAction`]s.
 
+use crate::editor_state::EditorAction;
 use crate::i18n::Lang;
 use crate::playground_state::{PlaygroundAction, Theme};
 use crate::state::{AppAction, TermEvent};
@@ -7,10 +8,6 @@ use gloo_worker::{Spawnable, WorkerBridge};
 use tidepool_worker::ClusterWorker;
 use tidepool_worker::codec::SerdeWasmBindgen;
 use tidepool_worker::protocol::{Effect, FromCluster, ToCluster};
-
-/// What the terminal prints for `vi FILE` until the editor pane exists.
-const EDITOR_MISSING: &str =
-    "The editor pane is not built yet: write files with `cat <<EOF > FILE` for now.\r\n";
 
 /// Maps a worker reply to the actions that record it, in order.
 pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
@@ -48,16 +45,10 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             if effects.contains(&Effect::Clear) {
                 actions.push(AppAction::Terminal(TermEvent::Clear));
             }
-            let mut text: String = chunks
+            let text: String = chunks
                 .iter()
                 .map(|(_, s)| s.replace('\n', "\r\n"))
                 .collect();
-            if effects
-                .iter()
-                .any(|e| matches!(e, Effect::OpenEditor { .. }))
-            {
-                text.push_str(EDITOR_MISSING);
-            }
             actions.push(AppAction::Terminal(TermEvent::Output { text, prompt }));
             actions
         }
@@ -103,7 +94,32 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             play(PlaygroundAction::DownloadReady { file_name, json })
         }
         FromCluster::Notice { notice } => play(PlaygroundAction::Notice(notice)),
+        FromCluster::OpenEditor {
+            path,
+            text,
+            new_file,
+            error,
+        } => editor(EditorAction::Opened {
+            path,
+            text,
+            new_file,
+            error,
+        }),
+        FromCluster::FileSaved { path, error } => editor(EditorAction::Saved { path, error }),
+        FromCluster::Diagnostics {
+            path,
+            revision,
+            diagnostics,
+        } => editor(EditorAction::Diagnostics {
+            path,
+            revision,
+            diagnostics,
+        }),
     }
+}
+
+fn editor(action: EditorAction) -> Vec<AppAction> {
+    vec![AppAction::Editor(action)]
 }
 
 fn play(action: PlaygroundAction) -> Vec<AppAction> {

@@ -83,6 +83,7 @@ async fn shell_shows_a_ready_worker_in_korean() {
         on_time: Callback::noop(),
         playground: Default::default(),
         on_select_lab: Callback::noop(),
+        on_editor: Callback::noop(),
     };
     yew::Renderer::<Shell>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;

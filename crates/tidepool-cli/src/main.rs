@@ -8,6 +8,8 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::process::ExitCode;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tidepool_shell::{Effect, Feed, Session, SessionConfig, Stream};
 
@@ -21,7 +23,9 @@ struct Cli {
     /// Seed of the simulation's random choices.
     #[arg(long, global = true, default_value_t = 1)]
     seed: u64,
-    /// Virtual seconds per real second; 0 = time moves only with `sleep`.
+    /// Virtual seconds per real second; 0 = time moves only with `sleep`. Streaming commands
+    /// (`kubectl get -w`, `logs -f`, `port-forward`, `watch`) run until Ctrl-C while time
+    /// moves; with 0 they print what there is and return.
     #[arg(long, global = true, default_value_t = 1.0)]
     speed: f64,
     #[command(subcommand)]
@@ -82,13 +86,56 @@ fn edit(session: &mut Session, path: &str) {
     let _ = std::fs::remove_file(&tmp);
 }
 
+/// Clears the terminal for an output that asks for it (`clear`, a `watch` frame), then
+/// prints it.
+fn show(out: &tidepool_shell::CommandOutput) {
+    if out.effects.contains(&Effect::Clear) {
+        print!("\x1b[2J\x1b[H");
+        let _ = std::io::stdout().flush();
+    }
+    print_output(out);
+}
+
+/// How often a streaming command is polled, in real time.
+const POLL_EVERY: Duration = Duration::from_millis(100);
+
+/// Runs a streaming command (`get -w`, `logs -f`, `port-forward`, `watch`) until it ends by
+/// itself or Ctrl-C sets `interrupted`: virtual time moves at `speed` virtual seconds per real
+/// second and each poll's output is printed. At speed 0 nothing would ever change, so the
+/// stream ends at once. Returns the exit status.
+fn stream(session: &mut Session, speed: f64, interrupted: &AtomicBool) -> i32 {
+    interrupted.store(false, Ordering::SeqCst);
+    if speed <= 0.0 {
+        return session.interrupt().exit_code;
+    }
+    let mut last = Instant::now();
+    loop {
+        std::thread::sleep(POLL_EVERY);
+        if interrupted.swap(false, Ordering::SeqCst) {
+            // The terminal echoed ^C; start the prompt on a fresh line.
+            println!();
+            return session.interrupt().exit_code;
+        }
+        let elapsed = last.elapsed().as_secs_f64() * speed;
+        last = Instant::now();
+        session.advance(Duration::from_secs_f64(elapsed.min(1.0e7)));
+        match session.poll_follow() {
+            Some(out) => {
+                show(&out);
+                if out.exit_code != 0 {
+                    return out.exit_code;
+                }
+            }
+            None => return 0,
+        }
+    }
+}
+
 fn handle_effects(session: &mut Session, out: &tidepool_shell::CommandOutput) -> bool {
     for effect in &out.effects {
         match effect {
-            Effect::Clear => {
-                print!("\x1b[2J\x1b[H");
-                let _ = std::io::stdout().flush();
-            }
+            // Printed before the output (`show`).
+            Effect::Clear => {}
             Effect::OpenEditor { path } => {
                 edit(session, path);
                 // `kubectl edit` applies the file now (and may reopen it with its errors).
@@ -100,9 +147,8 @@ fn handle_effects(session: &mut Session, out: &tidepool_shell::CommandOutput) ->
                 }
             }
             Effect::Exit => return true,
-            // A terminal host would repeat the command until Ctrl-C; this line-based CLI shows
-            // the first frame only.
-            Effect::Watch { .. } | Effect::Follow => {}
+            // The caller streams it (`stream`).
+            Effect::Follow => {}
         }
     }
     false
@@ -145,6 +191,19 @@ fn shell(session: Session, speed: f64) -> ExitCode {
                 return ExitCode::from(2);
             }
         };
+    // Ctrl-C outside line editing (while a command streams) interrupts the session, not this
+    // process; while reading a line rustyline sees Ctrl-C as a key. Installed after the editor
+    // exists: rustyline's terminal replaces the SIGINT handler when it is created.
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    // Without a handler nothing could end a stream, so streams behave as at speed 0.
+    let stream_speed = match ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)) {
+        Ok(()) => speed,
+        Err(e) => {
+            eprintln!("tidepool: cannot handle Ctrl-C ({e}); streaming commands stop at once");
+            0.0
+        }
+    };
     editor.set_helper(Some(Completion {
         session: Rc::clone(&session),
     }));
@@ -168,14 +227,19 @@ fn shell(session: Session, speed: f64) -> ExitCode {
             let elapsed = last.elapsed().as_secs_f64() * speed;
             s.advance(Duration::from_secs_f64(elapsed.min(1.0e7)));
         }
-        last = Instant::now();
         if let Feed::Done(out) = s.feed_line(&line) {
-            print_output(&out);
+            show(&out);
             status = out.exit_code;
             if handle_effects(&mut s, &out) {
                 break;
             }
+            if out.effects.contains(&Effect::Follow) {
+                status = stream(&mut s, stream_speed, &interrupted);
+            }
         }
+        // Time the learner spends typing the next line moves the clock (the stream above
+        // moved it itself).
+        last = Instant::now();
     }
     ExitCode::from(u8::try_from(status & 0xff).unwrap_or(1))
 }
@@ -192,10 +256,14 @@ fn run(session: &mut Session, script: &std::path::Path) -> ExitCode {
     for line in text.lines() {
         println!("{}{line}", session.prompt());
         if let Feed::Done(out) = session.feed_line(line) {
-            print_output(&out);
+            show(&out);
             status = out.exit_code;
             if handle_effects(session, &out) {
                 break;
+            }
+            // A script has no Ctrl-C: a streaming command shows what there is and ends.
+            if out.effects.contains(&Effect::Follow) {
+                session.interrupt();
             }
         }
     }

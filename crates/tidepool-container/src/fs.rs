@@ -169,6 +169,17 @@ fn parent_of(path: &str) -> &str {
     }
 }
 
+/// `path` starts with `children_prefix(dir)`, without building the prefix (this runs for
+/// every mount on every file access, exec probes included).
+fn is_below(path: &str, dir: &str) -> bool {
+    if dir == "/" {
+        path.starts_with('/')
+    } else {
+        path.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
 fn children_prefix(dir: &str) -> String {
     if dir == "/" {
         "/".to_string()
@@ -483,7 +494,7 @@ impl<'a> MountedFs<'a> {
         let mounts: &'a [Mount] = self.mounts;
         let best = mounts
             .iter()
-            .filter(|m| path == m.mount_path || path.starts_with(&children_prefix(&m.mount_path)))
+            .filter(|m| path == m.mount_path || is_below(path, &m.mount_path))
             .max_by_key(|m| m.mount_path.len());
         match best {
             None => Target::Root,

@@ -1,7 +1,7 @@
 //! Benchmarks from issue 3. Run (release, natively):
 //!
 //! ```text
-//! cargo run --release -p tidepool-core --example bench -- [nodes] [replicas]
+//! cargo run --release -p tidepool-core --example bench -- [nodes] [replicas] [--scheduling-only]
 //! ```
 //!
 //! 1. Scheduling throughput: `nodes` extra workers, a Deployment scaled 0 -> `replicas`;
@@ -76,6 +76,13 @@ fn main() {
         bound as f64 / elapsed.as_secs_f64(),
         steps as f64 / 10.0
     );
+    println!(
+        "memory after scheduling: rss {:.0} MiB",
+        rss_mib().unwrap_or(0.0)
+    );
+    if std::env::args().any(|a| a == "--scheduling-only") {
+        return;
+    }
     let t = Instant::now();
     sim.advance(Duration::from_secs(10));
     println!(

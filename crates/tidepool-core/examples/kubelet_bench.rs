@@ -4,8 +4,14 @@
 //!
 //! ```text
 //! CARGO_PROFILE_RELEASE_OPT_LEVEL=3 CARGO_PROFILE_RELEASE_LTO=false \
-//!   cargo run --release -p tidepool-core --example kubelet_bench -- [pods]
+//!   cargo run --release -p tidepool-core --example kubelet_bench -- [pods] [rounds]
 //! ```
+//!
+//! `rounds` (default 3) is how many simulated minutes are measured; more rounds make the probe
+//! path dominate a profile (`perf record`).
+//!
+//! Besides wall time it prints the time the thread spent on a CPU (Linux `/proc/self/schedstat`),
+//! which a loaded machine inflates far less than wall time: on an idle machine the two agree.
 //!
 //! This file is a host, not the core: it may read the wall clock and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -28,11 +34,33 @@ fn running(sim: &Simulation) -> usize {
         .count()
 }
 
+/// Nanoseconds this process's main thread has run on a CPU (`None` off Linux).
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// "  (on CPU 1.23ms)" since `start`, when the platform reports it.
+fn on_cpu(start: Option<u64>) -> String {
+    match (start, cpu_ns()) {
+        (Some(a), Some(b)) => format!(" (on CPU {:?})", Duration::from_nanos(b.saturating_sub(a))),
+        _ => String::new(),
+    }
+}
+
 fn main() {
     let pods: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(10_000);
+    let rounds: usize = std::env::args()
+        .nth(2)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(3);
     let nodes = pods.div_ceil(100).max(1);
     let mut cluster = ClusterConfig::default();
     for i in 0..nodes {
@@ -59,25 +87,29 @@ fn main() {
         .create(deployment)
         .expect("benchmark deployment is valid");
     let t = Instant::now();
+    let cpu = cpu_ns();
     let mut waited = 0;
     while running(&sim) < pods && waited < 300 {
         sim.advance(Duration::from_secs(1));
         waited += 1;
     }
     println!(
-        "{} of {pods} pods running and ready after {waited} s virtual ({:?} wall)",
+        "{} of {pods} pods running and ready after {waited} s virtual ({:?} wall){}",
         running(&sim),
-        t.elapsed()
+        t.elapsed(),
+        on_cpu(cpu)
     );
     // Let the probes settle into their periods, then measure.
     sim.advance(Duration::from_secs(20));
-    for round in 1..=3 {
+    for round in 1..=rounds {
         let t = Instant::now();
+        let cpu = cpu_ns();
         sim.advance(Duration::from_secs(60));
+        let wall = t.elapsed();
         println!(
-            "round {round}: advancing one simulated minute ({} probe execs) took {:?}",
+            "round {round}: advancing one simulated minute ({} probe execs) took {wall:?}{}",
             pods * 6,
-            t.elapsed()
+            on_cpu(cpu)
         );
     }
     let restarts: i32 = sim

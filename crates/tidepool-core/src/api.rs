@@ -14,6 +14,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference,
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 /// Limits that keep a learner's typo (`replicas: 1000000`) from exhausting the browser.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,7 +122,7 @@ impl ApiServer {
 
     pub(crate) fn from_parts(store: Store, rng: SimRng, now: VirtualTime) -> Self {
         Self {
-            store,
+            store: store.restored_at(now),
             rng,
             now,
             limits: ObjectLimits::default(),
@@ -136,8 +137,11 @@ impl ApiServer {
         self.now
     }
 
+    /// Moves the apiserver's clock; Events older than the event TTL expire.
     pub(crate) fn set_now(&mut self, now: VirtualTime) {
         self.now = now;
+        self.store.set_now(now);
+        self.store.expire_events();
     }
 
     pub fn rng(&mut self) -> &mut SimRng {
@@ -193,7 +197,12 @@ impl ApiServer {
     }
 
     /// Creates an object: generateName, defaulting, admission, validation, then storage.
-    pub fn create(&mut self, mut object: Object) -> Result<Object, ApiError> {
+    pub fn create(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.create_shared(object).map(Arc::unwrap_or_clone)
+    }
+
+    /// Like [`ApiServer::create`], but returns the stored object shared instead of a copy.
+    pub fn create_shared(&mut self, mut object: Object) -> Result<Arc<Object>, ApiError> {
         let kind = object.kind();
         {
             let meta = object.meta_mut();
@@ -289,7 +298,7 @@ impl ApiServer {
         if has_generation(kind) {
             meta.generation = Some(1);
         }
-        Ok(self.store.put(object))
+        Ok(self.store.put_shared(object))
     }
 
     fn allocate_cluster_ip(
@@ -375,21 +384,35 @@ impl ApiServer {
         self.write(object, false)
     }
 
+    /// Like [`ApiServer::update`], but returns the stored object shared instead of a copy.
+    pub fn update_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
+        self.write_shared(object, false)
+    }
+
     /// Replaces only the status (the `/status` subresource controllers and kubelets use).
     pub fn update_status(&mut self, object: Object) -> Result<Object, ApiError> {
         self.write(object, true)
     }
 
-    fn write(&mut self, mut object: Object, status_only: bool) -> Result<Object, ApiError> {
+    fn write(&mut self, object: Object, status_only: bool) -> Result<Object, ApiError> {
+        self.write_shared(object, status_only)
+            .map(Arc::unwrap_or_clone)
+    }
+
+    fn write_shared(
+        &mut self,
+        mut object: Object,
+        status_only: bool,
+    ) -> Result<Arc<Object>, ApiError> {
         let kind = object.kind();
         if kind.namespaced() && object.namespace().is_empty() {
             object.meta_mut().namespace = Some("default".to_owned());
         }
         let name = object.name().to_owned();
+        // Shared, not copied: the stored object is only read here.
         let current = self
             .store
-            .get(&object.key())
-            .cloned()
+            .get_shared(&object.key())
             .ok_or_else(|| ApiError::not_found(kind, &name))?;
         let sent_rv = object.meta().resource_version.clone();
         if sent_rv.as_ref().is_some_and(|rv| !rv.is_empty())
@@ -397,8 +420,8 @@ impl ApiServer {
         {
             return Err(ApiError::conflict(kind, &name));
         }
-        let merged = if status_only {
-            let mut out = current.clone();
+        let mut merged = if status_only {
+            let mut out = (*current).clone();
             copy_status(&object, &mut out);
             out
         } else {
@@ -424,24 +447,30 @@ impl ApiServer {
             }
             out
         };
-        let mut probe = merged.clone();
-        probe.meta_mut().resource_version = current.meta().resource_version.clone();
-        if probe == current {
+        // A write that changes nothing but the resourceVersion is a no-op (compared in place:
+        // the merged object borrows the stored resourceVersion for the comparison).
+        let sent = std::mem::replace(
+            &mut merged.meta_mut().resource_version,
+            current.meta().resource_version.clone(),
+        );
+        if merged == *current {
             return Ok(current);
         }
+        merged.meta_mut().resource_version = sent;
         // An object with a deletionTimestamp goes away once its last finalizer is removed.
         if merged.meta().deletion_timestamp.is_some()
             && merged.meta().finalizers.as_ref().is_none_or(Vec::is_empty)
             && kind != Kind::Pod
         {
             let key = merged.key();
-            self.store.put(merged);
+            self.store.put_shared(merged);
             return self
                 .store
                 .remove(&key)
+                .map(Arc::new)
                 .ok_or_else(|| ApiError::not_found(kind, &name));
         }
-        Ok(self.store.put(merged))
+        Ok(self.store.put_shared(merged))
     }
 
     /// Applies a patch to the stored object and updates it.
@@ -657,8 +686,8 @@ impl ApiServer {
     }
 
     /// Writes an object as-is (no validation): for status fields set by system components.
-    pub(crate) fn put_raw(&mut self, object: Object) -> Object {
-        self.store.put(object)
+    pub(crate) fn put_raw(&mut self, object: Object) {
+        self.store.put_shared(object);
     }
 }
 

@@ -239,7 +239,7 @@ impl EventRecorder {
             existing.message = Some(text.clone());
             existing.involved_object = involved.clone();
             existing.metadata.resource_version = None;
-            if api.update(Object::Event(existing)).is_ok() {
+            if api.update_shared(Object::Event(existing)).is_ok() {
                 return;
             }
         }
@@ -265,16 +265,25 @@ impl EventRecorder {
         };
         event.metadata.name = Some(name.clone());
         event.metadata.namespace = Some(namespace);
-        if api.create(Object::Event(event)).is_ok() {
+        if api.create_shared(Object::Event(event)).is_ok() {
             self.observed.insert(dedup_key, name);
         }
     }
 
     fn spam_allows(&mut self, key: &str, now: VirtualTime) -> bool {
-        let bucket = self.spam.entry(key.to_owned()).or_insert(Bucket {
-            tokens: SPAM_BURST,
-            last: now,
-        });
+        // Look up before inserting: most calls find their bucket, and need no key copy.
+        if !self.spam.contains_key(key) {
+            self.spam.insert(
+                key.to_owned(),
+                Bucket {
+                    tokens: SPAM_BURST,
+                    last: now,
+                },
+            );
+        }
+        let Some(bucket) = self.spam.get_mut(key) else {
+            return false;
+        };
         let elapsed = now.as_millis().saturating_sub(bucket.last.as_millis()) as f64;
         bucket.tokens = (bucket.tokens + elapsed / SPAM_REFILL_MS).min(SPAM_BURST);
         bucket.last = now;

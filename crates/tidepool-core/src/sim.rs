@@ -4,11 +4,11 @@
 
 use crate::api::{ApiServer, ObjectLimits, controller_of};
 use crate::cluster::{self, ClusterConfig, NodeConfig};
-use crate::controllers::replicaset::Reconciled;
+use crate::controllers::replicaset::{OwnedPods, Reconciled};
 use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
-use crate::kubelet::{Kubelet, Next};
+use crate::kubelet::Kubelet;
 use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, WatchEventType};
@@ -63,6 +63,8 @@ pub struct Simulation {
     /// Store revision up to which watch events have been routed to workers.
     cursor: u64,
     dirty: BTreeSet<Work>,
+    /// Timed work other than `Work::Lifecycle`: a pod's lifecycle timer is kept by the kubelet
+    /// ([`Kubelet::pop_wakes`]), one per pod, bucketed by instant and found by slot.
     timers: BTreeSet<(VirtualTime, Work)>,
     /// When each timed work item is due (the index that keeps `schedule` cheap; point lookups
     /// only, never iterated).
@@ -70,6 +72,9 @@ pub struct Simulation {
     failures: BTreeMap<(ControllerId, ObjectKey), u32>,
     /// Nodes whose kubelet stopped reporting, and since when.
     silent_nodes: BTreeMap<String, VirtualTime>,
+    /// The pods each ReplicaSet/ReplicationController controls (rebuilt from the store, not
+    /// saved).
+    owned_pods: OwnedPods,
 }
 
 impl Simulation {
@@ -94,6 +99,7 @@ impl Simulation {
             timer_at: LookupMap::default(),
             failures: BTreeMap::new(),
             silent_nodes: BTreeMap::new(),
+            owned_pods: OwnedPods::default(),
         };
         // The default objects are valid by construction; a failure here would be a bug in
         // `cluster`, and the simulation still works without them.
@@ -142,7 +148,7 @@ impl Simulation {
         self.steps += 1;
         let target = self.clock.now().saturating_add(by);
         self.settle();
-        while let Some((at, _)) = self.timers.first().cloned() {
+        while let Some(at) = self.next_timer() {
             if at > target {
                 break;
             }
@@ -162,8 +168,21 @@ impl Simulation {
         self.api.set_now(self.clock.now());
     }
 
+    /// When the earliest timer is due.
+    fn next_timer(&self) -> Option<VirtualTime> {
+        let other = self.timers.first().map(|(at, _)| *at);
+        match (other, self.kubelet.next_wake()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     fn schedule(&mut self, after: Duration, work: Work) {
         let at = self.clock.now().saturating_add(after);
+        if let Work::Lifecycle(key) = &work {
+            self.kubelet.wake_at(key, at);
+            return;
+        }
         // Keep only the earliest timer per work item.
         if let Some(existing) = self.timer_at.get(&work).copied() {
             if existing <= at {
@@ -188,6 +207,9 @@ impl Simulation {
                     self.dirty.insert(work);
                 }
             }
+            let dirty = &mut self.dirty;
+            self.kubelet
+                .pop_wakes(now, |key| _ = dirty.insert(Work::Lifecycle(key)));
             self.route_events();
             if self.dirty.is_empty() && !self.scheduler.has_work() {
                 return;
@@ -211,7 +233,7 @@ impl Simulation {
                 };
                 let outcome = match id {
                     ControllerId::ReplicaSet | ControllerId::ReplicationController => {
-                        controllers::replicaset::reconcile(&mut ctx, id, &key)
+                        controllers::replicaset::reconcile(&mut ctx, id, &key, &mut self.owned_pods)
                     }
                     ControllerId::Deployment => {
                         Reconciled::Done(controllers::deployment::reconcile(&mut ctx, &key))
@@ -267,13 +289,9 @@ impl Simulation {
                 }
             }
             Work::Lifecycle(key) => {
-                if let Next::At(at) =
-                    self.kubelet
-                        .reconcile(&mut self.api, &mut self.recorder, &key)
-                {
-                    let after = at.saturating_since(self.clock.now());
-                    self.schedule(after, Work::Lifecycle(key));
-                }
+                // The kubelet keeps the pod's next wake-up itself.
+                self.kubelet
+                    .reconcile(&mut self.api, &mut self.recorder, &key);
             }
             Work::NodeMonitor(name) => {
                 let mut ctx = Ctx {
@@ -576,11 +594,21 @@ impl Simulation {
             revision: self.api.store().revision(),
             objects: self.api.store().all().map(Object::to_json).collect(),
             dirty: self.dirty.iter().cloned().collect(),
-            timers: self
-                .timers
-                .iter()
-                .map(|(t, w)| (t.as_millis(), w.clone()))
-                .collect(),
+            timers: {
+                // In (time, work) order, as when every timer lived in `timers`.
+                let mut timers: Vec<(u64, Work)> = self
+                    .timers
+                    .iter()
+                    .map(|(t, w)| (t.as_millis(), w.clone()))
+                    .chain(
+                        self.kubelet
+                            .pending_wakes()
+                            .map(|(t, key)| (t.as_millis(), Work::Lifecycle(key.clone()))),
+                    )
+                    .collect();
+                timers.sort();
+                timers
+            },
             failures: self
                 .failures
                 .iter()
@@ -639,6 +667,11 @@ impl Simulation {
                     .iter()
                     .map(|(n, _)| n.clone())
                     .collect();
+                for (t, w) in &snapshot.timers {
+                    if let Work::Lifecycle(key) = w {
+                        kubelet.wake_at(key, VirtualTime::from_millis(*t));
+                    }
+                }
                 kubelet
             },
             cursor: snapshot.revision,
@@ -646,13 +679,16 @@ impl Simulation {
             timers: snapshot
                 .timers
                 .iter()
+                .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
                 .map(|(t, w)| (VirtualTime::from_millis(*t), w.clone()))
                 .collect(),
             timer_at: snapshot
                 .timers
                 .iter()
+                .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
                 .map(|(t, w)| (w.clone(), VirtualTime::from_millis(*t)))
                 .collect(),
+
             failures: snapshot
                 .failures
                 .iter()
@@ -663,6 +699,7 @@ impl Simulation {
                 .iter()
                 .map(|(n, t)| (n.clone(), VirtualTime::from_millis(*t)))
                 .collect(),
+            owned_pods: OwnedPods::default(),
             api,
         })
     }

@@ -1,9 +1,11 @@
 //! The etcd stand-in: objects by kind/namespace/name, one global revision counter and a watch
 //! log. The API layer is its only writer; everything else reads.
 
-use crate::objects::{Kind, Object, ObjectKey};
+use crate::clock::VirtualTime;
+use crate::objects::{Kind, LookupMap, Object, ObjectKey};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -39,16 +41,28 @@ pub struct WatchEvent {
 /// compaction). Watchers that fall further behind get "too old resource version" and re-list.
 const WATCH_LOG_CAPACITY: usize = 10_000;
 
+/// How long an Event lives after its last write: kube-apiserver's `--event-ttl` (default 1 h),
+/// which it implements as an etcd lease attached on every create and update of an Event.
+pub const EVENT_TTL: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Objects plus their change history.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     objects: BTreeMap<ObjectKey, Arc<Object>>,
+    /// The same objects hashed by key: point lookups (the most frequent reads, from every
+    /// component) skip the tree's string comparisons. Never iterated.
+    by_key: LookupMap<ObjectKey, Arc<Object>>,
     revision: u64,
     log: Vec<WatchEvent>,
     counts: BTreeMap<Kind, usize>,
     /// Keys by the uid of their controller (`""` for objects without one), so controllers find
     /// their pods without scanning a namespace.
     by_controller: BTreeMap<String, BTreeSet<ObjectKey>>,
+    /// The virtual time of writes (set by the API server), for Event leases.
+    now: VirtualTime,
+    /// Event leases in expiry order: (expires at, revision of the write, key). A lease whose
+    /// revision is no longer the object's was renewed by a later write and is skipped.
+    event_leases: VecDeque<(VirtualTime, u64, ObjectKey)>,
 }
 
 fn controller_uid(object: &Object) -> String {
@@ -69,12 +83,12 @@ impl Store {
     }
 
     pub fn get(&self, key: &ObjectKey) -> Option<&Object> {
-        self.objects.get(key).map(|o| &**o)
+        self.by_key.get(key).map(|o| &**o)
     }
 
     /// The stored object itself, shared (cheap to keep while the store changes).
     pub fn get_shared(&self, key: &ObjectKey) -> Option<Arc<Object>> {
-        self.objects.get(key).cloned()
+        self.by_key.get(key).cloned()
     }
 
     pub fn count(&self, kind: Kind) -> usize {
@@ -83,6 +97,15 @@ impl Store {
 
     /// Objects of `kind`, in one namespace or (with `None`) all, sorted by namespace then name.
     pub fn list(&self, kind: Kind, namespace: Option<&str>) -> impl Iterator<Item = &Object> {
+        self.list_shared(kind, namespace).map(|o| &**o)
+    }
+
+    /// Like [`Store::list`], but the objects shared (cheap to keep while the store changes).
+    pub fn list_shared(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+    ) -> impl Iterator<Item = &Arc<Object>> {
         let start = ObjectKey {
             kind,
             namespace: namespace.unwrap_or("").to_owned(),
@@ -94,7 +117,7 @@ impl Store {
             .take_while(move |(k, _)| {
                 k.kind == kind && namespace.as_ref().is_none_or(|ns| &k.namespace == ns)
             })
-            .map(|(_, o)| &**o)
+            .map(|(_, o)| o)
     }
 
     /// All objects, in key order.
@@ -103,11 +126,17 @@ impl Store {
     }
 
     /// Writes `object` (create or replace), stamping a new resourceVersion. Returns the stored copy.
-    pub fn put(&mut self, mut object: Object) -> Object {
+    pub fn put(&mut self, object: Object) -> Object {
+        Arc::unwrap_or_clone(self.put_shared(object))
+    }
+
+    /// Like [`Store::put`], but returns the stored object shared instead of a copy (writers
+    /// that do not need the result avoid cloning it).
+    pub fn put_shared(&mut self, mut object: Object) -> Arc<Object> {
         self.revision += 1;
         object.meta_mut().resource_version = Some(self.revision.to_string());
         let key = object.key();
-        let event_type = if let Some(old) = self.objects.get(&key) {
+        let event_type = if let Some(old) = self.by_key.get(&key) {
             let old_controller = controller_uid(old);
             self.unindex(&old_controller, &key);
             WatchEventType::Modified
@@ -119,14 +148,86 @@ impl Store {
             .entry(controller_uid(&object))
             .or_default()
             .insert(key.clone());
+        if key.kind == Kind::Event {
+            self.event_leases.push_back((
+                self.now.saturating_add(EVENT_TTL),
+                self.revision,
+                key.clone(),
+            ));
+        }
         let shared = Arc::new(object);
+        self.by_key.insert(key.clone(), Arc::clone(&shared));
         self.objects.insert(key, Arc::clone(&shared));
         self.record(event_type, Arc::clone(&shared));
-        Arc::unwrap_or_clone(shared)
+        shared
+    }
+
+    /// Moves the store's clock (writes after this get leases from `now`).
+    pub(crate) fn set_now(&mut self, now: VirtualTime) {
+        self.now = now;
+    }
+
+    /// Deletes the Events whose lease ran out by the store's `now`, as etcd does when a lease
+    /// expires (a DELETED watch event each). Returns how many were deleted.
+    pub(crate) fn expire_events(&mut self) -> usize {
+        let mut expired = 0;
+        while let Some((at, revision, _)) = self.event_leases.front() {
+            if *at > self.now {
+                break;
+            }
+            let revision = *revision;
+            let Some((_, _, key)) = self.event_leases.pop_front() else {
+                break;
+            };
+            let current = self
+                .objects
+                .get(&key)
+                .and_then(|o| o.meta().resource_version.as_deref())
+                .and_then(|rv| rv.parse::<u64>().ok());
+            if current == Some(revision) && self.remove(&key).is_some() {
+                expired += 1;
+            }
+        }
+        expired
+    }
+
+    /// Rebuilds the Event leases after a restore: each Event's last write is taken to be its
+    /// `lastTimestamp` (else `eventTime`, else its creation), which a snapshot keeps to the
+    /// second.
+    fn rebuild_event_leases(&mut self) {
+        let mut leases: Vec<(VirtualTime, u64, ObjectKey)> = self
+            .list(Kind::Event, None)
+            .filter_map(|object| {
+                let event = object.as_event()?;
+                let written = event
+                    .last_timestamp
+                    .as_ref()
+                    .map(crate::api::virtual_time)
+                    .or_else(|| {
+                        event
+                            .event_time
+                            .as_ref()
+                            .map(|t| crate::api::virtual_time(&Time(t.0)))
+                    })
+                    .or_else(|| {
+                        event
+                            .metadata
+                            .creation_timestamp
+                            .as_ref()
+                            .map(crate::api::virtual_time)
+                    })
+                    .unwrap_or(self.now);
+                let revision = event.metadata.resource_version.as_deref()?.parse().ok()?;
+                Some((written.saturating_add(EVENT_TTL), revision, object.key()))
+            })
+            .collect();
+        leases.sort();
+        self.event_leases = leases.into();
     }
 
     /// Removes an object, recording a DELETED event carrying its last state.
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Object> {
+        self.by_key.remove(key);
         let mut object = Arc::unwrap_or_clone(self.objects.remove(key)?);
         self.unindex(&controller_uid(&object), key);
         if let Some(count) = self.counts.get_mut(&key.kind) {
@@ -162,7 +263,7 @@ impl Store {
             .into_iter()
             .flat_map(move |keys| keys.range(start.clone()..))
             .take_while(move |k| k.kind == kind && k.namespace == namespace)
-            .filter_map(|k| self.objects.get(k).map(|o| &**o))
+            .filter_map(|k| self.by_key.get(k).map(|o| &**o))
     }
 
     fn record(&mut self, event_type: WatchEventType, object: Arc<Object>) {
@@ -199,9 +300,18 @@ impl Store {
                 .entry(controller_uid(&object))
                 .or_default()
                 .insert(object.key());
-            store.objects.insert(object.key(), Arc::new(object));
+            let shared = Arc::new(object);
+            store.by_key.insert(shared.key(), Arc::clone(&shared));
+            store.objects.insert(shared.key(), shared);
         }
         store
+    }
+
+    /// Sets the clock of a restored store and rebuilds its Event leases.
+    pub(crate) fn restored_at(mut self, now: VirtualTime) -> Store {
+        self.now = now;
+        self.rebuild_event_leases();
+        self
     }
 }
 
@@ -232,6 +342,44 @@ mod tests {
         assert_eq!(types, vec!["ADDED", "MODIFIED", "DELETED"]);
         assert_eq!(store.list(Kind::ConfigMap, Some("a")).count(), 1);
         assert_eq!(store.list(Kind::ConfigMap, None).count(), 1);
+        assert_eq!(store.count(Kind::ConfigMap), 1);
+    }
+
+    fn event(name: &str) -> Object {
+        let mut e = k8s_openapi::api::core::v1::Event::default();
+        e.metadata.name = Some(name.into());
+        e.metadata.namespace = Some("default".into());
+        e.into()
+    }
+
+    #[test]
+    fn events_expire_an_hour_after_their_last_write() {
+        let minutes = |m: u64| VirtualTime::from_millis(m * 60_000);
+        let mut store = Store::default();
+        store.put(event("old"));
+        store.put(event("renewed"));
+        store.set_now(minutes(30));
+        store.put(event("renewed"));
+        store.put(config_map("default", "kept"));
+        store.set_now(minutes(59));
+        assert_eq!(store.expire_events(), 0);
+        store.set_now(minutes(60));
+        assert_eq!(store.expire_events(), 1);
+        assert!(
+            store
+                .get(&ObjectKey::new(Kind::Event, "default", "old"))
+                .is_none()
+        );
+        assert!(
+            store
+                .get(&ObjectKey::new(Kind::Event, "default", "renewed"))
+                .is_some()
+        );
+        let last = store.events_since(store.revision() - 1).map(|e| e.to_vec());
+        assert!(last.is_ok_and(|e| e[0].event_type == WatchEventType::Deleted));
+        store.set_now(minutes(90));
+        assert_eq!(store.expire_events(), 1);
+        assert_eq!(store.count(Kind::Event), 0);
         assert_eq!(store.count(Kind::ConfigMap), 1);
     }
 }

@@ -369,6 +369,48 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
             }
             validate_template(template, true, &mut errors);
         }
+        Object::CronJob(cj) => {
+            if let Some(zone) = cj.spec.as_ref().and_then(|s| s.time_zone.as_deref()) {
+                let path = "spec.timeZone";
+                let well_formed = zone.split('/').all(|part| {
+                    part != "."
+                        && part != ".."
+                        && !part.starts_with('-')
+                        && !part.is_empty()
+                        && part.len() <= 14
+                        && part
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c))
+                });
+                if zone.is_empty() {
+                    errors.push(FieldError::invalid_str(
+                        path,
+                        zone,
+                        "timeZone must be nil or non-empty string",
+                    ));
+                } else if !well_formed {
+                    errors.push(FieldError::invalid_str(
+                        path,
+                        zone,
+                        format!("unknown time zone {zone}"),
+                    ));
+                } else if zone.eq_ignore_ascii_case("Local") {
+                    errors.push(FieldError::invalid_str(
+                        path,
+                        zone,
+                        "timeZone must be an explicit time zone as defined in \
+                         https://www.iana.org/time-zones",
+                    ));
+                } else if crate::controllers::cronjob::tz::zone(zone).is_none() {
+                    // Go's time.LoadLocation error. Our table holds common zones only.
+                    errors.push(FieldError::invalid_str(
+                        path,
+                        zone,
+                        format!("unknown time zone {zone}"),
+                    ));
+                }
+            }
+        }
         Object::Job(job) => {
             let spec = job.spec.as_ref();
             let template = spec.map(|s| &s.template);
@@ -383,6 +425,22 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                     policy,
                     &["OnFailure", "Never"],
                 ));
+            }
+            match spec.and_then(|s| s.completion_mode.as_deref()) {
+                None | Some("NonIndexed") => {}
+                Some("Indexed") => {
+                    if spec.is_some_and(|s| s.completions.is_none()) {
+                        errors.push(FieldError::required(
+                            "spec.completions",
+                            "when completion mode is Indexed",
+                        ));
+                    }
+                }
+                Some(other) => errors.push(FieldError::not_supported(
+                    "spec.completionMode",
+                    other,
+                    &["NonIndexed", "Indexed"],
+                )),
             }
         }
         Object::Service(svc) => {

@@ -1272,3 +1272,70 @@ fn scaling_mid_rollout_is_proportional() {
         "#]],
     );
 }
+
+#[test]
+fn indexed_jobs_run_one_pod_per_completion_index() {
+    check(
+        r#"
+        create
+          apiVersion: batch/v1
+          kind: Job
+          metadata: {name: idx}
+          spec:
+            completions: 3
+            parallelism: 2
+            completionMode: Indexed
+            template:
+              spec:
+                restartPolicy: Never
+                containers: [{name: c, image: busybox, command: [sh, -c, "sleep 3"]}]
+        .
+        advance 2s
+        jobs
+        pods
+        json job default idx /status
+        advance 6s
+        jobs
+        json job default idx /status/completedIndexes
+        advance 10s
+        jobs
+        json job default idx /status/completedIndexes
+        create
+          apiVersion: batch/v1
+          kind: Job
+          metadata: {name: bad}
+          spec:
+            parallelism: 2
+            completionMode: Indexed
+            template:
+              spec:
+                restartPolicy: Never
+                containers: [{name: c, image: busybox}]
+        .
+        "#,
+        expect![[r#"
+            > create
+            job.batch/idx created
+            > advance 2s
+            > jobs
+            idx active=2 succeeded=0 failed=0 
+            > pods
+            idx-0-x5bzv 0/1 ContainerCreating 10.244.2.3 node02
+            idx-1-b7m4t 1/1 Running 10.244.1.3 node01
+            > json job default idx /status
+            {"active":2,"ready":1,"startTime":"2026-01-01T00:00:00Z","terminating":0,"uncountedTerminatedPods":{}}
+            > advance 6s
+            > jobs
+            idx active=1 succeeded=2 failed=0 
+            > json job default idx /status/completedIndexes
+            "0,1"
+            > advance 10s
+            > jobs
+            idx active=0 succeeded=3 failed=0 SuccessCriteriaMet() Complete()
+            > json job default idx /status/completedIndexes
+            "0-2"
+            > create
+            Error from server (Invalid): Job.batch "bad" is invalid: spec.completions: Required value: when completion mode is Indexed
+        "#]],
+    );
+}

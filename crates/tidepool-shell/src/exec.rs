@@ -63,19 +63,29 @@ const MAX_ALIAS_DEPTH: usize = 16;
 /// Most fields one command may expand to (guards against runaway globs and variables).
 const MAX_FIELDS: usize = 100_000;
 
-pub fn run_list(session: &mut Session, list: &List) -> CommandOutput {
+/// Runs a parsed line; `text` is the line as typed (for the command text of `&` jobs).
+pub fn run_list(session: &mut Session, list: &List, text: &str) -> CommandOutput {
     let mut out = CommandOutput::default();
     let mut status = 0;
-    for (join, pipeline) in list {
-        let run = match join {
+    let mut backgrounds = 0;
+    for item in list {
+        let run = match item.join {
             Join::Seq => true,
             Join::And => status == 0,
             Join::Or => status != 0,
         };
+        if item.background {
+            backgrounds += 1;
+        }
         if !run {
             continue;
         }
-        let res = run_pipeline(session, pipeline);
+        let res = if item.background {
+            let command = background_text(text, backgrounds - 1);
+            crate::jobs::run_background(session, &item.pipeline, command)
+        } else {
+            run_pipeline(session, &item.pipeline)
+        };
         status = res.code;
         session.last_status = status;
         out.chunks.extend(res.chunks);
@@ -88,7 +98,52 @@ pub fn run_list(session: &mut Session, list: &List) -> CommandOutput {
     out
 }
 
-fn run_pipeline(session: &mut Session, pipeline: &[Simple]) -> Res {
+/// The text of the `n`th pipeline ended by a lone `&` in `line` (what `jobs` shows): the
+/// words between the previous separator and that `&`.
+fn background_text(line: &str, n: usize) -> String {
+    let chars: Vec<char> = line.chars().collect();
+    let mut quote: Option<char> = None;
+    let mut start = 0;
+    let mut seen = 0;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None => match c {
+                '\'' | '"' => quote = Some(c),
+                '\\' => i += 1,
+                ';' | '\n' => start = i + 1,
+                '|' if chars.get(i + 1) == Some(&'|') => {
+                    start = i + 2;
+                    i += 1;
+                }
+                '&' if chars.get(i + 1) == Some(&'&') => {
+                    start = i + 2;
+                    i += 1;
+                }
+                '&' if i > 0 && chars[i - 1] == '>' || chars.get(i + 1) == Some(&'>') => {}
+                '&' => {
+                    if seen == n {
+                        return chars[start..i].iter().collect::<String>().trim().to_owned();
+                    }
+                    seen += 1;
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    chars[start.min(chars.len())..]
+        .iter()
+        .collect::<String>()
+        .trim()
+        .to_owned()
+}
+
+pub(crate) fn run_pipeline(session: &mut Session, pipeline: &[Simple]) -> Res {
     let mut total = Res::ok();
     let mut input: Option<String> = None;
     let last = pipeline.len().saturating_sub(1);
@@ -101,6 +156,10 @@ fn run_pipeline(session: &mut Session, pipeline: &[Simple]) -> Res {
                 )
             });
         let mut res = run_simple(session, cmd, input.take());
+        // Background jobs write to the terminal, never into this pipeline's pipe.
+        total
+            .chunks
+            .extend(session.job_output.drain(..).map(|t| (Stream::Stdout, t)));
         let side: Vec<(Stream, String)> = session
             .side_stderr
             .drain(..)
@@ -125,7 +184,7 @@ fn run_pipeline(session: &mut Session, pipeline: &[Simple]) -> Res {
     total
 }
 
-fn expand_word(session: &mut Session, word: &Word) -> Vec<String> {
+pub(crate) fn expand_word(session: &mut Session, word: &Word) -> Vec<String> {
     let mut fields: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut started = false;
@@ -213,7 +272,7 @@ fn substitute(session: &mut Session, text: &str) -> String {
     };
     let tty = session.tty;
     session.subst_depth += 1;
-    let out = run_list(session, &list);
+    let out = run_list(session, &list, text);
     session.subst_depth -= 1;
     session.tty = tty;
     let mut stdout = String::new();
@@ -304,7 +363,7 @@ fn expand_aliases(session: &Session, cmd: &Simple) -> Vec<Word> {
         let Ok(list) = crate::parse::parse(value, Vec::new()) else {
             break;
         };
-        let Some(simple) = list.first().and_then(|(_, p)| p.first()) else {
+        let Some(simple) = list.first().and_then(|item| item.pipeline.first()) else {
             words.remove(0);
             continue;
         };
@@ -479,7 +538,7 @@ const BUILTINS: &[&str] = &[
     "alias", "awk", "cat", "cd", "clear", "cp", "curl", "cut", "echo", "env", "exit", "export",
     "false", "grep", "head", "help", "history", "hostname", "kubectl", "ls", "mkdir", "mv", "nano",
     "printenv", "pwd", "rm", "sed", "sleep", "sort", "ssh", "tail", "touch", "true", "unalias",
-    "uniq", "unset", "vi", "vim", "watch", "wc", "wget", "which", "whoami",
+    "jobs", "fg", "kill", "uniq", "unset", "vi", "vim", "watch", "wc", "wget", "which", "whoami",
 ];
 
 fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
@@ -594,6 +653,9 @@ fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
         }
         "help" => Res::out(HELP),
         "watch" => watch(session, rest),
+        "jobs" => crate::jobs::jobs(session, rest),
+        "fg" => crate::jobs::fg(session, rest),
+        "kill" => crate::jobs::kill(session, rest),
         _ => Res::err(format!("bash: {name}: command not found\n"), 127),
     }
 }
@@ -608,9 +670,21 @@ const HELP: &str =
   cat <<EOF > f.yaml   heredocs           history, !!, clear, ssh node01, exit
 ";
 
-/// `watch [-n SECS] COMMAND...`: runs the command once and asks the host to repeat it.
+/// A running `watch`: the command, its interval and when the next frame is due.
+#[derive(Debug, Clone)]
+pub(crate) struct WatchState {
+    command: String,
+    interval: Duration,
+    title: bool,
+    next_at: tidepool_core::VirtualTime,
+}
+
+/// `watch [-n SECS] [-t] COMMAND...`: like procps watch, a frame every interval of virtual
+/// time (the header, a blank line, the command's output) drawn on a cleared screen, until
+/// Ctrl-C. The session streams it ([`Effect::Follow`]); each frame carries [`Effect::Clear`].
 fn watch(session: &mut Session, args: &[String]) -> Res {
     let mut interval = Duration::from_secs(2);
+    let mut title = true;
     let mut i = 0;
     while let Some(a) = args.get(i) {
         if a == "-n" || a == "--interval" {
@@ -627,13 +701,20 @@ fn watch(session: &mut Session, args: &[String]) -> Res {
                     );
                 }
             }
+        } else if let Some(v) = a.strip_prefix("--interval=") {
+            match parse_sleep(v) {
+                Some(d) if d >= Duration::from_millis(100) => interval = d,
+                _ => return Res::err(format!("watch: failed to parse argument: '{v}'\n"), 1),
+            }
         } else if let Some(v) = a.strip_prefix("-n") {
             match parse_sleep(v) {
                 Some(d) if d >= Duration::from_millis(100) => interval = d,
                 _ => return Res::err(format!("watch: failed to parse argument: '{v}'\n"), 1),
             }
+        } else if a == "-t" || a == "--no-title" {
+            title = false;
         } else if a.starts_with('-') {
-            // Other options (-d, -t, ...) change only how the host draws frames.
+            // Other options (-d, -x, ...) change only how frames are drawn.
         } else {
             break;
         }
@@ -643,22 +724,74 @@ fn watch(session: &mut Session, args: &[String]) -> Res {
     if command.is_empty() {
         return Res::err("Usage:\n watch [options] command\n", 1);
     }
-    let mut res = match crate::parse::parse(&command, Vec::new()) {
-        Ok(list) => {
-            let out = run_list(session, &list);
-            Res {
-                chunks: out.chunks,
-                code: out.exit_code,
-                effects: out.effects,
-            }
-        }
-        Err(e) => Res::err(format!("bash: {e}\n"), 2),
-    };
-    res.effects.push(Effect::Watch {
+    let mut state = WatchState {
         command,
-        interval_ms: u64::try_from(interval.as_millis()).unwrap_or(u64::MAX),
-    });
+        interval,
+        title,
+        next_at: session.sim.now(),
+    };
+    let mut res = frame(session, &mut state);
+    res.effects.push(Effect::Follow);
+    session.watch = Some(state);
     res
+}
+
+/// One watch frame: run the command (its output is a pipe, as under `sh -c`), then the
+/// header and output, with [`Effect::Clear`] first.
+fn frame(session: &mut Session, state: &mut WatchState) -> Res {
+    let tty = session.tty;
+    session.tty = false;
+    let output = match crate::parse::parse(&state.command, Vec::new()) {
+        Ok(list) => run_list(session, &list, &state.command).text(),
+        Err(e) => format!("sh: 1: {e}\n"),
+    };
+    session.tty = tty;
+    // The command ran to completion; nothing it started keeps streaming.
+    session.follow = None;
+    session.log_follow = None;
+    session.forward = None;
+    let now = session.sim.now();
+    state.next_at = now.saturating_add(state.interval);
+    let mut text = String::new();
+    if state.title {
+        let left = format!(
+            "Every {:.1}s: {}",
+            state.interval.as_secs_f64(),
+            state.command
+        );
+        let right = format!(
+            "{}: {}",
+            session.host,
+            tidepool_core::api::timestamp(now)
+                .0
+                .format("%a %b %e %H:%M:%S %Y")
+        );
+        let width = session
+            .env
+            .get("COLUMNS")
+            .and_then(|c| c.parse::<usize>().ok())
+            .unwrap_or(80);
+        let gap = width.saturating_sub(left.chars().count() + right.chars().count());
+        text.push_str(&format!("{left}{}{right}\n\n", " ".repeat(gap.max(1))));
+    }
+    text.push_str(&output);
+    Res {
+        chunks: vec![(Stream::Stdout, text)],
+        code: 0,
+        effects: vec![Effect::Clear],
+    }
+}
+
+/// A due frame of the running watch (`Some(empty)` between frames, `None` without a watch).
+pub(crate) fn poll_watch(session: &mut Session) -> Option<Res> {
+    let mut state = session.watch.take()?;
+    let res = if session.sim.now() >= state.next_at {
+        frame(session, &mut state)
+    } else {
+        Res::ok()
+    };
+    session.watch = Some(state);
+    Some(res)
 }
 
 fn echo(args: &[String]) -> Res {

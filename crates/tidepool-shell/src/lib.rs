@@ -37,6 +37,7 @@
 
 pub mod duration;
 mod exec;
+mod jobs;
 pub mod kubectl;
 mod net;
 mod parse;
@@ -85,13 +86,11 @@ pub enum Effect {
     OpenEditor { path: String },
     /// The session ended (`exit` on the control plane); the host may close the terminal.
     Exit,
-    /// `watch [-n SECS] COMMAND`: the output holds the first frame; the host clears the
-    /// screen, lets `interval_ms` of virtual time pass ([`Session::advance`]) and feeds
-    /// `command` again, until the learner presses Ctrl-C.
-    Watch { command: String, interval_ms: u64 },
-    /// `kubectl get -w`: the command keeps running. The host lets virtual time pass and calls
-    /// [`Session::poll_follow`] for the rows of new changes, until the learner presses Ctrl-C
-    /// ([`Session::interrupt`]) or types another command.
+    /// `kubectl get -w`, `logs -f`, `port-forward`, `watch`: the command keeps running. The
+    /// host lets virtual time pass and calls [`Session::poll_follow`] for its new output,
+    /// until the learner presses Ctrl-C ([`Session::interrupt`]) or types another command,
+    /// or a poll returns `None` (the command ended by itself). A `watch` frame (the first
+    /// output and each poll that redraws) carries [`Effect::Clear`] too: clear, then print.
     Follow,
 }
 
@@ -182,6 +181,19 @@ pub struct Session {
     pub(crate) follow: Option<kubectl::Follow>,
     /// A running `kubectl logs -f`.
     pub(crate) log_follow: Option<kubectl::LogFollow>,
+    /// A foreground `kubectl port-forward`.
+    pub(crate) forward: Option<kubectl::PortForward>,
+    /// A running `watch`.
+    pub(crate) watch: Option<exec::WatchState>,
+    /// Background jobs (`COMMAND &`).
+    pub(crate) jobs: jobs::Jobs,
+    /// Set while a pipeline runs in the background: `port-forward` then leaves its forward in
+    /// `started_forward` for the job instead of streaming.
+    pub(crate) background: bool,
+    pub(crate) started_forward: Option<kubectl::PortForward>,
+    /// What background jobs print while a command runs (kubectl's `Handling connection`):
+    /// it goes to the terminal, not into the command's pipe or redirections.
+    pub(crate) job_output: Vec<String>,
     /// A running `kubectl exec -it ... -- sh`: typed lines go to the container's shell.
     pub(crate) interactive: Option<kubectl::Interactive>,
     /// A `kubectl edit` waiting for the host's editor ([`Session::editor_closed`]).
@@ -223,6 +235,12 @@ impl Session {
             side_stderr: Vec::new(),
             follow: None,
             log_follow: None,
+            forward: None,
+            watch: None,
+            jobs: jobs::Jobs::default(),
+            background: false,
+            started_forward: None,
+            job_output: Vec::new(),
             interactive: None,
             edit: None,
             edit_counter: 0,
@@ -248,8 +266,7 @@ impl Session {
 
     /// Feeds one line as typed.
     pub fn feed_line(&mut self, line: &str) -> Feed {
-        self.follow = None;
-        self.log_follow = None;
+        self.stop_streams();
         // A new command abandons a `kubectl edit` whose editor never reported back.
         self.edit = None;
         let line = line.trim_end_matches(['\n', '\r']);
@@ -355,13 +372,37 @@ impl Session {
         // before the line runs, hand what the line wrote back to that node's kubelet after.
         let host = self.host.clone();
         self.load_manifests(&host);
-        let out = match parse::parse(text, bodies) {
-            Ok(list) => exec::run_list(self, &list),
+        // Background jobs that ended meanwhile print now; bash's notices follow the line.
+        let job_errors = jobs::check(self);
+        jobs::arm_notices(self);
+        let mut out = match parse::parse(text, bodies) {
+            Ok(list) => exec::run_list(self, &list, text),
             Err(message) => exec::error_output(&format!("bash: {message}\n"), 2),
         };
+        if !job_errors.is_empty() {
+            out.chunks.insert(0, (Stream::Stderr, job_errors));
+        }
+        // Jobs that ended while the line ran (a `sleep` it waited out, a deleted pod) are
+        // reported before the next prompt, as bash does.
+        let ended = jobs::check(self);
+        if !ended.is_empty() {
+            out.chunks.push((Stream::Stderr, ended));
+        }
+        let notices = jobs::notices(self);
+        if !notices.is_empty() {
+            out.chunks.push((Stream::Stderr, notices));
+        }
         self.store_manifests(&host);
         self.last_status = out.exit_code;
         out
+    }
+
+    /// Ends the foreground stream, if any (a new line, Ctrl-C).
+    fn stop_streams(&mut self) {
+        self.follow = None;
+        self.log_follow = None;
+        self.forward = None;
+        self.watch = None;
     }
 
     fn load_manifests(&mut self, host: &str) {
@@ -440,6 +481,12 @@ impl Session {
             side_stderr: Vec::new(),
             follow: None,
             log_follow: None,
+            forward: None,
+            watch: None,
+            jobs: jobs::Jobs::default(),
+            background: false,
+            started_forward: None,
+            job_output: Vec::new(),
             interactive: None,
             edit: None,
             edit_counter: 0,
@@ -449,13 +496,25 @@ impl Session {
         })
     }
 
-    /// Output of a running `kubectl get -w` or `kubectl logs -f` since the last call (`None`
-    /// when nothing runs). `logs -f` ends by itself when the followed containers stop: that
-    /// poll returns the last lines, and the next one `None` (the host shows the prompt again).
+    /// Output of a running `kubectl get -w`, `logs -f`, `port-forward` or `watch` since the
+    /// last call (`None` when nothing runs). `logs -f` ends by itself when the followed
+    /// containers stop, `port-forward` when its pod goes away: that poll returns the last
+    /// output, and the next one `None` (the host shows the prompt again). A `watch` redraws
+    /// once per interval of virtual time: that poll has [`Effect::Clear`] and the new frame.
     pub fn poll_follow(&mut self) -> Option<CommandOutput> {
-        let res = match kubectl::poll_logs(self) {
-            Some(res) => res,
-            None => kubectl::poll(self)?,
+        let res = if let Some(res) = exec::poll_watch(self) {
+            res
+        } else if let Some(forward) = &self.forward {
+            if forward.pod_alive(self) {
+                exec::Res::ok()
+            } else {
+                self.forward = None;
+                exec::Res::err(kubectl::LOST_CONNECTION, 1)
+            }
+        } else if let Some(res) = kubectl::poll_logs(self) {
+            res
+        } else {
+            kubectl::poll(self)?
         };
         Some(CommandOutput {
             chunks: res.chunks,
@@ -464,11 +523,10 @@ impl Session {
         })
     }
 
-    /// Ctrl-C: stops a running `kubectl get -w` or `logs -f` and drops any half-typed heredoc
-    /// or quote.
+    /// Ctrl-C: stops a running `kubectl get -w`, `logs -f`, `port-forward` or `watch` and
+    /// drops any half-typed heredoc or quote.
     pub fn interrupt(&mut self) -> CommandOutput {
-        self.follow = None;
-        self.log_follow = None;
+        self.stop_streams();
         self.pending = None;
         self.last_status = 130;
         CommandOutput {
@@ -613,18 +671,24 @@ mod tests {
             }]
         );
         let watched = done(s.feed_line("watch -n 5 kubectl get ns default"));
-        assert!(
-            watched.text().starts_with("NAME      STATUS   AGE\n"),
-            "{}",
-            watched.text()
-        );
         assert_eq!(
-            watched.effects,
-            vec![Effect::Watch {
-                command: "kubectl get ns default".to_owned(),
-                interval_ms: 5000
-            }]
+            watched.text(),
+            "Every 5.0s: kubectl get ns default        controlplane: Thu Jan  1 00:00:00 2026\n\nNAME      STATUS   AGE\ndefault   Active   0s\n"
         );
+        assert_eq!(watched.effects, vec![Effect::Clear, Effect::Follow]);
+        // Frames come every 5 s of virtual time, each on a cleared screen.
+        s.advance(Duration::from_secs(3));
+        assert_eq!(s.poll_follow().map(|o| o.text()).as_deref(), Some(""));
+        s.advance(Duration::from_secs(2));
+        let frame = s.poll_follow().unwrap_or_default();
+        assert_eq!(frame.effects, vec![Effect::Clear]);
+        assert!(
+            frame.text().ends_with("default   Active   5s\n"),
+            "{}",
+            frame.text()
+        );
+        s.interrupt();
+        assert_eq!(s.poll_follow(), None);
         assert_eq!(done(s.feed_line("exit")).effects, vec![Effect::Exit]);
     }
 

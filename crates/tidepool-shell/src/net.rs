@@ -50,12 +50,12 @@ fn parse_url(text: &str) -> Result<Url, String> {
     })
 }
 
-/// The shell's node IP (the client address of its requests).
-fn node_ip(session: &Session) -> Ipv4Addr {
+/// A node's InternalIP.
+pub(crate) fn host_ip(session: &Session, host: &str) -> Option<Ipv4Addr> {
     session
         .sim
         .api()
-        .get_ref(tidepool_core::Kind::Node, "", &session.host)
+        .get_ref(tidepool_core::Kind::Node, "", host)
         .ok()
         .and_then(|n| {
             n.to_json()
@@ -68,7 +68,11 @@ fn node_ip(session: &Session) -> Ipv4Addr {
                 .parse()
                 .ok()
         })
-        .unwrap_or(Ipv4Addr::LOCALHOST)
+}
+
+/// The shell's node IP (the client address of its requests).
+fn node_ip(session: &Session) -> Ipv4Addr {
+    host_ip(session, &session.host).unwrap_or(Ipv4Addr::LOCALHOST)
 }
 
 fn is_node_ip(session: &Session, ip: Ipv4Addr) -> bool {
@@ -89,23 +93,99 @@ fn is_node_ip(session: &Session, ip: Ipv4Addr) -> bool {
         })
 }
 
+/// Why a request got no response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SendError {
+    Net(NetError),
+    /// A `kubectl port-forward` accepted the connection but the pod refused it: the forward
+    /// closes it without a byte (curl's `(52) Empty reply from server`).
+    EmptyReply,
+}
+
+impl From<NetError> for SendError {
+    fn from(e: NetError) -> Self {
+        SendError::Net(e)
+    }
+}
+
+/// A background `kubectl port-forward` listening on `address:port` for this shell: the pod's
+/// IP and the remote port, after printing kubectl's `Handling connection for PORT`.
+fn forwarded(session: &mut Session, address: &str, port: u16) -> Option<Forwarded> {
+    let found = session.jobs.forwards().find_map(|(pid, f)| {
+        let host_ip = host_ip(session, &f.host);
+        let (local, remote) = f.accepts(&session.host, address, port, host_ip)?;
+        Some(Forwarded {
+            pod_ip: f.pod_ip(session).unwrap_or(Ipv4Addr::UNSPECIFIED),
+            local,
+            remote,
+            pid,
+        })
+    })?;
+    session
+        .job_output
+        .push(format!("Handling connection for {}\n", found.local));
+    Some(found)
+}
+
+/// Where a job's forward sends a connection.
+struct Forwarded {
+    pod_ip: Ipv4Addr,
+    local: u16,
+    remote: u16,
+    /// The kubectl process (klog writes its pid).
+    pid: u32,
+}
+
 /// Sends the request; a node IP with no NodePort there refuses (nothing listens), as does
-/// localhost on the node.
+/// localhost on the node unless a `kubectl port-forward` job listens there. `address` is the
+/// address connected to as text (`::1` for wget's first try at localhost).
 fn send(
     session: &mut Session,
-    ip: Ipv4Addr,
+    address: &str,
     port: u16,
     request: &HttpRequest,
-) -> Result<HttpResponse, NetError> {
+) -> Result<HttpResponse, SendError> {
+    if let Some(to) = forwarded(session, address, port) {
+        // The kubelet connects to the port inside the pod's network namespace.
+        let inside = HttpRequest {
+            client_ip: Ipv4Addr::LOCALHOST,
+            ..request.clone()
+        };
+        return match session.sim.http_from_node(to.pod_ip, to.remote, &inside) {
+            Ok(r) => Ok(r),
+            Err(_) => {
+                let error = forward_error(session, &to);
+                session.job_output.push(error);
+                Err(SendError::EmptyReply)
+            }
+        };
+    }
+    let Ok(ip) = address.parse::<Ipv4Addr>() else {
+        return Err(NetError::Refused.into());
+    };
     if ip.is_loopback() {
-        return Err(NetError::Refused);
+        return Err(NetError::Refused.into());
     }
     match session.sim.http_from_node(ip, port, request) {
-        Err(NetError::Unreachable) if is_node_ip(session, ip) => Err(NetError::Refused),
+        Err(NetError::Unreachable) if is_node_ip(session, ip) => Err(NetError::Refused.into()),
         // Nothing in the cluster has that address: the SYN goes unanswered.
-        Err(NetError::Unreachable) => Err(NetError::TimedOut),
-        other => other,
+        Err(NetError::Unreachable) => Err(NetError::TimedOut.into()),
+        other => other.map_err(SendError::from),
     }
+}
+
+/// The line klog prints when a forwarded connection finds nothing listening in the pod.
+fn forward_error(session: &Session, to: &Forwarded) -> String {
+    let now = session.sim.now();
+    let t = tidepool_core::api::timestamp(now).0;
+    let (local, remote) = (to.local, to.remote);
+    format!(
+        "E{} {}.{:03}000 {:>7} portforward.go:424] \"Unhandled Error\" err=\"an error occurred forwarding {local} -> {remote}: error forwarding port {remote} to pod: failed to connect to localhost:{remote} inside the pod's network namespace: connect: connection refused\"\n",
+        t.format("%m%d"),
+        t.format("%H:%M:%S"),
+        now.as_millis() % 1000,
+        to.pid
+    )
 }
 
 fn status_line(r: &HttpResponse) -> String {
@@ -220,6 +300,7 @@ pub fn curl(session: &mut Session, args: &[String]) -> Res {
             Err(_) => return fail_with(6, format!("Could not resolve host: {}", parsed.host)),
         }
     };
+    let address = ip.to_string();
     if parsed.port == 0 {
         return fail_with(
             3,
@@ -242,9 +323,14 @@ pub fn curl(session: &mut Session, args: &[String]) -> Res {
     if verbose {
         res.push_err(format!("*   Trying {ip}:{}...\n", parsed.port));
     }
-    let response = match send(session, ip, parsed.port, &request) {
+    let response = match send(session, &address, parsed.port, &request) {
         Ok(r) => r,
-        Err(NetError::Refused) => {
+        Err(SendError::EmptyReply) => {
+            let mut r = fail_with(52, "Empty reply from server".to_owned());
+            r.chunks.splice(0..0, res.chunks);
+            return r;
+        }
+        Err(SendError::Net(NetError::Refused)) => {
             let mut r = fail_with(
                 7,
                 format!(
@@ -255,7 +341,7 @@ pub fn curl(session: &mut Session, args: &[String]) -> Res {
             r.chunks.splice(0..0, res.chunks);
             return r;
         }
-        Err(NetError::TimedOut | NetError::Unreachable) => {
+        Err(SendError::Net(NetError::TimedOut | NetError::Unreachable)) => {
             let waited = timeout_ms.unwrap_or(SYN_TIMEOUT_MS);
             session.sim.advance(Duration::from_millis(waited));
             let mut r = if timeout_ms.is_some() {
@@ -396,7 +482,15 @@ pub fn wget(session: &mut Session, args: &[String]) -> Res {
     if !quiet {
         res.push_err(format!("--{}--  {shown_url}\n", stamp(session)));
     }
-    let Ok(ip) = parsed.host.parse::<Ipv4Addr>() else {
+    // localhost resolves to ::1 first, then 127.0.0.1 (glibc's order on Debian).
+    let tries: Vec<String> = if parsed.host == "localhost" {
+        if !quiet {
+            res.push_err("Resolving localhost (localhost)... ::1, 127.0.0.1\n");
+        }
+        vec!["::1".to_owned(), "127.0.0.1".to_owned()]
+    } else if let Ok(ip) = parsed.host.parse::<Ipv4Addr>() {
+        vec![ip.to_string()]
+    } else {
         if !quiet {
             res.push_err(format!(
                 "Resolving {} ({})... failed: Name or service not known.\nwget: unable to resolve host address ‘{}’\n",
@@ -417,27 +511,51 @@ pub fn wget(session: &mut Session, args: &[String]) -> Res {
         user_agent: WGET_AGENT.to_owned(),
         client_ip: node_ip(session),
     };
-    if !quiet {
-        res.push_err(format!("Connecting to {ip}:{}... ", parsed.port));
-    }
-    let response = match send(session, ip, parsed.port, &request) {
-        Ok(r) => r,
-        Err(e) => {
-            if matches!(e, NetError::TimedOut | NetError::Unreachable) {
-                // wget's default read timeout is 900 s; the SYN gives up first.
-                let waited = timeout_ms.unwrap_or(SYN_TIMEOUT_MS);
-                session.sim.advance(Duration::from_millis(waited));
+    let mut response = None;
+    for address in &tries {
+        if !quiet {
+            if parsed.host == "localhost" {
+                res.push_err(format!(
+                    "Connecting to localhost (localhost)|{address}|:{}... ",
+                    parsed.port
+                ));
+            } else {
+                res.push_err(format!("Connecting to {address}:{}... ", parsed.port));
             }
-            if !quiet {
-                let why = match e {
-                    NetError::Refused => "Connection refused.",
-                    _ => "Connection timed out.",
-                };
-                res.push_err(format!("failed: {why}\n"));
-            }
-            res.code = 4;
-            return res;
         }
+        match send(session, address, parsed.port, &request) {
+            Ok(r) => {
+                response = Some(r);
+                break;
+            }
+            Err(SendError::EmptyReply) => {
+                if !quiet {
+                    res.push_err(
+                        "connected.\nHTTP request sent, awaiting response... No data received.\n",
+                    );
+                }
+                res.code = 4;
+                return res;
+            }
+            Err(SendError::Net(e)) => {
+                if matches!(e, NetError::TimedOut | NetError::Unreachable) {
+                    // wget's default read timeout is 900 s; the SYN gives up first.
+                    let waited = timeout_ms.unwrap_or(SYN_TIMEOUT_MS);
+                    session.sim.advance(Duration::from_millis(waited));
+                }
+                if !quiet {
+                    let why = match e {
+                        NetError::Refused => "Connection refused.",
+                        _ => "Connection timed out.",
+                    };
+                    res.push_err(format!("failed: {why}\n"));
+                }
+            }
+        }
+    }
+    let Some(response) = response else {
+        res.code = 4;
+        return res;
     };
     if !quiet {
         res.push_err(format!(

@@ -57,8 +57,17 @@ pub enum Join {
     Or,
 }
 
-/// Pipelines and the operator before each (the first has `Seq`).
-pub type List = Vec<(Join, Vec<Simple>)>;
+/// One pipeline of a list: the operator before it (the first has `Seq`) and whether a
+/// trailing `&` sends it to the background.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    pub join: Join,
+    pub pipeline: Vec<Simple>,
+    pub background: bool,
+}
+
+/// The pipelines of a command line, in order.
+pub type List = Vec<Item>;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Tok {
@@ -67,6 +76,8 @@ enum Tok {
     And,
     Or,
     Semi,
+    /// `&`: run the pipeline before it in the background.
+    Amp,
     Out(u8, bool),
     In,
     Heredoc(String, bool, bool),
@@ -149,7 +160,7 @@ fn lex(text: &str) -> Result<Vec<Tok>, LexError> {
                 end_word!();
                 if !matches!(
                     toks.last(),
-                    None | Some(Tok::Semi | Tok::Pipe | Tok::And | Tok::Or)
+                    None | Some(Tok::Semi | Tok::Amp | Tok::Pipe | Tok::And | Tok::Or)
                 ) {
                     toks.push(Tok::Semi);
                 }
@@ -272,8 +283,7 @@ fn lex(text: &str) -> Result<Vec<Tok>, LexError> {
                         i += if append { 3 } else { 2 };
                     }
                     _ => {
-                        // Background jobs do not exist here; `&` ends the command like `;`.
-                        toks.push(Tok::Semi);
+                        toks.push(Tok::Amp);
                         i += 1;
                     }
                 }
@@ -406,6 +416,7 @@ fn token_text(t: &Tok) -> &'static str {
         Tok::And => "&&",
         Tok::Or => "||",
         Tok::Semi => ";",
+        Tok::Amp => "&",
         Tok::Out(_, false) => ">",
         Tok::Out(_, true) => ">>",
         Tok::In => "<",
@@ -474,7 +485,7 @@ pub fn parse(text: &str, bodies: Vec<String>) -> Result<List, String> {
                 }
                 pipeline.push(std::mem::take(&mut cmd));
             }
-            t @ (Tok::And | Tok::Or | Tok::Semi) => {
+            t @ (Tok::And | Tok::Or | Tok::Semi | Tok::Amp) => {
                 if cmd == Simple::default() {
                     if pipeline.is_empty() && t == Tok::Semi && list.is_empty() {
                         return Err(unexpected(&t));
@@ -485,7 +496,11 @@ pub fn parse(text: &str, bodies: Vec<String>) -> Result<List, String> {
                     return Err(unexpected(&t));
                 }
                 pipeline.push(std::mem::take(&mut cmd));
-                list.push((join, std::mem::take(&mut pipeline)));
+                list.push(Item {
+                    join,
+                    pipeline: std::mem::take(&mut pipeline),
+                    background: t == Tok::Amp,
+                });
                 join = match t {
                     Tok::And => Join::And,
                     Tok::Or => Join::Or,
@@ -500,7 +515,11 @@ pub fn parse(text: &str, bodies: Vec<String>) -> Result<List, String> {
         return Err("syntax error: unexpected end of file".to_owned());
     }
     if !pipeline.is_empty() {
-        list.push((join, pipeline));
+        list.push(Item {
+            join,
+            pipeline,
+            background: false,
+        });
     }
     Ok(list)
 }
@@ -516,7 +535,7 @@ mod tests {
     #[test]
     fn pipelines_and_lists() {
         let list = parse("a b | c && d || e; f", Vec::new()).unwrap_or_default();
-        let shape: Vec<(Join, usize)> = list.iter().map(|(j, p)| (*j, p.len())).collect();
+        let shape: Vec<(Join, usize)> = list.iter().map(|i| (i.join, i.pipeline.len())).collect();
         assert_eq!(
             shape,
             vec![
@@ -526,13 +545,17 @@ mod tests {
                 (Join::Seq, 1)
             ]
         );
-        assert_eq!(list[0].1[0].words, vec![lit("a"), lit("b")]);
+        assert_eq!(list[0].pipeline[0].words, vec![lit("a"), lit("b")]);
+        let jobs = parse("a & b", Vec::new()).unwrap_or_default();
+        let background: Vec<bool> = jobs.iter().map(|i| i.background).collect();
+        assert_eq!(background, vec![true, false]);
+        assert!(parse("& a", Vec::new()).is_err());
     }
 
     #[test]
     fn quotes_and_vars() {
         let list = parse("echo 'a b' \"x $HOME y\" $A\\ z", Vec::new()).unwrap_or_default();
-        let words = &list[0].1[0].words;
+        let words = &list[0].pipeline[0].words;
         assert_eq!(words[1], vec![Part::Quoted("a b".to_owned())]);
         assert_eq!(
             words[2],

@@ -3,6 +3,7 @@
 //!
 //! This test is a host: it reads the wall clock to bound each case's running time, which the
 //! sans-IO crate itself never does.
+#![cfg(not(target_arch = "wasm32"))]
 #![allow(clippy::disallowed_methods)]
 
 use proptest::prelude::*;

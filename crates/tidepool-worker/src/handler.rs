@@ -1,11 +1,12 @@
 //! The worker's behaviour as a pure function of (state, message): no DOM, no timers.
 
 use crate::cluster_view::{ViewTracker, ViewUpdate};
+use crate::editor;
 use crate::persist::{Notice, SavedSession, Settings};
 use crate::protocol::{Effect, FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, ToCluster};
 use std::time::Duration;
 use tidepool_core::{Kind, ObjectKey, Simulation, SimulationConfig};
-use tidepool_shell::{Feed, Session, SessionConfig};
+use tidepool_shell::{CommandOutput, Feed, Session, SessionConfig};
 
 /// The clock's speed when the playground opens: virtual seconds per real second.
 pub const DEFAULT_SPEED: u32 = 1;
@@ -31,6 +32,12 @@ pub struct ClusterHandler {
     unsaved_for: Duration,
     /// A command keeps streaming (`get -w`, `logs -f`): clock moves poll it for more output.
     following: bool,
+    /// The editor pane is open on this path: the command that opened it (`vi`, `kubectl
+    /// edit`) finishes when the pane closes, with this exit status.
+    editing: Option<(String, i32)>,
+    /// The exit status the running stream ends with (a poll may report a failure, e.g.
+    /// `port-forward`'s `lost connection to pod`, before the stream ends).
+    stream_exit: i32,
 }
 
 impl ClusterHandler {
@@ -49,6 +56,8 @@ impl ClusterHandler {
             saved_revision,
             unsaved_for: Duration::ZERO,
             following: false,
+            editing: None,
+            stream_exit: 0,
         }
     }
 
@@ -101,29 +110,26 @@ impl ClusterHandler {
             }
             ToCluster::Line { text } => {
                 let before = self.now_ms();
-                // A new line ends any stream still running (the session drops it too).
+                // A new line ends any stream still running (the session drops it too), and
+                // abandons an edit the UI forgot to close.
                 self.following = false;
-                let reply = match self.session.feed_line(&text) {
-                    Feed::NeedMore => FromCluster::Continue {
+                self.editing = None;
+                let mut replies = match self.session.feed_line(&text) {
+                    Feed::NeedMore => vec![FromCluster::Continue {
                         prompt: self.session.prompt(),
-                    },
+                    }],
                     Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
                         // The command keeps running: no prompt until it ends or Ctrl-C.
                         self.following = true;
-                        FromCluster::Stream {
-                            chunks: output.chunks,
-                        }
+                        self.stream_exit = 0;
+                        vec![FromCluster::Stream {
+                            chunks: stream_chunks(output),
+                        }]
                     }
-                    Feed::Done(output) => FromCluster::Output {
-                        chunks: output.chunks,
-                        exit_code: output.exit_code,
-                        effects: output.effects,
-                        prompt: self.session.prompt(),
-                    },
+                    Feed::Done(output) => self.finish_command(output),
                 };
                 self.dirty = true;
                 // `sleep` and friends move the clock; tell the UI.
-                let mut replies = vec![reply];
                 if self.now_ms() != before {
                     replies.push(self.clock());
                 }
@@ -192,6 +198,29 @@ impl ClusterHandler {
                     json,
                 }]
             }
+            ToCluster::SaveFile { path, text, close } => {
+                let error = self.session.write_file(&path, &text).err();
+                self.dirty = true;
+                let mut replies = vec![FromCluster::FileSaved {
+                    path: path.clone(),
+                    error: error.clone(),
+                }];
+                // A refused write keeps the pane open, as vim does (`E212`).
+                if close && error.is_none() {
+                    replies.extend(self.close_editor(&path));
+                }
+                replies
+            }
+            ToCluster::CloseEditor { path } => self.close_editor(&path),
+            ToCluster::Validate {
+                path,
+                text,
+                revision,
+            } => vec![FromCluster::Diagnostics {
+                diagnostics: editor::diagnostics(&self.session, &path, &text),
+                path,
+                revision,
+            }],
             ToCluster::ImportSession { json } => match self.restore_text(&json) {
                 Ok(mut replies) => {
                     replies.insert(
@@ -207,6 +236,63 @@ impl ClusterHandler {
                 }],
             },
         }
+    }
+
+    /// The replies for a finished command: its output and prompt, or, when it opens the
+    /// editor, its output so far and [`FromCluster::OpenEditor`] (the prompt waits for the
+    /// pane to close, as a shell waits for vim).
+    fn finish_command(&mut self, output: CommandOutput) -> Vec<FromCluster> {
+        let opened = output.effects.iter().find_map(|effect| match effect {
+            Effect::OpenEditor { path } => Some(path.clone()),
+            _ => None,
+        });
+        let Some(path) = opened else {
+            return vec![FromCluster::Output {
+                chunks: output.chunks,
+                exit_code: output.exit_code,
+                effects: output.effects,
+                prompt: self.session.prompt(),
+            }];
+        };
+        let existing = self.session.read_file(&path);
+        let new_file = existing.is_none();
+        let text = existing.unwrap_or_default();
+        self.editing = Some((path.clone(), output.exit_code));
+        let mut replies = Vec::new();
+        if !output.chunks.is_empty() {
+            replies.push(FromCluster::Stream {
+                chunks: output.chunks,
+            });
+        }
+        replies.push(FromCluster::OpenEditor {
+            error: editor::edit_error(&text),
+            path,
+            text,
+            new_file,
+        });
+        replies
+    }
+
+    /// The pane closed: the command that opened it finishes (`kubectl edit` applies the file
+    /// now, and may reopen it). A close for a pane the worker does not know about (the line
+    /// after it already abandoned the edit) still answers with a prompt, so the terminal is
+    /// never left without one.
+    fn close_editor(&mut self, path: &str) -> Vec<FromCluster> {
+        let exit_code = match self.editing.take() {
+            Some((open, exit_code)) if open == path => exit_code,
+            _ => 0,
+        };
+        let output = self
+            .session
+            .editor_closed(path)
+            .unwrap_or_else(|| CommandOutput {
+                exit_code,
+                ..CommandOutput::default()
+            });
+        self.dirty = true;
+        let mut replies = self.finish_command(output);
+        self.push_view(&mut replies);
+        replies
     }
 
     /// Appends the cluster view update (full or delta) when there is one.
@@ -401,9 +487,12 @@ impl ClusterHandler {
         }
         match self.session.poll_follow() {
             Some(output) => {
+                if output.exit_code != 0 {
+                    self.stream_exit = output.exit_code;
+                }
                 if !output.chunks.is_empty() {
                     replies.push(FromCluster::Stream {
-                        chunks: output.chunks,
+                        chunks: stream_chunks(output),
                     });
                 }
             }
@@ -411,13 +500,26 @@ impl ClusterHandler {
                 self.following = false;
                 replies.push(FromCluster::Output {
                     chunks: Vec::new(),
-                    exit_code: 0,
+                    exit_code: self.stream_exit,
                     effects: Vec::new(),
                     prompt: self.session.prompt(),
                 });
             }
         }
     }
+}
+
+/// Clears the screen at the start of a streamed output that asks for it (a `watch` frame):
+/// `Stream` has no effects, so the clear travels as the ANSI sequence xterm.js understands
+/// (cursor home, erase the display), as procps watch's curses does.
+pub const CLEAR_SCREEN: &str = "\x1b[H\x1b[2J";
+
+fn stream_chunks(output: tidepool_shell::CommandOutput) -> Vec<(tidepool_shell::Stream, String)> {
+    let mut chunks = output.chunks;
+    if output.effects.contains(&Effect::Clear) {
+        chunks.insert(0, (tidepool_shell::Stream::Stdout, CLEAR_SCREEN.to_owned()));
+    }
+    chunks
 }
 
 /// `kubectl VERB TYPE NAME [-n NAMESPACE]` for one object. The name travels as one argument;
@@ -852,5 +954,357 @@ mod tests {
                 .any(|r| matches!(r, FromCluster::Stream { .. }))
         );
         assert!(handler.handle(ToCluster::Interrupt).is_empty());
+    }
+
+    const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx\n";
+
+    /// The replies without cluster view updates and clock ticks.
+    fn editor_replies(replies: Vec<FromCluster>) -> Vec<FromCluster> {
+        replies
+            .into_iter()
+            .filter(|r| {
+                !matches!(
+                    r,
+                    FromCluster::ClusterView { .. }
+                        | FromCluster::ClusterDelta { .. }
+                        | FromCluster::Clock { .. }
+                )
+            })
+            .collect()
+    }
+
+    fn streamed(replies: &[FromCluster]) -> String {
+        replies
+            .iter()
+            .filter_map(|r| match r {
+                FromCluster::Stream { chunks } => {
+                    Some(chunks.iter().map(|(_, s)| s.as_str()).collect::<String>())
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn output_text(reply: &FromCluster) -> String {
+        let FromCluster::Output { chunks, .. } = reply else {
+            panic!("expected Output, got {reply:?}");
+        };
+        chunks.iter().map(|(_, s)| s.as_str()).collect()
+    }
+
+    #[test]
+    fn vi_opens_the_editor_and_the_prompt_waits_for_it_to_close() {
+        let mut handler = ClusterHandler::default();
+        assert_eq!(
+            editor_replies(line(&mut handler, "vi web.yaml")),
+            vec![FromCluster::OpenEditor {
+                // The shell resolves the path against the working directory.
+                path: "/root/web.yaml".to_owned(),
+                text: String::new(),
+                new_file: true,
+                error: None,
+            }]
+        );
+        // `:w` writes and keeps the pane open: no prompt yet.
+        let saved = handler.handle(ToCluster::SaveFile {
+            path: "/root/web.yaml".to_owned(),
+            text: WEB.to_owned(),
+            close: false,
+        });
+        assert_eq!(
+            saved,
+            vec![FromCluster::FileSaved {
+                path: "/root/web.yaml".to_owned(),
+                error: None
+            }]
+        );
+        assert_eq!(
+            handler.session().read_file("web.yaml").as_deref(),
+            Some(WEB)
+        );
+        // `:wq`: written again, then the command ends with the prompt.
+        let closed = editor_replies(handler.handle(ToCluster::SaveFile {
+            path: "/root/web.yaml".to_owned(),
+            text: WEB.replace("replicas: 1", "replicas: 2"),
+            close: true,
+        }));
+        assert_eq!(closed.len(), 2, "{closed:?}");
+        assert_eq!(
+            closed[1],
+            FromCluster::Output {
+                chunks: Vec::new(),
+                exit_code: 0,
+                effects: Vec::new(),
+                prompt: "controlplane $ ".to_owned()
+            }
+        );
+        let applied = line(&mut handler, "kubectl apply -f web.yaml");
+        assert_eq!(output_text(&applied[0]), "deployment.apps/web created\n");
+        // Reopening shows the saved text.
+        let reopened = editor_replies(line(&mut handler, "vim web.yaml"));
+        let [
+            FromCluster::OpenEditor {
+                text,
+                new_file: false,
+                ..
+            },
+        ] = reopened.as_slice()
+        else {
+            panic!("{reopened:?}");
+        };
+        assert!(text.contains("replicas: 2"), "{text}");
+    }
+
+    #[test]
+    fn quitting_without_saving_leaves_the_file_alone() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "echo keep > notes.txt");
+        let opened = editor_replies(line(&mut handler, "nano notes.txt"));
+        assert!(matches!(
+            opened.as_slice(),
+            [FromCluster::OpenEditor { text, .. }] if text == "keep\n"
+        ));
+        let closed = editor_replies(handler.handle(ToCluster::CloseEditor {
+            path: "/root/notes.txt".to_owned(),
+        }));
+        assert!(matches!(
+            closed.as_slice(),
+            [FromCluster::Output { chunks, exit_code: 0, .. }] if chunks.is_empty()
+        ));
+        assert_eq!(
+            handler.session().read_file("notes.txt").as_deref(),
+            Some("keep\n")
+        );
+    }
+
+    #[test]
+    fn a_refused_write_keeps_the_editor_open() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "mkdir dir");
+        line(&mut handler, "vi dir");
+        let replies = handler.handle(ToCluster::SaveFile {
+            path: "dir".to_owned(),
+            text: "x".to_owned(),
+            close: true,
+        });
+        let [
+            FromCluster::FileSaved {
+                error: Some(error), ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert!(!error.is_empty());
+    }
+
+    #[test]
+    fn kubectl_edit_reopens_on_an_invalid_object_then_applies_a_valid_one() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl create deployment web --image=nginx");
+        let opened = editor_replies(line(&mut handler, "kubectl edit deployment/web"));
+        let [
+            FromCluster::OpenEditor {
+                path,
+                text,
+                new_file: false,
+                error: None,
+            },
+        ] = opened.as_slice()
+        else {
+            panic!("{opened:?}");
+        };
+        assert!(path.starts_with("/tmp/kubectl-edit-"), "{path}");
+        assert!(
+            text.starts_with("# Please edit the object below."),
+            "{text}"
+        );
+        let (path, text) = (path.clone(), text.clone());
+
+        // An invalid edit: the pane opens again with kubectl's error block.
+        let invalid = text.replace("replicas: 1", "replicas: -1");
+        let replies = editor_replies(handler.handle(ToCluster::SaveFile {
+            path: path.clone(),
+            text: invalid,
+            close: true,
+        }));
+        let [
+            FromCluster::FileSaved { error: None, .. },
+            FromCluster::OpenEditor {
+                path: again,
+                text: reopened,
+                error: Some(error),
+                ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(again, &path);
+        assert!(
+            error.contains("spec.replicas: Invalid value: -1"),
+            "{error}"
+        );
+        assert!(reopened.contains("replicas: -1"), "{reopened}");
+
+        // Fixed: applied, and the command ends with kubectl's message and the prompt.
+        let replies = editor_replies(handler.handle(ToCluster::SaveFile {
+            path,
+            text: reopened.replace("replicas: -1", "replicas: 3"),
+            close: true,
+        }));
+        assert_eq!(output_text(&replies[1]), "deployment.apps/web edited\n");
+        let replicas = line(
+            &mut handler,
+            "kubectl get deploy web -o jsonpath={.spec.replicas}",
+        );
+        assert_eq!(output_text(&replicas[0]), "3");
+    }
+
+    #[test]
+    fn closing_kubectl_edit_without_saving_cancels_it() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl create deployment web --image=nginx");
+        let opened = editor_replies(line(&mut handler, "kubectl edit deploy web"));
+        let [FromCluster::OpenEditor { path, .. }] = opened.as_slice() else {
+            panic!("{opened:?}");
+        };
+        let closed = editor_replies(handler.handle(ToCluster::CloseEditor { path: path.clone() }));
+        assert_eq!(
+            output_text(&closed[0]),
+            "Edit cancelled, no changes made.\n"
+        );
+    }
+
+    #[test]
+    fn validation_answers_with_the_simulators_errors_and_the_revision() {
+        let mut handler = ClusterHandler::default();
+        let replies = handler.handle(ToCluster::Validate {
+            path: "web.yaml".to_owned(),
+            text: WEB.replace("image: nginx", "image: \"\""),
+            revision: 7,
+        });
+        let [
+            FromCluster::Diagnostics {
+                path,
+                revision: 7,
+                diagnostics,
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(path, "web.yaml");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert_eq!(diagnostics[0].line, 17, "{diagnostics:?}");
+        assert!(
+            diagnostics[0].message.contains("containers[0].image"),
+            "{diagnostics:?}"
+        );
+        // Nothing was created.
+        let get = line(&mut handler, "kubectl get deploy");
+        assert_eq!(
+            output_text(&get[0]),
+            "No resources found in default namespace.\n"
+        );
+    }
+
+    #[test]
+    fn watch_redraws_a_cleared_frame_each_interval_until_ctrl_c() {
+        let mut handler = ClusterHandler::default();
+        let replies = line(&mut handler, "watch -n 5 kubectl get ns default");
+        let first = streamed(&replies);
+        assert!(
+            first.starts_with(&format!(
+                "{CLEAR_SCREEN}Every 5.0s: kubectl get ns default "
+            )),
+            "{first:?}"
+        );
+        assert!(first.ends_with("default   Active   0s\n"), "{first:?}");
+        // No prompt while it runs; a tick shorter than the interval draws nothing.
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. }))
+        );
+        assert_eq!(streamed(&handler.tick(Duration::from_secs(3))), "");
+        let next = streamed(&handler.tick(Duration::from_secs(2)));
+        assert!(next.starts_with(CLEAR_SCREEN), "{next:?}");
+        assert!(next.ends_with("default   Active   5s\n"), "{next:?}");
+        let replies = handler.handle(ToCluster::Interrupt);
+        assert!(
+            matches!(
+                replies.as_slice(),
+                [FromCluster::Output { exit_code: 130, .. }]
+            ),
+            "{replies:?}"
+        );
+        assert_eq!(streamed(&handler.tick(Duration::from_secs(10))), "");
+    }
+
+    #[test]
+    fn a_background_port_forward_serves_curl_and_a_foreground_one_streams() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl run web --image=nginx --port=80");
+        handler.handle(ToCluster::Advance { millis: 10_000 });
+        let replies = line(&mut handler, "kubectl port-forward pod/web 8080:80 &");
+        let [FromCluster::Output { chunks, prompt, .. }, ..] = replies.as_slice() else {
+            panic!("a job returns to the prompt: {replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            text,
+            "[1] 2741\nForwarding from 127.0.0.1:8080 -> 80\nForwarding from [::1]:8080 -> 80\n"
+        );
+        assert_eq!(prompt, "controlplane $ ");
+        let replies = line(&mut handler, "curl -s localhost:8080 | grep title");
+        let [FromCluster::Output { chunks, .. }, ..] = replies.as_slice() else {
+            panic!("{replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            text,
+            "Handling connection for 8080\n<title>Welcome to nginx!</title>\n"
+        );
+        // In the foreground it streams until Ctrl-C.
+        let replies = line(&mut handler, "kubectl port-forward pod/web 9090:80");
+        assert!(
+            matches!(replies.first(), Some(FromCluster::Stream { .. })),
+            "{replies:?}"
+        );
+        assert!(
+            !handler
+                .tick(Duration::from_secs(5))
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { .. }))
+        );
+        let replies = handler.handle(ToCluster::Interrupt);
+        assert!(
+            matches!(
+                replies.as_slice(),
+                [FromCluster::Output { exit_code: 130, .. }]
+            ),
+            "{replies:?}"
+        );
+        // A forward whose pod stops prints kubectl's error and ends with its status.
+        line(
+            &mut handler,
+            "kubectl run once --image=busybox --restart=Never -- sleep 15",
+        );
+        handler.handle(ToCluster::Advance { millis: 10_000 });
+        let replies = line(&mut handler, "kubectl port-forward pod/once 7000");
+        assert!(
+            matches!(replies.first(), Some(FromCluster::Stream { .. })),
+            "{replies:?}"
+        );
+        let replies = handler.tick(Duration::from_secs(10));
+        assert_eq!(streamed(&replies), "error: lost connection to pod\n");
+        let replies = handler.tick(Duration::from_secs(1));
+        assert!(
+            replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Output { exit_code: 1, .. })),
+            "{replies:?}"
+        );
     }
 }

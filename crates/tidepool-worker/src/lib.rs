@@ -7,6 +7,7 @@
 
 pub mod cluster_view;
 pub mod codec;
+pub mod editor;
 mod handler;
 pub mod idb;
 pub mod persist;

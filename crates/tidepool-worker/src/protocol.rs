@@ -11,7 +11,9 @@ pub use tidepool_shell::{Effect, Stream};
 
 /// The protocol revision; bump it when a message changes shape.
 /// v3: cluster view and deltas, inspector, delete, settings, reset, export/import.
-pub const PROTOCOL_VERSION: u32 = 4;
+/// v5: `Effect::Watch` is gone: `watch` streams like `get -w` (frames start with a clear).
+/// v6: the editor pane (open, save, close, validate).
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -75,7 +77,8 @@ pub enum ToCluster {
     Line { text: String },
     /// Tab completion for `line` with the cursor at byte `cursor`.
     Complete { line: String, cursor: u32 },
-    /// Ctrl-C while a command streams (`kubectl get -w`, `kubectl logs -f`): stop it.
+    /// Ctrl-C while a command streams (`kubectl get -w`, `logs -f`, `port-forward`, `watch`):
+    /// stop it.
     Interrupt,
     /// Text for one inspector tab; answered with [`FromCluster::Inspected`].
     Inspect {
@@ -92,6 +95,30 @@ pub enum ToCluster {
     ExportSession,
     /// A session file the learner picked.
     ImportSession { json: String },
+    /// The editor pane writes `text` to `path` (`:w`). With `close` (`:wq`, `:x`, Ctrl-S) the
+    /// editor then closes: the command that opened it (`vi`, `kubectl edit`) finishes and its
+    /// output goes to the terminal, or the pane opens again ([`FromCluster::OpenEditor`]).
+    SaveFile {
+        path: String,
+        text: String,
+        close: bool,
+    },
+    /// The editor pane closed without writing (`:q`, `:q!`, Esc).
+    CloseEditor { path: String },
+    /// Diagnostics for the editor's text, from the simulator's own decoder and API server
+    /// (nothing is stored); answered with [`FromCluster::Diagnostics`] carrying `revision`.
+    Validate {
+        path: String,
+        text: String,
+        revision: u32,
+    },
+}
+
+/// One problem in the editor's text, at a 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diagnostic {
+    pub line: u32,
+    pub message: String,
 }
 
 /// Cluster worker -> UI.
@@ -118,8 +145,10 @@ pub enum FromCluster {
         /// The prompt for the next line.
         prompt: String,
     },
-    /// More output of a command that keeps running (`kubectl get -w`, `kubectl logs -f`); no
-    /// prompt yet. The stream ends with an [`FromCluster::Output`] carrying the prompt.
+    /// More output of a command that keeps running (`kubectl get -w`, `logs -f`,
+    /// `port-forward`, `watch`); no prompt yet. A `watch` frame starts with the ANSI clear
+    /// (`handler::CLEAR_SCREEN`). The stream ends with an [`FromCluster::Output`] carrying
+    /// the prompt.
     Stream { chunks: Vec<(Stream, String)> },
     /// The line left a heredoc or quote open: show this prompt and send the next line.
     Continue { prompt: String },
@@ -153,4 +182,24 @@ pub enum FromCluster {
     SessionFile { file_name: String, json: String },
     /// Something the learner should know about their saved session.
     Notice { notice: Notice },
+    /// A command (`vi FILE`, `kubectl edit`) opened the editor on `path` (as the command
+    /// named it). The command runs until the pane closes ([`ToCluster::SaveFile`] with
+    /// `close`, or [`ToCluster::CloseEditor`]); its prompt comes then.
+    OpenEditor {
+        path: String,
+        /// The file's text; empty for a new file.
+        text: String,
+        /// The file does not exist yet (vim says `[New]`).
+        new_file: bool,
+        /// Why `kubectl edit` reopened the file (its error block, without the `#`s).
+        error: Option<String>,
+    },
+    /// The answer to [`ToCluster::SaveFile`]: `error` is the filesystem's refusal, if any.
+    FileSaved { path: String, error: Option<String> },
+    /// The answer to [`ToCluster::Validate`].
+    Diagnostics {
+        path: String,
+        revision: u32,
+        diagnostics: Vec<Diagnostic>,
+    },
 }

@@ -147,3 +147,53 @@ async fn a_corrupt_blob_is_set_aside_with_a_notice() {
     assert!(!keys.contains(&idb::SESSION_KEY.to_owned()), "{keys:?}");
     assert_eq!(idb::get("unreadable-42").await, Ok(Some(text)));
 }
+
+#[wasm_bindgen_test]
+fn the_editor_round_trips_through_the_wire_encoding() {
+    let mut handler = ClusterHandler::default();
+    let line = hop(&ToCluster::Line {
+        text: "vi web.yaml".to_owned(),
+    });
+    let opened: Vec<FromCluster> = handler.handle(line).iter().map(hop).collect();
+    assert!(
+        opened.iter().any(|r| matches!(
+            r,
+            FromCluster::OpenEditor { path, new_file: true, .. } if path == "/root/web.yaml"
+        )),
+        "{opened:?}"
+    );
+    let validate = hop(&ToCluster::Validate {
+        path: "web.yaml".to_owned(),
+        text: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [\n".to_owned(),
+        revision: u32::MAX,
+    });
+    let replies: Vec<FromCluster> = handler.handle(validate).iter().map(hop).collect();
+    let [
+        FromCluster::Diagnostics {
+            revision,
+            diagnostics,
+            ..
+        },
+    ] = replies.as_slice()
+    else {
+        panic!("{replies:?}");
+    };
+    assert_eq!(*revision, u32::MAX);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    let save = hop(&ToCluster::SaveFile {
+        path: "/root/web.yaml".to_owned(),
+        text: "a: 1\n".to_owned(),
+        close: true,
+    });
+    let closed: Vec<FromCluster> = handler.handle(save).iter().map(hop).collect();
+    assert!(
+        closed.iter().any(
+            |r| matches!(r, FromCluster::Output { prompt, .. } if prompt == "controlplane $ ")
+        ),
+        "{closed:?}"
+    );
+    assert_eq!(
+        handler.session().read_file("web.yaml").as_deref(),
+        Some("a: 1\n")
+    );
+}

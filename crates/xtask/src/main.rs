@@ -4,6 +4,7 @@
 //! the wasm32 target, Trunk, wasm-bindgen-cli at the Cargo.lock version, the npm packages of
 //! `web/`, and Debian's Chromium and ChromeDriver.
 
+mod bundle;
 mod csp;
 mod gen_explain;
 mod setup;
@@ -21,6 +22,8 @@ commands:
   build   build the release site into dist/ and print its sizes
   bench   run the benchmarks (release builds) and print their figures
   setup   only install what is missing
+  bundle  bundle the editor pane's JavaScript (CodeMirror) into web/generated/editor.js
+          (Trunk runs it before every build)
   csp     [DIR] write the Content-Security-Policy into DIR/index.html
           (default: $TRUNK_STAGING_DIR; Trunk runs it after every build)
   gen-explain  regenerate the `kubectl explain` data from the k8s-openapi sources
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Some("build") => tasks::build_release(),
         Some("bench") => tasks::bench(),
         Some("setup") => setup::ensure_all().map(|_| ()),
+        Some("bundle") => bundle::bundle(&setup::workspace_root(), bundle::OUTPUT),
         Some("csp") => match args
             .get(1)
             .cloned()

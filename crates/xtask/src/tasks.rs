@@ -188,6 +188,8 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
         // Alone, for the same reason as its wasm tests (see below).
         wasm_clippy(&["--all-targets"], &["tidepool-gradcam-worker"])?;
         wasm_clippy(&["--lib"], &WASM_LIBRARIES)?;
+        // The shell's browser test (its other tests are native only).
+        wasm_clippy(&["--test", "browser_transcripts"], &["tidepool-shell"])?;
         // The model crate's browser build: WebGPU plus the Flex CPU fallback.
         wasm_clippy(
             &[
@@ -222,6 +224,20 @@ fn run_all_tests(phases: &mut Phases) -> Result<()> {
         run(cargo(&args)
             .env("CHROMEDRIVER", CHROMEDRIVER)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))?;
+        // Every transcript replayed in the browser through the same checker as natively.
+        let transcripts = [
+            "test",
+            "--locked",
+            "--target",
+            "wasm32-unknown-unknown",
+            "-p",
+            "tidepool-shell",
+            "--test",
+            "browser_transcripts",
+        ];
+        run(cargo(&transcripts)
+            .env("CHROMEDRIVER", CHROMEDRIVER)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "300"))?;
         // EfficientNet-Lite0 on WebGPU (SwiftShader) and Flex against the native numbers. A
         // cargo run of its own: built with the UI crates, web-sys would get yew's features and
         // burn would be compiled a second time for Trunk's worker build.

@@ -1,8 +1,10 @@
 //! The root component: owns the reducer and the worker link, renders the shell.
 
+use crate::components::editor_pane::EditorRequest;
 use crate::components::lab_tabs::Lab;
 use crate::components::shell::{PlaygroundCallbacks, Shell};
 use crate::components::time_controls::{STEP_MS, TimeCommand};
+use crate::editor_state::EditorAction;
 use crate::gradcam::GradcamPage;
 use crate::playground_state::{Download, PlaygroundAction};
 use crate::state::{AppAction, AppState, WorkerStatus};
@@ -111,6 +113,7 @@ pub fn app(props: &AppProps) -> Html {
             });
         })
     };
+    let on_editor = editor_callback(&state, &send);
     let on_toggle_language = {
         let dispatcher = state.dispatcher();
         let mut settings = settings_of(&state);
@@ -140,7 +143,7 @@ pub fn app(props: &AppProps) -> Html {
         <>
             <div class="tp-lab-view" hidden={*lab != Lab::Kubernetes}>
                 <Shell state={(*state).clone()} on_toggle_language={on_toggle_language.clone()}
-                    {on_line} {on_complete} {on_interrupt} {on_time} {playground}
+                    {on_line} {on_complete} {on_interrupt} {on_time} {playground} {on_editor}
                     on_select_lab={on_select_lab.clone()} />
             </div>
             if *gradcam_opened {
@@ -163,6 +166,50 @@ fn settings_of(state: &AppState) -> Settings {
             WorkerStatus::Connecting => 1,
         },
     }
+}
+
+/// The editor pane's requests: each updates the pane's state and/or messages the worker
+/// about the file the pane has open.
+fn editor_callback(
+    state: &UseReducerHandle<AppState>,
+    send: &(impl Fn(ToCluster) + Clone + 'static),
+) -> Callback<EditorRequest> {
+    let dispatcher = state.dispatcher();
+    let path = state.editor.as_ref().map(|e| e.path.clone());
+    let send = send.clone();
+    Callback::from(move |request: EditorRequest| {
+        let Some(path) = path.clone() else {
+            return;
+        };
+        let dispatch = |action| dispatcher.dispatch(AppAction::Editor(action));
+        match request {
+            EditorRequest::Save { text, close } => {
+                dispatch(EditorAction::Saving {
+                    text: text.clone(),
+                    close,
+                });
+                send(ToCluster::SaveFile { path, text, close });
+            }
+            EditorRequest::Discard => {
+                dispatch(EditorAction::Discarded);
+                send(ToCluster::CloseEditor { path });
+            }
+            EditorRequest::Validate {
+                text,
+                revision,
+                modified,
+            } => {
+                dispatch(EditorAction::Changed { modified, revision });
+                send(ToCluster::Validate {
+                    path,
+                    text,
+                    revision,
+                });
+            }
+            EditorRequest::Message(message) => dispatch(EditorAction::Message(message)),
+            EditorRequest::AskDiscard => dispatch(EditorAction::AskDiscard),
+        }
+    })
 }
 
 /// The playground panes' callbacks: each dispatches to the reducer and/or messages the worker.

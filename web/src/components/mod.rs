@@ -2,6 +2,7 @@
 //! [`crate::state`].
 
 pub mod app;
+pub mod editor_pane;
 pub mod events;
 pub mod graph;
 pub mod inspector;

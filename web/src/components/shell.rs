@@ -1,5 +1,6 @@
 //! The app shell: header, sidebar, terminal pane, graph pane and status line.
 
+use crate::components::editor_pane::{EditorPane, EditorRequest};
 use crate::components::events::EventsTimeline;
 use crate::components::graph::ClusterGraph;
 use crate::components::inspector::InspectorPanel;
@@ -9,7 +10,7 @@ use crate::components::session_controls::SessionControls;
 use crate::components::terminal::Terminal;
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
-use crate::playground_state::EventTypeFilter;
+use crate::playground_state::{EventTypeFilter, Theme};
 use crate::state::{AppState, WorkerStatus};
 use tidepool_worker::protocol::{InspectView, ObjectRef};
 use yew::prelude::*;
@@ -57,6 +58,9 @@ pub struct ShellProps {
     /// A lab tab was clicked.
     #[prop_or_default]
     pub on_select_lab: Callback<Lab>,
+    /// What the editor pane asks for (save, discard, validate).
+    #[prop_or_default]
+    pub on_editor: Callback<EditorRequest>,
 }
 
 #[function_component(Shell)]
@@ -72,6 +76,14 @@ pub fn shell(props: &ShellProps) -> Html {
                 on_tab={cb.on_tab.clone()} on_close={cb.on_close_inspector.clone()}
                 on_ask_delete={cb.on_ask_delete.clone()} on_cancel_delete={cb.on_cancel_delete.clone()}
                 on_delete={cb.on_delete.clone()} />
+        }
+    });
+
+    // Over the terminal, which stays mounted underneath (its screen and scrollback survive).
+    let editor = props.state.editor.as_ref().map(|editor| {
+        html! {
+            <EditorPane key={editor.opened} {lang} editor={editor.clone()}
+                dark={play.theme == Theme::Dark} on_request={props.on_editor.clone()} />
         }
     });
 
@@ -109,6 +121,7 @@ pub fn shell(props: &ShellProps) -> Html {
                         on_interrupt={props.on_interrupt.clone()}
                         unavailable_text={t(Key::TerminalPlaceholder)}
                     />
+                    { editor.unwrap_or_default() }
                 </section>
                 <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}>
                     <Notices lang={lang} notices={play.notices.clone()} on_dismiss={cb.on_dismiss_notice.clone()} />

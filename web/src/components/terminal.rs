@@ -74,6 +74,10 @@ impl Live {
                 self.term.clear();
                 Vec::new()
             }
+            TermEvent::Focus => {
+                self.term.focus();
+                Vec::new()
+            }
         };
         self.perform(outs);
     }

@@ -1,4 +1,5 @@
-//! CronJob: creates Jobs on a cron schedule, all on the virtual clock (UTC). Standard 5-field
+//! CronJob: creates Jobs on a cron schedule, on the virtual clock (UTC, or `spec.timeZone` from
+//! a table of common IANA zones, see [`tz`]). Standard 5-field
 //! syntax with ranges, lists, steps, month/day names and the `@` macros; concurrencyPolicy
 //! (Allow/Forbid/Replace), suspend, startingDeadlineSeconds and history limits.
 
@@ -129,6 +130,37 @@ impl Schedule {
     }
 }
 
+/// The first activation strictly after `after` (Unix seconds), with the schedule read in
+/// `zone`'s wall time when one is set. Wall times skipped when clocks go forward do not run;
+/// a wall time that happens twice when clocks go back runs once, the first time.
+fn next_activation(schedule: &Schedule, zone: Option<tz::Zone>, after: i64) -> Option<i64> {
+    let Some(zone) = zone else {
+        return schedule.next_after(after);
+    };
+    let mut local = after + zone.offset_at(after);
+    // Bounded: at most a couple of skipped wall times per DST change.
+    for _ in 0..1_000 {
+        local = schedule.next_after(local)?;
+        if let Some(utc) = zone.to_utc(local).filter(|utc| *utc > after) {
+            return Some(utc);
+        }
+    }
+    None
+}
+
+/// A scheduled time as Go's RFC 3339 prints it: in the CronJob's zone when it has one.
+fn scheduled_text(scheduled: i64, zone: Option<tz::Zone>) -> String {
+    let utc = timestamp(at_unix(scheduled)).0;
+    match zone.and_then(|z| {
+        k8s_openapi::chrono::FixedOffset::east_opt(i32::try_from(z.offset_at(scheduled)).ok()?)
+    }) {
+        Some(offset) => utc
+            .with_timezone(&offset)
+            .to_rfc3339_opts(k8s_openapi::chrono::SecondsFormat::Secs, true),
+        None => utc.to_rfc3339(),
+    }
+}
+
 fn unix(at: VirtualTime) -> i64 {
     EPOCH_UNIX_SECONDS + i64::try_from(at.as_millis() / 1000).unwrap_or(0)
 }
@@ -247,6 +279,22 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             return Action::AwaitChange;
         }
     };
+    let zone = match spec.time_zone.as_deref() {
+        None => None,
+        Some(name) => match tz::zone(name) {
+            Some(zone) => Some(zone),
+            None => {
+                ctx.event(
+                    ControllerId::CronJob,
+                    &owner,
+                    EventType::Warning,
+                    "UnknownTimeZone",
+                    &format!("invalid timeZone: {name:?}: unknown time zone {name}"),
+                );
+                return Action::AwaitChange;
+            }
+        },
+    };
     let since = status
         .last_schedule_time
         .as_ref()
@@ -256,7 +304,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
     // The most recent missed activation (older ones are skipped, as upstream).
     let mut due = None;
     let mut cursor = since;
-    while let Some(next) = schedule.next_after(cursor) {
+    while let Some(next) = next_activation(&schedule, zone, cursor) {
         if next > unix(now) {
             break;
         }
@@ -279,7 +327,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                 "MissSchedule",
                 &format!(
                     "Missed scheduled time to start a job: {}",
-                    timestamp(at_unix(scheduled)).0.to_rfc3339()
+                    scheduled_text(scheduled, zone)
                 ),
             );
         } else if policy == "Forbid" && !active.is_empty() {
@@ -313,7 +361,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             let mut annotations = meta.annotations.unwrap_or_default();
             annotations.insert(
                 "batch.kubernetes.io/cronjob-scheduled-timestamp".to_owned(),
-                timestamp(at_unix(scheduled)).0.to_rfc3339(),
+                scheduled_text(scheduled, zone),
             );
             job.metadata.annotations = Some(annotations);
             job.metadata.name = Some(format!("{}-{}", key.name, scheduled / 60));
@@ -370,13 +418,189 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         .map(|t| unix(virtual_time(t)))
         .unwrap_or(since)
         .max(unix(now) - 1);
-    match schedule.next_after(from) {
+    match next_activation(&schedule, zone, from) {
         Some(next) => Action::RequeueAfter(
             at_unix(next)
                 .saturating_since(now)
                 .max(Duration::from_millis(1)),
         ),
         None => Action::AwaitChange,
+    }
+}
+
+/// IANA time zones for `spec.timeZone`, on the virtual clock (which is UTC). A small table of
+/// common zones with their standard offsets and daylight-saving rules (current rules only: no
+/// historical changes), instead of the full tz database.
+pub mod tz {
+    use k8s_openapi::chrono::{Datelike, NaiveDate, Weekday};
+
+    /// When daylight saving time applies (one hour ahead of standard time).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Rule {
+        None,
+        /// United States and Canada: second Sunday of March 02:00 local to first Sunday of
+        /// November 02:00 local.
+        NorthAmerica,
+        /// European Union and UK: last Sunday of March to last Sunday of October, 01:00 UTC.
+        Europe,
+        /// South-east Australia: first Sunday of October 02:00 to first Sunday of April 03:00.
+        Australia,
+        /// New Zealand: last Sunday of September 02:00 to first Sunday of April 03:00.
+        NewZealand,
+    }
+
+    /// (name, standard offset in minutes east of UTC, rule).
+    const ZONES: &[(&str, i32, Rule)] = &[
+        ("UTC", 0, Rule::None),
+        ("Etc/UTC", 0, Rule::None),
+        ("Etc/GMT", 0, Rule::None),
+        ("GMT", 0, Rule::None),
+        ("Etc/Universal", 0, Rule::None),
+        ("Universal", 0, Rule::None),
+        ("Zulu", 0, Rule::None),
+        ("Etc/Zulu", 0, Rule::None),
+        ("Asia/Seoul", 540, Rule::None),
+        ("Asia/Tokyo", 540, Rule::None),
+        ("Asia/Shanghai", 480, Rule::None),
+        ("Asia/Hong_Kong", 480, Rule::None),
+        ("Asia/Taipei", 480, Rule::None),
+        ("Asia/Singapore", 480, Rule::None),
+        ("Asia/Manila", 480, Rule::None),
+        ("Asia/Bangkok", 420, Rule::None),
+        ("Asia/Jakarta", 420, Rule::None),
+        ("Asia/Ho_Chi_Minh", 420, Rule::None),
+        ("Asia/Kolkata", 330, Rule::None),
+        ("Asia/Calcutta", 330, Rule::None),
+        ("Asia/Dubai", 240, Rule::None),
+        ("Europe/Moscow", 180, Rule::None),
+        ("Europe/Istanbul", 180, Rule::None),
+        ("Europe/London", 0, Rule::Europe),
+        ("Europe/Dublin", 0, Rule::Europe),
+        ("Europe/Lisbon", 0, Rule::Europe),
+        ("Europe/Berlin", 60, Rule::Europe),
+        ("Europe/Paris", 60, Rule::Europe),
+        ("Europe/Madrid", 60, Rule::Europe),
+        ("Europe/Rome", 60, Rule::Europe),
+        ("Europe/Amsterdam", 60, Rule::Europe),
+        ("Europe/Brussels", 60, Rule::Europe),
+        ("Europe/Vienna", 60, Rule::Europe),
+        ("Europe/Zurich", 60, Rule::Europe),
+        ("Europe/Stockholm", 60, Rule::Europe),
+        ("Europe/Oslo", 60, Rule::Europe),
+        ("Europe/Copenhagen", 60, Rule::Europe),
+        ("Europe/Warsaw", 60, Rule::Europe),
+        ("Europe/Prague", 60, Rule::Europe),
+        ("Europe/Athens", 120, Rule::Europe),
+        ("Europe/Helsinki", 120, Rule::Europe),
+        ("Europe/Kyiv", 120, Rule::Europe),
+        ("Europe/Kiev", 120, Rule::Europe),
+        ("Europe/Bucharest", 120, Rule::Europe),
+        ("America/New_York", -300, Rule::NorthAmerica),
+        ("America/Toronto", -300, Rule::NorthAmerica),
+        ("America/Chicago", -360, Rule::NorthAmerica),
+        ("America/Denver", -420, Rule::NorthAmerica),
+        ("America/Phoenix", -420, Rule::None),
+        ("America/Los_Angeles", -480, Rule::NorthAmerica),
+        ("America/Vancouver", -480, Rule::NorthAmerica),
+        ("America/Anchorage", -540, Rule::NorthAmerica),
+        ("Pacific/Honolulu", -600, Rule::None),
+        ("America/Mexico_City", -360, Rule::None),
+        ("America/Sao_Paulo", -180, Rule::None),
+        ("America/Argentina/Buenos_Aires", -180, Rule::None),
+        ("Australia/Sydney", 600, Rule::Australia),
+        ("Australia/Melbourne", 600, Rule::Australia),
+        ("Australia/Brisbane", 600, Rule::None),
+        ("Australia/Perth", 480, Rule::None),
+        ("Pacific/Auckland", 720, Rule::NewZealand),
+    ];
+
+    /// A zone from the table.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub struct Zone {
+        standard: i64,
+        rule: Rule,
+    }
+
+    /// Looks a zone up by its IANA name (case-sensitive, as Go's `time.LoadLocation`).
+    pub fn zone(name: &str) -> Option<Zone> {
+        ZONES
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|&(_, minutes, rule)| Zone {
+                standard: i64::from(minutes) * 60,
+                rule,
+            })
+    }
+
+    /// Midnight UTC of the `n`th (1-based; 0: last) `weekday` of `month`, in Unix seconds.
+    fn nth_weekday(year: i32, month: u32, weekday: Weekday, n: u32) -> Option<i64> {
+        let day = if n == 0 {
+            let next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)?
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)?
+            };
+            let mut d = next.pred_opt()?;
+            while d.weekday() != weekday {
+                d = d.pred_opt()?;
+            }
+            d
+        } else {
+            let mut d = NaiveDate::from_ymd_opt(year, month, 1)?;
+            while d.weekday() != weekday {
+                d = d.succ_opt()?;
+            }
+            d.checked_add_days(k8s_openapi::chrono::Days::new(7 * u64::from(n - 1)))?
+        };
+        Some(day.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
+    }
+
+    impl Zone {
+        /// Seconds east of UTC in effect at the instant `utc` (Unix seconds).
+        pub fn offset_at(self, utc: i64) -> i64 {
+            let dst = self.in_dst(utc).unwrap_or(false);
+            self.standard + if dst { 3600 } else { 0 }
+        }
+
+        fn in_dst(self, utc: i64) -> Option<bool> {
+            let year =
+                k8s_openapi::chrono::DateTime::from_timestamp(utc + self.standard, 0)?.year();
+            let std = self.standard;
+            let hour = 3600;
+            Some(match self.rule {
+                Rule::None => false,
+                Rule::NorthAmerica => {
+                    let start = nth_weekday(year, 3, Weekday::Sun, 2)? + 2 * hour - std;
+                    let end = nth_weekday(year, 11, Weekday::Sun, 1)? + 2 * hour - (std + hour);
+                    start <= utc && utc < end
+                }
+                Rule::Europe => {
+                    let start = nth_weekday(year, 3, Weekday::Sun, 0)? + hour;
+                    let end = nth_weekday(year, 10, Weekday::Sun, 0)? + hour;
+                    start <= utc && utc < end
+                }
+                Rule::Australia | Rule::NewZealand => {
+                    let start = if self.rule == Rule::Australia {
+                        nth_weekday(year, 10, Weekday::Sun, 1)?
+                    } else {
+                        nth_weekday(year, 9, Weekday::Sun, 0)?
+                    } + 2 * hour
+                        - std;
+                    let end = nth_weekday(year, 4, Weekday::Sun, 1)? + 3 * hour - (std + hour);
+                    utc < end || start <= utc
+                }
+            })
+        }
+
+        /// The instant (Unix seconds) at which local wall time `local` (seconds, as if UTC)
+        /// occurs: the earlier one when clocks go back; `None` inside a spring-forward gap.
+        pub fn to_utc(self, local: i64) -> Option<i64> {
+            [self.standard + 3600, self.standard]
+                .into_iter()
+                .map(|offset| local - offset)
+                .filter(|&utc| utc + self.offset_at(utc) == local)
+                .min()
+        }
     }
 }
 
@@ -403,5 +627,57 @@ mod tests {
         assert!(Schedule::parse("* * *").is_err());
         assert!(Schedule::parse("61 * * * *").is_err());
         assert!(Schedule::parse("*/0 * * * *").is_err());
+    }
+
+    fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> i64 {
+        k8s_openapi::chrono::NaiveDate::from_ymd_opt(y, mo, d)
+            .and_then(|d| d.and_hms_opt(h, mi, 0))
+            .map_or(0, |t| t.and_utc().timestamp())
+    }
+
+    #[test]
+    fn schedules_follow_the_time_zone_and_its_daylight_saving_changes() {
+        let next = |zone: &str, schedule: &str, after: i64| {
+            let schedule = Schedule::parse(schedule).ok()?;
+            next_activation(&schedule, Some(tz::zone(zone)?), after)
+        };
+        // 09:00 in Seoul is midnight UTC.
+        assert_eq!(
+            next("Asia/Seoul", "0 9 * * *", utc(2026, 1, 1, 0, 0)),
+            Some(utc(2026, 1, 2, 0, 0))
+        );
+        // New York springs forward on 8 March 2026: 02:30 does not exist that day.
+        assert_eq!(
+            next("America/New_York", "30 2 * * *", utc(2026, 3, 7, 12, 0)),
+            Some(utc(2026, 3, 9, 6, 30))
+        );
+        assert_eq!(
+            next("America/New_York", "0 12 * * *", utc(2026, 7, 1, 0, 0)),
+            Some(utc(2026, 7, 1, 16, 0))
+        );
+        // London falls back on 25 October 2026: 01:30 happens twice and runs once.
+        assert_eq!(
+            next("Europe/London", "30 1 * * *", utc(2026, 10, 24, 12, 0)),
+            Some(utc(2026, 10, 25, 0, 30))
+        );
+        assert_eq!(
+            next("Europe/London", "30 1 * * *", utc(2026, 10, 25, 0, 30)),
+            Some(utc(2026, 10, 26, 1, 30))
+        );
+        // Sydney is on daylight time in January (UTC+11), standard in July (UTC+10).
+        let sydney = tz::zone("Australia/Sydney");
+        assert_eq!(
+            sydney.map(|z| z.offset_at(utc(2026, 1, 15, 0, 0))),
+            Some(11 * 3600)
+        );
+        assert_eq!(
+            sydney.map(|z| z.offset_at(utc(2026, 7, 15, 0, 0))),
+            Some(10 * 3600)
+        );
+        assert!(tz::zone("Mars/Olympus").is_none());
+        assert_eq!(
+            scheduled_text(utc(2026, 1, 2, 0, 0), tz::zone("Asia/Seoul")),
+            "2026-01-02T09:00:00+09:00"
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! Job: runs pods to completion. `completions`/`parallelism`, `backoffLimit` (failed pods),
-//! `activeDeadlineSeconds`, `suspend` and `ttlSecondsAfterFinished`, with the job-controller's
-//! events and conditions.
+//! `activeDeadlineSeconds`, `suspend`, `ttlSecondsAfterFinished` and `completionMode: Indexed`
+//! (one pod per completion index, `status.completedIndexes`), with the job-controller's events
+//! and conditions.
 
 use super::{Action, ControllerId, Ctx, pod_from_template, pod_is_ready};
 use crate::api::{DeleteOptions, timestamp, virtual_time};
@@ -12,6 +13,100 @@ use std::time::Duration;
 
 pub const CONTROLLER_UID: &str = "batch.kubernetes.io/controller-uid";
 pub const JOB_NAME: &str = "batch.kubernetes.io/job-name";
+/// The annotation (and label) carrying an Indexed Job pod's completion index.
+pub const COMPLETION_INDEX: &str = "batch.kubernetes.io/job-completion-index";
+/// The environment variable the controller adds to every container of an Indexed Job.
+pub const COMPLETION_INDEX_ENV: &str = "JOB_COMPLETION_INDEX";
+
+/// An Indexed Job pod's completion index, if it has a valid one.
+pub fn completion_index(pod: &Pod) -> Option<i32> {
+    pod.metadata
+        .annotations
+        .as_ref()?
+        .get(COMPLETION_INDEX)?
+        .parse::<i32>()
+        .ok()
+        .filter(|i| *i >= 0)
+}
+
+/// `status.completedIndexes`: increasing indexes separated by commas, runs of three or more
+/// written `first-last` (`1,3-5,7`).
+pub fn format_indexes(indexes: &std::collections::BTreeSet<i32>) -> String {
+    let mut runs: Vec<(i32, i32)> = Vec::new();
+    for &i in indexes {
+        match runs.last_mut() {
+            Some((_, last)) if *last + 1 == i => *last = i,
+            _ => runs.push((i, i)),
+        }
+    }
+    runs.iter()
+        .map(|&(first, last)| match last - first {
+            0 => first.to_string(),
+            1 => format!("{first},{last}"),
+            _ => format!("{first}-{last}"),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Parses `status.completedIndexes` back (malformed parts are skipped).
+pub fn parse_indexes(text: &str) -> std::collections::BTreeSet<i32> {
+    let mut out = std::collections::BTreeSet::new();
+    for part in text.split(',').filter(|p| !p.is_empty()) {
+        let (first, last) = part.split_once('-').unwrap_or((part, part));
+        if let (Ok(first), Ok(last)) = (first.parse::<i32>(), last.parse::<i32>())
+            && 0 <= first
+            && first <= last
+        {
+            out.extend(first..=last);
+        }
+    }
+    out
+}
+
+/// The pod of one completion index: annotation and label, `JOB_COMPLETION_INDEX` in every
+/// container (unless one is already named so), hostname `JOB-INDEX`, name `JOB-INDEX-xxxxx`.
+fn indexed_pod(mut pod: Pod, job_name: &str, index: i32) -> Pod {
+    use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, ObjectFieldSelector};
+    let value = index.to_string();
+    pod.metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(COMPLETION_INDEX.to_owned(), value.clone());
+    pod.metadata
+        .labels
+        .get_or_insert_with(Default::default)
+        .insert(COMPLETION_INDEX.to_owned(), value);
+    pod.metadata.generate_name = Some(format!("{job_name}-{index}-"));
+    if let Some(spec) = pod.spec.as_mut() {
+        if spec.hostname.as_deref().is_none_or(str::is_empty) {
+            spec.hostname = Some(format!("{job_name}-{index}"));
+        }
+        let containers = spec
+            .init_containers
+            .iter_mut()
+            .flatten()
+            .chain(spec.containers.iter_mut());
+        for container in containers {
+            let env = container.env.get_or_insert_with(Vec::new);
+            if env.iter().any(|e| e.name == COMPLETION_INDEX_ENV) {
+                continue;
+            }
+            env.push(EnvVar {
+                name: COMPLETION_INDEX_ENV.to_owned(),
+                value: None,
+                value_from: Some(EnvVarSource {
+                    field_ref: Some(ObjectFieldSelector {
+                        api_version: Some("v1".to_owned()),
+                        field_path: format!("metadata.annotations['{COMPLETION_INDEX}']"),
+                    }),
+                    ..EnvVarSource::default()
+                }),
+            });
+        }
+    }
+    pod
+}
 
 fn phase(pod: &Pod) -> &str {
     pod.status
@@ -92,7 +187,32 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             p.metadata.deletion_timestamp.is_none() && !matches!(phase(p), "Succeeded" | "Failed")
         })
         .collect();
-    let succeeded = pods.iter().filter(|p| phase(p) == "Succeeded").count() as i32;
+    let indexed = spec.completion_mode.as_deref() == Some("Indexed");
+    let index_limit = spec.completions.unwrap_or(0);
+    // Indexed: an index is done once one of its pods succeeded (kept in the status, as pods of
+    // done indexes may be gone); `succeeded` counts done indexes.
+    let mut completed: std::collections::BTreeSet<i32> = if indexed {
+        job.status
+            .as_ref()
+            .and_then(|s| s.completed_indexes.as_deref())
+            .map(parse_indexes)
+            .unwrap_or_default()
+    } else {
+        Default::default()
+    };
+    if indexed {
+        completed.extend(
+            pods.iter()
+                .filter(|p| phase(p) == "Succeeded")
+                .filter_map(completion_index)
+                .filter(|i| *i < index_limit),
+        );
+    }
+    let succeeded = if indexed {
+        completed.len() as i32
+    } else {
+        pods.iter().filter(|p| phase(p) == "Succeeded").count() as i32
+    };
     let failed = pods.iter().filter(|p| phase(p) == "Failed").count() as i32;
     let ready = active.iter().filter(|p| pod_is_ready(p)).count() as i32;
     let mut status = job.status.clone().unwrap_or_default();
@@ -218,11 +338,27 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         }
         // At most 500 creations per sync, like the ReplicaSet's burst.
         let missing = (want - active_now).clamp(0, 500);
+        // Indexed: the lowest indexes neither done nor held by an active pod, first.
+        let mut free_indexes = if indexed {
+            let taken: std::collections::BTreeSet<i32> =
+                active.iter().filter_map(|p| completion_index(p)).collect();
+            (0..index_limit)
+                .filter(|i| !completed.contains(i) && !taken.contains(i))
+                .take(usize::try_from(missing).unwrap_or(0))
+                .collect::<Vec<i32>>()
+                .into_iter()
+        } else {
+            Vec::new().into_iter()
+        };
         for _ in 0..missing {
-            match ctx
-                .api
-                .create(Object::Pod(pod_from_template(&owner, &template)))
-            {
+            let mut pod = pod_from_template(&owner, &template);
+            if indexed {
+                let Some(index) = free_indexes.next() else {
+                    break;
+                };
+                pod = indexed_pod(pod, &key.name, index);
+            }
+            match ctx.api.create(Object::Pod(pod)) {
                 Ok(created) => {
                     active_now += 1;
                     ctx.event(
@@ -259,6 +395,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             Some(start)
         },
         uncounted_terminated_pods: Some(Default::default()),
+        completed_indexes: (indexed && !completed.is_empty()).then(|| format_indexes(&completed)),
         ..status
     };
     if job.status.as_ref() != Some(&new_status) {

@@ -13,12 +13,13 @@ pub mod logs;
 pub mod probes;
 pub mod runtime;
 pub mod static_pods;
+mod table;
 
 use crate::api::{ApiServer, timestamp, virtual_time};
 use crate::clock::VirtualTime;
 use crate::events::{EventRecorder, EventType, Source};
 use crate::naming;
-use crate::objects::{Kind, LookupMap, Object, ObjectKey};
+use crate::objects::{Kind, Object, ObjectKey};
 use k8s_openapi::api::core::v1::{
     Container, ContainerState, ContainerStateRunning, ContainerStateTerminated,
     ContainerStateWaiting, ContainerStatus, HostIP, Pod, PodCondition, PodIP, PodStatus,
@@ -166,10 +167,8 @@ struct PodRt {
 /// The kubelets of every node.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Kubelet {
-    pods: BTreeMap<String, PodRt>,
-    /// Pod key -> uid (rebuilt from `pods` after a restore; point lookups only).
-    #[serde(skip)]
-    by_key: LookupMap<ObjectKey, String>,
+    /// Runtime state by pod (saved as a uid -> state map).
+    pods: table::PodTable,
     /// Images present on each node (fully-qualified).
     images: BTreeMap<String, BTreeSet<String>>,
     next_ip: BTreeMap<String, u32>,
@@ -392,25 +391,56 @@ impl Kubelet {
         let mut kubelet: Kubelet = serde_json::from_value(state.clone()).unwrap_or_default();
         // After a restore, scan for addresses in use to be safe.
         kubelet.wrapped = kubelet.next_ip.keys().cloned().collect();
-        kubelet.by_key = kubelet
-            .pods
-            .iter()
-            .map(|(uid, rt)| (rt.key.clone(), uid.clone()))
-            .collect();
         kubelet
     }
 
-    /// Advances one pod. Returns when it wants to run again.
+    /// Advances one pod. Returns when it wants to run again, and keeps that time as the pod's
+    /// timer (see [`Kubelet::pop_wakes`]) unless an earlier one is pending.
     pub fn reconcile(
         &mut self,
         api: &mut ApiServer,
         recorder: &mut EventRecorder,
         key: &ObjectKey,
     ) -> Next {
-        let Some(shared) = api.store().get_shared(key) else {
-            if let Some(uid) = self.by_key.remove(key) {
-                self.pods.remove(&uid);
-            }
+        let next = self.reconcile_pod(api, recorder, key);
+        if let Next::At(at) = next {
+            self.pods.wake_at(key, at.max(api.now()));
+        }
+        next
+    }
+
+    /// Sets a pod's timer (restoring a snapshot) unless an earlier one is pending.
+    pub fn wake_at(&mut self, key: &ObjectKey, at: VirtualTime) {
+        self.pods.wake_at(key, at);
+    }
+
+    /// When the earliest pod timer is due.
+    pub fn next_wake(&self) -> Option<VirtualTime> {
+        self.pods.next_wake()
+    }
+
+    /// Fires the pod timers due at or before `now`, handing each pod key to `fire` (once).
+    pub fn pop_wakes(&mut self, now: VirtualTime, fire: impl FnMut(ObjectKey)) {
+        self.pods.pop_wakes(now, fire);
+    }
+
+    /// Every pending pod timer (unordered).
+    pub fn pending_wakes(&self) -> impl Iterator<Item = (VirtualTime, &ObjectKey)> {
+        self.pods.pending_wakes()
+    }
+
+    fn reconcile_pod(
+        &mut self,
+        api: &mut ApiServer,
+        recorder: &mut EventRecorder,
+        key: &ObjectKey,
+    ) -> Next {
+        // Most reconciles are probes of an unchanged pod: the table holds the store's object.
+        self.pods.catch_up(api.store());
+        let known = self.pods.slot(key);
+        let cached = known.and_then(|slot| self.pods.cached_object(slot));
+        let Some(shared) = cached.or_else(|| api.store().get_shared(key)) else {
+            self.pods.forget(key);
             return Next::Idle;
         };
         let Some(pod) = shared.as_pod() else {
@@ -423,31 +453,24 @@ impl Kubelet {
             return Next::Idle;
         }
         let uid = pod.metadata.uid.as_deref().unwrap_or_default();
-        // Most reconciles are probes of a known pod: look before cloning the key and uid.
-        if self.by_key.get(key).is_none_or(|known| known != uid)
-            && let Some(old) = self.by_key.insert(key.clone(), uid.to_owned())
-            && old != uid
-        {
-            self.pods.remove(&old);
-        }
+        let slot = self.pods.register(known, key, uid, &shared);
         let now = api.now();
         if pod.metadata.deletion_timestamp.is_some() {
-            return self.stop_pod(api, recorder, key, &shared, now);
+            return self.stop_pod(api, recorder, key, slot, &shared, now);
         }
         let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
-        if matches!(phase, Some("Succeeded" | "Failed")) && !self.pods.contains_key(uid) {
+        if matches!(phase, Some("Succeeded" | "Failed")) && !self.pods.has_rt(slot) {
             return Next::Idle;
         }
-        if !self.pods.contains_key(uid) {
+        if !self.pods.has_rt(slot) {
             let rt = self.new_pod(api, pod, node, now);
-            self.pods.insert(uid.to_owned(), rt);
-            if let Some(rt) = self.pods.get_mut(uid) {
+            self.pods.insert(slot, rt);
+            if let Some(rt) = self.pods.get_mut(slot) {
                 rt.changed = true;
                 write_status(api, &shared, rt, now);
             }
         }
-        // The entry's own key goes back in below (no new allocation per reconcile).
-        let Some((uid, mut rt)) = self.pods.remove_entry(uid) else {
+        let Some(mut rt) = self.pods.take(slot) else {
             return Next::Idle;
         };
         let wake = if now < rt.sandbox_at {
@@ -474,7 +497,7 @@ impl Kubelet {
             write_status(api, &shared, &rt, now);
             rt.changed = false;
         }
-        self.pods.insert(uid, rt);
+        self.pods.put_back(slot, rt);
         wake.map_or(Next::Idle, Next::At)
     }
 
@@ -536,7 +559,7 @@ impl Kubelet {
     ) -> Option<VirtualTime> {
         let spec = pod.spec.as_ref()?;
         let restart_policy = spec.restart_policy.as_deref().unwrap_or("Always");
-        let ip = rt.ip.clone().unwrap_or_default();
+        let ip = rt.ip.as_deref().unwrap_or_default();
         let ctx = StepCtx {
             pod,
             object,
@@ -544,7 +567,7 @@ impl Kubelet {
             now,
             restart_policy,
             grace_s: spec.termination_grace_period_seconds.unwrap_or(30).max(0) as u64,
-            ip: &ip,
+            ip,
         };
         let inits = spec.init_containers.as_deref().unwrap_or_default();
         let mut wake: Option<VirtualTime> = None;
@@ -1182,13 +1205,13 @@ impl Kubelet {
         api: &mut ApiServer,
         recorder: &mut EventRecorder,
         key: &ObjectKey,
+        slot: table::Slot,
         object: &Object,
         now: VirtualTime,
     ) -> Next {
         let Some(pod) = object.as_pod() else {
             return Next::Idle;
         };
-        let uid = pod.metadata.uid.clone().unwrap_or_default();
         let grace = pod
             .metadata
             .deletion_grace_period_seconds
@@ -1204,9 +1227,9 @@ impl Kubelet {
             .as_ref()
             .and_then(|s| s.node_name.clone())
             .unwrap_or_default();
-        let Some(mut rt) = self.pods.remove(&uid) else {
+        let Some(mut rt) = self.pods.take(slot) else {
             api.remove_now(key);
-            self.by_key.remove(key);
+            self.pods.forget(key);
             return Next::Idle;
         };
         let ip = rt.ip.clone().unwrap_or_default();
@@ -1278,10 +1301,10 @@ impl Kubelet {
         let all_stopped = rt.init.iter().chain(rt.app.iter()).all(|c| !c.running());
         if all_stopped {
             api.remove_now(key);
-            self.by_key.remove(key);
+            self.pods.remove_taken(key, &rt.uid);
             return Next::Idle;
         }
-        self.pods.insert(uid, rt);
+        self.pods.put_back(slot, rt);
         Next::At(wake.unwrap_or(deadline))
     }
 
@@ -1315,8 +1338,7 @@ impl Kubelet {
     }
 
     fn container(&self, key: &ObjectKey, name: &str) -> Option<&ContainerRt> {
-        let uid = self.by_key.get(key)?;
-        let rt = self.pods.get(uid)?;
+        let rt = self.pods.by_key(key)?;
         rt.init.iter().chain(rt.app.iter()).find(|c| c.name == name)
     }
 
@@ -1369,8 +1391,8 @@ impl Kubelet {
         now: VirtualTime,
         work: impl FnOnce(&mut Process, &mut MountedFs, &mut KubeletHost) -> R,
     ) -> Option<R> {
-        let uid = self.by_key.get(key)?.clone();
-        let mut rt = self.pods.remove(&uid)?;
+        let slot = self.pods.slot(key)?;
+        let mut rt = self.pods.take(slot)?;
         let ip = rt.ip.clone().unwrap_or_default();
         let result = {
             let PodRt {
@@ -1394,7 +1416,7 @@ impl Kubelet {
                     Some(out)
                 })
         };
-        self.pods.insert(uid, rt);
+        self.pods.put_back(slot, rt);
         result
     }
 
@@ -1406,7 +1428,7 @@ impl Kubelet {
         container: &str,
         argv: &[String],
     ) -> Option<Result<tidepool_container::ExecSession, tidepool_container::ExecError>> {
-        let rt = self.pods.get(self.by_key.get(key)?)?;
+        let rt = self.pods.by_key(key)?;
         let c = rt
             .init
             .iter()
@@ -1456,8 +1478,7 @@ impl Kubelet {
 
     /// Per-container usage `(name, millicores, bytes)` of a pod's running containers.
     pub fn usage(&self, key: &ObjectKey) -> Option<Vec<(String, u64, u64)>> {
-        let uid = self.by_key.get(key)?;
-        let rt = self.pods.get(uid)?;
+        let rt = self.pods.by_key(key)?;
         Some(
             rt.init
                 .iter()

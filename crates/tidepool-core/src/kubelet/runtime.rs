@@ -23,7 +23,7 @@ pub const SERVICE_ACCOUNT_VOLUME: &str = "kube-api-access";
 /// processes (the pod being reconciled is out of `pods` while it runs).
 pub(super) struct KubeletHost<'a> {
     pub(super) api: &'a ApiServer,
-    pub(super) pods: &'a mut BTreeMap<String, PodRt>,
+    pub(super) pods: &'a mut super::table::PodTable,
     pub(super) now: VirtualTime,
     /// Round-robin cursor for Service endpoints.
     pub(super) cursor: &'a mut u64,
@@ -160,8 +160,7 @@ impl Host for KubeletHost<'_> {
         let client = self.client_ip;
         let rt = self
             .pods
-            .values_mut()
-            .find(|p| p.ip.as_deref() == Some(text.as_str()))
+            .find_by_ip_mut(&text)
             .ok_or(NetError::Unreachable)?;
         let mut request = request.clone();
         request.client_ip = client;
@@ -187,7 +186,7 @@ impl Host for KubeletHost<'_> {
         let text = ip.to_string();
         let rt = self
             .pods
-            .values()
+            .iter()
             .find(|p| p.ip.as_deref() == Some(text.as_str()))
             .ok_or(NetError::Unreachable)?;
         if rt
@@ -271,6 +270,11 @@ pub fn container_env(
                             .and_then(|s| s.service_account_name.clone())
                             .unwrap_or_default(),
                         "status.podIP" => pod_ip.to_owned(),
+                        path if path.starts_with("metadata.annotations['")
+                            || path.starts_with("metadata.labels['") =>
+                        {
+                            downward_map_entry(pod, path).unwrap_or_default()
+                        }
                         "status.hostIP" => pod
                             .status
                             .as_ref()
@@ -432,4 +436,17 @@ pub fn split_lines(partial: &mut String, out: &Output) -> Vec<String> {
         }
     }
     lines
+}
+
+/// `metadata.annotations['KEY']` / `metadata.labels['KEY']` of the downward API.
+fn downward_map_entry(pod: &Pod, path: &str) -> Option<String> {
+    let (map, rest) = if let Some(rest) = path.strip_prefix("metadata.annotations['") {
+        (pod.metadata.annotations.as_ref(), rest)
+    } else {
+        (
+            pod.metadata.labels.as_ref(),
+            path.strip_prefix("metadata.labels['")?,
+        )
+    };
+    map?.get(rest.strip_suffix("']")?).cloned()
 }

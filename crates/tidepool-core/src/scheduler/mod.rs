@@ -7,18 +7,248 @@ pub mod plugins;
 
 use crate::api::{ApiServer, timestamp};
 use crate::events::{EventRecorder, EventType, Source};
-use crate::objects::{Kind, Object, ObjectKey};
-use k8s_openapi::api::core::v1::{Node, Pod, PodCondition};
+use crate::objects::{Kind, LookupMap, Object, ObjectKey};
+use crate::store::{Store, WatchEventType};
+use k8s_openapi::api::core::v1::{Pod, PodCondition};
 use plugins::{Code, NodeUsage, Requests};
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 pub const SCHEDULER_NAME: &str = "default-scheduler";
 
 /// Per-node usage plus the non-zero requests used for scoring.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 struct NodeState {
     usage: NodeUsage,
     scoring: Requests,
+    /// `scoring` as floats while both are small enough to be exact (below 2^52), so scores
+    /// need no 128-bit conversion per pod and node.
+    scoring_f64: Option<[f64; 2]>,
+}
+
+/// Below this an integer and its sum with another such integer are exact in an `f64`.
+const EXACT_F64: i128 = 1 << 52;
+
+fn exact_f64(r: Requests) -> Option<[f64; 2]> {
+    let small = |v: i128| (0..EXACT_F64).contains(&v);
+    (small(r.cpu_milli) && small(r.memory_milli))
+        .then_some([r.cpu_milli as f64, r.memory_milli as f64])
+}
+
+impl NodeState {
+    fn refresh_f64(&mut self) {
+        self.scoring_f64 = exact_f64(self.scoring);
+    }
+}
+
+/// What one placed pod adds to its node.
+#[derive(Debug, Clone)]
+struct Placement {
+    slot: usize,
+    requests: Requests,
+    scoring: Requests,
+    host_ports: Vec<(String, String, i32)>,
+}
+
+/// One node as the scheduler sees it, parsed once per change of the node.
+#[derive(Debug, Clone)]
+struct NodeSlot {
+    object: Arc<Object>,
+    alloc: plugins::Allocatable,
+    /// Allocatable CPU and memory as the score's denominators.
+    caps: [f64; 2],
+    /// Schedulable and without NoSchedule/NoExecute taints: for a pod that names no node and
+    /// has no node selector, affinity or host ports, only NodeResourcesFit can fail here.
+    plain: bool,
+    /// Has PreferNoSchedule taints (otherwise the TaintToleration score is 0).
+    prefers_not: bool,
+}
+
+impl NodeSlot {
+    fn new(object: &Arc<Object>) -> Option<Self> {
+        let node = object.as_node()?;
+        let alloc = plugins::Allocatable::of(node);
+        let spec = node.spec.as_ref();
+        let taints = spec.and_then(|s| s.taints.as_deref()).unwrap_or(&[]);
+        let unschedulable = spec.and_then(|s| s.unschedulable) == Some(true);
+        Some(Self {
+            object: Arc::clone(object),
+            alloc,
+            caps: [
+                alloc.cpu_milli.max(1) as f64,
+                alloc.memory_milli.max(1) as f64,
+            ],
+            plain: !unschedulable
+                && !taints
+                    .iter()
+                    .any(|t| t.effect == "NoSchedule" || t.effect == "NoExecute"),
+            prefers_not: taints.iter().any(|t| t.effect == "PreferNoSchedule"),
+        })
+    }
+}
+
+/// The pod needs only NodeResourcesFit on a plain node (see [`NodeSlot::plain`]).
+fn is_plain(pod: &Pod, info: &plugins::PodInfo) -> bool {
+    let Some(spec) = pod.spec.as_ref() else {
+        return true;
+    };
+    spec.node_name.is_none()
+        && spec.node_selector.as_ref().is_none_or(|s| s.is_empty())
+        && spec
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|a| {
+                a.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .is_none()
+        && info.host_ports.is_empty()
+}
+
+/// The scheduler's informer cache: nodes and what is placed on each, kept up to date from the
+/// store's watch log instead of being recomputed from every pod on every cycle. Not saved: a
+/// restored simulation rebuilds it from the store on its first cycle.
+#[derive(Debug, Clone, Default)]
+struct Cache {
+    /// Store revision the cache reflects; `None`: rebuild before use.
+    revision: Option<u64>,
+    /// Nodes in store (name) order: the order filters run and ties are listed in.
+    nodes: Vec<NodeSlot>,
+    /// Node name -> slot.
+    index: LookupMap<String, usize>,
+    /// What is placed on each node, aligned with `nodes`.
+    states: Vec<NodeState>,
+    /// Pods counted in `states`, and what each added.
+    placed: LookupMap<ObjectKey, Placement>,
+}
+
+/// Requests beyond this (in milli-units) are clamped when summed per node, so sums never
+/// overflow and removing a pod restores the sum exactly. Far above any real allocatable
+/// (10^27 cores), so fit and scores are unchanged.
+const CLAMP_MILLI: i128 = 1_000_000_000_000_000_000_000_000_000_000;
+
+fn clamp(r: Requests) -> Requests {
+    Requests {
+        cpu_milli: r.cpu_milli.clamp(0, CLAMP_MILLI),
+        memory_milli: r.memory_milli.clamp(0, CLAMP_MILLI),
+    }
+}
+
+/// Pods in a terminal phase free their node's resources.
+fn is_terminal(pod: &Pod) -> bool {
+    matches!(
+        pod.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Succeeded" | "Failed")
+    )
+}
+
+impl Cache {
+    /// Brings the cache to the store's revision: replays pod events since the last sync, or
+    /// rebuilds everything when nodes changed or the history was compacted.
+    fn sync(&mut self, store: &Store) {
+        if let Some(revision) = self.revision.filter(|r| *r <= store.revision())
+            && let Ok(events) = store.events_since(revision)
+            && !events.iter().any(|e| e.object.kind() == Kind::Node)
+        {
+            for event in events {
+                if let Object::Pod(pod) = &*event.object {
+                    let deleted = event.event_type == WatchEventType::Deleted;
+                    self.observe(event.object.key(), pod, deleted);
+                }
+            }
+            self.revision = Some(store.revision());
+            return;
+        }
+        self.rebuild(store);
+    }
+
+    fn rebuild(&mut self, store: &Store) {
+        self.nodes = store
+            .list_shared(Kind::Node, None)
+            .filter_map(NodeSlot::new)
+            .collect();
+        self.index = self
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(slot, n)| (n.object.name().to_owned(), slot))
+            .collect();
+        let empty = NodeState {
+            scoring_f64: Some([0.0, 0.0]),
+            ..NodeState::default()
+        };
+        self.states = vec![empty; self.nodes.len()];
+        self.placed = LookupMap::default();
+        for object in store.list(Kind::Pod, None) {
+            if let Object::Pod(pod) = object {
+                self.observe(object.key(), pod, false);
+            }
+        }
+        self.revision = Some(store.revision());
+    }
+
+    /// Accounts for the latest state of one pod (the informer's add/update/delete handler).
+    fn observe(&mut self, key: ObjectKey, pod: &Pod, deleted: bool) {
+        if let Some(old) = self.placed.remove(&key) {
+            self.unplace(&old);
+        }
+        if deleted || is_terminal(pod) {
+            return;
+        }
+        let Some(slot) = pod
+            .spec
+            .as_ref()
+            .and_then(|s| s.node_name.as_ref())
+            .and_then(|n| self.index.get(n).copied())
+        else {
+            return;
+        };
+        let requests = clamp(plugins::pod_requests(pod));
+        let placement = Placement {
+            slot,
+            requests,
+            scoring: plugins::non_zero(requests),
+            host_ports: plugins::host_ports(pod),
+        };
+        self.place(&placement);
+        self.placed.insert(key, placement);
+    }
+
+    fn place(&mut self, p: &Placement) {
+        let Some(state) = self.states.get_mut(p.slot) else {
+            return;
+        };
+        state.usage.cpu_milli += p.requests.cpu_milli;
+        state.usage.memory_milli += p.requests.memory_milli;
+        state.usage.pods += 1000;
+        state.scoring.cpu_milli += p.scoring.cpu_milli;
+        state.scoring.memory_milli += p.scoring.memory_milli;
+        state.refresh_f64();
+        for port in &p.host_ports {
+            *state.usage.host_ports.entry(port.clone()).or_default() += 1;
+        }
+    }
+
+    fn unplace(&mut self, p: &Placement) {
+        let Some(state) = self.states.get_mut(p.slot) else {
+            return;
+        };
+        state.usage.cpu_milli -= p.requests.cpu_milli;
+        state.usage.memory_milli -= p.requests.memory_milli;
+        state.usage.pods -= 1000;
+        state.scoring.cpu_milli -= p.scoring.cpu_milli;
+        state.scoring.memory_milli -= p.scoring.memory_milli;
+        state.refresh_f64();
+        for port in &p.host_ports {
+            if let Some(n) = state.usage.host_ports.get_mut(port) {
+                *n -= 1;
+                if *n == 0 {
+                    state.usage.host_ports.remove(port);
+                }
+            }
+        }
+    }
 }
 
 /// The scheduling queue.
@@ -28,6 +258,7 @@ pub struct Scheduler {
     active: BTreeSet<ObjectKey>,
     /// Pods that did not fit; retried when the cluster changes.
     unschedulable: BTreeSet<ObjectKey>,
+    cache: Cache,
 }
 
 /// Outcome of one attempt, for tests and hosts.
@@ -45,10 +276,7 @@ fn needs_scheduling(pod: &Pod) -> bool {
             .unwrap_or(SCHEDULER_NAME)
             == SCHEDULER_NAME
         && pod.metadata.deletion_timestamp.is_none()
-        && !matches!(
-            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        )
+        && !is_terminal(pod)
 }
 
 impl Scheduler {
@@ -85,6 +313,7 @@ impl Scheduler {
         Self {
             active: keys("active"),
             unschedulable: keys("unschedulable"),
+            cache: Cache::default(),
         }
     }
 
@@ -102,63 +331,41 @@ impl Scheduler {
         if queue.is_empty() {
             return Vec::new();
         }
-        let nodes: Vec<(Node, plugins::Allocatable)> = api
-            .store()
-            .list(Kind::Node, None)
-            .filter_map(Object::as_node)
-            .map(|n| (n.clone(), plugins::Allocatable::of(n)))
-            .collect();
-        let mut state = node_states(api);
+        self.cache.sync(api.store());
         let mut results = Vec::new();
+        let mut scratch = Scratch::default();
         for key in queue {
-            let Some(Object::Pod(pod)) = api.store().get(&key).cloned() else {
+            let Some(shared) = api.store().get_shared(&key) else {
                 continue;
             };
-            if !needs_scheduling(&pod) {
+            let Some(pod) = shared.as_pod().filter(|p| needs_scheduling(p)) else {
                 continue;
-            }
-            let attempt = schedule_one(api, recorder, &pod, &nodes, &mut state);
+            };
+            let attempt = schedule_one(
+                api,
+                recorder,
+                &shared,
+                pod,
+                &key,
+                &mut self.cache,
+                &mut scratch,
+            );
             if matches!(attempt, Attempt::Failed(_)) {
                 self.unschedulable.insert(key.clone());
             }
             results.push((key, attempt));
         }
+        // The binds above are in the cache already; replaying their watch events next time is
+        // harmless (each pod's placement is replaced, not added twice).
         results
     }
 }
 
-fn node_states(api: &ApiServer) -> BTreeMap<String, NodeState> {
-    let mut state: BTreeMap<String, NodeState> = BTreeMap::new();
-    for pod in api.store().list(Kind::Pod, None).filter_map(Object::as_pod) {
-        let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.clone()) else {
-            continue;
-        };
-        if matches!(
-            pod.status.as_ref().and_then(|s| s.phase.as_deref()),
-            Some("Succeeded" | "Failed")
-        ) {
-            continue;
-        }
-        add_pod(state.entry(node).or_default(), pod);
-    }
-    state
-}
-
-fn add_pod(state: &mut NodeState, pod: &Pod) {
-    let r = plugins::pod_requests(pod);
-    // Saturating: absurd requests (`cpu: 1e30`) must not overflow, only fail to fit.
-    state.usage.cpu_milli = state.usage.cpu_milli.saturating_add(r.cpu_milli);
-    state.usage.memory_milli = state.usage.memory_milli.saturating_add(r.memory_milli);
-    state.usage.pods += 1000;
-    let scoring_cpu = if r.cpu_milli == 0 { 100 } else { r.cpu_milli };
-    let scoring_memory = if r.memory_milli == 0 {
-        200 * 1024 * 1024 * 1000
-    } else {
-        r.memory_milli
-    };
-    state.scoring.cpu_milli = state.scoring.cpu_milli.saturating_add(scoring_cpu);
-    state.scoring.memory_milli = state.scoring.memory_milli.saturating_add(scoring_memory);
-    state.usage.host_ports.extend(plugins::host_ports(pod));
+/// Buffers reused across the pods of one cycle.
+#[derive(Default)]
+struct Scratch {
+    /// Feasible nodes: (slot, resource score, intolerable PreferNoSchedule taints).
+    feasible: Vec<(usize, i64, i64)>,
 }
 
 /// `0/3 nodes are available: <histogram>. preemption: 0/3 nodes are available: <histogram>.`
@@ -196,30 +403,58 @@ pub fn fit_error(total: usize, failures: &[plugins::FilterStatus]) -> String {
 fn schedule_one(
     api: &mut ApiServer,
     recorder: &mut EventRecorder,
+    pod_object: &Object,
     pod: &Pod,
-    nodes: &[(Node, plugins::Allocatable)],
-    state: &mut BTreeMap<String, NodeState>,
+    key: &ObjectKey,
+    cache: &mut Cache,
+    scratch: &mut Scratch,
 ) -> Attempt {
-    let empty = NodeState::default();
     let info = plugins::PodInfo::of(pod);
+    let plain_pod = is_plain(pod, &info);
+    let want_f64 = exact_f64(plugins::non_zero(info.requests));
     let mut failures = Vec::new();
-    let mut best: Vec<(&Node, i64)> = Vec::new();
-    for (node, alloc) in nodes {
-        let name = node.metadata.name.as_deref().unwrap_or("");
-        let ns = state.get(name).unwrap_or(&empty);
-        match plugins::run_filters(pod, &info, node, alloc, &ns.usage) {
-            Err(status) => failures.push(status),
-            Ok(()) => {
-                let score = plugins::least_allocated::score(&info, alloc, ns.scoring)
-                    + plugins::balanced_allocation::score(&info, alloc, ns.scoring);
-                best.push((node, score));
-            }
+    scratch.feasible.clear();
+    for (slot, (node, state)) in cache.nodes.iter().zip(&cache.states).enumerate() {
+        let Some(node_object) = node.object.as_node() else {
+            continue;
+        };
+        // The same decision as `run_filters`: on a plain node a plain pod passes every filter
+        // but NodeResourcesFit.
+        let fits = if plain_pod && node.plain {
+            plugins::node_resources_fit::filter(&info, &node.alloc, &state.usage)
+        } else {
+            plugins::run_filters(pod, &info, node_object, &node.alloc, &state.usage)
+        };
+        if let Err(status) = fits {
+            failures.push(status);
+            continue;
         }
+        // Exact in f64 when both terms are below 2^52, so this equals `plugins::fractions`.
+        let fractions = match (state.scoring_f64, want_f64) {
+            (Some([cpu, mem]), Some([want_cpu, want_mem])) => [
+                ((cpu + want_cpu) / node.caps[0]).min(1.0),
+                ((mem + want_mem) / node.caps[1]).min(1.0),
+            ],
+            _ => plugins::fractions(&info, &node.alloc, state.scoring),
+        };
+        let resources = plugins::least_allocated::from_fractions(fractions)
+            + plugins::balanced_allocation::from_fractions(fractions);
+        let taints = if node.prefers_not {
+            plugins::taint_toleration_score::intolerable(pod, node_object)
+        } else {
+            0
+        };
+        scratch.feasible.push((slot, resources, taints));
     }
-    let pod_object = Object::Pod(pod.clone());
-    let top = best.iter().map(|(_, s)| *s).max();
+    let max_taints = scratch.feasible.iter().map(|f| f.2).max().unwrap_or(0);
+    let total = |&(_, resources, taints): &(usize, i64, i64)| {
+        resources
+            + plugins::taint_toleration_score::WEIGHT
+                * plugins::taint_toleration_score::normalize(taints, max_taints)
+    };
+    let top = scratch.feasible.iter().map(total).max();
     let Some(top) = top else {
-        let message = fit_error(nodes.len(), &failures);
+        let message = fit_error(cache.nodes.len(), &failures);
         let mut failed = pod.clone();
         set_scheduled_condition(
             &mut failed,
@@ -232,34 +467,35 @@ fn schedule_one(
         recorder.record(
             api,
             Source::component(SCHEDULER_NAME),
-            &pod_object,
+            pod_object,
             EventType::Warning,
             "FailedScheduling",
             &message,
         );
         return Attempt::Failed(message);
     };
-    let tied: Vec<&Node> = best
+    let tied: Vec<usize> = scratch
+        .feasible
         .iter()
-        .filter(|(_, s)| *s == top)
-        .map(|(n, _)| *n)
+        .filter(|f| total(f) == top)
+        .map(|f| f.0)
         .collect();
     let pick = api.rng().below(tied.len() as u64) as usize;
-    let node = tied[pick];
-    let node_name = node.metadata.name.clone().unwrap_or_default();
+    let slot = tied[pick];
+    let node_name = cache.nodes[slot].object.name().to_owned();
     let mut bound = pod.clone();
     if let Some(spec) = bound.spec.as_mut() {
         spec.node_name = Some(node_name.clone());
     }
     set_scheduled_condition(&mut bound, api, "True", None, None);
-    api.put_raw(Object::Pod(bound.clone()));
-    add_pod(state.entry(node_name.clone()).or_default(), &bound);
+    cache.observe(key.clone(), &bound, false);
+    api.put_raw(Object::Pod(bound));
     let ns = pod.metadata.namespace.as_deref().unwrap_or("");
     let name = pod.metadata.name.as_deref().unwrap_or("");
     recorder.record(
         api,
         Source::component(SCHEDULER_NAME),
-        &pod_object,
+        pod_object,
         EventType::Normal,
         "Scheduled",
         &format!("Successfully assigned {ns}/{name} to {node_name}"),
@@ -304,7 +540,67 @@ fn set_scheduled_condition(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::DeleteOptions;
+    use crate::cluster::{ClusterConfig, bootstrap};
+    use crate::{SimRng, api::ObjectLimits};
     use plugins::FilterStatus;
+
+    fn pod(name: &str, cpu: &str, host_port: Option<i32>) -> Object {
+        let port = host_port.map_or(String::new(), |p| {
+            format!(", ports: [{{containerPort: 80, hostPort: {p}}}]")
+        });
+        let yaml = format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n  containers: \
+             [{{name: c, image: nginx, resources: {{requests: {{cpu: {cpu}}}}}{port}}}]\n"
+        );
+        crate::decode_manifests(&yaml)
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_else(|| Object::Pod(Pod::default()))
+    }
+
+    /// The cache kept from watch events must equal one rebuilt from the store after binds,
+    /// deletions, terminal pods and failed attempts.
+    #[test]
+    fn incremental_cache_equals_a_rebuild() {
+        let mut api = ApiServer::new(SimRng::seeded(7), ObjectLimits::default());
+        assert!(bootstrap(&mut api, &ClusterConfig::default()).is_ok());
+        let mut recorder = EventRecorder::default();
+        let mut scheduler = Scheduler::default();
+        let check = |scheduler: &mut Scheduler, api: &ApiServer| {
+            scheduler.cache.sync(api.store());
+            let mut fresh = Cache::default();
+            fresh.rebuild(api.store());
+            assert_eq!(scheduler.cache.states, fresh.states);
+            assert_eq!(scheduler.cache.placed.len(), fresh.placed.len());
+        };
+        for (i, cpu) in ["100m", "250m", "0", "1", "50m", "3"].iter().enumerate() {
+            let name = format!("p{i}");
+            let port = (i % 2 == 0).then_some(8080);
+            assert!(api.create(pod(&name, cpu, port)).is_ok());
+            scheduler.enqueue(ObjectKey::new(Kind::Pod, "default", &name));
+            scheduler.run_cycle(&mut api, &mut recorder);
+            check(&mut scheduler, &api);
+        }
+        // A pod that finished frees its node; a force-deleted one disappears.
+        if let Some(Object::Pod(mut done)) = api
+            .store()
+            .get(&ObjectKey::new(Kind::Pod, "default", "p1"))
+            .cloned()
+        {
+            done.status.get_or_insert_with(Default::default).phase = Some("Succeeded".into());
+            api.put_raw(Object::Pod(done));
+        }
+        let force = DeleteOptions {
+            grace_period_seconds: Some(0),
+            ..DeleteOptions::default()
+        };
+        assert!(api.delete(Kind::Pod, "default", "p0", &force).is_ok());
+        assert!(api.create(pod("late", "100m", Some(8080))).is_ok());
+        scheduler.enqueue(ObjectKey::new(Kind::Pod, "default", "late"));
+        scheduler.run_cycle(&mut api, &mut recorder);
+        check(&mut scheduler, &api);
+    }
 
     #[test]
     fn fit_error_matches_kube_scheduler() {

@@ -5,7 +5,7 @@
 use crate::admission;
 use crate::quantity;
 use k8s_openapi::api::core::v1::{Node, NodeSelectorRequirement, NodeSelectorTerm, Pod, Taint};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// How bad a filter failure is: `UnschedulableAndUnresolvable` means preemption cannot help.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,11 +28,12 @@ pub struct NodeUsage {
     pub cpu_milli: i128,
     pub memory_milli: i128,
     pub pods: i128,
-    /// (protocol, hostIP, hostPort) triples in use.
-    pub host_ports: BTreeSet<(String, String, i32)>,
+    /// (protocol, hostIP, hostPort) triples in use, with how many pods use each (pods come
+    /// and go one at a time, so the set is kept as counts).
+    pub host_ports: BTreeMap<(String, String, i32), u32>,
 }
 
-/// A node's allocatable resources, parsed once per scheduling cycle.
+/// A node's allocatable resources, parsed once whenever the node changes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Allocatable {
     pub cpu_milli: i128,
@@ -304,7 +305,7 @@ pub mod node_ports {
 
     pub fn filter(info: &PodInfo, usage: &NodeUsage) -> Result<(), FilterStatus> {
         let conflict = info.host_ports.iter().any(|(proto, ip, port)| {
-            usage.host_ports.iter().any(|(p, i, n)| {
+            usage.host_ports.keys().any(|(p, i, n)| {
                 p == proto && n == port && (i == ip || i == "0.0.0.0" || ip == "0.0.0.0")
             })
         });
@@ -372,7 +373,7 @@ pub fn run_filters(
 }
 
 /// Requests used for scoring: zero requests count as 100m CPU / 200Mi (`schedutil.NonZero`).
-fn non_zero(r: Requests) -> Requests {
+pub fn non_zero(r: Requests) -> Requests {
     Requests {
         cpu_milli: if r.cpu_milli == 0 { 100 } else { r.cpu_milli },
         memory_milli: if r.memory_milli == 0 {
@@ -383,13 +384,23 @@ fn non_zero(r: Requests) -> Requests {
     }
 }
 
-fn fractions(info: &PodInfo, alloc: &Allocatable, scoring_usage: Requests) -> [f64; 2] {
+/// `v as f64` without the slow 128-bit conversion when the value fits 64 bits (both
+/// conversions round to nearest, so the result is the same).
+fn to_f64(v: i128) -> f64 {
+    match i64::try_from(v) {
+        Ok(small) => small as f64,
+        Err(_) => v as f64,
+    }
+}
+
+/// Requested fractions of CPU and memory (capped at 1) once the pod is placed.
+pub fn fractions(info: &PodInfo, alloc: &Allocatable, scoring_usage: Requests) -> [f64; 2] {
     let want = non_zero(info.requests);
-    let cpu_cap = alloc.cpu_milli.max(1) as f64;
-    let mem_cap = alloc.memory_milli.max(1) as f64;
+    let cpu_cap = to_f64(alloc.cpu_milli.max(1));
+    let mem_cap = to_f64(alloc.memory_milli.max(1));
     [
-        (scoring_usage.cpu_milli.saturating_add(want.cpu_milli) as f64 / cpu_cap).min(1.0),
-        (scoring_usage.memory_milli.saturating_add(want.memory_milli) as f64 / mem_cap).min(1.0),
+        (to_f64(scoring_usage.cpu_milli.saturating_add(want.cpu_milli)) / cpu_cap).min(1.0),
+        (to_f64(scoring_usage.memory_milli.saturating_add(want.memory_milli)) / mem_cap).min(1.0),
     ]
 }
 
@@ -399,7 +410,10 @@ pub mod least_allocated {
     pub const NAME: &str = "NodeResourcesFit";
 
     pub fn score(info: &PodInfo, alloc: &Allocatable, scoring: Requests) -> i64 {
-        let [cpu, mem] = fractions(info, alloc, scoring);
+        from_fractions(fractions(info, alloc, scoring))
+    }
+
+    pub fn from_fractions([cpu, mem]: [f64; 2]) -> i64 {
         (((1.0 - cpu) * 100.0 + (1.0 - mem) * 100.0) / 2.0) as i64
     }
 }
@@ -410,9 +424,40 @@ pub mod balanced_allocation {
     pub const NAME: &str = "NodeResourcesBalancedAllocation";
 
     pub fn score(info: &PodInfo, alloc: &Allocatable, scoring: Requests) -> i64 {
-        let [cpu, mem] = fractions(info, alloc, scoring);
+        from_fractions(fractions(info, alloc, scoring))
+    }
+
+    pub fn from_fractions([cpu, mem]: [f64; 2]) -> i64 {
         let std = (cpu - mem).abs() / 2.0;
         ((1.0 - std) * 100.0) as i64
+    }
+}
+
+/// TaintToleration's score: nodes with fewer `PreferNoSchedule` taints the pod does not
+/// tolerate score higher. Weight 3 in kube-scheduler v1.32's default profile.
+pub mod taint_toleration_score {
+    use super::*;
+    pub const WEIGHT: i64 = 3;
+    /// `framework.MaxNodeScore`.
+    pub const MAX_NODE_SCORE: i64 = 100;
+
+    /// The raw score: how many `PreferNoSchedule` taints of the node the pod does not tolerate
+    /// (`countIntolerableTaintsPreferNoSchedule`).
+    pub fn intolerable(pod: &Pod, node: &Node) -> i64 {
+        node.spec
+            .iter()
+            .flat_map(|s| s.taints.iter().flatten())
+            .filter(|t| t.effect == "PreferNoSchedule" && !tolerates(pod, t))
+            .count() as i64
+    }
+
+    /// `helper.DefaultNormalizeScore(MaxNodeScore, reverse = true, ...)` for one raw score,
+    /// given the highest raw score among the feasible nodes.
+    pub fn normalize(raw: i64, max_raw: i64) -> i64 {
+        if max_raw == 0 {
+            return MAX_NODE_SCORE;
+        }
+        MAX_NODE_SCORE - MAX_NODE_SCORE * raw / max_raw
     }
 }
 

@@ -151,6 +151,11 @@ pub fn command_help(command: &str) -> Option<String> {
             "kubectl logs POD [-c CONTAINER] [flags]",
             "  kubectl logs nginx",
         ),
+        "port-forward" => (
+            "Forward one or more local ports to a pod (a TYPE/NAME such as deployment/web or service/web picks one of its pods). The forward runs until Ctrl-C or until the pod goes away; with a trailing & it runs as a background job (jobs, fg, kill %1) while curl localhost:PORT reaches the pod.",
+            "kubectl port-forward TYPE/NAME [options] [LOCAL_PORT:]REMOTE_PORT [...[LOCAL_PORT_N:]REMOTE_PORT_N]",
+            "  kubectl port-forward pod/web 8080:80\n  kubectl port-forward deployment/web 8080:80 &\n  kubectl port-forward service/web 8443:https\n  kubectl port-forward --address 0.0.0.0 pod/web 8888:80\n  kubectl port-forward pod/web :80",
+        ),
         "config" => (
             "Show or change the kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS.",
             "kubectl config SUBCOMMAND [flags]",
@@ -181,6 +186,14 @@ pub fn command_help(command: &str) -> Option<String> {
 /// commands whose flags change what they do.
 fn command_options(command: &str) -> &'static str {
     match command {
+        "port-forward" => {
+            "    --address=[localhost]:
+\tAddresses to listen on (comma separated): IP addresses or localhost (both 127.0.0.1 and ::1).
+
+    --pod-running-timeout=1m0s:
+\tHow long to wait until at least one pod exists.
+"
+        }
         "drain" => {
             "    --delete-emptydir-data=false:
 \tAlso evict pods with emptyDir volumes (their data is lost).

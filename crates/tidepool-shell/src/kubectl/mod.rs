@@ -18,6 +18,7 @@ mod info;
 pub(crate) mod json;
 mod logs;
 mod node;
+mod portforward;
 mod resources;
 mod set;
 mod top;
@@ -31,6 +32,7 @@ pub use exec::{Interactive, interactive_line};
 pub use get::pod_status;
 pub use get::{Follow, poll};
 pub use logs::{LogFollow, poll_logs};
+pub use portforward::{LOST_CONNECTION, PortForward};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;
 
@@ -371,6 +373,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "logs" => logs::logs(session, &rest),
         "exec" => exec::exec(session, &rest, stdin),
         "top" => top::top(session, &rest),
+        "port-forward" => portforward::port_forward(session, &rest),
         "explain" => explain::explain(&rest),
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
