@@ -46,9 +46,22 @@ pub struct Playground {
 
 /// Serves `TIDEPOOL_DIST`, starts chromedriver and opens the playground in Chromium.
 pub async fn open_playground() -> Playground {
+    open_playground_with(Gpu::WebGpu).await
+}
+
+/// Whether the browser offers WebGPU (SwiftShader in headless Chromium) or not at all, as in
+/// browsers that do not ship it yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gpu {
+    WebGpu,
+    None,
+}
+
+/// [`open_playground`] with or without WebGPU.
+pub async fn open_playground_with(gpu: Gpu) -> Playground {
     let site = StaticSite::serve(dist_from_env());
     let driver = Chromedriver::start();
-    let browser = driver.browser().await;
+    let browser = driver.browser_with(gpu).await;
     browser
         .goto(&site.url())
         .await
@@ -222,11 +235,21 @@ impl Chromedriver {
 
     /// A new headless Chromium session at 1280x720 with WebGPU enabled.
     pub async fn browser(&self) -> Client {
+        self.browser_with(Gpu::WebGpu).await
+    }
+
+    /// A new headless Chromium session at 1280x720, with or without WebGPU.
+    pub async fn browser_with(&self, gpu: Gpu) -> Client {
+        let webgpu = match gpu {
+            // Headless Chromium offers WebGPU (on SwiftShader) only with this switch.
+            Gpu::WebGpu => "--enable-unsafe-webgpu",
+            Gpu::None => "--disable-features=WebGPU",
+        };
         let capabilities = serde_json::json!({
             "goog:chromeOptions": {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                    "--enable-unsafe-webgpu", "--window-size=1280,720",
+                    webgpu, "--window-size=1280,720",
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--disable-quic"
                 ]

@@ -1,9 +1,10 @@
 //! The Grad-CAM lab end to end: open the tab, watch the weights load, click a sample, see the
-//! top-5 and a drawn overlay; reload and get the weights from the cache.
+//! top-5 and a drawn overlay; reload and get the weights from the cache. Without WebGPU the
+//! lab falls back to Flex, says so, and a colormap change redraws without running the network.
 
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
-use tidepool_e2e::{artifacts_dir, open_playground};
+use tidepool_e2e::{Gpu, artifacts_dir, open_playground, open_playground_with};
 
 /// The model loads on SwiftShader WebGPU or Flex; a 2-core CI machine needs time.
 const MODEL_WAIT: Duration = Duration::from_secs(240);
@@ -123,5 +124,98 @@ async fn a_sample_photo_gets_top5_and_an_overlay() {
     open_lab(browser).await;
     let status = status_text(browser).await;
     assert!(status.contains("weights from the cache"), "{status}");
+    playground.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_webgpu_the_lab_falls_back_to_flex_and_recolours_without_a_new_pass() {
+    let playground = open_playground_with(Gpu::None).await;
+    let browser = &playground.browser;
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("tab-gradcam"))
+        .await
+        .expect("the lab tabs");
+    let backend = open_lab(browser).await;
+    assert_eq!(backend, "CPU (Flex)");
+    let fallback = browser
+        .find(Locator::Css("#gc-model-status .gc-fallback"))
+        .await
+        .expect("the lab says why it is not on WebGPU");
+    println!(
+        "e2e: no WebGPU: {} ({})",
+        fallback.text().await.expect("text"),
+        fallback
+            .attr("title")
+            .await
+            .expect("title")
+            .unwrap_or_default()
+    );
+
+    let started = Instant::now();
+    browser
+        .find(Locator::Id("gc-sample-coffee"))
+        .await
+        .expect("the coffee sample")
+        .click()
+        .await
+        .expect("click the sample");
+    let top5 = browser
+        .wait()
+        .at_most(MODEL_WAIT)
+        .for_element(Locator::Id("gc-top5"))
+        .await
+        .expect("the top-5 appears");
+    let top5_text = top5.text().await.expect("top-5 text");
+    println!(
+        "e2e: coffee explained on Flex in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    assert!(top5_text.contains("espresso"), "{top5_text}");
+    let timings = |browser: &Client| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .find(Locator::Id("gc-timings"))
+                .await
+                .expect("timings")
+                .text()
+                .await
+                .expect("text")
+                .replace('\n', " ")
+        }
+    };
+    println!("e2e: Flex timings: {}", timings(browser).await);
+    assert!(
+        browser.find(Locator::Id("gc-reused")).await.is_err(),
+        "the first analysis runs the network"
+    );
+    let ink_before = overlay_ink(browser).await;
+    assert!(ink_before > 0.0, "the overlay is blank");
+
+    // Another colormap: the worker reuses the pass and only redraws the map.
+    browser
+        .execute(
+            "const s = document.getElementById('gc-colormap');\
+             s.value = 'viridis'; s.dispatchEvent(new Event('change', { bubbles: true }));",
+            vec![],
+        )
+        .await
+        .expect("pick viridis");
+    browser
+        .wait()
+        .at_most(MODEL_WAIT)
+        .for_element(Locator::Id("gc-reused"))
+        .await
+        .expect("the lab says the pass was reused");
+    println!("e2e: after a colormap change: {}", timings(browser).await);
+    let ink_after = overlay_ink(browser).await;
+    assert!(
+        ink_after > 0.0 && ink_after != ink_before,
+        "the overlay is redrawn in the new colormap ({ink_before} -> {ink_after})"
+    );
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join("gradcam-flex.png"), png).expect("save the screenshot");
     playground.close().await;
 }
