@@ -508,7 +508,17 @@ fn parse_taint(spec: &str) -> Result<TaintSpec, String> {
     };
     let parts: Vec<&str> = spec.split(':').collect();
     let (key_value, effect) = match parts.as_slice() {
-        [kv] => (*kv, ""),
+        // kubectl's parseTaint: without an effect the whole spec is the key (no `=` split).
+        [key] => {
+            if let Some(why) = key_errors(key) {
+                return Err(bad(Some(why)));
+            }
+            return Ok(TaintSpec {
+                key: (*key).to_owned(),
+                value: String::new(),
+                effect: String::new(),
+            });
+        }
         [kv, effect] => {
             if !EFFECTS.contains(effect) {
                 return Err(format!(
@@ -519,6 +529,9 @@ fn parse_taint(spec: &str) -> Result<TaintSpec, String> {
         }
         _ => return Err(bad(None)),
     };
+    if key_value.matches('=').count() > 1 {
+        return Err(bad(None));
+    }
     let (key, value) = key_value.split_once('=').unwrap_or((key_value, ""));
     if let Some(why) = key_errors(key) {
         return Err(bad(Some(why)));
@@ -533,20 +546,13 @@ fn parse_taint(spec: &str) -> Result<TaintSpec, String> {
     })
 }
 
+/// kubectl parses a removal like an addition (`key[=value][:effect]`, all validated), then
+/// matches on key and effect only: the value is ignored.
 fn parse_removal(spec: &str) -> Result<TaintSpec, String> {
-    // kubectl validates only the effect of a removal; an unknown key is "not found" later.
-    let mut parts = spec.split(':');
-    let key = parts.next().unwrap_or("");
-    let effect = parts.next().unwrap_or("");
-    if !effect.is_empty() && !EFFECTS.contains(&effect) {
-        return Err(format!(
-            "error: invalid taint effect: {effect}, unsupported taint effect\nSee 'kubectl taint -h' for help and examples\n"
-        ));
-    }
+    let parsed = parse_taint(spec)?;
     Ok(TaintSpec {
-        key: key.to_owned(),
         value: String::new(),
-        effect: effect.to_owned(),
+        ..parsed
     })
 }
 
@@ -569,7 +575,14 @@ pub fn taint(session: &mut Session, args: &[String]) -> KResult {
         if let Some(spec) = a.strip_suffix('-') {
             to_remove.push(parse_removal(spec)?);
         } else if a.contains('=') || a.contains(':') {
-            to_add.push(parse_taint(a)?);
+            let spec = parse_taint(a)?;
+            // Adding needs an effect; only a removal may name the key alone.
+            if spec.effect.is_empty() {
+                return Err(format!(
+                    "error: invalid taint spec: {a}\nSee 'kubectl taint -h' for help and examples\n"
+                ));
+            }
+            to_add.push(spec);
         } else {
             resources.push(a.clone());
         }
@@ -779,6 +792,25 @@ mod tests {
         assert_eq!(
             parse_removal("a:NoSchedule").map(|t| t.text()),
             Ok("a:NoSchedule".to_owned())
+        );
+        // A removal ignores the value; without an effect the whole spec is the key.
+        assert_eq!(
+            parse_removal("dedicated=batch:PreferNoSchedule").map(|t| t.text()),
+            Ok("dedicated:PreferNoSchedule".to_owned())
+        );
+        assert_eq!(
+            parse_removal("dedicated").map(|t| t.text()),
+            Ok("dedicated".to_owned())
+        );
+        assert!(
+            parse_removal("a=b")
+                .err()
+                .is_some_and(|e| e.starts_with("error: invalid taint spec: a=b, name part"))
+        );
+        assert!(
+            parse_taint("a=b=c:NoSchedule")
+                .err()
+                .is_some_and(|e| e.starts_with("error: invalid taint spec: a=b=c:NoSchedule\n"))
         );
     }
 }
