@@ -41,6 +41,11 @@ impl W {
             }
         }
     }
+    /// `printLabelsMultilineWithIndent` used for annotations (`k=v`, nothing skipped), as
+    /// `describeVolumeClaimTemplates` prints them.
+    fn labels_as_annotations(&mut self, level: usize, v: &Value, ptr: &str) {
+        self.labels(level, "Annotations", v, ptr);
+    }
     fn annotations(&mut self, level: usize, v: &Value, ptr: &str) {
         let m: Vec<(&String, &Value)> = map(v, ptr)
             .into_iter()
@@ -753,8 +758,17 @@ fn replica_set(session: &Session, object: &Object, now: VirtualTime) -> String {
             int(&v, "/spec/replicas")
         ),
     );
-    // Pods Status counts the pods the controller owns, by phase.
-    let uid = object.uid().to_owned();
+    w.kv(0, "Pods Status", pods_status(session, object));
+    pod_template(&mut w, &v, "/spec/template", now);
+    conditions(&mut w, &v);
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `getPodStatusForController`: the pods the controller owns, by phase, as
+/// `N Running / N Waiting / N Succeeded / N Failed` (Waiting = Pending).
+fn pods_status(session: &Session, object: &Object) -> String {
+    let uid = object.uid();
     let (mut running, mut waiting, mut succeeded, mut failed) = (0, 0, 0, 0);
     for p in session
         .sim
@@ -763,10 +777,10 @@ fn replica_set(session: &Session, object: &Object, now: VirtualTime) -> String {
         .list(Kind::Pod, Some(object.namespace()))
     {
         let pv = p.to_json();
-        if !arr(&pv, "/metadata/ownerReferences")
-            .iter()
-            .any(|r| s(r, "/uid") == uid)
-        {
+        let owned = arr(&pv, "/metadata/ownerReferences").iter().any(|r| {
+            s(r, "/uid") == uid && r.get("controller").and_then(Value::as_bool) == Some(true)
+        });
+        if !owned {
             continue;
         }
         match s(&pv, "/status/phase") {
@@ -777,13 +791,330 @@ fn replica_set(session: &Session, object: &Object, now: VirtualTime) -> String {
             _ => {}
         }
     }
+    format!("{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed")
+}
+
+/// `printController`: `Kind/name` of the controlling owner, if any.
+fn controlled_by(w: &mut W, v: &Value) {
+    if let Some(owner) = arr(v, "/metadata/ownerReferences")
+        .iter()
+        .find(|o| o.get("controller").and_then(Value::as_bool) == Some(true))
+    {
+        w.kv(
+            0,
+            "Controlled By",
+            format!("{}/{}", s(owner, "/kind"), s(owner, "/name")),
+        );
+    }
+}
+
+/// A JSON scalar as Go's `%v` prints it (strings bare).
+fn scalar(v: &Value) -> String {
+    v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+}
+
+/// `capIndexesListOrNone`: the list cut after the first comma past `soft_limit` bytes.
+fn cap_indexes(indexes: &str, soft_limit: usize) -> String {
+    if indexes.is_empty() {
+        return "<none>".to_owned();
+    }
+    match indexes
+        .bytes()
+        .enumerate()
+        .skip(soft_limit)
+        .find(|(_, b)| *b == b',')
+    {
+        Some((ix, _)) => format!("{}...", &indexes[..=ix]),
+        None => indexes.to_owned(),
+    }
+}
+
+fn job(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.kv(0, "Selector", format_selector(&v, "/spec/selector"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    controlled_by(&mut w, &v);
+    if let Some(p) = v.pointer("/spec/parallelism") {
+        w.kv(0, "Parallelism", scalar(p));
+    }
     w.kv(
         0,
-        "Pods Status",
-        format!("{running} Running / {waiting} Waiting / {succeeded} Succeeded / {failed} Failed"),
+        "Completions",
+        v.pointer("/spec/completions")
+            .filter(|c| !c.is_null())
+            .map_or("<unset>".to_owned(), scalar),
     );
+    let mode = v.pointer("/spec/completionMode").map(scalar);
+    if let Some(m) = &mode {
+        w.kv(0, "Completion Mode", m);
+    }
+    for (ptr, title) in [
+        ("/spec/suspend", "Suspend"),
+        ("/spec/backoffLimit", "Backoff Limit"),
+        (
+            "/spec/ttlSecondsAfterFinished",
+            "TTL Seconds After Finished",
+        ),
+    ] {
+        if let Some(x) = v.pointer(ptr).filter(|x| !x.is_null()) {
+            w.kv(0, title, scalar(x));
+        }
+    }
+    let start = s(&v, "/status/startTime");
+    let completed = s(&v, "/status/completionTime");
+    if !start.is_empty() {
+        w.kv(0, "Start Time", rfc1123z(start));
+    }
+    if !completed.is_empty() {
+        w.kv(0, "Completed At", rfc1123z(completed));
+    }
+    if let (Some(a), Some(b)) = (
+        super::json::millis(start).filter(|_| !start.is_empty()),
+        super::json::millis(completed).filter(|_| !completed.is_empty()),
+    ) {
+        w.kv(0, "Duration", crate::duration::human_millis(b - a));
+    }
+    if let Some(d) = v
+        .pointer("/spec/activeDeadlineSeconds")
+        .and_then(Value::as_i64)
+    {
+        w.kv(0, "Active Deadline Seconds", format!("{d}s"));
+    }
+    let (active, succeeded, failed) = (
+        int(&v, "/status/active"),
+        int(&v, "/status/succeeded"),
+        int(&v, "/status/failed"),
+    );
+    w.kv(
+        0,
+        "Pods Statuses",
+        match v.pointer("/status/ready").and_then(Value::as_i64) {
+            Some(ready) => {
+                format!("{active} Active ({ready} Ready) / {succeeded} Succeeded / {failed} Failed")
+            }
+            None => format!("{active} Active / {succeeded} Succeeded / {failed} Failed"),
+        },
+    );
+    if mode.as_deref() == Some("Indexed") {
+        w.kv(
+            0,
+            "Completed Indexes",
+            cap_indexes(s(&v, "/status/completedIndexes"), 50),
+        );
+    }
     pod_template(&mut w, &v, "/spec/template", now);
-    conditions(&mut w, &v);
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+fn cron_job(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    let or_unset = |ptr: &str, suffix: &str| {
+        v.pointer(ptr)
+            .filter(|x| !x.is_null())
+            .map_or("<unset>".to_owned(), |x| format!("{}{suffix}", scalar(x)))
+    };
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.kv(0, "Schedule", s(&v, "/spec/schedule"));
+    w.kv(0, "Concurrency Policy", s(&v, "/spec/concurrencyPolicy"));
+    // printBoolPtr: True/False, `<unset>` when absent.
+    w.kv(
+        0,
+        "Suspend",
+        match v.pointer("/spec/suspend").and_then(Value::as_bool) {
+            Some(true) => "True",
+            Some(false) => "False",
+            None => "<unset>",
+        },
+    );
+    w.kv(
+        0,
+        "Successful Job History Limit",
+        or_unset("/spec/successfulJobsHistoryLimit", ""),
+    );
+    w.kv(
+        0,
+        "Failed Job History Limit",
+        or_unset("/spec/failedJobsHistoryLimit", ""),
+    );
+    w.kv(
+        0,
+        "Starting Deadline Seconds",
+        or_unset("/spec/startingDeadlineSeconds", "s"),
+    );
+    // describeJobTemplate.
+    let selector = if v.pointer("/spec/jobTemplate/spec/selector").is_some() {
+        format_selector(&v, "/spec/jobTemplate/spec/selector")
+    } else {
+        "<unset>".to_owned()
+    };
+    w.kv(0, "Selector", selector);
+    w.kv(
+        0,
+        "Parallelism",
+        or_unset("/spec/jobTemplate/spec/parallelism", ""),
+    );
+    w.kv(
+        0,
+        "Completions",
+        or_unset("/spec/jobTemplate/spec/completions", ""),
+    );
+    if let Some(d) = v
+        .pointer("/spec/jobTemplate/spec/activeDeadlineSeconds")
+        .and_then(Value::as_i64)
+    {
+        w.kv(0, "Active Deadline Seconds", format!("{d}s"));
+    }
+    pod_template(&mut w, &v, "/spec/jobTemplate/spec/template", now);
+    let last = s(&v, "/status/lastScheduleTime");
+    w.kv(
+        0,
+        "Last Schedule Time",
+        if last.is_empty() {
+            "<unset>".to_owned()
+        } else {
+            rfc1123z(last)
+        },
+    );
+    let active: Vec<&str> = arr(&v, "/status/active")
+        .iter()
+        .map(|j| s(j, "/name"))
+        .collect();
+    w.kv(
+        0,
+        "Active Jobs",
+        if active.is_empty() {
+            "<none>".to_owned()
+        } else {
+            active.join(", ")
+        },
+    );
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+fn daemon_set(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.kv(0, "Selector", format_selector(&v, "/spec/selector"));
+    w.kv(
+        0,
+        "Node-Selector",
+        format_labels(&v, "/spec/template/spec/nodeSelector"),
+    );
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    // These five lines have no tab in kubectl, so they end the aligned block above.
+    for (ptr, title) in [
+        (
+            "/status/desiredNumberScheduled",
+            "Desired Number of Nodes Scheduled",
+        ),
+        (
+            "/status/currentNumberScheduled",
+            "Current Number of Nodes Scheduled",
+        ),
+        (
+            "/status/updatedNumberScheduled",
+            "Number of Nodes Scheduled with Up-to-date Pods",
+        ),
+        (
+            "/status/numberAvailable",
+            "Number of Nodes Scheduled with Available Pods",
+        ),
+        ("/status/numberMisscheduled", "Number of Nodes Misscheduled"),
+    ] {
+        w.line(0, format!("{title}: {}", int(&v, ptr)));
+    }
+    w.kv(0, "Pods Status", pods_status(session, object));
+    pod_template(&mut w, &v, "/spec/template", now);
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+fn stateful_set(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.kv(
+        0,
+        "CreationTimestamp",
+        rfc1123z(s(&v, "/metadata/creationTimestamp")),
+    );
+    w.kv(0, "Selector", format_selector(&v, "/spec/selector"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    let desired = v
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    w.kv(
+        0,
+        "Replicas",
+        format!("{desired} desired | {} total", int(&v, "/status/replicas")),
+    );
+    let strategy = s(&v, "/spec/updateStrategy/type");
+    w.kv(
+        0,
+        "Update Strategy",
+        if strategy.is_empty() {
+            "RollingUpdate"
+        } else {
+            strategy
+        },
+    );
+    if let Some(ru) = v.pointer("/spec/updateStrategy/rollingUpdate")
+        && let Some(partition) = ru.get("partition").filter(|p| !p.is_null())
+    {
+        w.kv(1, "Partition", scalar(partition));
+        if let Some(mu) = ru.get("maxUnavailable").filter(|m| !m.is_null()) {
+            w.kv(1, "MaxUnavailable", scalar(mu));
+        }
+    }
+    w.kv(0, "Pods Status", pods_status(session, object));
+    pod_template(&mut w, &v, "/spec/template", now);
+    let claims = arr(&v, "/spec/volumeClaimTemplates");
+    if claims.is_empty() {
+        w.kv(0, "Volume Claims", "<none>");
+    } else {
+        w.line(0, "Volume Claims:");
+        for pvc in claims {
+            w.kv(1, "Name", s(pvc, "/metadata/name"));
+            let class = if s(pvc, "/spec/storageClassName").is_empty() {
+                s(
+                    pvc,
+                    "/metadata/annotations/volume.beta.kubernetes.io~1storage-class",
+                )
+            } else {
+                s(pvc, "/spec/storageClassName")
+            };
+            w.kv(1, "StorageClass", class);
+            w.labels(1, "Labels", pvc, "/metadata/labels");
+            w.labels_as_annotations(1, pvc, "/metadata/annotations");
+            w.kv(
+                1,
+                "Capacity",
+                pvc.pointer("/spec/resources/requests/storage")
+                    .map_or("<default>".to_owned(), scalar),
+            );
+            let modes: Vec<&str> = arr(pvc, "/spec/accessModes")
+                .iter()
+                .filter_map(Value::as_str)
+                .collect();
+            w.kv(1, "Access Modes", format!("[{}]", modes.join(" ")));
+        }
+    }
     events(&mut w, session, object, now);
     w.finish()
 }
@@ -1206,6 +1537,10 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::ReplicaSet | Kind::ReplicationController => replica_set(session, o, now),
             Kind::Namespace => namespace_desc(session, o),
             Kind::Service => service(session, o, now),
+            Kind::Job => job(session, o, now),
+            Kind::CronJob => cron_job(session, o, now),
+            Kind::DaemonSet => daemon_set(session, o, now),
+            Kind::StatefulSet => stateful_set(session, o, now),
             _ => generic(session, o, now),
         });
     }
