@@ -1,5 +1,7 @@
 //! `kubectl describe` (`pkg/describe/describe.go` layout): one tabwriter (minwidth 0,
 //! padding 2) over `Label:\tvalue` lines, 2 spaces per level, and the Events table.
+//! Kind-specific printers: Pod, Deployment, ReplicaSet/ReplicationController, Job, CronJob,
+//! DaemonSet, StatefulSet, Namespace, Service; everything else goes through `generic`.
 
 use super::get::pod_status;
 use super::json::{age, arr, format_labels, format_selector, int, map, s};
