@@ -1549,3 +1549,17 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
     res.chunks.insert(0, (crate::Stream::Stdout, out));
     Ok(res)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cap_indexes;
+
+    #[test]
+    fn completed_indexes_are_capped_like_kubectl() {
+        assert_eq!(cap_indexes("", 50), "<none>");
+        assert_eq!(cap_indexes("0-2", 50), "0-2");
+        // Cut after the first comma at or past the soft limit, then "...".
+        assert_eq!(cap_indexes("1,3,5,7,9", 4), "1,3,5,...");
+        assert_eq!(cap_indexes("1,3,5,7,9", 8), "1,3,5,7,9");
+    }
+}
