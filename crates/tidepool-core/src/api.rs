@@ -721,6 +721,12 @@ fn generate_job_selector(job: &mut k8s_openapi::api::batch::v1::Job, uid: &str) 
     ] {
         labels.insert(k.to_owned(), v.to_owned());
     }
+    // SetDefaults_Job copies the template's labels onto a Job that has none. The apiserver
+    // applies defaults again whenever it reads the Job back, after the selector labels were
+    // added, so every client sees them (`kubectl describe job pi` in the docs shows them).
+    if job.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
+        job.metadata.labels = Some(labels.clone());
+    }
 }
 
 /// Kinds whose spec changes bump `metadata.generation` (workload controllers).
