@@ -148,17 +148,16 @@ fn next_activation(schedule: &Schedule, zone: Option<tz::Zone>, after: i64) -> O
     None
 }
 
-/// A scheduled time as Go's RFC 3339 prints it: in the CronJob's zone when it has one.
+/// A scheduled time as Go's RFC 3339 prints it: in the CronJob's zone when it has one (UTC
+/// otherwise), whole seconds, and `Z` for a zero offset (Go's `Z07:00` layout).
 fn scheduled_text(scheduled: i64, zone: Option<tz::Zone>) -> String {
+    use k8s_openapi::chrono::{FixedOffset, Offset, SecondsFormat, Utc};
     let utc = timestamp(at_unix(scheduled)).0;
-    match zone.and_then(|z| {
-        k8s_openapi::chrono::FixedOffset::east_opt(i32::try_from(z.offset_at(scheduled)).ok()?)
-    }) {
-        Some(offset) => utc
-            .with_timezone(&offset)
-            .to_rfc3339_opts(k8s_openapi::chrono::SecondsFormat::Secs, true),
-        None => utc.to_rfc3339(),
-    }
+    let offset = zone
+        .and_then(|z| FixedOffset::east_opt(i32::try_from(z.offset_at(scheduled)).ok()?))
+        .unwrap_or_else(|| Utc.fix());
+    utc.with_timezone(&offset)
+        .to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 fn unix(at: VirtualTime) -> i64 {
