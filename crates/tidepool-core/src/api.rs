@@ -298,6 +298,9 @@ impl ApiServer {
         if has_generation(kind) {
             meta.generation = Some(1);
         }
+        if kind == Kind::DaemonSet {
+            set_template_generation(meta, 1);
+        }
         Ok(self.store.put_shared(object))
     }
 
@@ -444,6 +447,14 @@ impl ApiServer {
             }
             if has_generation(kind) && !current.spec_eq(&out) {
                 out.meta_mut().generation = Some(current.meta().generation.unwrap_or(0) + 1);
+            }
+            if let (Object::DaemonSet(old), Object::DaemonSet(new)) = (&*current, &out) {
+                // The internal spec.templateGeneration survives any write (the strategy copies
+                // it from the stored object) and counts template changes.
+                let stored = template_generation(&old.metadata);
+                let changed = old.spec.as_ref().map(|s| &s.template)
+                    != new.spec.as_ref().map(|s| &s.template);
+                set_template_generation(out.meta_mut(), stored + i64::from(changed));
             }
             out
         };
@@ -727,6 +738,23 @@ fn generate_job_selector(job: &mut k8s_openapi::api::batch::v1::Job, uid: &str) 
     if job.metadata.labels.as_ref().is_none_or(|l| l.is_empty()) {
         job.metadata.labels = Some(labels.clone());
     }
+}
+
+/// The v1 DaemonSet carries the internal `spec.templateGeneration` as this annotation.
+const TEMPLATE_GENERATION: &str = "deprecated.daemonset.template.generation";
+
+fn template_generation(meta: &ObjectMeta) -> i64 {
+    meta.annotations
+        .as_ref()
+        .and_then(|a| a.get(TEMPLATE_GENERATION))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn set_template_generation(meta: &mut ObjectMeta, generation: i64) {
+    meta.annotations
+        .get_or_insert_with(Default::default)
+        .insert(TEMPLATE_GENERATION.to_owned(), generation.to_string());
 }
 
 /// Kinds whose spec changes bump `metadata.generation` (workload controllers).
