@@ -1,0 +1,143 @@
+//! Measures, in the page, what a learner feels: a keystroke to its echo painted, and Enter to a
+//! command's output painted (`echo` in the shell, `kubectl get ns` through the simulation).
+//! Figures are printed for BENCHMARKS.md, never asserted (the CI machine is noisy); the test
+//! fails only if an echo or an output never appears.
+
+use fantoccini::{Client, Locator};
+use serde_json::json;
+use std::time::Duration;
+use tidepool_e2e::open_playground;
+
+/// Timestamps a keydown on xterm's input (capture phase, before xterm sees it) and the first
+/// DOM change that shows the wanted row. xterm's renderer changes the DOM inside an animation
+/// frame callback, so that frame paints it: the DOM change is the figure reported. The probe
+/// still waits for the following frame so a figure is only read after the paint.
+const OBSERVE: &str = "
+const rows = document.querySelector('.xterm-rows');
+const input = document.querySelector('.xterm-helper-textarea');
+window.__latency = null;
+const lines = () => Array.from(rows.children)
+    .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd());
+const matches = (row, l) => l.mode === 'exact' ? row === l.want
+    : l.mode === 'start' ? row.startsWith(l.want) : row.endsWith(l.want);
+input.addEventListener('keydown', () => {
+    const l = window.__latency;
+    if (l && l.down === undefined) { l.down = performance.now(); }
+}, true);
+new MutationObserver(() => {
+    const l = window.__latency;
+    if (!l || l.down === undefined || l.seen !== undefined) { return; }
+    if (!lines().some(row => matches(row, l))) { return; }
+    l.seen = performance.now();
+    requestAnimationFrame(() => { l.painted = performance.now(); });
+}).observe(rows, { subtree: true, childList: true, characterData: true });
+";
+
+async fn input(browser: &Client) -> fantoccini::elements::Element {
+    browser
+        .find(Locator::Css(".xterm-helper-textarea"))
+        .await
+        .expect("xterm input")
+}
+
+/// Sends `keys` and returns milliseconds from the keydown to the DOM change that showed a row
+/// matching `want` (`mode`: `end`, `exact` or `start`).
+async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> f64 {
+    browser
+        .execute(
+            "window.__latency = { want: arguments[0], mode: arguments[1] };",
+            vec![json!(want), json!(mode)],
+        )
+        .await
+        .expect("arm the probe");
+    input(browser).await.send_keys(keys).await.expect("type");
+    for _ in 0..200 {
+        let value = browser
+            .execute(
+                "const l = window.__latency;\
+                 return l && l.painted !== undefined ? l.seen - l.down : null;",
+                vec![],
+            )
+            .await
+            .expect("read the probe");
+        if let Some(ms) = value.as_f64() {
+            return ms;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("no row matching {want:?} ({mode}) appeared after typing {keys:?}");
+}
+
+fn summary(name: &str, samples: &[f64]) {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[sorted.len() / 2];
+    println!(
+        "e2e latency: {name}: median {median:.1} ms, min {:.1} ms, max {:.1} ms ({} samples)",
+        sorted[0],
+        sorted[sorted.len() - 1],
+        sorted.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keystroke_echo_and_command_round_trips_are_measured() {
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+    // The first prompt means the worker is up.
+    for attempt in 0.. {
+        let ready = browser
+            .execute(
+                "const rows = document.querySelector('.xterm-rows');\
+                 return !!rows && rows.textContent.includes('controlplane $');",
+                vec![],
+            )
+            .await
+            .expect("read the terminal");
+        if ready.as_bool() == Some(true) {
+            break;
+        }
+        assert!(attempt < 300, "no prompt after 30 s");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    browser
+        .execute(OBSERVE, vec![])
+        .await
+        .expect("install the probe");
+
+    input(browser)
+        .await
+        .send_keys("echo lat")
+        .await
+        .expect("type");
+    let mut typed = String::from("echo lat");
+    let mut echo = Vec::new();
+    for _ in 0..10 {
+        typed.push('Q');
+        echo.push(measure(browser, "Q", &typed, "end").await);
+    }
+    summary("keystroke to echo rendered", &echo);
+
+    let output = typed.trim_start_matches("echo ").to_owned();
+    let shell = measure(browser, "\n", &output, "exact").await;
+    println!("e2e latency: Enter to `echo` output rendered: {shell:.1} ms");
+
+    let mut kubectl = Vec::new();
+    for round in 0..5 {
+        input(browser)
+            .await
+            .send_keys(&format!("kubectl get ns -o name -l round!={round}"))
+            .await
+            .expect("type");
+        kubectl.push(measure(browser, "\n", "namespace/kube-system", "exact").await);
+        // Clear the screen so the next round's output is new rows.
+        input(browser)
+            .await
+            .send_keys("clear\n")
+            .await
+            .expect("clear");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    summary("Enter to `kubectl get ns` output rendered", &kubectl);
+    playground.close().await;
+}
