@@ -2,7 +2,7 @@
 //! and opens Debian's Chromium through it. `cargo xtask test` builds the site and sets
 //! `TIDEPOOL_DIST`; the tests fail (never skip) without it.
 
-use fantoccini::{Client, ClientBuilder};
+use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -271,6 +271,65 @@ impl Drop for Chromedriver {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+// ---------------------------------------------------------------- helpers shared by the tests
+
+/// The terminal's visible text (xterm's DOM renderer), rows joined with newlines.
+pub async fn terminal_screen(browser: &Client) -> String {
+    js_string(
+        browser,
+        "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
+             .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
+    )
+    .await
+}
+
+/// xterm's hidden input, where keys go.
+pub async fn terminal_input(browser: &Client) -> fantoccini::elements::Element {
+    browser
+        .find(Locator::Css(".xterm-helper-textarea"))
+        .await
+        .expect("xterm input")
+}
+
+/// Types `line` and Enter into the terminal.
+pub async fn type_line(browser: &Client, line: &str) {
+    terminal_input(browser)
+        .await
+        .send_keys(&format!("{line}\n"))
+        .await
+        .expect("type");
+}
+
+/// Waits (at most 15 s) until the terminal shows `needle`; returns the screen.
+pub async fn wait_for_text(browser: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        last = terminal_screen(browser).await;
+        if last.contains(needle) {
+            return last;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the terminal never showed {needle:?}; it shows:\n{last}");
+}
+
+/// Runs a script and returns its string result ("" for anything else).
+pub async fn js_string(browser: &Client, script: &str) -> String {
+    browser
+        .execute(script, vec![])
+        .await
+        .expect("evaluate")
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Saves a screenshot under the artifacts folder.
+pub async fn screenshot(browser: &Client, name: &str) {
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(artifacts_dir().join(name), png).expect("save the screenshot");
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
-use tidepool_e2e::{artifacts_dir, open_playground};
+use tidepool_e2e::{js_string, open_playground, screenshot, type_line, wait_for_text};
 
 // WebDriver key codes.
 const ENTER: char = '\u{E007}';
@@ -18,40 +18,6 @@ const DOWN: char = '\u{E015}';
 const BACKSPACE: char = '\u{E003}';
 /// Releases held modifiers.
 const NULL: char = '\u{E000}';
-
-async fn screen(browser: &Client) -> String {
-    browser
-        .execute(
-            "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
-                 .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
-            vec![],
-        )
-        .await
-        .expect("read the terminal")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn type_line(browser: &Client, line: &str) {
-    let input = browser
-        .find(Locator::Css(".xterm-helper-textarea"))
-        .await
-        .expect("xterm input");
-    input.send_keys(&format!("{line}\n")).await.expect("type");
-}
-
-async fn wait_for_text(browser: &Client, needle: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..150 {
-        last = screen(browser).await;
-        if last.contains(needle) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the terminal never showed {needle:?}; it shows:\n{last}");
-}
 
 async fn wait_until(browser: &Client, what: &str, js_condition: &str) {
     let started = Instant::now();
@@ -69,21 +35,6 @@ async fn wait_until(browser: &Client, what: &str, js_condition: &str) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn js_string(browser: &Client, script: &str) -> String {
-    browser
-        .execute(script, vec![])
-        .await
-        .expect("evaluate")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn screenshot(browser: &Client, name: &str) {
-    let png = browser.screenshot().await.expect("screenshot");
-    std::fs::write(artifacts_dir().join(name), png).expect("save the screenshot");
 }
 
 /// Keys to the focused element (CodeMirror's content, or the command line).

@@ -36,6 +36,38 @@ async fn status_text(browser: &Client) -> String {
         .expect("text")
 }
 
+/// Clicks a bundled sample and waits for the top-5; returns its text and the seconds it took.
+async fn explain_sample(browser: &Client, sample: &str) -> (String, f64) {
+    let started = Instant::now();
+    browser
+        .find(Locator::Id(&format!("gc-sample-{sample}")))
+        .await
+        .unwrap_or_else(|e| panic!("the {sample} sample: {e}"))
+        .click()
+        .await
+        .expect("click the sample");
+    let top5 = browser
+        .wait()
+        .at_most(MODEL_WAIT)
+        .for_element(Locator::Id("gc-top5"))
+        .await
+        .expect("the top-5 appears");
+    let text = top5.text().await.expect("top-5 text");
+    (text, started.elapsed().as_secs_f64())
+}
+
+/// The timings list, on one line.
+async fn timings(browser: &Client) -> String {
+    browser
+        .find(Locator::Id("gc-timings"))
+        .await
+        .expect("timings")
+        .text()
+        .await
+        .expect("text")
+        .replace('\n', " ")
+}
+
 /// Sum of the overlay canvas's colour channels (0 means nothing was drawn).
 async fn overlay_ink(browser: &Client) -> f64 {
     browser
@@ -72,25 +104,8 @@ async fn a_sample_photo_gets_top5_and_an_overlay() {
     );
     assert!(status.contains("weights downloaded"), "{status}");
 
-    let started = Instant::now();
-    browser
-        .find(Locator::Id("gc-sample-chelsea"))
-        .await
-        .expect("the chelsea sample")
-        .click()
-        .await
-        .expect("click the sample");
-    let top5 = browser
-        .wait()
-        .at_most(MODEL_WAIT)
-        .for_element(Locator::Id("gc-top5"))
-        .await
-        .expect("the top-5 appears");
-    let top5_text = top5.text().await.expect("top-5 text");
-    println!(
-        "e2e: chelsea explained in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let (top5_text, seconds) = explain_sample(browser, "chelsea").await;
+    println!("e2e: chelsea explained in {seconds:.1} s");
     assert!(
         top5_text.contains("tiger cat") && top5_text.contains("Egyptian cat"),
         "{top5_text}"
@@ -100,14 +115,7 @@ async fn a_sample_photo_gets_top5_and_an_overlay() {
         .await
         .expect("classes");
     assert_eq!(classes.len(), 5);
-    let timings = browser
-        .find(Locator::Id("gc-timings"))
-        .await
-        .expect("timings")
-        .text()
-        .await
-        .expect("text");
-    println!("e2e: timings: {}", timings.replace('\n', " "));
+    println!("e2e: timings: {}", timings(browser).await);
     assert!(overlay_ink(browser).await > 0.0, "the overlay is blank");
 
     let png = browser.screenshot().await.expect("screenshot");
@@ -153,39 +161,9 @@ async fn without_webgpu_the_lab_falls_back_to_flex_and_recolours_without_a_new_p
             .unwrap_or_default()
     );
 
-    let started = Instant::now();
-    browser
-        .find(Locator::Id("gc-sample-coffee"))
-        .await
-        .expect("the coffee sample")
-        .click()
-        .await
-        .expect("click the sample");
-    let top5 = browser
-        .wait()
-        .at_most(MODEL_WAIT)
-        .for_element(Locator::Id("gc-top5"))
-        .await
-        .expect("the top-5 appears");
-    let top5_text = top5.text().await.expect("top-5 text");
-    println!(
-        "e2e: coffee explained on Flex in {:.1} s",
-        started.elapsed().as_secs_f64()
-    );
+    let (top5_text, seconds) = explain_sample(browser, "coffee").await;
+    println!("e2e: coffee explained on Flex in {seconds:.1} s");
     assert!(top5_text.contains("espresso"), "{top5_text}");
-    let timings = |browser: &Client| {
-        let browser = browser.clone();
-        async move {
-            browser
-                .find(Locator::Id("gc-timings"))
-                .await
-                .expect("timings")
-                .text()
-                .await
-                .expect("text")
-                .replace('\n', " ")
-        }
-    };
     println!("e2e: Flex timings: {}", timings(browser).await);
     assert!(
         browser.find(Locator::Id("gc-reused")).await.is_err(),

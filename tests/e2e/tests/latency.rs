@@ -3,10 +3,10 @@
 //! Figures are printed for BENCHMARKS.md, never asserted (the CI machine is noisy); the test
 //! fails only if an echo or an output never appears.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Client;
 use serde_json::json;
 use std::time::Duration;
-use tidepool_e2e::open_playground;
+use tidepool_e2e::{open_playground, terminal_input};
 
 /// Timestamps a keydown on xterm's input (capture phase, before xterm sees it) and the first
 /// DOM change that shows the wanted row. xterm's renderer changes the DOM inside an animation
@@ -33,13 +33,6 @@ new MutationObserver(() => {
 }).observe(rows, { subtree: true, childList: true, characterData: true });
 ";
 
-async fn input(browser: &Client) -> fantoccini::elements::Element {
-    browser
-        .find(Locator::Css(".xterm-helper-textarea"))
-        .await
-        .expect("xterm input")
-}
-
 /// Sends `keys` and returns milliseconds from the keydown to the DOM change that showed a row
 /// matching `want` (`mode`: `end`, `exact` or `start`).
 async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> f64 {
@@ -50,7 +43,11 @@ async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> f64 {
         )
         .await
         .expect("arm the probe");
-    input(browser).await.send_keys(keys).await.expect("type");
+    terminal_input(browser)
+        .await
+        .send_keys(keys)
+        .await
+        .expect("type");
     for _ in 0..200 {
         let value = browser
             .execute(
@@ -105,7 +102,7 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
         .await
         .expect("install the probe");
 
-    input(browser)
+    terminal_input(browser)
         .await
         .send_keys("echo lat")
         .await
@@ -124,14 +121,14 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
 
     let mut kubectl = Vec::new();
     for round in 0..5 {
-        input(browser)
+        terminal_input(browser)
             .await
             .send_keys(&format!("kubectl get ns -o name -l round!={round}"))
             .await
             .expect("type");
         kubectl.push(measure(browser, "\n", "namespace/kube-system", "exact").await);
         // Clear the screen so the next round's output is new rows.
-        input(browser)
+        terminal_input(browser)
             .await
             .send_keys("clear\n")
             .await

@@ -3,42 +3,10 @@
 
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
-use tidepool_e2e::{artifacts_dir, open_playground};
-
-/// The terminal's visible text (xterm's DOM renderer), rows joined with newlines.
-async fn screen(browser: &Client) -> String {
-    browser
-        .execute(
-            "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
-                 .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
-            vec![],
-        )
-        .await
-        .expect("read the terminal")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-async fn type_line(browser: &Client, line: &str) {
-    let input = browser
-        .find(Locator::Css(".xterm-helper-textarea"))
-        .await
-        .expect("xterm input");
-    input.send_keys(&format!("{line}\n")).await.expect("type");
-}
-
-async fn wait_for_text(browser: &Client, needle: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..150 {
-        last = screen(browser).await;
-        if last.contains(needle) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the terminal never showed {needle:?}; it shows:\n{last}");
-}
+use tidepool_e2e::{
+    artifacts_dir, js_string, open_playground, screenshot, terminal_screen, type_line,
+    wait_for_text,
+};
 
 /// Runs a JS expression until it returns true (bounded); returns how long it took.
 async fn wait_until(browser: &Client, what: &str, js_condition: &str, limit: Duration) -> Duration {
@@ -56,16 +24,6 @@ async fn wait_until(browser: &Client, what: &str, js_condition: &str, limit: Dur
     }
 }
 
-async fn js_string(browser: &Client, script: &str) -> String {
-    browser
-        .execute(script, vec![])
-        .await
-        .expect("evaluate")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 async fn click(browser: &Client, css: &str) {
     browser
         .find(Locator::Css(css))
@@ -74,11 +32,6 @@ async fn click(browser: &Client, css: &str) {
         .click()
         .await
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
-
-async fn screenshot(browser: &Client, name: &str) {
-    let png = browser.screenshot().await.expect("screenshot");
-    std::fs::write(artifacts_dir().join(name), png).expect("save the screenshot");
 }
 
 const RUNNING_WEB_CHIPS: &str = "document.querySelectorAll(\
@@ -279,7 +232,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         shown
     } else {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        screen(browser).await
+        terminal_screen(browser).await
     };
     assert!(
         shown.lines().any(|l| l == "hi"),
@@ -394,7 +347,7 @@ async fn import_reset_and_korean() {
     type_line(browser, "cat b.txt").await;
     let mut shown = String::new();
     for _ in 0..50 {
-        shown = screen(browser).await;
+        shown = terminal_screen(browser).await;
         if shown.lines().filter(|l| *l == "imported").count() == 2 {
             break;
         }

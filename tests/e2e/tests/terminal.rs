@@ -2,22 +2,7 @@
 
 use fantoccini::{Client, Locator};
 use std::time::Duration;
-use tidepool_e2e::{artifacts_dir, open_playground};
-
-/// The terminal's visible text (xterm's DOM renderer), rows joined with newlines.
-async fn screen(browser: &Client) -> String {
-    browser
-        .execute(
-            "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
-                 .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
-            vec![],
-        )
-        .await
-        .expect("read the terminal")
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
+use tidepool_e2e::{artifacts_dir, open_playground, type_line, wait_for_text};
 
 /// The virtual clock as shown in the sidebar (`hh:mm:ss`).
 async fn clock(browser: &Client) -> String {
@@ -34,28 +19,6 @@ fn seconds(clock: &str) -> u64 {
     clock.split(':').fold(0, |total, part| {
         total * 60 + part.parse::<u64>().unwrap_or(0)
     })
-}
-
-/// Types `line` and Enter into the terminal.
-async fn type_line(browser: &Client, line: &str) {
-    let input = browser
-        .find(Locator::Css(".xterm-helper-textarea"))
-        .await
-        .expect("xterm input");
-    input.send_keys(&format!("{line}\n")).await.expect("type");
-}
-
-/// Waits (bounded) until the screen contains `needle`; returns the screen.
-async fn wait_for_text(browser: &Client, needle: &str) -> String {
-    let mut last = String::new();
-    for _ in 0..100 {
-        last = screen(browser).await;
-        if last.contains(needle) {
-            return last;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the terminal never showed {needle:?}; it shows:\n{last}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
