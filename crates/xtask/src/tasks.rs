@@ -29,26 +29,32 @@ pub fn bench() -> Result<()> {
         phases.run(
             "simulation core: schedule 10,000 pods on 1,000 nodes",
             || {
-                // Speed, not size: the release profile is tuned for the site (opt "z", LTO).
-                run(env
-                    .command("cargo")
-                    .args(["run", "--release", "--locked", "-p", "tidepool-core"])
-                    .args(["--example", "bench", "--", "1000", "10000"])
-                    .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
-                    .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                    .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-                    .env("CARGO_PROFILE_RELEASE_PANIC", "unwind"))
+                run(&mut speed_example(
+                    &env,
+                    "tidepool-core",
+                    "bench",
+                    &["1000", "10000"],
+                ))
+            },
+        )?;
+        phases.run(
+            "kubelet: 10,000 pods with exec liveness probes, one simulated minute",
+            || {
+                run(&mut speed_example(
+                    &env,
+                    "tidepool-core",
+                    "kubelet_bench",
+                    &["10000", "3"],
+                ))
             },
         )?;
         phases.run("kubectl get pods -A over 10,000 pods", || {
-            run(env
-                .command("cargo")
-                .args(["run", "--release", "--locked", "-p", "tidepool-shell"])
-                .args(["--example", "bench_get", "--", "10000", "20"])
-                .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
-                .env("CARGO_PROFILE_RELEASE_LTO", "false")
-                .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-                .env("CARGO_PROFILE_RELEASE_PANIC", "unwind"))
+            run(&mut speed_example(
+                &env,
+                "tidepool-shell",
+                "bench_get",
+                &["10000", "20"],
+            ))
         })?;
         phases.run("Grad-CAM on Flex (criterion)", || {
             // The release profile is size-optimised with LTO for the site; benchmark at opt 3.
@@ -73,6 +79,29 @@ pub fn bench() -> Result<()> {
     })();
     phases.report();
     result
+}
+
+/// `cargo run --release --example NAME` built for speed, not size: the release profile is
+/// tuned for the site (opt "z", LTO, one codegen unit, abort on panic).
+fn speed_example(env: &Env, package: &str, example: &str, args: &[&str]) -> Command {
+    let mut command = env.command("cargo");
+    command
+        .args([
+            "run",
+            "--release",
+            "--locked",
+            "-p",
+            package,
+            "--example",
+            example,
+            "--",
+        ])
+        .args(args)
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "3")
+        .env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_PANIC", "unwind");
+    command
 }
 
 /// Prints each wasm/js file of a built site with raw and gzip sizes.
