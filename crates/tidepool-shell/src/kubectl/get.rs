@@ -5,7 +5,7 @@ use super::resources::{ALL, ResourceType, resolve_type};
 use super::{FlagSpec, KResult, f, namespace, parse_flags};
 use crate::Session;
 use crate::exec::Res;
-use crate::tabwriter;
+use crate::tabwriter::{self, Grid};
 use serde_json::{Value, json};
 use tidepool_core::{Kind, Object, VirtualTime};
 
@@ -691,7 +691,21 @@ fn time_millis(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 
 
 /// A pod's table row from the typed object: the same cells as `row` + `pod_status` compute
 /// from JSON (a test checks they agree), without serialising the pod.
+#[cfg(test)]
 fn pod_row(pod: &k8s_openapi::api::core::v1::Pod, now: VirtualTime, wide: bool) -> Vec<String> {
+    let mut grid = Grid::default();
+    pod_row_into(pod, now, wide, &mut grid);
+    grid.end_line();
+    grid.line(0).map(str::to_owned).collect()
+}
+
+/// [`pod_row`]'s cells appended to `grid`'s current line.
+fn pod_row_into(
+    pod: &k8s_openapi::api::core::v1::Pod,
+    now: VirtualTime,
+    wide: bool,
+    grid: &mut Grid,
+) {
     use k8s_openapi::api::core::v1::ContainerStatus;
     let meta = &pod.metadata;
     let spec = pod.spec.as_ref();
@@ -839,30 +853,29 @@ fn pod_row(pod: &k8s_openapi::api::core::v1::Pod, now: VirtualTime, wide: bool) 
             reason = "Terminating".to_owned();
         }
     }
-    let restarts_cell = match last_restart {
-        Some(t) if restarts > 0 => format!(
+    grid.cell(meta.name.as_deref().unwrap_or_default());
+    grid.cell_fmt(format_args!("{ready}/{total}"));
+    grid.cell(&reason);
+    match last_restart {
+        Some(t) if restarts > 0 => grid.cell_fmt(format_args!(
             "{restarts} ({} ago)",
             crate::duration::human_millis(now.as_millis() as i64 - t)
-        ),
-        _ => restarts.to_string(),
-    };
-    let mut row = vec![
-        meta.name.clone().unwrap_or_default(),
-        format!("{ready}/{total}"),
-        reason,
-        restarts_cell,
-        created,
-    ];
+        )),
+        _ => grid.cell_fmt(format_args!("{restarts}")),
+    }
+    grid.cell(&created);
     if wide {
-        let or_none = |v: Option<&String>| match v {
-            Some(v) if !v.is_empty() => v.clone(),
-            _ => "<none>".to_owned(),
-        };
-        row.push(or_none(status.and_then(|s| s.pod_ip.as_ref())));
-        row.push(or_none(spec.and_then(|s| s.node_name.as_ref())));
-        row.push(or_none(status.and_then(|s| s.nominated_node_name.as_ref())));
+        fn or_none(v: Option<&String>) -> &str {
+            match v {
+                Some(v) if !v.is_empty() => v.as_str(),
+                _ => "<none>",
+            }
+        }
+        grid.cell(or_none(status.and_then(|s| s.pod_ip.as_ref())));
+        grid.cell(or_none(spec.and_then(|s| s.node_name.as_ref())));
+        grid.cell(or_none(status.and_then(|s| s.nominated_node_name.as_ref())));
         let gates = spec.and_then(|s| s.readiness_gates.as_ref());
-        row.push(match gates {
+        match gates {
             Some(g) if !g.is_empty() => {
                 let ok = g
                     .iter()
@@ -872,12 +885,11 @@ fn pod_row(pod: &k8s_openapi::api::core::v1::Pod, now: VirtualTime, wide: bool) 
                             .any(|c| c.type_ == g.condition_type && c.status == "True")
                     })
                     .count();
-                format!("{ok}/{}", g.len())
+                grid.cell_fmt(format_args!("{ok}/{}", g.len()));
             }
-            _ => "<none>".to_owned(),
-        });
+            _ => grid.cell("<none>"),
+        }
     }
-    row
 }
 
 /// The object as kubectl shows it in `-o yaml|json` (no managedFields).
@@ -902,9 +914,9 @@ pub fn kind_name(kind: Kind, name: &str) -> String {
 struct Group {
     kind: Kind,
     objects: Vec<Value>,
-    /// Table rows computed from the typed objects (pods), one per object; empty otherwise.
-    /// Then `objects` hold only the metadata the table still reads.
-    rows: Vec<Vec<String>>,
+    /// Table rows computed from the typed objects (pods), one line per object; `None`
+    /// otherwise. Then `objects` hold only the metadata the table still reads.
+    rows: Option<Grid>,
 }
 
 fn sort_key(v: &Value, path: &str) -> (f64, String) {
@@ -1000,7 +1012,7 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
         } else {
             None
         };
-        let mut rows = Vec::new();
+        let mut rows: Option<Grid> = None;
         let objects: Vec<Value> = match name {
             Some(n) => match api.get_ref(kind, if kind.namespaced() { &ns } else { "" }, &n) {
                 Ok(o) => vec![printable(o)],
@@ -1025,11 +1037,12 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
                 for o in listed {
                     match o.as_pod() {
                         Some(pod) if typed_rows && kind == Kind::Pod => {
-                            let mut row = pod_row(pod, now, output == "wide");
+                            let grid = rows.get_or_insert_with(Grid::default);
                             if all_ns {
-                                row.insert(0, pod.metadata.namespace.clone().unwrap_or_default());
+                                grid.cell(pod.metadata.namespace.as_deref().unwrap_or_default());
                             }
-                            rows.push(row);
+                            pod_row_into(pod, now, output == "wide", grid);
+                            grid.end_line();
                             v.push(if wants_labels {
                                 pod_table_meta(pod)
                             } else {
@@ -1046,7 +1059,7 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
             }
         };
         match groups.last_mut() {
-            Some(g) if g.kind == kind && rows.is_empty() && g.rows.is_empty() => {
+            Some(g) if g.kind == kind && rows.is_none() && g.rows.is_none() => {
                 g.objects.extend(objects);
             }
             _ => groups.push(Group {
@@ -1081,11 +1094,31 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
                 }
                 // Typed rows already carry the NAMESPACE cell; their objects are placeholders
                 // (or just metadata when label columns are asked for).
-                let typed = !g.rows.is_empty();
-                let (mut header, mut rows) = if g.rows.is_empty() {
-                    table(g.kind, &g.objects, now, wide)
-                } else {
-                    (table(g.kind, &[], now, wide).0, std::mem::take(&mut g.rows))
+                let typed = g.rows.is_some();
+                let label_columns = !flags.all("label-columns").is_empty();
+                if let Some(grid) = g
+                    .rows
+                    .as_mut()
+                    .filter(|_| !multiple_kinds && !label_columns && !flags.bool("show-labels"))
+                {
+                    // The common case, `get pods [-A] [-o wide]`: the typed rows as they are.
+                    let mut header = table(g.kind, &[], now, wide).0;
+                    if all_ns {
+                        header.insert(0, "NAMESPACE".to_owned());
+                    }
+                    if !flags.bool("no-headers") {
+                        grid.prepend_line(&header);
+                    }
+                    if printed_groups > 0 {
+                        out.push('\n');
+                    }
+                    printed_groups += 1;
+                    out.push_str(&tabwriter::table_grid(grid));
+                    continue;
+                }
+                let (mut header, mut rows) = match &g.rows {
+                    None => table(g.kind, &g.objects, now, wide),
+                    Some(grid) => (table(g.kind, &[], now, wide).0, grid.to_rows()),
                 };
                 if multiple_kinds {
                     for (r, o) in rows.iter_mut().zip(&g.objects) {
