@@ -315,6 +315,8 @@ pub fn process_env(spec: &ContainerSpec, image: Image) -> Vec<(String, String)> 
     if !env.iter().any(|(k, _)| k == "HOME") {
         env.push(("HOME".to_string(), "/root".to_string()));
     }
+    // Kept for the process's life: no spare capacity.
+    env.shrink_to_fit();
     env
 }
 

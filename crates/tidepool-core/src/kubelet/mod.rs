@@ -480,7 +480,7 @@ impl Kubelet {
         }
         if !self.pods.has_rt(slot) {
             let rt = self.new_pod(api, pod, node, now);
-            self.pods.insert(slot, rt);
+            self.pods.insert(slot, Box::new(rt));
             if let Some(rt) = self.pods.get_mut(slot) {
                 rt.changed = true;
                 write_status(api, &shared, rt, now);
@@ -1418,7 +1418,7 @@ impl Kubelet {
         let result = {
             let PodRt {
                 init, app, volumes, ..
-            } = &mut rt;
+            } = &mut *rt;
             init.iter_mut()
                 .chain(app.iter_mut())
                 .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))

@@ -105,7 +105,7 @@ struct Entry {
     due: Option<VirtualTime>,
     /// `None` while the pod has no runtime state (not started yet, finished before the node saw
     /// it, or taken out while it is reconciled).
-    rt: Option<PodRt>,
+    rt: Option<Box<PodRt>>,
     /// The store's current object for `key` (`None`: unknown, look it up).
     object: Option<Arc<Object>>,
     /// `rt` belongs to `object`'s uid (checked once per object, not per wake-up).
@@ -328,7 +328,7 @@ impl PodTable {
     }
 
     /// Stores new runtime state in `slot`.
-    pub(super) fn insert(&mut self, slot: Slot, rt: PodRt) {
+    pub(super) fn insert(&mut self, slot: Slot, rt: Box<PodRt>) {
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             if let Some(old) = entry.rt.take() {
                 self.by_uid.remove(&old.uid);
@@ -339,20 +339,20 @@ impl PodTable {
     }
 
     pub(super) fn get(&self, slot: Slot) -> Option<&PodRt> {
-        self.entries.get(slot as usize)?.rt.as_ref()
+        self.entries.get(slot as usize)?.rt.as_deref()
     }
 
     pub(super) fn get_mut(&mut self, slot: Slot) -> Option<&mut PodRt> {
-        self.entries.get_mut(slot as usize)?.rt.as_mut()
+        self.entries.get_mut(slot as usize)?.rt.as_deref_mut()
     }
 
     /// Takes a pod's runtime state out while it runs, so its processes can reach the other
     /// pods through the runtime without aliasing; [`PodTable::put_back`] returns it.
-    pub(super) fn take(&mut self, slot: Slot) -> Option<PodRt> {
+    pub(super) fn take(&mut self, slot: Slot) -> Option<Box<PodRt>> {
         self.entries.get_mut(slot as usize)?.rt.take()
     }
 
-    pub(super) fn put_back(&mut self, slot: Slot, rt: PodRt) {
+    pub(super) fn put_back(&mut self, slot: Slot, rt: Box<PodRt>) {
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             entry.rt = Some(rt);
         }
@@ -372,7 +372,7 @@ impl PodTable {
     pub(super) fn iter(&self) -> impl Iterator<Item = &PodRt> {
         self.by_uid
             .values()
-            .filter_map(|slot| self.entries.get(*slot as usize)?.rt.as_ref())
+            .filter_map(|slot| self.entries.get(*slot as usize)?.rt.as_deref())
     }
 
     /// The first pod (in uid order) with this IP.
@@ -397,7 +397,7 @@ impl PodTable {
             let slot = table.entries.len() as Slot;
             table.entries.push(Entry {
                 key: Some(Arc::clone(&key)),
-                rt: Some(rt),
+                rt: Some(Box::new(rt)),
                 ..Entry::default()
             });
             table.by_key.insert(key, slot);
