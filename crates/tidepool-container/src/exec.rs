@@ -108,7 +108,7 @@ impl ExecCommand {
     pub fn new(argv: &[String]) -> ExecCommand {
         let script = match argv {
             [shell, flag, script, ..] if flag == "-c" && is_shell_name(shell) => {
-                Some(crate::shell::parse(script).map(Arc::new))
+                Some(crate::shell::parse_shared(script))
             }
             _ => None,
         };
@@ -152,31 +152,32 @@ impl Process {
             ));
         };
         let image = self.image();
-        let exe = locate(image, first, self.env())?;
+        let exe = self.locate_for_exec(first)?;
+        let exe: &str = &exe;
         let cwd = image.repository().working_dir;
         let env = self.env();
-        if image.repository().programs.contains(&exe.as_str())
+        if image.repository().programs.contains(&exe)
             && image.repository().behaviour != Behaviour::Shell
         {
             return Ok(program_exec(self, argv));
         }
-        if let Some(output) = cat_fast_path(self, &exe, argv, fs) {
+        if let Some(output) = cat_fast_path(self, exe, argv, fs) {
             return Ok(output);
         }
         // `sh -c 'cat FILE'`: the shell would exec cat itself, so the fast path applies too
         // (only when cat exists; otherwise the shell's own `not found` must be printed).
-        if shell_flavor(image, &exe).is_some()
+        if shell_flavor(image, exe).is_some()
             && let Some(inner) = &command.single
             && let Ok(inner_exe) = locate(image, &inner[0], env)
             && let Some(output) = cat_fast_path(self, &inner_exe, inner, fs)
         {
             return Ok(output);
         }
-        let mut shell = match (shell_flavor(image, &exe), &command.script) {
+        let mut shell = match (shell_flavor(image, exe), &command.script) {
             (Some(flavor), Some(Ok(program))) => {
                 let mut shell = Shell::with_program(
                     flavor,
-                    &shell_display_name(&exe),
+                    &shell_display_name(exe),
                     image,
                     Arc::clone(program),
                     env,
@@ -190,7 +191,7 @@ impl Process {
             }
             (Some(flavor), Some(Err(error))) => {
                 return Ok(ExecOutput {
-                    stderr: error.message(flavor, &shell_display_name(&exe)),
+                    stderr: error.message(flavor, &shell_display_name(exe)),
                     exit_code: Some(2),
                     ..ExecOutput::default()
                 });
@@ -206,7 +207,7 @@ impl Process {
             ),
         };
         shell.set_pid(exec_pid(self));
-        if shell_flavor(image, &exe).is_some() || exe.ends_with("/ps") {
+        if shell_flavor(image, exe).is_some() || exe.ends_with("/ps") {
             // Only `ps` reads the table; probes skip building it.
             shell.set_ps_table(vec![(1, self.argv().join(" "))]);
         }

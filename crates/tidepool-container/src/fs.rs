@@ -11,6 +11,7 @@
 //! would exceed it fails with `No space left on device`. Paths are limited to [`MAX_PATH`] bytes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -72,9 +73,19 @@ enum Node {
 
 /// One in-memory filesystem: a flat map from normalised absolute path to node. Directories are
 /// explicit entries; `/` always exists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// **Layers.** The map is two layers: a shared, read-only `base` (an image's files, built once
+/// and shared by every container of that image through [`Fs::freeze`]d copies) and the
+/// filesystem's `own` changes on top (a `None` entry hides a base entry: a whiteout). Cloning a
+/// frozen filesystem copies no file; writing to a base file copies that one file. Ten thousand
+/// containers of one image keep one copy of its directories and files, and a lookup touches a
+/// small map of this container's own files plus a base that stays in cache.
+///
+/// Equality and serialisation see only the merged view, so the layers are invisible outside.
+#[derive(Debug, Clone)]
 pub struct Fs {
-    entries: BTreeMap<String, Node>,
+    base: Arc<BTreeMap<String, Node>>,
+    own: Own,
     used_bytes: u64,
     capacity: u64,
 }
@@ -84,6 +95,116 @@ impl Default for Fs {
         Fs::new(DEFAULT_CAPACITY)
     }
 }
+
+thread_local! {
+    /// The base of every new filesystem: only `/` (shared, so an empty volume allocates
+    /// nothing).
+    static ROOT_ONLY: Arc<BTreeMap<String, Node>> =
+        Arc::new(BTreeMap::from([("/".to_string(), Node::Dir)]));
+}
+
+/// A filesystem's own entries (see [`Fs`]): sorted by path, searched by bisection. A container
+/// changes a handful of paths, and a short vector is both smaller than a tree node and touches
+/// fewer cache lines per lookup (exec probes read a file every period).
+#[derive(Debug, Clone, Default)]
+struct Own(Vec<(String, Option<Node>)>);
+
+impl Own {
+    fn find(&self, path: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(path))
+    }
+
+    fn get(&self, path: &str) -> Option<&Option<Node>> {
+        self.find(path).ok().map(|i| &self.0[i].1)
+    }
+
+    fn get_mut(&mut self, path: &str) -> Option<&mut Option<Node>> {
+        self.find(path).ok().map(|i| &mut self.0[i].1)
+    }
+
+    /// Sets `path`'s entry; returns the previous one.
+    fn insert(&mut self, path: &str, node: Option<Node>) -> Option<Option<Node>> {
+        match self.find(path) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, node)),
+            Err(i) => {
+                self.0.insert(i, (path.to_string(), node));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, path: &str) -> Option<Option<Node>> {
+        self.find(path).ok().map(|i| self.0.remove(i).1)
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Entries from `path` on, in order.
+    fn starting_at(&self, path: &str) -> impl Iterator<Item = (&String, &Option<Node>)> {
+        let start = self.find(path).unwrap_or_else(|i| i);
+        self.0[start..].iter().map(|(k, node)| (k, node))
+    }
+}
+
+/// The serialised form (the merged entries), as the single-map `Fs` was saved.
+#[derive(Serialize)]
+#[serde(rename = "Fs")]
+struct FsOut<'a> {
+    entries: Merged<'a>,
+    used_bytes: u64,
+    capacity: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename = "Fs")]
+struct FsIn {
+    entries: BTreeMap<String, Node>,
+    used_bytes: u64,
+    capacity: u64,
+}
+
+struct Merged<'a>(&'a Fs);
+
+impl Serialize for Merged<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.merged_range(""))
+    }
+}
+
+impl Serialize for Fs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        FsOut {
+            entries: Merged(self),
+            used_bytes: self.used_bytes,
+            capacity: self.capacity,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = FsIn::deserialize(deserializer)?;
+        Ok(Fs {
+            base: Arc::new(saved.entries),
+            own: Own::default(),
+            used_bytes: saved.used_bytes,
+            capacity: saved.capacity,
+        })
+    }
+}
+
+impl PartialEq for Fs {
+    fn eq(&self, other: &Self) -> bool {
+        self.used_bytes == other.used_bytes
+            && self.capacity == other.capacity
+            && self.merged_range("").eq(other.merged_range(""))
+    }
+}
+
+impl Eq for Fs {}
 
 /// What the kubelet knows about a pod that shows up in its containers' files.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,10 +312,9 @@ fn children_prefix(dir: &str) -> String {
 impl Fs {
     /// An empty filesystem (only `/`) with the given capacity in bytes.
     pub fn new(capacity: u64) -> Self {
-        let mut entries = BTreeMap::new();
-        entries.insert("/".to_string(), Node::Dir);
         Fs {
-            entries,
+            base: ROOT_ONLY.with(Arc::clone),
+            own: Own::default(),
             used_bytes: 0,
             capacity,
         }
@@ -204,6 +324,13 @@ impl Fs {
     /// /etc/resolv.conf, /etc/os-release, /tmp, /root, /var/log, the image's static content
     /// (nginx's html files, httpd's index.html).
     pub fn for_container(image: Image, pod: &PodIdentity) -> Fs {
+        Fs::for_container_on(&Fs::image_root(image), pod)
+    }
+
+    /// The part of a container's root that depends only on its image (directories,
+    /// /etc/passwd, /etc/os-release, the image's static content), frozen: keep one per image
+    /// and start containers from it with [`Fs::for_container_on`].
+    pub fn image_root(image: Image) -> Fs {
         let mut fs = Fs::default();
         for dir in [
             "/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/usr", "/var",
@@ -211,9 +338,6 @@ impl Fs {
         ] {
             fs.seed_dir(dir);
         }
-        fs.seed_file("/etc/hostname", &format!("{}\n", pod.hostname));
-        fs.seed_file("/etc/hosts", &pod.hosts_file());
-        fs.seed_file("/etc/resolv.conf", &pod.resolv_conf());
         fs.seed_file(
             "/etc/passwd",
             "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n",
@@ -224,6 +348,17 @@ impl Fs {
         for (path, content) in crate::server::image_files(image) {
             fs.seed_file(path, &content);
         }
+        fs.freeze();
+        fs
+    }
+
+    /// A container's root from its image's [`Fs::image_root`] (shared, not copied) plus the
+    /// pod's files (/etc/hostname, /etc/hosts, /etc/resolv.conf).
+    pub fn for_container_on(image_root: &Fs, pod: &PodIdentity) -> Fs {
+        let mut fs = image_root.clone();
+        fs.seed_file("/etc/hostname", &format!("{}\n", pod.hostname));
+        fs.seed_file("/etc/hosts", &pod.hosts_file());
+        fs.seed_file("/etc/resolv.conf", &pod.resolv_conf());
         fs
     }
 
@@ -248,6 +383,22 @@ impl Fs {
         fs
     }
 
+    /// Makes everything this filesystem holds its shared base, so clones share it (see the
+    /// type's docs). The contents do not change.
+    pub fn freeze(&mut self) {
+        if self.own.is_empty() {
+            return;
+        }
+        let mut merged = Arc::unwrap_or_clone(std::mem::take(&mut self.base));
+        for (path, node) in std::mem::take(&mut self.own).0 {
+            match node {
+                Some(node) => merged.insert(path, node),
+                None => merged.remove(&path),
+            };
+        }
+        self.base = Arc::new(merged);
+    }
+
     fn seed_dir(&mut self, path: &str) {
         let _ = self.mkdir(path, true);
     }
@@ -262,9 +413,75 @@ impl Fs {
         self.used_bytes
     }
 
+    /// The node at `path`: this filesystem's own entry, else the base's.
+    fn get(&self, path: &str) -> Option<&Node> {
+        match self.own.get(path) {
+            Some(own) => own.as_ref(),
+            None => self.base.get(path),
+        }
+    }
+
+    fn insert(&mut self, path: &str, node: Node) {
+        self.own.insert(path, Some(node));
+    }
+
+    /// Removes `path`, hiding the base's entry if it has one; returns what was there.
+    fn delete(&mut self, path: &str) -> Option<Node> {
+        if self.base.contains_key(path) {
+            let hidden = self.own.insert(path, None);
+            match hidden {
+                Some(own) => own,
+                None => self.base.get(path).cloned(),
+            }
+        } else {
+            self.own.remove(path).flatten()
+        }
+    }
+
+    /// Entries whose path starts with `prefix`, in path order, layers merged.
+    fn merged_range<'s>(&'s self, prefix: &'s str) -> impl Iterator<Item = (&'s str, &'s Node)> {
+        let mut own = self
+            .own
+            .starting_at(prefix)
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .peekable();
+        let mut base = self
+            .base
+            .range::<str, _>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(move |(k, _)| k.starts_with(prefix))
+            .peekable();
+        std::iter::from_fn(move || {
+            loop {
+                let order = match (own.peek(), base.peek()) {
+                    (None, None) => return None,
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (Some((a, _)), Some((b, _))) => a.as_str().cmp(b.as_str()),
+                };
+                // An own entry replaces (or hides) the base's entry at the same path.
+                if order == std::cmp::Ordering::Equal {
+                    base.next();
+                }
+                let take_own = order != std::cmp::Ordering::Greater;
+                if take_own {
+                    let (k, node) = own.next()?;
+                    if let Some(node) = node {
+                        return Some((k.as_str(), node));
+                    }
+                } else {
+                    let (k, node) = base.next()?;
+                    return Some((k.as_str(), node));
+                }
+            }
+        })
+    }
+
     /// What `path` (normalised, absolute) is, if it exists.
     pub fn kind(&self, path: &str) -> Option<FileKind> {
-        self.entries.get(path).map(|node| match node {
+        self.get(path).map(|node| match node {
             Node::Dir => FileKind::Dir,
             Node::File(_) => FileKind::File,
         })
@@ -272,7 +489,7 @@ impl Fs {
 
     /// A file's contents.
     pub fn read(&self, path: &str) -> Result<&str, FsError> {
-        match self.entries.get(path) {
+        match self.get(path) {
             Some(Node::File(content)) => Ok(content),
             Some(Node::Dir) => Err(FsError::IsDir),
             None => Err(self.missing_error(path)),
@@ -283,7 +500,7 @@ impl Fs {
         // ENOTDIR when an ancestor is a file.
         let mut ancestor = parent_of(path);
         loop {
-            match self.entries.get(ancestor) {
+            match self.get(ancestor) {
                 Some(Node::File(_)) => return FsError::NotDir,
                 Some(Node::Dir) => return FsError::NotFound,
                 None if ancestor == "/" => return FsError::NotFound,
@@ -294,12 +511,12 @@ impl Fs {
 
     /// Writes (or appends to) a file; the parent directory must exist.
     pub fn write(&mut self, path: &str, content: &str, append: bool) -> Result<(), FsError> {
-        match self.entries.get(parent_of(path)) {
+        match self.get(parent_of(path)) {
             Some(Node::Dir) => {}
             Some(Node::File(_)) => return Err(FsError::NotDir),
             None => return Err(self.missing_error(path)),
         }
-        let old_len = match self.entries.get(path) {
+        let old_len = match self.get(path) {
             Some(Node::Dir) => return Err(FsError::IsDir),
             Some(Node::File(old)) => old.len() as u64,
             None => 0,
@@ -314,15 +531,19 @@ impl Fs {
             return Err(FsError::NoSpace);
         }
         self.used_bytes = used;
-        match self.entries.get_mut(path) {
-            Some(Node::File(old)) if append => old.push_str(content),
-            Some(Node::File(old)) => {
+        match self.own.get_mut(path) {
+            Some(Some(Node::File(old))) if append => old.push_str(content),
+            Some(Some(Node::File(old))) => {
                 old.clear();
                 old.push_str(content);
             }
             _ => {
-                self.entries
-                    .insert(path.to_string(), Node::File(content.to_string()));
+                // New here, or a base file copied up before it changes.
+                let text = match self.base.get(path) {
+                    Some(Node::File(old)) if append => format!("{old}{content}"),
+                    _ => content.to_string(),
+                };
+                self.insert(path, Node::File(text));
             }
         }
         Ok(())
@@ -331,29 +552,29 @@ impl Fs {
     /// Creates a directory (and, with `parents`, its missing ancestors; then an existing
     /// directory is not an error).
     pub fn mkdir(&mut self, path: &str, parents: bool) -> Result<(), FsError> {
-        match self.entries.get(path) {
+        match self.get(path) {
             Some(Node::Dir) if parents => return Ok(()),
             Some(_) => return Err(FsError::Exists),
             None => {}
         }
         let parent = parent_of(path);
-        match self.entries.get(parent) {
+        match self.get(parent) {
             Some(Node::Dir) => {}
             Some(Node::File(_)) => return Err(FsError::NotDir),
             None if parents => self.mkdir(parent, true)?,
             None => return Err(self.missing_error(path)),
         }
-        self.entries.insert(path.to_string(), Node::Dir);
+        self.insert(path, Node::Dir);
         Ok(())
     }
 
     /// Removes a file, or a directory (recursively with `recursive`, else only if empty).
     pub fn remove(&mut self, path: &str, recursive: bool) -> Result<(), FsError> {
-        match self.entries.get(path) {
+        match self.get(path) {
             None => Err(self.missing_error(path)),
             Some(Node::File(content)) => {
                 self.used_bytes -= content.len() as u64;
-                self.entries.remove(path);
+                self.delete(path);
                 Ok(())
             }
             Some(Node::Dir) => {
@@ -362,20 +583,18 @@ impl Fs {
                 }
                 let prefix = children_prefix(path);
                 let children: Vec<String> = self
-                    .entries
-                    .range(prefix.clone()..)
-                    .take_while(|(k, _)| k.starts_with(&prefix))
-                    .map(|(k, _)| k.clone())
+                    .merged_range(&prefix)
+                    .map(|(k, _)| k.to_string())
                     .collect();
                 if !children.is_empty() && !recursive {
                     return Err(FsError::NotEmpty);
                 }
                 for child in children {
-                    if let Some(Node::File(content)) = self.entries.remove(&child) {
+                    if let Some(Node::File(content)) = self.delete(&child) {
                         self.used_bytes -= content.len() as u64;
                     }
                 }
-                self.entries.remove(path);
+                self.delete(path);
                 Ok(())
             }
         }
@@ -383,16 +602,14 @@ impl Fs {
 
     /// Names directly inside a directory, sorted, with their kinds.
     pub fn list(&self, dir: &str) -> Result<Vec<(String, FileKind)>, FsError> {
-        match self.entries.get(dir) {
+        match self.get(dir) {
             Some(Node::Dir) => {}
             Some(Node::File(_)) => return Err(FsError::NotDir),
             None => return Err(self.missing_error(dir)),
         }
         let prefix = children_prefix(dir);
         Ok(self
-            .entries
-            .range(prefix.clone()..)
-            .take_while(|(k, _)| k.starts_with(&prefix))
+            .merged_range(&prefix)
             .filter_map(|(k, node)| {
                 let name = &k[prefix.len()..];
                 (!name.is_empty() && !name.contains('/')).then(|| {
@@ -706,6 +923,45 @@ mod tests {
         fs.remove("/tmp", true).expect("rm -r");
         assert_eq!(fs.used_bytes(), 0);
         assert_eq!(fs.kind("/tmp"), None);
+    }
+
+    #[test]
+    fn containers_of_one_image_share_its_files_copy_on_write() {
+        let image = crate::image::resolve("nginx:1.25").expect("nginx");
+        let root = Fs::image_root(image);
+        let mut a = Fs::for_container_on(&root, &PodIdentity::new("a", "default", "10.0.0.1"));
+        let mut b = Fs::for_container_on(&root, &PodIdentity::new("b", "default", "10.0.0.2"));
+        assert_eq!(
+            a,
+            Fs::for_container(image, &PodIdentity::new("a", "default", "10.0.0.1"))
+        );
+        assert_eq!(a.read("/etc/hostname"), Ok("a\n"));
+        assert_eq!(b.read("/etc/hostname"), Ok("b\n"));
+        let page = "/usr/share/nginx/html/index.html";
+        let before = b.used_bytes();
+        a.write(page, "<p>mine</p>", true)
+            .expect("append to a base file");
+        assert!(a.read(page).is_ok_and(|t| t.ends_with("<p>mine</p>")));
+        assert!(b.read(page).is_ok_and(|t| !t.contains("mine")));
+        a.remove("/usr/share/nginx", true)
+            .expect("rm -r a base directory");
+        assert_eq!(a.kind(page), None);
+        assert_eq!(a.list("/usr/share").expect("ls"), Vec::new());
+        assert_eq!(b.used_bytes(), before);
+        assert_eq!(b.list("/usr/share").expect("ls").len(), 1);
+        a.mkdir("/usr/share/nginx", false)
+            .expect("mkdir over a removed base directory");
+        assert_eq!(a.list("/usr/share/nginx").expect("ls"), Vec::new());
+        b.write("/tmp/healthy", "", false).expect("touch");
+        assert_eq!(b.kind("/tmp/healthy"), Some(FileKind::File));
+        assert_eq!(a.kind("/tmp/healthy"), None);
+        // Saved as one flat map, as before layers; a restored copy equals the original.
+        for fs in [&a, &b] {
+            let json = serde_json::to_value(fs).expect("serialise");
+            assert!(json["entries"]["/"].is_string(), "{json}");
+            let back: Fs = serde_json::from_value(json).expect("deserialise");
+            assert_eq!(&back, fs);
+        }
     }
 
     #[test]

@@ -273,6 +273,10 @@ pub struct Process {
     pending_signals: Vec<Signal>,
     /// Instructions used in the last run, for the CPU estimate.
     last_instructions: u32,
+    /// Where execs found their argv[0] (exec probes run one command every period, and the
+    /// process's image and PATH never change). Not saved: rebuilt on the next exec.
+    #[serde(skip)]
+    located: Vec<(String, std::sync::Arc<str>)>,
 }
 
 /// Resolves ENTRYPOINT/CMD against `command`/`args` (Kubernetes' rules).
@@ -311,6 +315,8 @@ pub fn process_env(spec: &ContainerSpec, image: Image) -> Vec<(String, String)> 
     if !env.iter().any(|(k, _)| k == "HOME") {
         env.push(("HOME".to_string(), "/root".to_string()));
     }
+    // Kept for the process's life: no spare capacity.
+    env.shrink_to_fit();
     env
 }
 
@@ -356,7 +362,26 @@ impl Process {
             started_at: now,
             pending_signals: Vec::new(),
             last_instructions: 0,
+            located: Vec::new(),
         })
+    }
+
+    /// [`locate`] for an exec, remembered per argv[0].
+    pub(crate) fn locate_for_exec(
+        &mut self,
+        name: &str,
+    ) -> Result<std::sync::Arc<str>, StartError> {
+        if let Some((_, path)) = self.located.iter().find(|(n, _)| n == name) {
+            return Ok(std::sync::Arc::clone(path));
+        }
+        let path: std::sync::Arc<str> = locate(self.image, name, &self.env)?.into();
+        // A few distinct commands at most (a probe's, an interactive user's); keep it bounded.
+        if self.located.len() >= 8 {
+            self.located.remove(0);
+        }
+        self.located
+            .push((name.to_string(), std::sync::Arc::clone(&path)));
+        Ok(path)
     }
 
     /// The image it runs.

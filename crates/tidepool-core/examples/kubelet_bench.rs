@@ -13,11 +13,48 @@
 //! Besides wall time it prints the time the thread spent on a CPU (Linux `/proc/self/schedstat`),
 //! which a loaded machine inflates far less than wall time: on an idle machine the two agree.
 //!
+//! It also prints the process's resident memory (Linux `/proc/self/status`: VmRSS now, VmHWM
+//! the peak) once the pods run and after the rounds, overall and per pod. (A counting global
+//! allocator would need `unsafe`, which the workspace forbids; for the live heap by allocation
+//! site run the example under `heaptrack`, see BENCHMARKS.md.)
+//!
 //! This file is a host, not the core: it may read the wall clock and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
 use std::time::{Duration, Instant};
 use tidepool_core::{ClusterConfig, Kind, NodeConfig, Object, Simulation, SimulationConfig};
+
+/// "RSS 123.4 MB (12.3 KB per pod), peak 130.0 MB" from `/proc/self/status` (Linux only).
+fn memory(pods: usize) -> String {
+    // Under WASI a preopened /proc would describe the engine's process, not this module.
+    let status = if cfg!(target_os = "linux") {
+        std::fs::read_to_string("/proc/self/status")
+    } else {
+        Err(std::io::ErrorKind::Unsupported.into())
+    };
+    let Ok(status) = status else {
+        return "RSS not reported on this platform".to_owned();
+    };
+    let kb = |field: &str| -> Option<f64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field))?
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    match (kb("VmRSS:"), kb("VmHWM:")) {
+        (Some(rss), Some(peak)) => format!(
+            "RSS {:.1} MB ({:.1} KB per pod), peak {:.1} MB",
+            rss / 1e3,
+            rss / pods.max(1) as f64,
+            peak / 1e3
+        ),
+        _ => "RSS not reported on this platform".to_owned(),
+    }
+}
 
 fn running(sim: &Simulation) -> usize {
     sim.api()
@@ -101,6 +138,7 @@ fn main() {
     );
     // Let the probes settle into their periods, then measure.
     sim.advance(Duration::from_secs(20));
+    println!("pods running: {}", memory(pods));
     for round in 1..=rounds {
         let t = Instant::now();
         let cpu = cpu_ns();
@@ -122,4 +160,5 @@ fn main() {
         .map(|c| c.restart_count)
         .sum();
     println!("container restarts: {restarts} (the probes pass, so 0 is expected)");
+    println!("after the rounds: {}", memory(pods));
 }

@@ -8,7 +8,7 @@ use crate::controllers::replicaset::{OwnedPods, Reconciled};
 use crate::controllers::{self, Action, ControllerId, Ctx, failure_backoff};
 use crate::errors::ApiError;
 use crate::events::EventRecorder;
-use crate::kubelet::Kubelet;
+use crate::kubelet::{Kubelet, PodKey};
 use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::scheduler::Scheduler;
 use crate::store::{Store, WatchEventType};
@@ -36,7 +36,7 @@ enum Work {
     Controller(ControllerId, ObjectKey),
     /// Garbage collection for the owner that had this key and uid.
     Collect(ObjectKey, String),
-    Lifecycle(ObjectKey),
+    Lifecycle(PodKey),
     /// Periodic retry of unschedulable pods (kube-scheduler flushes them every 5 minutes).
     SchedulerFlush,
     /// Node lifecycle check for one node.
@@ -406,7 +406,7 @@ impl Simulation {
                 })
                 .collect();
             for key in keys {
-                self.dirty.insert(Work::Lifecycle(key));
+                self.dirty.insert(Work::Lifecycle(key.into()));
             }
             self.dirty.insert(Work::NodeMonitor(name.to_owned()));
         } else if !self.silent_nodes.contains_key(name) {
@@ -603,7 +603,7 @@ impl Simulation {
                     .chain(
                         self.kubelet
                             .pending_wakes()
-                            .map(|(t, key)| (t.as_millis(), Work::Lifecycle(key.clone()))),
+                            .map(|(t, key)| (t.as_millis(), Work::Lifecycle(key.clone().into()))),
                     )
                     .collect();
                 timers.sort();
@@ -853,7 +853,7 @@ impl Router<'_> {
             self.scheduler.enqueue(key.clone());
         }
         if node.is_some() && !deleted {
-            self.dirty.insert(Work::Lifecycle(key));
+            self.dirty.insert(Work::Lifecycle(key.into()));
         }
         // A mirror pod deleted through the API comes back while its manifest exists.
         let mirror = pod

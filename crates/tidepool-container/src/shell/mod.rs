@@ -30,6 +30,36 @@ pub fn parse(source: &str) -> Result<Program, SyntaxError> {
     Ok(compile::compile(parse::parse_program(source)?))
 }
 
+/// Scripts compiled so far, shared by every shell that runs the same source (10,000 replicas
+/// of one pod template compile their `command` once). A memo of [`parse`], a pure function, so
+/// it changes no outcome; bounded, and per thread.
+const PARSED_MEMO_LIMIT: usize = 256;
+
+thread_local! {
+    static PARSED: std::cell::RefCell<Vec<(String, Arc<Program>)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// [`parse`], sharing the compiled program with earlier shells that ran the same source.
+pub fn parse_shared(source: &str) -> Result<Arc<Program>, SyntaxError> {
+    let known = PARSED.with_borrow(|memo| {
+        memo.iter()
+            .find(|(s, _)| s == source)
+            .map(|(_, program)| Arc::clone(program))
+    });
+    if let Some(program) = known {
+        return Ok(program);
+    }
+    let program = Arc::new(parse(source)?);
+    PARSED.with_borrow_mut(|memo| {
+        if memo.len() >= PARSED_MEMO_LIMIT {
+            memo.remove(0);
+        }
+        memo.push((source.to_string(), Arc::clone(&program)));
+    });
+    Ok(program)
+}
+
 impl Flavor {
     /// The flavour of `/bin/sh` in an image.
     pub fn for_image(image: Image) -> Flavor {
@@ -137,8 +167,8 @@ impl Shell {
         }
         let mut shell = match script {
             Some(source) => {
-                let mut shell = match parse(&source) {
-                    Ok(program) => Shell::new(flavor, &name, image, program, env, cwd),
+                let mut shell = match parse_shared(&source) {
+                    Ok(program) => Shell::with_program(flavor, &name, image, program, env, cwd),
                     Err(error) => Shell::failing(
                         flavor,
                         &name,

@@ -15,6 +15,8 @@ pub mod runtime;
 pub mod static_pods;
 mod table;
 
+pub use table::PodKey;
+
 use crate::api::{ApiServer, timestamp, virtual_time};
 use crate::clock::VirtualTime;
 use crate::events::{EventRecorder, EventType, Source};
@@ -141,6 +143,10 @@ struct ContainerRt {
     probes: Vec<ProbeRt>,
     logs: LogBuffer,
     previous_logs: Option<LogBuffer>,
+    /// `limits.memory` in bytes, read from the spec once (`None`: not read yet). Container
+    /// resources cannot change while the pod exists. Not saved.
+    #[serde(skip)]
+    memory_limit: Option<Option<u64>>,
 }
 
 /// One pod on a node.
@@ -186,6 +192,14 @@ pub struct Kubelet {
     /// Nodes whose kubelet is silent: nothing on them starts or finishes terminating.
     #[serde(skip)]
     pub silent_nodes: BTreeSet<String>,
+    /// Read-only files every container of an image starts with, by image reference, shared
+    /// by those containers' root filesystems (copy on write). A cache: not saved.
+    #[serde(skip)]
+    image_roots: BTreeMap<String, Fs>,
+    /// The service-account volume's files common to a namespace (`namespace`, `ca.crt`), shared
+    /// by its pods' volumes (each adds its own token). A cache: not saved.
+    #[serde(skip)]
+    service_account_bases: BTreeMap<String, Fs>,
 }
 
 fn condition(type_: &str, status: &str, now: VirtualTime) -> PodCondition {
@@ -252,6 +266,7 @@ impl ContainerRt {
             probes: Vec::new(),
             logs: LogBuffer::default(),
             previous_logs: None,
+            memory_limit: None,
         }
     }
 
@@ -400,9 +415,10 @@ impl Kubelet {
         &mut self,
         api: &mut ApiServer,
         recorder: &mut EventRecorder,
-        key: &ObjectKey,
+        key: &PodKey,
     ) -> Next {
-        let next = self.reconcile_pod(api, recorder, key);
+        let known = self.pods.resolve(key);
+        let next = self.reconcile_pod(api, recorder, key, known);
         if let Next::At(at) = next {
             self.pods.wake_at(key, at.max(api.now()));
         }
@@ -411,7 +427,7 @@ impl Kubelet {
 
     /// Sets a pod's timer (restoring a snapshot) unless an earlier one is pending.
     pub fn wake_at(&mut self, key: &ObjectKey, at: VirtualTime) {
-        self.pods.wake_at(key, at);
+        self.pods.wake_at(&PodKey::from(key.clone()), at);
     }
 
     /// When the earliest pod timer is due.
@@ -420,7 +436,7 @@ impl Kubelet {
     }
 
     /// Fires the pod timers due at or before `now`, handing each pod key to `fire` (once).
-    pub fn pop_wakes(&mut self, now: VirtualTime, fire: impl FnMut(ObjectKey)) {
+    pub fn pop_wakes(&mut self, now: VirtualTime, fire: impl FnMut(PodKey)) {
         self.pods.pop_wakes(now, fire);
     }
 
@@ -434,10 +450,10 @@ impl Kubelet {
         api: &mut ApiServer,
         recorder: &mut EventRecorder,
         key: &ObjectKey,
+        known: Option<table::Slot>,
     ) -> Next {
         // Most reconciles are probes of an unchanged pod: the table holds the store's object.
         self.pods.catch_up(api.store());
-        let known = self.pods.slot(key);
         let cached = known.and_then(|slot| self.pods.cached_object(slot));
         let Some(shared) = cached.or_else(|| api.store().get_shared(key)) else {
             self.pods.forget(key);
@@ -464,7 +480,7 @@ impl Kubelet {
         }
         if !self.pods.has_rt(slot) {
             let rt = self.new_pod(api, pod, node, now);
-            self.pods.insert(slot, rt);
+            self.pods.insert(slot, Box::new(rt));
             if let Some(rt) = self.pods.get_mut(slot) {
                 rt.changed = true;
                 write_status(api, &shared, rt, now);
@@ -541,7 +557,7 @@ impl Kubelet {
                 .collect(),
             init_done: 0,
             failed_init: false,
-            volumes: runtime::pod_volumes(api, pod),
+            volumes: runtime::pod_volumes(api, pod, &mut self.service_account_bases),
             changed: true,
         }
     }
@@ -963,7 +979,11 @@ impl Kubelet {
             .or_else(|| ctx.pod.metadata.name.clone())
             .unwrap_or_default();
         let namespace = ctx.pod.metadata.namespace.as_deref().unwrap_or("default");
-        c.fs = Fs::for_container(image, &PodIdentity::new(&hostname, namespace, ctx.ip));
+        let image_root = self
+            .image_roots
+            .entry(c.image_full.clone())
+            .or_insert_with(|| Fs::image_root(image));
+        c.fs = Fs::for_container_on(image_root, &PodIdentity::new(&hostname, namespace, ctx.ip));
         c.mounts = runtime::mounts(ctx.pod, spec);
         c.partial.clear();
         let process_spec = ContainerSpec {
@@ -1058,7 +1078,8 @@ impl Kubelet {
         let state = match ran {
             Some(state) => {
                 // Usage is only worth computing for a container with a memory limit.
-                let oom = memory_limit(spec).is_some_and(|limit| {
+                let limit = *c.memory_limit.get_or_insert_with(|| memory_limit(spec));
+                let oom = limit.is_some_and(|limit| {
                     c.process.as_ref().map_or(0, |p| p.usage().memory_bytes) > limit
                 });
                 if oom {
@@ -1397,7 +1418,7 @@ impl Kubelet {
         let result = {
             let PodRt {
                 init, app, volumes, ..
-            } = &mut rt;
+            } = &mut *rt;
             init.iter_mut()
                 .chain(app.iter_mut())
                 .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))

@@ -44,6 +44,30 @@ pub struct ProbeRt {
     failures: i32,
     /// An exec probe's command, prepared once (scripts parsed here, not every period).
     command: Option<ExecCommand>,
+    /// The spec's numbers, read once (`None`: not read yet). Probes cannot change while the
+    /// pod exists. Not saved.
+    #[serde(skip)]
+    params: Option<Params>,
+}
+
+/// A probe's period, thresholds and timeout, as the kubelet applies them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Params {
+    period_s: u64,
+    success_threshold: i32,
+    failure_threshold: i32,
+    timeout_s: u32,
+}
+
+impl Params {
+    fn of(probe: &Probe) -> Params {
+        Params {
+            period_s: probe.period_seconds.unwrap_or(10).max(1) as u64,
+            success_threshold: probe.success_threshold.unwrap_or(1).max(1),
+            failure_threshold: probe.failure_threshold.unwrap_or(3).max(1),
+            timeout_s: probe.timeout_seconds.unwrap_or(1).max(1) as u32,
+        }
+    }
 }
 
 /// What running the due probes decided.
@@ -73,6 +97,7 @@ pub fn for_container(c: &Container, now: VirtualTime) -> Vec<ProbeRt> {
             next_at: now.saturating_add(Duration::from_secs(delay)),
             successes: 0,
             failures: 0,
+            params: Some(Params::of(probe)),
             command: probe
                 .exec
                 .as_ref()
@@ -95,10 +120,12 @@ fn port_number(c: &Container, port: &IntOrString) -> Option<i32> {
 }
 
 /// Runs one probe: Ok on success, Err(message) on failure.
+#[allow(clippy::too_many_arguments)]
 fn check(
     rt: &mut ContainerRt,
     c: &Container,
-    probe: &Probe,
+    kind: ProbeKind,
+    timeout: u32,
     command: Option<&ExecCommand>,
     volumes: &mut Volumes,
     host: &mut KubeletHost<'_>,
@@ -110,7 +137,6 @@ fn check(
         return Err("container not running".to_owned());
     };
     if let Some(command) = command {
-        let timeout = probe.timeout_seconds.unwrap_or(1).max(1) as u32;
         let mut fs = MountedFs::new(&mut rt.fs, volumes, &rt.mounts, image);
         return match process.exec(command, &mut fs, host, ExecLimits::probe(timeout)) {
             Ok(out) if out.exit_code == Some(0) => Ok(()),
@@ -122,6 +148,10 @@ fn check(
             Err(e) => Err(e.to_string()),
         };
     }
+    // Only exec probes skip the spec (they are the ones that run by the thousand).
+    let Some(probe) = kind.spec(c) else {
+        return Ok(());
+    };
     if let Some(http) = &probe.http_get {
         let port = port_number(c, &http.port).unwrap_or(0);
         let host_name = http.host.clone().unwrap_or_else(|| ip.to_owned());
@@ -181,11 +211,16 @@ pub(super) fn run_due(
         if state.next_at > now || outcome.kill.is_some() {
             continue;
         }
-        let Some(probe) = state.kind.spec(c) else {
-            continue;
+        let params = match state.params {
+            Some(params) => params,
+            None => {
+                let Some(probe) = state.kind.spec(c) else {
+                    continue;
+                };
+                *state.params.insert(Params::of(probe))
+            }
         };
-        let period = probe.period_seconds.unwrap_or(10).max(1) as u64;
-        state.next_at = now.saturating_add(Duration::from_secs(period));
+        state.next_at = now.saturating_add(Duration::from_secs(params.period_s));
         // Liveness and readiness wait for the startup probe.
         if state.kind != ProbeKind::Startup && !rt.started {
             continue;
@@ -193,9 +228,14 @@ pub(super) fn run_due(
         if state.kind == ProbeKind::Startup && rt.started {
             continue;
         }
-        let success_threshold = probe.success_threshold.unwrap_or(1).max(1);
-        let failure_threshold = probe.failure_threshold.unwrap_or(3).max(1);
-        match check(rt, c, probe, state.command.as_ref(), volumes, host, ip) {
+        let Params {
+            success_threshold,
+            failure_threshold,
+            timeout_s,
+            ..
+        } = params;
+        let command = state.command.as_ref();
+        match check(rt, c, state.kind, timeout_s, command, volumes, host, ip) {
             Ok(()) => {
                 state.failures = 0;
                 state.successes += 1;

@@ -355,7 +355,12 @@ pub fn container_env(
 }
 
 /// The pod's volumes: emptyDir, configMap, secret, and the service-account projection.
-pub fn pod_volumes(api: &ApiServer, pod: &Pod) -> Volumes {
+/// `service_account_bases` keeps, per namespace, the projection's files that all its pods share.
+pub fn pod_volumes(
+    api: &ApiServer,
+    pod: &Pod,
+    service_account_bases: &mut BTreeMap<String, Fs>,
+) -> Volumes {
     let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
     let mut volumes = Volumes::default();
     for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
@@ -391,10 +396,17 @@ pub fn pod_volumes(api: &ApiServer, pod: &Pod) -> Volumes {
         "eyJhbGciOiJSUzI1NiIsImtpZCI6In{}",
         pod.metadata.uid.as_deref().unwrap_or("").replace('-', "")
     );
-    volumes.insert(
-        SERVICE_ACCOUNT_VOLUME,
-        Fs::service_account_volume(ns, &token, "-----BEGIN CERTIFICATE-----\n"),
-    );
+    let base = service_account_bases
+        .entry(ns.to_owned())
+        .or_insert_with(|| {
+            let mut base = Fs::service_account_volume(ns, "", "-----BEGIN CERTIFICATE-----\n");
+            base.freeze();
+            base
+        });
+    let mut projection = base.clone();
+    // The file exists (empty) in the base, so this only replaces its contents.
+    let _ = projection.write("/token", &token, false);
+    volumes.insert(SERVICE_ACCOUNT_VOLUME, projection);
     volumes
 }
 

@@ -14,22 +14,98 @@ use crate::clock::VirtualTime;
 use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::store::{Store, WatchEventType};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// A small integer naming one pod key's entry.
 pub(super) type Slot = u32;
 
+/// A pod key as the simulation's work queue holds it (`Work::Lifecycle`): the table's own
+/// shared copy of the key (cloning it copies no string) and the slot whose timer fired, so the
+/// reconcile that follows finds its pod without hashing the key. Compares, hashes and
+/// serialises as the key alone; the slot is only a hint, checked against the entry's key.
+#[derive(Debug, Clone)]
+pub struct PodKey {
+    key: Arc<ObjectKey>,
+    slot: Option<Slot>,
+}
+
+impl PodKey {
+    pub fn key(&self) -> &ObjectKey {
+        &self.key
+    }
+}
+
+impl From<ObjectKey> for PodKey {
+    fn from(key: ObjectKey) -> Self {
+        PodKey {
+            key: Arc::new(key),
+            slot: None,
+        }
+    }
+}
+
+impl std::ops::Deref for PodKey {
+    type Target = ObjectKey;
+
+    fn deref(&self) -> &ObjectKey {
+        &self.key
+    }
+}
+
+impl PartialEq for PodKey {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.key, &other.key) || self.key == other.key
+    }
+}
+
+impl Eq for PodKey {}
+
+impl PartialOrd for PodKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for PodKey {
+    fn cmp(&self, other: &Self) -> Ordering {
+        if Arc::ptr_eq(&self.key, &other.key) {
+            return Ordering::Equal;
+        }
+        self.key.cmp(&other.key)
+    }
+}
+
+impl Hash for PodKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.key.hash(state);
+    }
+}
+
+impl Serialize for PodKey {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.key.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for PodKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        ObjectKey::deserialize(deserializer).map(PodKey::from)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 struct Entry {
-    /// `None` while the slot is free.
-    key: Option<ObjectKey>,
+    /// `None` while the slot is free. Shared with `by_key` and the work queue.
+    key: Option<Arc<ObjectKey>>,
     /// When the simulation next runs this pod's lifecycle (`None`: no timer). A slot with a
     /// timer stays allocated after its pod is gone: the timer still fires, as it always did.
     due: Option<VirtualTime>,
     /// `None` while the pod has no runtime state (not started yet, finished before the node saw
     /// it, or taken out while it is reconciled).
-    rt: Option<PodRt>,
+    rt: Option<Box<PodRt>>,
     /// The store's current object for `key` (`None`: unknown, look it up).
     object: Option<Arc<Object>>,
     /// `rt` belongs to `object`'s uid (checked once per object, not per wake-up).
@@ -40,7 +116,7 @@ struct Entry {
 pub(super) struct PodTable {
     entries: Vec<Entry>,
     free: Vec<Slot>,
-    by_key: LookupMap<ObjectKey, Slot>,
+    by_key: LookupMap<Arc<ObjectKey>, Slot>,
     /// Uid -> slot of every pod with runtime state: the iteration order.
     by_uid: BTreeMap<String, Slot>,
     /// Store revision up to which the cached objects are current.
@@ -95,6 +171,18 @@ impl PodTable {
         self.by_key.get(key).copied()
     }
 
+    /// The slot of a queued pod key: its hint when the entry still holds that key, else a
+    /// lookup.
+    pub(super) fn resolve(&self, key: &PodKey) -> Option<Slot> {
+        let hinted = key.slot.filter(|slot| {
+            self.entries
+                .get(*slot as usize)
+                .and_then(|e| e.key.as_ref())
+                .is_some_and(|k| Arc::ptr_eq(k, &key.key))
+        });
+        hinted.or_else(|| self.slot(&key.key))
+    }
+
     /// The store's current object for the slot's key, if cached (call
     /// [`PodTable::catch_up`] first).
     pub(super) fn cached_object(&self, slot: Slot) -> Option<Arc<Object>> {
@@ -112,7 +200,7 @@ impl PodTable {
     ) -> Slot {
         let slot = match known {
             Some(slot) => slot,
-            None => self.allocate(key),
+            None => self.allocate(Arc::new(key.clone())),
         };
         let entry = &mut self.entries[slot as usize];
         if entry.uid_checked
@@ -131,9 +219,9 @@ impl PodTable {
         slot
     }
 
-    fn allocate(&mut self, key: &ObjectKey) -> Slot {
+    fn allocate(&mut self, key: Arc<ObjectKey>) -> Slot {
         let entry = Entry {
-            key: Some(key.clone()),
+            key: Some(Arc::clone(&key)),
             ..Entry::default()
         };
         let slot = match self.free.pop() {
@@ -146,7 +234,7 @@ impl PodTable {
                 (self.entries.len() - 1) as Slot
             }
         };
-        self.by_key.insert(key.clone(), slot);
+        self.by_key.insert(key, slot);
         slot
     }
 
@@ -170,10 +258,10 @@ impl PodTable {
     }
 
     /// Sets `key`'s timer to `at` unless an earlier one is pending.
-    pub(super) fn wake_at(&mut self, key: &ObjectKey, at: VirtualTime) {
-        let slot = match self.slot(key) {
+    pub(super) fn wake_at(&mut self, key: &PodKey, at: VirtualTime) {
+        let slot = match self.resolve(key) {
             Some(slot) => slot,
-            None => self.allocate(key),
+            None => self.allocate(Arc::clone(&key.key)),
         };
         let Some(entry) = self.entries.get_mut(slot as usize) else {
             return;
@@ -202,7 +290,7 @@ impl PodTable {
     }
 
     /// Fires every timer due at or before `now`, handing each pod key to `fire`.
-    pub(super) fn pop_wakes(&mut self, now: VirtualTime, mut fire: impl FnMut(ObjectKey)) {
+    pub(super) fn pop_wakes(&mut self, now: VirtualTime, mut fire: impl FnMut(PodKey)) {
         while let Some(entry) = self.wakes.first_entry() {
             if *entry.key() > now {
                 break;
@@ -216,8 +304,11 @@ impl PodTable {
                     continue;
                 }
                 entry.due = None;
-                if let Some(key) = entry.key.clone() {
-                    fire(key);
+                if let Some(key) = &entry.key {
+                    fire(PodKey {
+                        key: Arc::clone(key),
+                        slot: Some(slot),
+                    });
                 }
             }
         }
@@ -227,7 +318,7 @@ impl PodTable {
     pub(super) fn pending_wakes(&self) -> impl Iterator<Item = (VirtualTime, &ObjectKey)> {
         self.entries
             .iter()
-            .filter_map(|e| Some((e.due?, e.key.as_ref()?)))
+            .filter_map(|e| Some((e.due?, &**e.key.as_ref()?)))
     }
 
     pub(super) fn has_rt(&self, slot: Slot) -> bool {
@@ -237,7 +328,7 @@ impl PodTable {
     }
 
     /// Stores new runtime state in `slot`.
-    pub(super) fn insert(&mut self, slot: Slot, rt: PodRt) {
+    pub(super) fn insert(&mut self, slot: Slot, rt: Box<PodRt>) {
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             if let Some(old) = entry.rt.take() {
                 self.by_uid.remove(&old.uid);
@@ -248,20 +339,20 @@ impl PodTable {
     }
 
     pub(super) fn get(&self, slot: Slot) -> Option<&PodRt> {
-        self.entries.get(slot as usize)?.rt.as_ref()
+        self.entries.get(slot as usize)?.rt.as_deref()
     }
 
     pub(super) fn get_mut(&mut self, slot: Slot) -> Option<&mut PodRt> {
-        self.entries.get_mut(slot as usize)?.rt.as_mut()
+        self.entries.get_mut(slot as usize)?.rt.as_deref_mut()
     }
 
     /// Takes a pod's runtime state out while it runs, so its processes can reach the other
     /// pods through the runtime without aliasing; [`PodTable::put_back`] returns it.
-    pub(super) fn take(&mut self, slot: Slot) -> Option<PodRt> {
+    pub(super) fn take(&mut self, slot: Slot) -> Option<Box<PodRt>> {
         self.entries.get_mut(slot as usize)?.rt.take()
     }
 
-    pub(super) fn put_back(&mut self, slot: Slot, rt: PodRt) {
+    pub(super) fn put_back(&mut self, slot: Slot, rt: Box<PodRt>) {
         if let Some(entry) = self.entries.get_mut(slot as usize) {
             entry.rt = Some(rt);
         }
@@ -281,7 +372,7 @@ impl PodTable {
     pub(super) fn iter(&self) -> impl Iterator<Item = &PodRt> {
         self.by_uid
             .values()
-            .filter_map(|slot| self.entries.get(*slot as usize)?.rt.as_ref())
+            .filter_map(|slot| self.entries.get(*slot as usize)?.rt.as_deref())
     }
 
     /// The first pod (in uid order) with this IP.
@@ -302,11 +393,11 @@ impl PodTable {
             // Two states for one key cannot happen (a new uid replaces the old state); should a
             // saved table hold them anyway, the last uid wins, as it did before slots.
             table.forget(&rt.key);
-            let key = rt.key.clone();
+            let key = Arc::new(rt.key.clone());
             let slot = table.entries.len() as Slot;
             table.entries.push(Entry {
-                key: Some(key.clone()),
-                rt: Some(rt),
+                key: Some(Arc::clone(&key)),
+                rt: Some(Box::new(rt)),
                 ..Entry::default()
             });
             table.by_key.insert(key, slot);
