@@ -243,6 +243,53 @@ macro_rules! status_kinds {
                     _ => {}
                 }
             }
+
+            /// Whether two objects of a kind with a status are equal but for `status` and
+            /// `metadata.resourceVersion` (false for other kinds). Every kind with a status has
+            /// just `metadata`, `spec` and `status`.
+            pub fn eq_except_status(&self, other: &Object) -> bool {
+                fn meta_eq(a: &ObjectMeta, b: &ObjectMeta) -> bool {
+                    // Compared field by field so neither side is copied; the destructuring
+                    // makes a new ObjectMeta field a compile error here.
+                    let ObjectMeta {
+                        annotations,
+                        creation_timestamp,
+                        deletion_grace_period_seconds,
+                        deletion_timestamp,
+                        finalizers,
+                        generate_name,
+                        generation,
+                        labels,
+                        managed_fields,
+                        name,
+                        namespace,
+                        owner_references,
+                        resource_version: _,
+                        self_link,
+                        uid,
+                    } = a;
+                    *annotations == b.annotations
+                        && *creation_timestamp == b.creation_timestamp
+                        && *deletion_grace_period_seconds == b.deletion_grace_period_seconds
+                        && *deletion_timestamp == b.deletion_timestamp
+                        && *finalizers == b.finalizers
+                        && *generate_name == b.generate_name
+                        && *generation == b.generation
+                        && *labels == b.labels
+                        && *managed_fields == b.managed_fields
+                        && *name == b.name
+                        && *namespace == b.namespace
+                        && *owner_references == b.owner_references
+                        && *self_link == b.self_link
+                        && *uid == b.uid
+                }
+                match (self, other) {
+                    $( (Object::$variant(a), Object::$variant(b)) => {
+                        meta_eq(&a.metadata, &b.metadata) && a.spec == b.spec
+                    } )*
+                    _ => false,
+                }
+            }
         }
     };
 }
