@@ -265,7 +265,7 @@ impl EventRecorder {
         };
         event.metadata.name = Some(name.clone());
         event.metadata.namespace = Some(namespace);
-        if api.create_shared(Object::Event(event)).is_ok() {
+        if api.create_shared(Object::Event(Box::new(event))).is_ok() {
             self.observed.insert(dedup_key, name);
         }
     }

@@ -518,7 +518,7 @@ fn create_pods(ctx: &mut Ctx<'_>, id: ControllerId, owner: &Owner, count: usize)
         let mut error = None;
         for _ in 0..size {
             let pod = pod_from_template(&owner.object, &template);
-            match ctx.api.create_shared(Object::Pod(pod)) {
+            match ctx.api.create_shared(Object::Pod(Box::new(pod))) {
                 Ok(created) => ctx.event(
                     id,
                     &owner.object,

@@ -498,7 +498,7 @@ fn schedule_one(
             Some("Unschedulable"),
             Some(&message),
         );
-        api.put_raw(Object::Pod(failed));
+        api.put_raw(Object::Pod(Box::new(failed)));
         recorder.record(
             api,
             Source::component(SCHEDULER_NAME),
@@ -524,7 +524,7 @@ fn schedule_one(
     }
     set_scheduled_condition(&mut bound, api, "True", None, None);
     cache.observe(key.clone(), &bound, false);
-    api.put_raw(Object::Pod(bound));
+    api.put_raw(Object::Pod(Box::new(bound)));
     let ns = pod.metadata.namespace.as_deref().unwrap_or("");
     let name = pod.metadata.name.as_deref().unwrap_or("");
     recorder.record(
@@ -591,7 +591,7 @@ mod tests {
         crate::decode_manifests(&yaml)
             .ok()
             .and_then(|mut v| v.pop())
-            .unwrap_or_else(|| Object::Pod(Pod::default()))
+            .unwrap_or_else(|| Object::Pod(Box::default()))
     }
 
     /// The cache kept from watch events must equal one rebuilt from the store after binds,
