@@ -8,6 +8,13 @@
 //!    reports pods bound per wall-clock second of `advance` (controllers + scheduler together).
 //! 2. Idle step cost: with those pods running, wall time to advance one simulated minute.
 //! 3. Memory: resident set size before/after (Linux `/proc/self/statm`), and the snapshot size.
+//!    Built for `wasm32-wasip1` it reports the wasm linear memory instead (its size never
+//!    shrinks, so it is the peak heap so far): after scheduling, and after start-up with every
+//!    pod running.
+//!
+//! Besides wall time it prints the time the thread spent on a CPU (Linux `/proc/self/schedstat`,
+//! also under Node's WASI when `/proc` is preopened), which a loaded machine inflates far less
+//! than wall time.
 //!
 //! This file is a host, not the core: it may read the wall clock and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
@@ -19,6 +26,55 @@ fn rss_mib() -> Option<f64> {
     let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
     let pages: f64 = statm.split_whitespace().nth(1)?.parse().ok()?;
     Some(pages * 4096.0 / (1024.0 * 1024.0))
+}
+
+/// The memory figure of this platform: the wasm linear memory (the heap's high-water mark) in
+/// wasm, the resident set size natively.
+fn memory() -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let bytes = core::arch::wasm32::memory_size(0) * 65_536;
+        format!("wasm memory {:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        format!("rss {:.0} MiB", rss_mib().unwrap_or(0.0))
+    }
+}
+
+/// Nanoseconds this process's main thread has run on a CPU (`None` where `/proc` is missing).
+fn cpu_ns() -> Option<u64> {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// "on CPU 1.23s, " since `start`, when the platform reports it.
+fn on_cpu(start: Option<u64>) -> String {
+    match (start, cpu_ns()) {
+        (Some(a), Some(b)) => format!("on CPU {:?}, ", Duration::from_nanos(b.saturating_sub(a))),
+        _ => String::new(),
+    }
+}
+
+/// What the control plane holds: objects by kind and the watch log's length.
+fn holdings(sim: &Simulation) -> String {
+    let store = sim.api().store();
+    let log = match store.events_since(0) {
+        Ok(events) => events.len(),
+        Err(oldest) => store
+            .events_since(oldest.saturating_sub(1))
+            .map_or(0, <[_]>::len),
+    };
+    format!(
+        "{} objects ({} pods, {} events), {log} watch-log entries",
+        store.all().count(),
+        store.count(Kind::Pod),
+        store.count(Kind::Event)
+    )
 }
 
 fn bound_pods(sim: &Simulation) -> usize {
@@ -48,7 +104,12 @@ fn main() {
     let rss_before = rss_mib();
     let t = Instant::now();
     let mut sim = Simulation::with_cluster(&SimulationConfig { seed: 1 }, &cluster);
-    println!("cluster of {} nodes built in {:?}", nodes + 3, t.elapsed());
+    println!(
+        "cluster of {} nodes built in {:?}; {}",
+        nodes + 3,
+        t.elapsed(),
+        memory()
+    );
     let yaml = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: bench}\nspec:\n  replicas: 0\n  \
                 selector: {matchLabels: {app: bench}}\n  template:\n    metadata: {labels: {app: bench}}\n    \
                 spec:\n      containers: [{name: c, image: nginx, resources: {requests: {cpu: 10m, memory: 16Mi}}}]\n";
@@ -64,30 +125,36 @@ fn main() {
         .scale(Kind::Deployment, "default", "bench", replicas as i32)
         .expect("scale works");
     let t = Instant::now();
+    let cpu = cpu_ns();
     let mut steps = 0;
     while bound_pods(&sim) < replicas && steps < 600 {
         sim.advance(Duration::from_millis(100));
         steps += 1;
     }
     let elapsed = t.elapsed();
+    let cpu_used = on_cpu(cpu);
     let bound = bound_pods(&sim);
     println!(
-        "scheduling: {bound} pods bound in {elapsed:?} wall ({:.0} pods/s), {:.1} s virtual",
+        "scheduling: {bound} pods bound in {elapsed:?} wall ({cpu_used}{:.0} pods/s), {:.1} s virtual",
         bound as f64 / elapsed.as_secs_f64(),
         steps as f64 / 10.0
     );
-    println!(
-        "memory after scheduling: rss {:.0} MiB",
-        rss_mib().unwrap_or(0.0)
-    );
+    println!("memory after scheduling: {}; {}", memory(), holdings(&sim));
     if std::env::args().any(|a| a == "--scheduling-only") {
         return;
     }
     let t = Instant::now();
+    let cpu = cpu_ns();
     sim.advance(Duration::from_secs(10));
+    let elapsed = t.elapsed();
     println!(
-        "start-up: 10 simulated seconds of containers starting took {:?}",
-        t.elapsed()
+        "start-up: 10 simulated seconds of containers starting took {elapsed:?} wall ({})",
+        on_cpu(cpu).trim_end_matches(", ")
+    );
+    println!(
+        "memory with every pod running: {}; {}",
+        memory(),
+        holdings(&sim)
     );
     let t = Instant::now();
     sim.advance(Duration::from_secs(60));
@@ -99,9 +166,9 @@ fn main() {
         .map(|s| s.len())
         .unwrap_or(0);
     println!(
-        "memory: rss {:.0} MiB -> {:.0} MiB; snapshot {:.1} MiB of JSON",
+        "memory: rss {:.0} MiB -> {}; snapshot {:.1} MiB of JSON",
         rss_before.unwrap_or(0.0),
-        rss_mib().unwrap_or(0.0),
+        memory(),
         snapshot as f64 / (1024.0 * 1024.0)
     );
 }

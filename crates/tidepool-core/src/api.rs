@@ -397,6 +397,12 @@ impl ApiServer {
         self.write(object, true)
     }
 
+    /// Like [`ApiServer::update_status`], but returns the stored object shared instead of a
+    /// copy (for writers that ignore the result or only read it).
+    pub fn update_status_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
+        self.write_shared(object, true)
+    }
+
     fn write(&mut self, object: Object, status_only: bool) -> Result<Object, ApiError> {
         self.write_shared(object, status_only)
             .map(Arc::unwrap_or_clone)
@@ -424,9 +430,15 @@ impl ApiServer {
             return Err(ApiError::conflict(kind, &name));
         }
         let mut merged = if status_only {
-            let mut out = (*current).clone();
-            copy_status(&object, &mut out);
-            out
+            if object.eq_except_status(&current) {
+                // The writer sent the stored object with a new status (as kubelets and
+                // controllers do): that is the merge, no copy of the stored one needed.
+                object
+            } else {
+                let mut out = (*current).clone();
+                copy_status(&object, &mut out);
+                out
+            }
         } else {
             let mut out = object;
             defaults::apply(&mut out);

@@ -213,10 +213,10 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
         let mut n = Namespace::default();
         n.metadata.name = Some(ns.to_owned());
-        api.create(Object::Namespace(n))?;
+        api.create(Object::Namespace(Box::new(n)))?;
     }
     for (i, node) in config.nodes.iter().enumerate() {
-        api.create(Object::Node(node_object(node, i as u32)?))?;
+        api.create(Object::Node(Box::new(node_object(node, i as u32)?)))?;
     }
     let kubernetes: Service = decode(json!({
         "apiVersion": "v1", "kind": "Service",
@@ -225,7 +225,7 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
         "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.1",
                  "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
     }))?;
-    api.create(Object::Service(kubernetes))?;
+    api.create(Object::Service(Box::new(kubernetes)))?;
     let cp_ip = config
         .nodes
         .iter()
@@ -263,9 +263,9 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
                 "100m",
             ),
         ] {
-            api.create(Object::Pod(mirror_pod(
+            api.create(Object::Pod(Box::new(mirror_pod(
                 component, image, &cp.name, ip, cpu,
-            )?))?;
+            )?)))?;
         }
     }
     let kube_dns: Service = decode(json!({
@@ -278,7 +278,7 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
                            {"name": "dns-tcp", "port": 53, "protocol": "TCP", "targetPort": 53},
                            {"name": "metrics", "port": 9153, "protocol": "TCP", "targetPort": 9153}]},
     }))?;
-    api.create(Object::Service(kube_dns))?;
+    api.create(Object::Service(Box::new(kube_dns)))?;
     let coredns: Deployment = decode(json!({
         "apiVersion": "apps/v1", "kind": "Deployment",
         "metadata": {"name": "coredns", "namespace": "kube-system", "labels": {"k8s-app": "kube-dns"}},
@@ -313,7 +313,7 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
             },
         },
     }))?;
-    api.create(Object::Deployment(coredns))?;
+    api.create(Object::Deployment(Box::new(coredns)))?;
     let kube_proxy: DaemonSet = decode(json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": {"name": "kube-proxy", "namespace": "kube-system", "labels": {"k8s-app": "kube-proxy"}},
@@ -337,6 +337,6 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
             },
         },
     }))?;
-    api.create(Object::DaemonSet(kube_proxy))?;
+    api.create(Object::DaemonSet(Box::new(kube_proxy)))?;
     Ok(())
 }

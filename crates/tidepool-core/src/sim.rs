@@ -365,7 +365,7 @@ impl Simulation {
     pub fn add_node(&mut self, node: &NodeConfig) -> Result<Object, ApiError> {
         let index = self.api.store().count(Kind::Node) as u32;
         let object = cluster::node_object(node, index)?;
-        self.api.create(Object::Node(object))
+        self.api.create(Object::Node(Box::new(object)))
     }
 
     /// Removes a node object; its pods are deleted (the pod GC does this for orphaned pods).
@@ -568,7 +568,8 @@ impl Simulation {
                     spec.node_name = None;
                     spec.tolerations = None;
                 }
-                let yaml = serde_norway::to_string(&Object::Pod(manifest).to_json()).ok()?;
+                let yaml =
+                    serde_norway::to_string(&Object::Pod(Box::new(manifest)).to_json()).ok()?;
                 Some((node, format!("{component}.yaml"), yaml))
             })
             .collect();

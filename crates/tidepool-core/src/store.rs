@@ -65,15 +65,14 @@ pub struct Store {
     event_leases: VecDeque<(VirtualTime, u64, ObjectKey)>,
 }
 
-fn controller_uid(object: &Object) -> String {
+fn controller_uid(object: &Object) -> &str {
     object
         .meta()
         .owner_references
         .iter()
         .flatten()
         .find(|r| r.controller == Some(true))
-        .map(|r| r.uid.clone())
-        .unwrap_or_default()
+        .map_or("", |r| r.uid.as_str())
 }
 
 impl Store {
@@ -136,28 +135,29 @@ impl Store {
         self.revision += 1;
         object.meta_mut().resource_version = Some(self.revision.to_string());
         let key = object.key();
-        let event_type = if let Some(old) = self.by_key.get(&key) {
-            let old_controller = controller_uid(old);
-            self.unindex(&old_controller, &key);
+        let shared = Arc::new(object);
+        let event_type = if let Some(stored) = self.by_key.get_mut(&key) {
+            // A replacement: the maps keep their keys; only the controller index may move.
+            let old = std::mem::replace(stored, Arc::clone(&shared));
+            if let Some(stored) = self.objects.get_mut(&key) {
+                *stored = Arc::clone(&shared);
+            }
+            if controller_uid(&old) != controller_uid(&shared) {
+                self.unindex(controller_uid(&old), &key);
+                self.index(controller_uid(&shared), &key);
+            }
             WatchEventType::Modified
         } else {
             *self.counts.entry(key.kind).or_default() += 1;
+            self.index(controller_uid(&shared), &key);
+            self.by_key.insert(key.clone(), Arc::clone(&shared));
+            self.objects.insert(key.clone(), Arc::clone(&shared));
             WatchEventType::Added
         };
-        self.by_controller
-            .entry(controller_uid(&object))
-            .or_default()
-            .insert(key.clone());
         if key.kind == Kind::Event {
-            self.event_leases.push_back((
-                self.now.saturating_add(EVENT_TTL),
-                self.revision,
-                key.clone(),
-            ));
+            self.event_leases
+                .push_back((self.now.saturating_add(EVENT_TTL), self.revision, key));
         }
-        let shared = Arc::new(object);
-        self.by_key.insert(key.clone(), Arc::clone(&shared));
-        self.objects.insert(key, Arc::clone(&shared));
         self.record(event_type, Arc::clone(&shared));
         shared
     }
@@ -229,7 +229,7 @@ impl Store {
     pub fn remove(&mut self, key: &ObjectKey) -> Option<Object> {
         self.by_key.remove(key);
         let mut object = Arc::unwrap_or_clone(self.objects.remove(key)?);
-        self.unindex(&controller_uid(&object), key);
+        self.unindex(controller_uid(&object), key);
         if let Some(count) = self.counts.get_mut(&key.kind) {
             *count = count.saturating_sub(1);
         }
@@ -238,6 +238,18 @@ impl Store {
         let shared = Arc::new(object);
         self.record(WatchEventType::Deleted, Arc::clone(&shared));
         Some(Arc::unwrap_or_clone(shared))
+    }
+
+    fn index(&mut self, controller: &str, key: &ObjectKey) {
+        match self.by_controller.get_mut(controller) {
+            Some(keys) => {
+                keys.insert(key.clone());
+            }
+            None => {
+                self.by_controller
+                    .insert(controller.to_owned(), BTreeSet::from([key.clone()]));
+            }
+        }
     }
 
     fn unindex(&mut self, controller: &str, key: &ObjectKey) {
@@ -295,11 +307,7 @@ impl Store {
         };
         for object in objects {
             *store.counts.entry(object.kind()).or_default() += 1;
-            store
-                .by_controller
-                .entry(controller_uid(&object))
-                .or_default()
-                .insert(object.key());
+            store.index(controller_uid(&object), &object.key());
             let shared = Arc::new(object);
             store.by_key.insert(shared.key(), Arc::clone(&shared));
             store.objects.insert(shared.key(), shared);

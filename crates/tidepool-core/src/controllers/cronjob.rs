@@ -366,7 +366,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             job.metadata.name = Some(format!("{}-{}", key.name, scheduled / 60));
             job.metadata.namespace = Some(key.namespace.clone());
             job.metadata.owner_references = Some(vec![controller_ref(&owner)]);
-            match ctx.api.create(Object::Job(job)) {
+            match ctx.api.create(Object::Job(Box::new(job))) {
                 Ok(Object::Job(created)) => {
                     ctx.event(
                         ControllerId::CronJob,
@@ -378,7 +378,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                             created.metadata.name.as_deref().unwrap_or("")
                         ),
                     );
-                    active.push(created);
+                    active.push(*created);
                 }
                 Ok(_) => {}
                 Err(e) => ctx.event(
@@ -406,10 +406,10 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         .collect();
     status.active = (!refs.is_empty()).then_some(refs);
     if cj.status.as_ref() != Some(&status) {
-        let mut cj: CronJob = cj;
+        let mut cj: CronJob = *cj;
         cj.status = Some(status.clone());
         cj.metadata.resource_version = None;
-        let _ = ctx.api.update_status(Object::CronJob(cj));
+        let _ = ctx.api.update_status(Object::CronJob(Box::new(cj)));
     }
     let from = status
         .last_schedule_time

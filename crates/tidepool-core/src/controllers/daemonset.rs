@@ -185,7 +185,7 @@ fn create_pod(
             ..Affinity::default()
         });
     }
-    match ctx.api.create(Object::Pod(pod)) {
+    match ctx.api.create(Object::Pod(Box::new(pod))) {
         Ok(created) => ctx.event(
             ControllerId::DaemonSet,
             owner,

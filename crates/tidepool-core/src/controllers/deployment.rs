@@ -160,7 +160,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                     PatchType::Merge,
                     &patch,
                 ) {
-                    sets.push(adopted);
+                    sets.push(*adopted);
                 }
             }
             _ => {}
@@ -228,7 +228,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                 PatchType::Merge,
                 &patch,
             ) {
-                *rs = updated;
+                *rs = *updated;
             }
         }
     } else if !paused {
@@ -459,9 +459,11 @@ fn create_new_rs(
     rs.metadata.namespace = d.metadata.namespace.clone();
     rs.metadata.labels = template.metadata.and_then(|m| m.labels);
     rs.metadata.annotations = Some(annotations);
-    rs.metadata.owner_references = Some(vec![controller_ref(&Object::Deployment(d.clone()))]);
-    match ctx.api.create(Object::ReplicaSet(rs))? {
-        Object::ReplicaSet(rs) => Ok(rs),
+    rs.metadata.owner_references = Some(vec![controller_ref(&Object::Deployment(Box::new(
+        d.clone(),
+    )))]);
+    match ctx.api.create(Object::ReplicaSet(Box::new(rs)))? {
+        Object::ReplicaSet(rs) => Ok(*rs),
         _ => Err(ApiError::bad_request("unexpected kind")),
     }
 }

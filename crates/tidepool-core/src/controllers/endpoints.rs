@@ -113,7 +113,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
     endpoints.metadata.labels = service.metadata.labels;
     match existing {
         None => {
-            let _ = ctx.api.create(Object::Endpoints(endpoints));
+            let _ = ctx.api.create(Object::Endpoints(Box::new(endpoints)));
         }
         Some(Object::Endpoints(old)) => {
             if old.subsets != endpoints.subsets || old.metadata.labels != endpoints.metadata.labels

@@ -358,7 +358,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                 };
                 pod = indexed_pod(pod, &key.name, index);
             }
-            match ctx.api.create(Object::Pod(pod)) {
+            match ctx.api.create(Object::Pod(Box::new(pod))) {
                 Ok(created) => {
                     active_now += 1;
                     ctx.event(

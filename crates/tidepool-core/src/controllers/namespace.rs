@@ -56,7 +56,7 @@ pub fn reconcile_service_account(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         let mut sa = ServiceAccount::default();
         sa.metadata.name = Some("default".to_owned());
         sa.metadata.namespace = Some(name.clone());
-        let _ = ctx.api.create(Object::ServiceAccount(sa));
+        let _ = ctx.api.create(Object::ServiceAccount(Box::new(sa)));
     }
     if ctx
         .api
@@ -74,7 +74,7 @@ pub fn reconcile_service_account(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             )]
             .into(),
         );
-        let _ = ctx.api.create(Object::ConfigMap(cm));
+        let _ = ctx.api.create(Object::ConfigMap(Box::new(cm)));
     }
     Action::AwaitChange
 }

@@ -114,7 +114,7 @@ fn mark_pods_not_ready(ctx: &mut Ctx<'_>, node: &str, now: VirtualTime) {
             cs.ready = false;
         }
         if changed {
-            ctx.api.put_raw(Object::Pod(pod));
+            ctx.api.put_raw(Object::Pod(Box::new(pod)));
         }
     }
 }
@@ -213,7 +213,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, name: &str, silent_since: Option<VirtualTime
             ctx.recorder.record(
                 ctx.api,
                 Source::component(EVICTION_CONTROLLER),
-                &Object::Pod(pod),
+                &Object::Pod(Box::new(pod)),
                 EventType::Normal,
                 "TaintManagerEviction",
                 &format!("Marking for deletion Pod {ns}/{pod_name}"),

@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{Pod, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::json;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// What the status of a ReplicaSet or ReplicationController says, as a comparable tuple. A macro
@@ -129,7 +130,9 @@ struct PodView {
 /// What a reconcile reads about one controlled pod.
 #[derive(Debug, Clone)]
 struct PodFacts {
-    labels: Labels,
+    /// The pod as last seen, shared with the store (its labels are re-judged when the
+    /// owner's selector changes; holding it costs no copy).
+    object: Arc<Object>,
     active: bool,
     ready: bool,
     /// When the Ready condition last became True (ms), if it carries a time.
@@ -140,16 +143,25 @@ struct PodFacts {
     labeled: bool,
 }
 
+static NO_LABELS: Labels = Labels::new();
+
 impl PodFacts {
-    fn of(pod: &Pod) -> Self {
+    fn of(object: &Arc<Object>, pod: &Pod) -> Self {
         PodFacts {
-            labels: pod.metadata.labels.clone().unwrap_or_default(),
+            object: Arc::clone(object),
             active: pod_is_active(pod),
             ready: pod_is_ready(pod),
             ready_since: ready_since(pod),
             matches: false,
             labeled: false,
         }
+    }
+
+    fn labels(&self) -> &Labels {
+        self.object
+            .as_pod()
+            .and_then(|p| p.metadata.labels.as_ref())
+            .unwrap_or(&NO_LABELS)
     }
 }
 
@@ -188,8 +200,8 @@ impl Tally {
     fn judge(basis: Option<&Basis>, facts: &mut PodFacts) {
         match basis {
             Some(b) => {
-                facts.matches = b.selector.matches(&facts.labels);
-                facts.labeled = selector::matches_map(&b.template_labels, &facts.labels);
+                facts.matches = b.selector.matches(facts.labels());
+                facts.labeled = selector::matches_map(&b.template_labels, facts.labels());
             }
             None => {
                 facts.matches = true;
@@ -198,10 +210,17 @@ impl Tally {
         }
     }
 
-    fn insert(&mut self, name: String, mut facts: PodFacts) {
+    fn insert(&mut self, name: &str, mut facts: PodFacts) {
         Tally::judge(self.basis.as_ref(), &mut facts);
         self.count(&facts, 1);
-        if let Some(old) = self.pods.insert(name, facts) {
+        let old = match self.pods.get_mut(name) {
+            Some(slot) => Some(std::mem::replace(slot, facts)),
+            None => {
+                self.pods.insert(name.to_owned(), facts);
+                None
+            }
+        };
+        if let Some(old) = old {
             self.count(&old, -1);
         }
     }
@@ -240,8 +259,8 @@ pub struct OwnedPods {
     seen: Option<u64>,
     /// Pod key -> the controller uid it is filed under.
     owner_of: LookupMap<ObjectKey, String>,
-    /// (controller uid, namespace) -> its pods.
-    tallies: LookupMap<(String, String), Tally>,
+    /// Controller uid -> namespace -> its pods (looked up by `&str`, no key copies).
+    tallies: LookupMap<String, BTreeMap<String, Tally>>,
 }
 
 impl OwnedPods {
@@ -264,7 +283,7 @@ impl OwnedPods {
             None => {
                 self.owner_of.clear();
                 self.tallies.clear();
-                for pod in store.list(Kind::Pod, None) {
+                for pod in store.list_shared(Kind::Pod, None) {
                     self.apply(pod, false);
                 }
             }
@@ -272,37 +291,60 @@ impl OwnedPods {
         self.seen = Some(revision);
     }
 
-    fn apply(&mut self, object: &Object, deleted: bool) {
+    fn apply(&mut self, object: &Arc<Object>, deleted: bool) {
         let key = object.key();
-        if let Some(old_uid) = self.owner_of.remove(&key) {
-            let slot = (old_uid, key.namespace.clone());
-            if let Some(tally) = self.tallies.get_mut(&slot) {
-                tally.remove(&key.name);
-                if tally.pods.is_empty() {
-                    self.tallies.remove(&slot);
-                }
+        let pod = object.as_pod().filter(|_| !deleted);
+        // The store files pods under the first reference marked as controller.
+        let uid = pod
+            .and_then(|p| {
+                p.metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .find(|r| r.controller == Some(true))
+            })
+            .map(|r| r.uid.as_str())
+            .filter(|uid| !uid.is_empty());
+        let filed_under = self.owner_of.get(&key).map(String::as_str);
+        if filed_under.is_some()
+            && filed_under != uid
+            && let Some(old_uid) = self.owner_of.remove(&key)
+        {
+            self.forget(&old_uid, &key);
+        }
+        let (Some(pod), Some(uid)) = (pod, uid) else {
+            return;
+        };
+        let namespaces = match self.tallies.get_mut(uid) {
+            Some(namespaces) => namespaces,
+            None => self.tallies.entry(uid.to_owned()).or_default(),
+        };
+        match namespaces.get_mut(&key.namespace) {
+            Some(tally) => tally.insert(&key.name, PodFacts::of(object, pod)),
+            None => {
+                let mut tally = Tally::default();
+                tally.insert(&key.name, PodFacts::of(object, pod));
+                namespaces.insert(key.namespace.clone(), tally);
             }
         }
-        let Some(pod) = object.as_pod().filter(|_| !deleted) else {
+        // Filed under this uid already, or not filed (the key moves in only then).
+        self.owner_of.entry(key).or_insert_with(|| uid.to_owned());
+    }
+
+    /// Drops a pod from the tally of the controller it was filed under.
+    fn forget(&mut self, uid: &str, key: &ObjectKey) {
+        let Some(namespaces) = self.tallies.get_mut(uid) else {
             return;
         };
-        // The store files pods under the first reference marked as controller.
-        let Some(uid) = pod
-            .metadata
-            .owner_references
-            .iter()
-            .flatten()
-            .find(|r| r.controller == Some(true))
-            .map(|r| r.uid.clone())
-            .filter(|uid| !uid.is_empty())
-        else {
-            return;
-        };
-        self.tallies
-            .entry((uid.clone(), key.namespace.clone()))
-            .or_default()
-            .insert(key.name.clone(), PodFacts::of(pod));
-        self.owner_of.insert(key, uid);
+        if let Some(tally) = namespaces.get_mut(&key.namespace) {
+            tally.remove(&key.name);
+            if tally.pods.is_empty() {
+                namespaces.remove(&key.namespace);
+            }
+        }
+        if namespaces.is_empty() {
+            self.tallies.remove(uid);
+        }
     }
 
     /// The store's pods controlled by `uid` in `namespace`, judged against `basis` (`None`
@@ -315,9 +357,7 @@ impl OwnedPods {
         basis: &Basis,
     ) -> Option<&Tally> {
         self.catch_up(store);
-        let tally = self
-            .tallies
-            .get_mut(&(uid.to_owned(), namespace.to_owned()))?;
+        let tally = self.tallies.get_mut(uid)?.get_mut(namespace)?;
         if tally.basis.as_ref() != Some(basis) {
             tally.set_basis(basis.clone());
         }
@@ -478,7 +518,7 @@ fn create_pods(ctx: &mut Ctx<'_>, id: ControllerId, owner: &Owner, count: usize)
         let mut error = None;
         for _ in 0..size {
             let pod = pod_from_template(&owner.object, &template);
-            match ctx.api.create(Object::Pod(pod)) {
+            match ctx.api.create_shared(Object::Pod(Box::new(pod))) {
                 Ok(created) => ctx.event(
                     id,
                     &owner.object,
@@ -623,7 +663,7 @@ fn update_status(
     crate::api::merge_patch(&mut new_status, &status);
     doc["status"] = new_status;
     if let Ok(updated) = Object::from_json(owner.object.kind(), doc) {
-        let _ = ctx.api.update_status(updated);
+        let _ = ctx.api.update_status_shared(updated);
     }
     next
 }

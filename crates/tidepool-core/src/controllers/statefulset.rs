@@ -65,7 +65,7 @@ fn ensure_revision(ctx: &mut Ctx<'_>, set: &StatefulSet, owner: &Object, revisio
         .and_then(|s| s.template.metadata.as_ref())
         .and_then(|m| m.labels.clone());
     cr.metadata.owner_references = Some(vec![controller_ref(owner)]);
-    let _ = ctx.api.create(Object::ControllerRevision(cr));
+    let _ = ctx.api.create(Object::ControllerRevision(Box::new(cr)));
 }
 
 pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
@@ -215,7 +215,7 @@ fn create_pod(ctx: &mut Ctx<'_>, set: &StatefulSet, owner: &Object, i: i32, revi
         ps.hostname = Some(pod_name.clone());
         ps.subdomain = spec.service_name.filter(|s| !s.is_empty());
     }
-    let message = match ctx.api.create(Object::Pod(pod)) {
+    let message = match ctx.api.create(Object::Pod(Box::new(pod))) {
         Ok(_) => (
             EventType::Normal,
             "SuccessfulCreate",

@@ -121,6 +121,10 @@ struct Cache {
     states: Vec<NodeState>,
     /// Pods counted in `states`, and what each added.
     placed: LookupMap<ObjectKey, Placement>,
+    /// Per node (aligned with `nodes`): the NodeResourcesFit scores of the last requests that
+    /// fitted there, while the node's state is unchanged. Pods of one workload ask for the
+    /// same requests, so each bind recomputes one node's score instead of every node's.
+    scores: Vec<Option<(Requests, i64)>>,
 }
 
 /// Requests beyond this (in milli-units) are clamped when summed per node, so sums never
@@ -179,6 +183,7 @@ impl Cache {
             ..NodeState::default()
         };
         self.states = vec![empty; self.nodes.len()];
+        self.scores = vec![None; self.nodes.len()];
         self.placed = LookupMap::default();
         for object in store.list(Kind::Pod, None) {
             if let Object::Pod(pod) = object {
@@ -190,6 +195,16 @@ impl Cache {
 
     /// Accounts for the latest state of one pod (the informer's add/update/delete handler).
     fn observe(&mut self, key: ObjectKey, pod: &Pod, deleted: bool) {
+        if !deleted
+            && !is_terminal(pod)
+            && let Some(placed) = self.placed.get(&key)
+            && let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_ref())
+            && self.index.get(node) == Some(&placed.slot)
+        {
+            // Still on the same node: a pod's requests and host ports cannot change once it
+            // is bound (its spec's containers are immutable), so the placement stands.
+            return;
+        }
         if let Some(old) = self.placed.remove(&key) {
             self.unplace(&old);
         }
@@ -219,6 +234,9 @@ impl Cache {
         let Some(state) = self.states.get_mut(p.slot) else {
             return;
         };
+        if let Some(score) = self.scores.get_mut(p.slot) {
+            *score = None;
+        }
         state.usage.cpu_milli += p.requests.cpu_milli;
         state.usage.memory_milli += p.requests.memory_milli;
         state.usage.pods += 1000;
@@ -234,6 +252,9 @@ impl Cache {
         let Some(state) = self.states.get_mut(p.slot) else {
             return;
         };
+        if let Some(score) = self.scores.get_mut(p.slot) {
+            *score = None;
+        }
         state.usage.cpu_milli -= p.requests.cpu_milli;
         state.usage.memory_milli -= p.requests.memory_milli;
         state.usage.pods -= 1000;
@@ -414,13 +435,24 @@ fn schedule_one(
     let want_f64 = exact_f64(plugins::non_zero(info.requests));
     let mut failures = Vec::new();
     scratch.feasible.clear();
-    for (slot, (node, state)) in cache.nodes.iter().zip(&cache.states).enumerate() {
+    let nodes = cache.nodes.iter().zip(&cache.states).zip(&mut cache.scores);
+    for (slot, ((node, state), memo)) in nodes.enumerate() {
+        let plain = plain_pod && node.plain;
+        if plain
+            && !node.prefers_not
+            && let Some((requests, resources)) = *memo
+            && requests == info.requests
+        {
+            // Fitted with these requests before and nothing changed on the node since.
+            scratch.feasible.push((slot, resources, 0));
+            continue;
+        }
         let Some(node_object) = node.object.as_node() else {
             continue;
         };
         // The same decision as `run_filters`: on a plain node a plain pod passes every filter
         // but NodeResourcesFit.
-        let fits = if plain_pod && node.plain {
+        let fits = if plain {
             plugins::node_resources_fit::filter(&info, &node.alloc, &state.usage)
         } else {
             plugins::run_filters(pod, &info, node_object, &node.alloc, &state.usage)
@@ -439,6 +471,9 @@ fn schedule_one(
         };
         let resources = plugins::least_allocated::from_fractions(fractions)
             + plugins::balanced_allocation::from_fractions(fractions);
+        if plain {
+            *memo = Some((info.requests, resources));
+        }
         let taints = if node.prefers_not {
             plugins::taint_toleration_score::intolerable(pod, node_object)
         } else {
@@ -463,7 +498,7 @@ fn schedule_one(
             Some("Unschedulable"),
             Some(&message),
         );
-        api.put_raw(Object::Pod(failed));
+        api.put_raw(Object::Pod(Box::new(failed)));
         recorder.record(
             api,
             Source::component(SCHEDULER_NAME),
@@ -489,7 +524,7 @@ fn schedule_one(
     }
     set_scheduled_condition(&mut bound, api, "True", None, None);
     cache.observe(key.clone(), &bound, false);
-    api.put_raw(Object::Pod(bound));
+    api.put_raw(Object::Pod(Box::new(bound)));
     let ns = pod.metadata.namespace.as_deref().unwrap_or("");
     let name = pod.metadata.name.as_deref().unwrap_or("");
     recorder.record(
@@ -556,7 +591,7 @@ mod tests {
         crate::decode_manifests(&yaml)
             .ok()
             .and_then(|mut v| v.pop())
-            .unwrap_or_else(|| Object::Pod(Pod::default()))
+            .unwrap_or_else(|| Object::Pod(Box::default()))
     }
 
     /// The cache kept from watch events must equal one rebuilt from the store after binds,
