@@ -409,7 +409,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         let mut cj: CronJob = *cj;
         cj.status = Some(status.clone());
         cj.metadata.resource_version = None;
-        let _ = ctx.api.update_status(Object::CronJob(Box::new(cj)));
+        let _ = ctx.api.update_status_shared(Object::CronJob(Box::new(cj)));
     }
     let from = status
         .last_schedule_time

@@ -135,7 +135,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
     if doc.get("status") != Some(&status) {
         doc["status"] = status;
         if let Ok(o) = Object::from_json(Kind::DaemonSet, doc) {
-            let _ = ctx.api.update_status(o);
+            let _ = ctx.api.update_status_shared(o);
         }
     }
     Action::AwaitChange

@@ -863,7 +863,7 @@ fn sync_status(ctx: &mut Ctx<'_>, key: &ObjectKey, created_new: bool, new_name: 
     if d.status.as_ref() != Some(&status) {
         d.status = Some(status);
         d.metadata.resource_version = None;
-        let _ = ctx.api.update_status(Object::Deployment(d));
+        let _ = ctx.api.update_status_shared(Object::Deployment(d));
     }
     requeue.map_or(Action::AwaitChange, Action::RequeueAfter)
 }

@@ -402,7 +402,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         let mut job = job;
         job.status = Some(new_status);
         job.metadata.resource_version = None;
-        let _ = ctx.api.update_status(Object::Job(job));
+        let _ = ctx.api.update_status_shared(Object::Job(job));
         if spec.ttl_seconds_after_finished.is_some() && outcome.is_some() {
             return Action::RequeueAfter(Duration::ZERO);
         }

@@ -87,7 +87,7 @@ pub fn reconcile_quota(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
     let mut updated = quota.clone();
     admission::refresh_quota_status(ctx.api.store(), &mut updated);
     if updated.status != quota.status {
-        let _ = ctx.api.update_status(Object::ResourceQuota(updated));
+        let _ = ctx.api.update_status_shared(Object::ResourceQuota(updated));
     }
     Action::AwaitChange
 }

@@ -195,7 +195,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         let mut set = set;
         set.status = Some(status);
         set.metadata.resource_version = None;
-        let _ = ctx.api.update_status(Object::StatefulSet(set));
+        let _ = ctx.api.update_status_shared(Object::StatefulSet(set));
     }
     Action::AwaitChange
 }

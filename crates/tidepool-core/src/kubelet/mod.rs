@@ -1704,5 +1704,5 @@ fn write_status(api: &mut ApiServer, object: &Object, rt: &PodRt, now: VirtualTi
         status.container_statuses = None;
     }
     pod.status = Some(status);
-    let _ = api.update_status(Object::Pod(Box::new(pod)));
+    let _ = api.update_status_shared(Object::Pod(Box::new(pod)));
 }
