@@ -570,7 +570,14 @@ impl Session {
             res
         } else if let Some(forward) = &self.forward {
             if forward.pod_alive(self) {
-                exec::Res::ok()
+                // Connections from other terminals print `Handling connection for PORT` here.
+                let mut res = exec::Res::ok();
+                res.chunks = self
+                    .job_output
+                    .drain(..)
+                    .map(|t| (Stream::Stdout, t))
+                    .collect();
+                res
             } else {
                 self.forward = None;
                 exec::Res::err(kubectl::LOST_CONNECTION, 1)

@@ -352,6 +352,40 @@ impl Session {
             .map(|t| t.prompt)
     }
 
+    /// Port forwards running in the other terminals: (terminal, kubectl's pid, forward). A
+    /// foreground forward's kubectl has the pid the terminal would give its next process.
+    pub(crate) fn other_terminals_forwards(
+        &self,
+    ) -> impl Iterator<Item = (TerminalId, u32, &kubectl::PortForward)> {
+        self.terminals
+            .slots
+            .iter()
+            .filter_map(|(id, parked)| parked.as_deref().map(|shell| (*id, shell)))
+            .flat_map(|(id, shell)| {
+                let foreground = shell
+                    .forward
+                    .iter()
+                    .map(move |f| (id, shell.jobs.next_pid(), f));
+                foreground.chain(shell.jobs.forwards().map(move |(pid, f)| (id, pid, f)))
+            })
+    }
+
+    /// Text a process prints in terminal `owner` (`None`: the active one) while a command
+    /// runs here: it shows there, in its stream or before its next command's output.
+    pub(crate) fn print_in(&mut self, owner: Option<TerminalId>, text: String) {
+        let parked = owner.and_then(|id| {
+            self.terminals
+                .slots
+                .iter_mut()
+                .find(|(t, _)| *t == id)
+                .and_then(|(_, shell)| shell.as_deref_mut())
+        });
+        match parked {
+            Some(shell) => shell.job_output.push(text),
+            None => self.job_output.push(text),
+        }
+    }
+
     /// The history of terminal `id`, oldest first (empty for an unknown terminal).
     pub fn history_of(&self, id: TerminalId) -> Vec<String> {
         self.terminals
@@ -624,5 +658,36 @@ EOF";
         let out = r.run_script("k version --client | head -1; echo $A $PWD; cat /root/note.txt");
         let text: String = out.iter().map(CommandOutput::text).collect();
         assert_eq!(text, "Client Version: v1.32.4\n1 /tmp\nhi\n");
+    }
+
+    #[test]
+    fn a_port_forward_in_one_terminal_serves_curl_from_another() {
+        let mut s = Session::new(&SessionConfig::default());
+        let forwarding = TerminalId::FIRST;
+        let client = s.open_terminal("controlplane").expect("opens");
+        run(
+            &mut s,
+            forwarding,
+            "kubectl run web --image=nginx --port=80",
+        );
+        s.advance(Duration::from_secs(10));
+        let started = run(&mut s, forwarding, "kubectl port-forward pod/web 8080:80");
+        assert_eq!(started.effects, vec![Effect::Follow]);
+        let fetched = run(&mut s, client, "curl -s localhost:8080 | grep title");
+        assert_eq!(fetched.text(), "<title>Welcome to nginx!</title>\n");
+        // kubectl's line shows in the terminal running the forward, not in the client's.
+        assert_eq!(
+            s.poll_follow_in(forwarding).map(|o| o.text()).as_deref(),
+            Some("Handling connection for 8080\n")
+        );
+        // The port is taken for the other terminal; on another node it is free.
+        let taken = run(&mut s, client, "kubectl port-forward pod/web 8080:80");
+        assert_eq!(taken.exit_code, 1, "{}", taken.text());
+        let node = s.open_terminal("node01").expect("opens");
+        let refused = run(&mut s, node, "curl -s localhost:8080; echo $?");
+        assert_eq!(refused.text(), "7\n");
+        s.interrupt_in(forwarding);
+        let gone = run(&mut s, client, "curl -s localhost:8080; echo $?");
+        assert_eq!(gone.text(), "7\n");
     }
 }
