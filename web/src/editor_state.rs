@@ -77,6 +77,8 @@ pub enum EditorAction {
         text: String,
         new_file: bool,
         error: Option<String>,
+        /// Unsaved text from before a reload: the pane shows it, `text` stays the saved one.
+        draft: Option<String>,
     },
     /// The pane sent a write (`:w`, `:wq`, Ctrl-S).
     Saving { text: String, close: bool },
@@ -119,15 +121,17 @@ pub fn apply(
             text,
             new_file,
             error,
+            draft,
         } => {
+            let initial_text = draft.unwrap_or_else(|| text.clone());
             *editor = Some(EditorState {
                 path,
                 opened: next_opening,
-                saved_text: text.clone(),
-                initial_text: text,
+                modified: initial_text != text,
+                saved_text: text,
+                initial_text,
                 new_file,
                 edit_error: error,
-                modified: false,
                 revision: 0,
                 diagnostics: Vec::new(),
                 message: None,
@@ -314,6 +318,7 @@ mod tests {
                 text: String::new(),
                 new_file: true,
                 error: None,
+                draft: None,
             },
             1,
         );

@@ -105,6 +105,13 @@ pub enum Key {
     EditorEditFailed,
     EditorProblems,
     EditorLine,
+    TerminalTabs,
+    NewNodeShell,
+    NewTerminalOn,
+    AnotherControlplane,
+    CloseTab,
+    TabShortcuts,
+    NoticeTerminalFailed,
 }
 
 /// The string for `key` in `lang`.
@@ -273,6 +280,24 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, EditorProblems) => "문제",
         (Lang::En, EditorLine) => "Line",
         (Lang::Ko, EditorLine) => "줄",
+        (Lang::En, TerminalTabs) => "Terminals",
+        (Lang::Ko, TerminalTabs) => "터미널 탭",
+        (Lang::En, NewNodeShell) => "+ node shell",
+        (Lang::Ko, NewNodeShell) => "+ 노드 셸",
+        (Lang::En, NewTerminalOn) => "Open a terminal on",
+        (Lang::Ko, NewTerminalOn) => "터미널을 열 호스트",
+        (Lang::En, AnotherControlplane) => "(another terminal)",
+        (Lang::Ko, AnotherControlplane) => "(터미널 하나 더)",
+        (Lang::En, CloseTab) => "Close",
+        (Lang::Ko, CloseTab) => "닫기",
+        (Lang::En, TabShortcuts) => {
+            "Alt+1…9 switch terminals · ←/→ on the tabs move between them · Delete on a tab closes it"
+        }
+        (Lang::Ko, TabShortcuts) => {
+            "Alt+1…9 터미널 전환 · 탭에서 ←/→ 로 이동 · 탭에서 Delete 로 닫기"
+        }
+        (Lang::En, NoticeTerminalFailed) => "The terminal could not be opened:",
+        (Lang::Ko, NoticeTerminalFailed) => "터미널을 열지 못했습니다:",
         (Lang::En, Reason) => "Reason",
         (Lang::Ko, Reason) => "이유",
     }

@@ -53,6 +53,13 @@ impl LineEditor {
     }
 
     /// The terminal was resized.
+    /// Replaces the history (a restored terminal's), keeping the newest [`HISTORY_LIMIT`].
+    pub fn set_history(&mut self, lines: &[String]) {
+        let start = lines.len().saturating_sub(HISTORY_LIMIT);
+        self.history = lines[start..].to_vec();
+        self.browsing = None;
+    }
+
     pub fn set_columns(&mut self, columns: usize) {
         self.columns = columns.max(1);
     }

@@ -5,6 +5,7 @@ use crate::editor_state::{self, EditorAction, EditorOutcome, EditorState};
 use crate::i18n::Lang;
 use crate::playground_state::{PlaygroundAction, PlaygroundState};
 use std::rc::Rc;
+use tidepool_worker::protocol::{TerminalId, TerminalInfo};
 use yew::Reducible;
 
 /// What the UI knows about the cluster worker.
@@ -42,6 +43,8 @@ pub enum TermEvent {
     Clear,
     /// Take the keyboard focus back (the editor pane closed).
     Focus,
+    /// The terminal's saved history, for the arrow keys (after a reload).
+    History { lines: Vec<String> },
 }
 
 /// Terminal events not yet shown, numbered so the terminal writes each exactly once.
@@ -69,11 +72,90 @@ impl TermFeed {
     }
 }
 
+/// One terminal tab: the host it was opened on and the events for its xterm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermTab {
+    pub id: TerminalId,
+    /// `controlplane`, `node01`: the tab's name.
+    pub home: String,
+    pub feed: TermFeed,
+}
+
+/// The terminal tabs, in order, and the one shown. Empty until the worker lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermTabs {
+    pub tabs: Vec<TermTab>,
+    pub active: TerminalId,
+}
+
+impl Default for TermTabs {
+    fn default() -> Self {
+        Self {
+            tabs: Vec::new(),
+            active: TerminalId::FIRST,
+        }
+    }
+}
+
+impl TermTabs {
+    pub fn get(&self, id: TerminalId) -> Option<&TermTab> {
+        self.tabs.iter().find(|t| t.id == id)
+    }
+
+    /// The tab `offset` places after the active one, wrapping (arrow keys).
+    pub fn neighbour(&self, offset: isize) -> Option<TerminalId> {
+        let n = self.tabs.len() as isize;
+        let index = self.tabs.iter().position(|t| t.id == self.active)? as isize;
+        let next = (index + offset).rem_euclid(n.max(1)) as usize;
+        self.tabs.get(next).map(|t| t.id)
+    }
+
+    /// The terminals the worker listed: new ones get a tab showing their prompt, tabs of
+    /// terminals that are gone close, the others keep their screens.
+    fn sync(&mut self, terminals: &[TerminalInfo], active: TerminalId) {
+        let mut tabs = Vec::with_capacity(terminals.len());
+        for info in terminals {
+            match self.tabs.iter().position(|t| t.id == info.id) {
+                Some(index) => tabs.push(self.tabs.swap_remove(index)),
+                None => {
+                    let mut feed = TermFeed::default();
+                    feed.push(TermEvent::Ready {
+                        prompt: info.prompt.clone(),
+                    });
+                    tabs.push(TermTab {
+                        id: info.id,
+                        home: info.home.clone(),
+                        feed,
+                    });
+                }
+            }
+        }
+        self.tabs = tabs;
+        self.select(active);
+    }
+
+    /// Shows `id` (ignored when there is no such tab).
+    fn select(&mut self, id: TerminalId) {
+        if self.get(id).is_some() {
+            self.active = id;
+        } else if let Some(first) = self.tabs.first() {
+            self.active = first.id;
+        }
+    }
+
+    fn push(&mut self, id: TerminalId, event: TermEvent) {
+        if let Some(tab) = self.tabs.iter_mut().find(|t| t.id == id) {
+            tab.feed.push(event);
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct AppState {
     pub lang: Lang,
     pub worker: WorkerStatus,
-    pub terminal: TermFeed,
+    /// The terminal tabs (`controlplane`, node shells), each with its own feed.
+    pub terminals: TermTabs,
     /// Cluster graph, inspector, events, notices, theme.
     pub playground: PlaygroundState,
     /// The editor pane, while open (over the terminal).
@@ -97,7 +179,18 @@ pub enum AppAction {
         virtual_time_ms: u64,
         speed: u32,
     },
-    Terminal(TermEvent),
+    /// Something for one terminal's screen.
+    Terminal {
+        terminal: TerminalId,
+        event: TermEvent,
+    },
+    /// The worker listed the terminals (connect, open, close, restore).
+    Terminals {
+        terminals: Vec<TerminalInfo>,
+        active: TerminalId,
+    },
+    /// The learner switched tabs (the worker is told separately, to save it).
+    SelectTerminal(TerminalId),
     Editor(EditorAction),
 }
 
@@ -135,14 +228,21 @@ impl AppState {
                     *speed = new_speed;
                 }
             }
-            AppAction::Terminal(event) => next.terminal.push(event),
+            AppAction::Terminal { terminal, event } => next.terminals.push(terminal, event),
+            AppAction::Terminals { terminals, active } => {
+                next.terminals.sync(&terminals, active);
+            }
+            // The keyboard focus stays where it is (arrow keys on the tab strip); a shortcut
+            // sends `TermEvent::Focus` after this.
+            AppAction::SelectTerminal(id) => next.terminals.select(id),
             AppAction::Editor(action) => {
                 if matches!(action, EditorAction::Opened { .. }) {
                     next.editor_openings += 1;
                 }
                 let outcome = editor_state::apply(&mut next.editor, action, next.editor_openings);
                 if outcome == EditorOutcome::Closed {
-                    next.terminal.push(TermEvent::Focus);
+                    let active = next.terminals.active;
+                    next.terminals.push(active, TermEvent::Focus);
                 }
             }
         }
@@ -204,27 +304,118 @@ mod tests {
             text: "a: 1\n".to_owned(),
             new_file: false,
             error: None,
+            draft: None,
         }));
         assert_eq!(state.editor.as_ref().map(|e| e.opened), Some(1));
         let closed = state.apply(AppAction::Editor(EditorAction::Discarded));
         assert_eq!(closed.editor, None);
+        // No tabs yet: nothing to focus, and nothing breaks.
+        assert!(closed.terminals.tabs.is_empty());
+        let with_tab = AppState::default()
+            .apply(AppAction::Terminals {
+                terminals: vec![info(0, "controlplane")],
+                active: TerminalId::FIRST,
+            })
+            .apply(AppAction::Editor(EditorAction::Opened {
+                path: "a.yaml".to_owned(),
+                text: "a: 1\n".to_owned(),
+                new_file: false,
+                error: None,
+                draft: None,
+            }))
+            .apply(AppAction::Editor(EditorAction::Discarded));
         assert_eq!(
-            closed.terminal.since(0).last().map(|(_, e)| e),
+            with_tab.terminals.tabs[0]
+                .feed
+                .since(0)
+                .last()
+                .map(|(_, e)| e),
             Some(&TermEvent::Focus)
         );
     }
 
+    fn info(id: u32, home: &str) -> TerminalInfo {
+        TerminalInfo {
+            id: TerminalId(id),
+            home: home.to_owned(),
+            host: home.to_owned(),
+            prompt: format!("{home} $ "),
+            streaming: false,
+        }
+    }
+
     #[test]
     fn terminal_events_are_numbered_and_bounded() {
-        let mut state = AppState::default();
+        let mut state = AppState::default().apply(AppAction::Terminals {
+            terminals: vec![info(0, "controlplane")],
+            active: TerminalId::FIRST,
+        });
         for i in 0..300 {
-            state = state.apply(AppAction::Terminal(TermEvent::Continue {
-                prompt: format!("{i}"),
-            }));
+            state = state.apply(AppAction::Terminal {
+                terminal: TerminalId::FIRST,
+                event: TermEvent::Continue {
+                    prompt: format!("{i}"),
+                },
+            });
         }
-        assert_eq!(state.terminal.next_seq, 300);
-        assert_eq!(state.terminal.events.len(), TERM_FEED_LIMIT);
-        let newest: Vec<u64> = state.terminal.since(298).map(|(seq, _)| *seq).collect();
-        assert_eq!(newest, vec![298, 299]);
+        let feed = &state.terminals.tabs[0].feed;
+        // The tab's first event is its Ready prompt.
+        assert_eq!(feed.next_seq, 301);
+        assert_eq!(feed.events.len(), TERM_FEED_LIMIT);
+        let newest: Vec<u64> = feed.since(299).map(|(seq, _)| *seq).collect();
+        assert_eq!(newest, vec![299, 300]);
+    }
+
+    #[test]
+    fn tabs_follow_the_workers_list_and_keep_their_screens() {
+        let state = AppState::default().apply(AppAction::Terminals {
+            terminals: vec![info(0, "controlplane")],
+            active: TerminalId::FIRST,
+        });
+        let typed = state.apply(AppAction::Terminal {
+            terminal: TerminalId::FIRST,
+            event: TermEvent::Stream {
+                text: "rows".to_owned(),
+            },
+        });
+        // A node shell opens and is shown; the first tab keeps its events.
+        let opened = typed.apply(AppAction::Terminals {
+            terminals: vec![info(0, "controlplane"), info(1, "node01")],
+            active: TerminalId(1),
+        });
+        assert_eq!(opened.terminals.active, TerminalId(1));
+        assert_eq!(opened.terminals.tabs[0].feed.events.len(), 2);
+        assert_eq!(
+            opened.terminals.tabs[1].feed.events,
+            vec![(
+                0,
+                TermEvent::Ready {
+                    prompt: "node01 $ ".to_owned()
+                }
+            )]
+        );
+        // Events for another tab do not touch the shown one.
+        let streamed = opened.apply(AppAction::Terminal {
+            terminal: TerminalId::FIRST,
+            event: TermEvent::Stream {
+                text: "more".to_owned(),
+            },
+        });
+        assert_eq!(streamed.terminals.tabs[1].feed.events.len(), 1);
+        assert_eq!(streamed.terminals.neighbour(1), Some(TerminalId::FIRST));
+        assert_eq!(streamed.terminals.neighbour(-1), Some(TerminalId::FIRST));
+        let back = streamed.apply(AppAction::SelectTerminal(TerminalId::FIRST));
+        assert_eq!(back.terminals.active, TerminalId::FIRST);
+        // Unknown tabs are ignored; a closed active tab hands over to the first.
+        let same = back.apply(AppAction::SelectTerminal(TerminalId(9)));
+        assert_eq!(same.terminals.active, TerminalId::FIRST);
+        let closed =
+            same.apply(AppAction::SelectTerminal(TerminalId(1)))
+                .apply(AppAction::Terminals {
+                    terminals: vec![info(0, "controlplane")],
+                    active: TerminalId(1),
+                });
+        assert_eq!(closed.terminals.tabs.len(), 1);
+        assert_eq!(closed.terminals.active, TerminalId::FIRST);
     }
 }

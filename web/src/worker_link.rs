@@ -16,16 +16,19 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             seed,
             virtual_time_ms,
             protocol_version,
-            prompt,
             ..
-        } => vec![
-            AppAction::WorkerAnswered {
-                seed,
-                virtual_time_ms,
-                protocol_version,
-            },
-            AppAction::Terminal(TermEvent::Ready { prompt }),
-        ],
+        } => vec![AppAction::WorkerAnswered {
+            seed,
+            virtual_time_ms,
+            protocol_version,
+        }],
+        FromCluster::Terminals {
+            terminals, active, ..
+        } => vec![AppAction::Terminals { terminals, active }],
+        FromCluster::History { terminal, lines } => vec![AppAction::Terminal {
+            terminal,
+            event: TermEvent::History { lines },
+        }],
         FromCluster::Clock {
             virtual_time_ms,
             speed,
@@ -36,6 +39,7 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             }]
         }
         FromCluster::Output {
+            terminal,
             chunks,
             effects,
             prompt,
@@ -43,33 +47,44 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
         } => {
             let mut actions = Vec::new();
             if effects.contains(&Effect::Clear) {
-                actions.push(AppAction::Terminal(TermEvent::Clear));
+                actions.push(AppAction::Terminal {
+                    terminal,
+                    event: TermEvent::Clear,
+                });
             }
             let text: String = chunks
                 .iter()
                 .map(|(_, s)| s.replace('\n', "\r\n"))
                 .collect();
-            actions.push(AppAction::Terminal(TermEvent::Output { text, prompt }));
+            actions.push(AppAction::Terminal {
+                terminal,
+                event: TermEvent::Output { text, prompt },
+            });
             actions
         }
-        FromCluster::Stream { chunks } => {
+        FromCluster::Stream { terminal, chunks } => {
             let text = chunks
                 .iter()
                 .map(|(_, s)| s.replace('\n', "\r\n"))
                 .collect();
-            vec![AppAction::Terminal(TermEvent::Stream { text })]
+            vec![AppAction::Terminal {
+                terminal,
+                event: TermEvent::Stream { text },
+            }]
         }
-        FromCluster::Continue { prompt } => {
-            vec![AppAction::Terminal(TermEvent::Continue { prompt })]
-        }
+        FromCluster::Continue { terminal, prompt } => vec![AppAction::Terminal {
+            terminal,
+            event: TermEvent::Continue { prompt },
+        }],
         FromCluster::Completions {
-            line, candidates, ..
-        } => {
-            vec![AppAction::Terminal(TermEvent::Completions {
-                line,
-                candidates,
-            })]
-        }
+            terminal,
+            line,
+            candidates,
+            ..
+        } => vec![AppAction::Terminal {
+            terminal,
+            event: TermEvent::Completions { line, candidates },
+        }],
         FromCluster::ClusterView { view } => play(PlaygroundAction::ClusterView(view)),
         FromCluster::ClusterDelta { delta } => play(PlaygroundAction::ClusterDelta(delta)),
         FromCluster::Inspected {
@@ -99,11 +114,13 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             text,
             new_file,
             error,
+            draft,
         } => editor(EditorAction::Opened {
             path,
             text,
             new_file,
             error,
+            draft,
         }),
         FromCluster::FileSaved { path, error } => editor(EditorAction::Saved { path, error }),
         FromCluster::Diagnostics {
@@ -144,11 +161,13 @@ pub fn spawn(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tidepool_worker::protocol::Stream;
+    use tidepool_worker::protocol::{Stream, TerminalId};
 
     #[test]
     fn output_becomes_terminal_text_with_crlf_and_clear_first() {
+        let node = TerminalId(2);
         let actions = actions_for(FromCluster::Output {
+            terminal: node,
             chunks: vec![
                 (Stream::Stdout, "a\nb\n".to_owned()),
                 (Stream::Stderr, "err\n".to_owned()),
@@ -160,11 +179,17 @@ mod tests {
         assert_eq!(
             actions,
             vec![
-                AppAction::Terminal(TermEvent::Clear),
-                AppAction::Terminal(TermEvent::Output {
-                    text: "a\r\nb\r\nerr\r\n".to_owned(),
-                    prompt: "$ ".to_owned()
-                }),
+                AppAction::Terminal {
+                    terminal: node,
+                    event: TermEvent::Clear
+                },
+                AppAction::Terminal {
+                    terminal: node,
+                    event: TermEvent::Output {
+                        text: "a\r\nb\r\nerr\r\n".to_owned(),
+                        prompt: "$ ".to_owned()
+                    }
+                },
             ]
         );
     }

@@ -84,6 +84,9 @@ async fn shell_shows_a_ready_worker_in_korean() {
         playground: Default::default(),
         on_select_lab: Callback::noop(),
         on_editor: Callback::noop(),
+        on_select_terminal: Callback::noop(),
+        on_close_terminal: Callback::noop(),
+        on_open_terminal: Callback::noop(),
     };
     yew::Renderer::<Shell>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;

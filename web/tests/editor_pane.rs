@@ -67,6 +67,7 @@ async fn the_pane_shows_the_file_and_answers_vim_commands() {
             text: "kind: Pod\n".to_owned(),
             new_file: false,
             error: Some("pods \"web\" was not valid:\n* spec: Required value".to_owned()),
+            draft: None,
         },
         1,
     );
@@ -138,6 +139,7 @@ async fn escape_closes_an_unchanged_file_and_asks_about_a_changed_one() {
             text: "hello\n".to_owned(),
             new_file: false,
             error: None,
+            draft: None,
         },
         1,
     );

@@ -641,8 +641,10 @@ fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "curl" => crate::net::curl(session, rest),
         "wget" => crate::net::wget(session, rest),
         "exit" | "logout" => {
-            if session.host != "controlplane" {
-                let node = std::mem::replace(&mut session.host, "controlplane".to_owned());
+            // `ssh` from this terminal's host returns there; on its own host `exit` ends the
+            // terminal.
+            if session.host != session.home {
+                let node = std::mem::replace(&mut session.host, session.home.clone());
                 Res::out(format!("logout\nConnection to {node} closed.\n"))
             } else {
                 Res {

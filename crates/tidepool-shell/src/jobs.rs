@@ -85,6 +85,11 @@ impl Jobs {
         }
     }
 
+    /// The pid the next process started here gets (a foreground kubectl's, for klog).
+    pub fn next_pid(&self) -> u32 {
+        self.next_pid
+    }
+
     /// Forwards of running jobs, with their kubectl's pid.
     pub fn forwards(&self) -> impl Iterator<Item = (u32, &PortForward)> {
         self.list.iter().filter_map(|j| match &j.state {

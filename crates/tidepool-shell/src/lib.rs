@@ -42,6 +42,7 @@ pub mod kubectl;
 mod net;
 mod parse;
 pub mod tabwriter;
+pub mod terminals;
 pub mod transcript;
 pub mod vfs;
 mod yaml;
@@ -49,6 +50,7 @@ mod yaml;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Duration;
+pub use terminals::{SavedTerminal, TerminalId, TerminalInfo};
 use tidepool_core::{Simulation, SimulationConfig};
 
 /// How a session starts.
@@ -129,7 +131,7 @@ pub enum Feed {
 
 /// Input still being collected across several lines.
 #[derive(Debug, Clone, Default)]
-struct Pending {
+pub(crate) struct Pending {
     /// The command text so far (joined with newlines).
     text: String,
     /// Heredoc delimiters still open, in order: (delimiter, strip leading tabs).
@@ -146,25 +148,78 @@ pub struct KubeConfig {
     pub namespace: String,
 }
 
-/// Everything a session needs to resume: the shell (files, variables, aliases, history,
-/// directory, host, kubectl context) and the simulation snapshot. Serialisable, so hosts can
-/// save it (e.g. in the browser's storage) and restore it later.
+/// Everything a session needs to resume: the files, kubectl's context, the simulation
+/// snapshot and every terminal's shell (variables, aliases, history, directory, host), in tab
+/// order. Serialisable, so hosts can save it (e.g. in the browser's storage) and restore it.
+///
+/// States saved before terminals came (one shell's `env`, `aliases`, `history`, `cwd` and
+/// `host` at the top level) still read: they become one terminal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "SessionStateWire")]
 pub struct SessionState {
     pub vfs: vfs::Vfs,
-    pub env: BTreeMap<String, String>,
-    pub aliases: BTreeMap<String, String>,
-    pub history: Vec<String>,
-    pub cwd: String,
-    pub host: String,
     pub kube: KubeConfig,
     pub simulation: tidepool_core::Snapshot,
+    pub terminals: Vec<SavedTerminal>,
 }
 
-/// One terminal: shell state plus the simulation it drives.
+/// [`SessionState`] as read: the current layout or the one-terminal layout before it.
+#[derive(Deserialize)]
+struct SessionStateWire {
+    vfs: vfs::Vfs,
+    kube: KubeConfig,
+    simulation: tidepool_core::Snapshot,
+    #[serde(default)]
+    terminals: Vec<SavedTerminal>,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    aliases: BTreeMap<String, String>,
+    #[serde(default)]
+    history: Vec<String>,
+    cwd: Option<String>,
+    host: Option<String>,
+}
+
+impl From<SessionStateWire> for SessionState {
+    fn from(wire: SessionStateWire) -> Self {
+        let mut terminals = wire.terminals;
+        if terminals.is_empty() {
+            // The one-terminal layout, or a state with no terminal at all: a login shell
+            // that keeps whatever the old layout had.
+            let mut login = terminals::Shell::login("controlplane");
+            if !wire.env.is_empty() {
+                login.env = wire.env;
+            }
+            let host = wire.host.unwrap_or_else(|| login.host.clone());
+            terminals.push(SavedTerminal {
+                id: TerminalId::FIRST,
+                // Before tabs there was one terminal, on the control plane.
+                home: "controlplane".to_owned(),
+                host,
+                cwd: wire.cwd.unwrap_or(login.cwd),
+                env: login.env,
+                aliases: wire.aliases,
+                history: wire.history,
+            });
+        }
+        Self {
+            vfs: wire.vfs,
+            kube: wire.kube,
+            simulation: wire.simulation,
+            terminals,
+        }
+    }
+}
+
+/// The simulation, the filesystem and the terminals typing into them (see [`terminals`]).
+/// The per-terminal fields below belong to the active terminal; the others are parked.
 #[derive(Debug, Clone)]
 pub struct Session {
     pub(crate) vfs: vfs::Vfs,
+    pub(crate) terminals: terminals::Terminals,
+    /// The host the active terminal was opened on (`exit` there closes the terminal).
+    pub(crate) home: String,
     pub(crate) env: BTreeMap<String, String>,
     pub(crate) aliases: BTreeMap<String, String>,
     pub(crate) history: Vec<String>,
@@ -201,7 +256,7 @@ pub struct Session {
     /// Names `kubectl edit`'s temporary files.
     pub(crate) edit_counter: u64,
     pub(crate) kube: KubeConfig,
-    pending: Option<Pending>,
+    pub(crate) pending: Option<Pending>,
     pub(crate) sim: Simulation,
 }
 
@@ -212,42 +267,72 @@ impl Session {
     /// A default 3-node cluster and a filesystem seeded with example manifests.
     pub fn new(config: &SessionConfig) -> Self {
         let sim = Simulation::new(&SimulationConfig { seed: config.seed });
-        let mut env = BTreeMap::new();
-        for (k, v) in [
-            ("HOME", "/root"),
-            ("USER", "root"),
-            ("SHELL", "/bin/bash"),
-            ("PATH", "/usr/local/bin:/usr/bin:/bin"),
-            ("KUBECONFIG", "/root/.kube/config"),
-        ] {
-            env.insert(k.to_owned(), v.to_owned());
-        }
-        Self {
-            vfs: vfs::Vfs::seeded(config.example_files),
-            env,
-            aliases: BTreeMap::new(),
-            history: Vec::new(),
-            cwd: "/root".to_owned(),
-            host: "controlplane".to_owned(),
-            last_status: 0,
-            tty: true,
-            subst_depth: 0,
-            side_stderr: Vec::new(),
-            follow: None,
-            log_follow: None,
-            forward: None,
-            watch: None,
-            jobs: jobs::Jobs::default(),
-            background: false,
-            started_forward: None,
-            job_output: Vec::new(),
-            interactive: None,
-            edit: None,
-            edit_counter: 0,
-            kube: KubeConfig {
+        Self::with_shell(
+            vfs::Vfs::seeded(config.example_files),
+            KubeConfig {
                 namespace: "default".to_owned(),
             },
-            pending: None,
+            sim,
+            terminals::Shell::login("controlplane"),
+        )
+    }
+
+    /// A session whose only (active) terminal is `shell`.
+    fn with_shell(
+        vfs: vfs::Vfs,
+        kube: KubeConfig,
+        sim: Simulation,
+        shell: terminals::Shell,
+    ) -> Self {
+        let terminals::Shell {
+            env,
+            aliases,
+            history,
+            cwd,
+            host,
+            home,
+            last_status,
+            tty,
+            subst_depth,
+            side_stderr,
+            follow,
+            log_follow,
+            forward,
+            watch,
+            jobs,
+            background,
+            started_forward,
+            job_output,
+            interactive,
+            edit,
+            pending,
+        } = shell;
+        Self {
+            vfs,
+            terminals: terminals::Terminals::one(TerminalId::FIRST),
+            home,
+            env,
+            aliases,
+            history,
+            cwd,
+            host,
+            last_status,
+            tty,
+            subst_depth,
+            side_stderr,
+            follow,
+            log_follow,
+            forward,
+            watch,
+            jobs,
+            background,
+            started_forward,
+            job_output,
+            interactive,
+            edit,
+            edit_counter: 0,
+            kube,
+            pending,
             sim,
         }
     }
@@ -452,48 +537,27 @@ impl Session {
         outs
     }
 
-    /// The session's state, for saving (an open heredoc or continuation is dropped).
+    /// The session's state, for saving: every terminal (an open heredoc or continuation, a
+    /// running stream and background jobs are dropped).
     pub fn save(&mut self) -> SessionState {
         SessionState {
             vfs: self.vfs.clone(),
-            env: self.env.clone(),
-            aliases: self.aliases.clone(),
-            history: self.history.clone(),
-            cwd: self.cwd.clone(),
-            host: self.host.clone(),
             kube: self.kube.clone(),
             simulation: self.sim.snapshot(),
+            terminals: self.saved_terminals(),
         }
     }
 
-    /// A session resumed from [`Session::save`]'s state.
+    /// A session resumed from [`Session::save`]'s state; its first terminal is active.
     pub fn restore(state: &SessionState) -> Result<Self, tidepool_core::SnapshotError> {
-        Ok(Self {
-            vfs: state.vfs.clone(),
-            env: state.env.clone(),
-            aliases: state.aliases.clone(),
-            history: state.history.clone(),
-            cwd: state.cwd.clone(),
-            host: state.host.clone(),
-            last_status: 0,
-            tty: true,
-            subst_depth: 0,
-            side_stderr: Vec::new(),
-            follow: None,
-            log_follow: None,
-            forward: None,
-            watch: None,
-            jobs: jobs::Jobs::default(),
-            background: false,
-            started_forward: None,
-            job_output: Vec::new(),
-            interactive: None,
-            edit: None,
-            edit_counter: 0,
-            kube: state.kube.clone(),
-            pending: None,
-            sim: Simulation::restore(&state.simulation)?,
-        })
+        let mut session = Self::with_shell(
+            state.vfs.clone(),
+            state.kube.clone(),
+            Simulation::restore(&state.simulation)?,
+            terminals::Shell::login("controlplane"),
+        );
+        session.resume_terminals(state.terminals.clone());
+        Ok(session)
     }
 
     /// Output of a running `kubectl get -w`, `logs -f`, `port-forward` or `watch` since the
@@ -506,7 +570,14 @@ impl Session {
             res
         } else if let Some(forward) = &self.forward {
             if forward.pod_alive(self) {
-                exec::Res::ok()
+                // Connections from other terminals print `Handling connection for PORT` here.
+                let mut res = exec::Res::ok();
+                res.chunks = self
+                    .job_output
+                    .drain(..)
+                    .map(|t| (Stream::Stdout, t))
+                    .collect();
+                res
             } else {
                 self.forward = None;
                 exec::Res::err(kubectl::LOST_CONNECTION, 1)

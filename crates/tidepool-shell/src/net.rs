@@ -108,32 +108,45 @@ impl From<NetError> for SendError {
     }
 }
 
-/// A background `kubectl port-forward` listening on `address:port` for this shell: the pod's
-/// IP and the remote port, after printing kubectl's `Handling connection for PORT`.
+/// A `kubectl port-forward` listening on `address:port` for this shell: a background job of
+/// this terminal, or a forward (foreground or job) running in another terminal. Returns the
+/// pod's IP and the remote port, after printing kubectl's `Handling connection for PORT` in
+/// the terminal that runs the forward.
 fn forwarded(session: &mut Session, address: &str, port: u16) -> Option<Forwarded> {
-    let found = session.jobs.forwards().find_map(|(pid, f)| {
-        let host_ip = host_ip(session, &f.host);
-        let (local, remote) = f.accepts(&session.host, address, port, host_ip)?;
-        Some(Forwarded {
-            pod_ip: f.pod_ip(session).unwrap_or(Ipv4Addr::UNSPECIFIED),
-            local,
-            remote,
-            pid,
-        })
-    })?;
-    session
-        .job_output
-        .push(format!("Handling connection for {}\n", found.local));
+    let own = session.jobs.forwards().map(|(pid, f)| (None, pid, f));
+    let found = own
+        .chain(
+            session
+                .other_terminals_forwards()
+                .map(|(id, pid, f)| (Some(id), pid, f)),
+        )
+        .find_map(|(owner, pid, f)| {
+            let host_ip = host_ip(session, &f.host);
+            let (local, remote) = f.accepts(&session.host, address, port, host_ip)?;
+            Some(Forwarded {
+                pod_ip: f.pod_ip(session).unwrap_or(Ipv4Addr::UNSPECIFIED),
+                local,
+                remote,
+                pid,
+                owner,
+            })
+        })?;
+    session.print_in(
+        found.owner,
+        format!("Handling connection for {}\n", found.local),
+    );
     Some(found)
 }
 
-/// Where a job's forward sends a connection.
+/// Where a forward sends a connection.
 struct Forwarded {
     pod_ip: Ipv4Addr,
     local: u16,
     remote: u16,
     /// The kubectl process (klog writes its pid).
     pid: u32,
+    /// The terminal running the forward, when it is not this one.
+    owner: Option<crate::TerminalId>,
 }
 
 /// Sends the request; a node IP with no NodePort there refuses (nothing listens), as does
@@ -155,7 +168,7 @@ fn send(
             Ok(r) => Ok(r),
             Err(_) => {
                 let error = forward_error(session, &to);
-                session.job_output.push(error);
+                session.print_in(to.owner, error);
                 Err(SendError::EmptyReply)
             }
         };

@@ -2,8 +2,11 @@
 
 use crate::cluster_view::{ViewTracker, ViewUpdate};
 use crate::editor;
-use crate::persist::{Notice, SavedSession, Settings};
-use crate::protocol::{Effect, FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, ToCluster};
+use crate::persist::{EditorDraft, Notice, SavedSession, Settings, TabsState};
+use crate::protocol::{
+    Effect, FromCluster, InspectView, ObjectRef, PROTOCOL_VERSION, TerminalId, ToCluster,
+};
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use tidepool_core::{Kind, ObjectKey, Simulation, SimulationConfig};
 use tidepool_shell::{CommandOutput, Feed, Session, SessionConfig};
@@ -30,14 +33,17 @@ pub struct ClusterHandler {
     saved_revision: u64,
     /// Real time the session has had unsaved changes.
     unsaved_for: Duration,
-    /// A command keeps streaming (`get -w`, `logs -f`): clock moves poll it for more output.
-    following: bool,
-    /// The editor pane is open on this path: the command that opened it (`vi`, `kubectl
-    /// edit`) finishes when the pane closes, with this exit status.
-    editing: Option<(String, i32)>,
-    /// The exit status the running stream ends with (a poll may report a failure, e.g.
+    /// Terminals where a command keeps streaming (`get -w`, `logs -f`): clock moves poll
+    /// them for more output, whichever tab is shown.
+    following: BTreeSet<TerminalId>,
+    /// The editor pane is open on this path for this terminal: the command that opened it
+    /// (`vi`, `kubectl edit`) finishes there when the pane closes, with this exit status.
+    editing: Option<(TerminalId, String, i32)>,
+    /// The exit status each running stream ends with (a poll may report a failure, e.g.
     /// `port-forward`'s `lost connection to pod`, before the stream ends).
-    stream_exit: i32,
+    stream_exit: BTreeMap<TerminalId, i32>,
+    /// The tab the UI shows and the editor's draft: saved with the session.
+    tabs: TabsState,
 }
 
 impl ClusterHandler {
@@ -55,9 +61,10 @@ impl ClusterHandler {
             dirty: false,
             saved_revision,
             unsaved_for: Duration::ZERO,
-            following: false,
+            following: BTreeSet::new(),
             editing: None,
-            stream_exit: 0,
+            stream_exit: BTreeMap::new(),
+            tabs: TabsState::default(),
         }
     }
 
@@ -85,13 +92,22 @@ impl ClusterHandler {
         match message {
             ToCluster::Ping { nonce } => {
                 self.view.reset();
-                let mut replies = vec![FromCluster::Pong {
-                    nonce,
-                    protocol_version: PROTOCOL_VERSION,
-                    seed: self.session.simulation().seed(),
-                    virtual_time_ms: self.now_ms(),
-                    prompt: self.session.prompt(),
-                }];
+                let mut replies = vec![
+                    FromCluster::Pong {
+                        nonce,
+                        protocol_version: PROTOCOL_VERSION,
+                        seed: self.session.simulation().seed(),
+                        virtual_time_ms: self.now_ms(),
+                    },
+                    self.terminals_reply(None),
+                ];
+                for terminal in self.session.terminals() {
+                    replies.push(FromCluster::History {
+                        terminal: terminal.id,
+                        lines: self.session.history_of(terminal.id),
+                    });
+                }
+                self.reopen_draft(&mut replies);
                 self.push_view(&mut replies);
                 replies
             }
@@ -108,25 +124,38 @@ impl ClusterHandler {
                 self.dirty = true;
                 vec![self.clock()]
             }
-            ToCluster::Line { text } => {
+            ToCluster::Line { terminal, text } => {
                 let before = self.now_ms();
-                // A new line ends any stream still running (the session drops it too), and
-                // abandons an edit the UI forgot to close.
-                self.following = false;
-                self.editing = None;
-                let mut replies = match self.session.feed_line(&text) {
+                // A new line ends any stream still running in that terminal (the session
+                // drops it too), and abandons an edit the UI forgot to close.
+                self.following.remove(&terminal);
+                if self
+                    .editing
+                    .as_ref()
+                    .is_some_and(|(t, _, _)| *t == terminal)
+                {
+                    self.editing = None;
+                    self.tabs.draft = None;
+                }
+                // A line for a terminal closed meanwhile has nowhere to go.
+                let Some(feed) = self.session.feed_line_in(terminal, &text) else {
+                    return Vec::new();
+                };
+                let mut replies = match feed {
                     Feed::NeedMore => vec![FromCluster::Continue {
-                        prompt: self.session.prompt(),
+                        terminal,
+                        prompt: self.prompt_of(terminal),
                     }],
                     Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
                         // The command keeps running: no prompt until it ends or Ctrl-C.
-                        self.following = true;
-                        self.stream_exit = 0;
+                        self.following.insert(terminal);
+                        self.stream_exit.insert(terminal, 0);
                         vec![FromCluster::Stream {
+                            terminal,
                             chunks: stream_chunks(output),
                         }]
                     }
-                    Feed::Done(output) => self.finish_command(output),
+                    Feed::Done(output) => self.finish_command(terminal, output),
                 };
                 self.dirty = true;
                 // `sleep` and friends move the clock; tell the UI.
@@ -136,27 +165,56 @@ impl ClusterHandler {
                 self.push_view(&mut replies);
                 replies
             }
-            ToCluster::Interrupt => {
-                let was_following = std::mem::take(&mut self.following);
-                let output = self.session.interrupt();
+            ToCluster::Interrupt { terminal } => {
+                let was_following = self.following.remove(&terminal);
+                let Some(output) = self.session.interrupt_in(terminal) else {
+                    return Vec::new();
+                };
                 if !was_following {
                     // Nothing streams: the UI handled Ctrl-C on its own line.
                     return Vec::new();
                 }
                 vec![FromCluster::Output {
+                    terminal,
                     chunks: output.chunks,
                     exit_code: output.exit_code,
                     effects: Vec::new(),
-                    prompt: self.session.prompt(),
+                    prompt: self.prompt_of(terminal),
                 }]
             }
-            ToCluster::Complete { line, cursor } => {
-                let candidates = self.session.complete(&line, cursor as usize);
+            ToCluster::Complete {
+                terminal,
+                line,
+                cursor,
+            } => {
+                let candidates = self.session.complete_in(terminal, &line, cursor as usize);
                 vec![FromCluster::Completions {
+                    terminal,
                     line,
                     cursor,
                     candidates,
                 }]
+            }
+            ToCluster::OpenTerminal { host } => match self.session.open_terminal(&host) {
+                Ok(id) => {
+                    self.tabs.active = Some(id);
+                    self.dirty = true;
+                    vec![self.terminals_reply(Some(id))]
+                }
+                Err(reason) => vec![FromCluster::Notice {
+                    notice: Notice::TerminalNotOpened { reason },
+                }],
+            },
+            ToCluster::CloseTerminal { terminal } => {
+                self.close_terminal(terminal);
+                vec![self.terminals_reply(None)]
+            }
+            ToCluster::SelectTerminal { terminal } => {
+                if self.session.prompt_in(terminal).is_some() {
+                    self.tabs.active = Some(terminal);
+                    self.dirty = true;
+                }
+                Vec::new()
             }
             ToCluster::Inspect { target, view } => vec![self.inspect(target, view)],
             ToCluster::Delete { target } => {
@@ -199,7 +257,11 @@ impl ClusterHandler {
                 }]
             }
             ToCluster::SaveFile { path, text, close } => {
+                if let Some((terminal, _, _)) = &self.editing {
+                    self.session.select_terminal(*terminal);
+                }
                 let error = self.session.write_file(&path, &text).err();
+                self.keep_draft(&path, &text);
                 self.dirty = true;
                 let mut replies = vec![FromCluster::FileSaved {
                     path: path.clone(),
@@ -216,11 +278,14 @@ impl ClusterHandler {
                 path,
                 text,
                 revision,
-            } => vec![FromCluster::Diagnostics {
-                diagnostics: editor::diagnostics(&self.session, &path, &text),
-                path,
-                revision,
-            }],
+            } => {
+                self.keep_draft(&path, &text);
+                vec![FromCluster::Diagnostics {
+                    diagnostics: editor::diagnostics(&self.session, &path, &text),
+                    path,
+                    revision,
+                }]
+            }
             ToCluster::ImportSession { json } => match self.restore_text(&json) {
                 Ok(mut replies) => {
                     replies.insert(
@@ -241,26 +306,41 @@ impl ClusterHandler {
     /// The replies for a finished command: its output and prompt, or, when it opens the
     /// editor, its output so far and [`FromCluster::OpenEditor`] (the prompt waits for the
     /// pane to close, as a shell waits for vim).
-    fn finish_command(&mut self, output: CommandOutput) -> Vec<FromCluster> {
+    /// `exit` in a terminal that is not the last one closes it (the tab goes away).
+    fn finish_command(&mut self, terminal: TerminalId, output: CommandOutput) -> Vec<FromCluster> {
         let opened = output.effects.iter().find_map(|effect| match effect {
             Effect::OpenEditor { path } => Some(path.clone()),
             _ => None,
         });
         let Some(path) = opened else {
-            return vec![FromCluster::Output {
+            let exits = output.effects.contains(&Effect::Exit);
+            let mut replies = vec![FromCluster::Output {
+                terminal,
                 chunks: output.chunks,
                 exit_code: output.exit_code,
                 effects: output.effects,
-                prompt: self.session.prompt(),
+                prompt: self.prompt_of(terminal),
             }];
+            if exits && self.session.terminals().len() > 1 {
+                self.close_terminal(terminal);
+                replies.push(self.terminals_reply(None));
+            }
+            return replies;
         };
+        self.session.select_terminal(terminal);
         let existing = self.session.read_file(&path);
         let new_file = existing.is_none();
         let text = existing.unwrap_or_default();
-        self.editing = Some((path.clone(), output.exit_code));
+        self.editing = Some((terminal, path.clone(), output.exit_code));
+        self.tabs.draft = Some(EditorDraft {
+            terminal,
+            path: path.clone(),
+            text: text.clone(),
+        });
         let mut replies = Vec::new();
         if !output.chunks.is_empty() {
             replies.push(FromCluster::Stream {
+                terminal,
                 chunks: output.chunks,
             });
         }
@@ -269,8 +349,88 @@ impl ClusterHandler {
             path,
             text,
             new_file,
+            draft: None,
         });
         replies
+    }
+
+    /// The prompt of a terminal ("" for one that has closed).
+    fn prompt_of(&self, terminal: TerminalId) -> String {
+        self.session.prompt_in(terminal).unwrap_or_default()
+    }
+
+    /// The terminals and the tab to show.
+    fn terminals_reply(&mut self, opened: Option<TerminalId>) -> FromCluster {
+        let terminals = self.session.terminals();
+        let active = self
+            .tabs
+            .active
+            .filter(|a| terminals.iter().any(|t| t.id == *a))
+            .or_else(|| terminals.first().map(|t| t.id))
+            .unwrap_or(TerminalId::FIRST);
+        self.tabs.active = Some(active);
+        FromCluster::Terminals {
+            terminals,
+            active,
+            opened,
+        }
+    }
+
+    /// Closes a terminal (not the last): its stream stops; the tab shown moves to a neighbour
+    /// when it was this one.
+    fn close_terminal(&mut self, terminal: TerminalId) {
+        let order: Vec<TerminalId> = self.session.terminals().iter().map(|t| t.id).collect();
+        if !self.session.close_terminal(terminal) {
+            return;
+        }
+        self.following.remove(&terminal);
+        self.stream_exit.remove(&terminal);
+        if self.tabs.active == Some(terminal) {
+            let index = order.iter().position(|t| *t == terminal).unwrap_or(0);
+            self.tabs.active = order
+                .get(index + 1)
+                .or_else(|| index.checked_sub(1).and_then(|i| order.get(i)))
+                .copied();
+        }
+        self.dirty = true;
+    }
+
+    /// The pane's text changed (a pause in typing, a write): it is the draft a reload reopens.
+    fn keep_draft(&mut self, path: &str, text: &str) {
+        if let Some((terminal, open, _)) = &self.editing
+            && open == path
+        {
+            self.tabs.draft = Some(EditorDraft {
+                terminal: *terminal,
+                path: path.to_owned(),
+                text: text.to_owned(),
+            });
+            self.dirty = true;
+        }
+    }
+
+    /// After a reload: the editor pane was open, so it opens again with its unsaved text. The
+    /// command that opened it did not survive the reload; closing the pane gives its
+    /// terminal a prompt.
+    fn reopen_draft(&mut self, replies: &mut Vec<FromCluster>) {
+        let Some(draft) = self.tabs.draft.clone() else {
+            return;
+        };
+        if self.editing.is_some() || self.session.prompt_in(draft.terminal).is_none() {
+            return;
+        }
+        self.session.select_terminal(draft.terminal);
+        let existing = self.session.read_file(&draft.path);
+        let new_file = existing.is_none();
+        let text = existing.unwrap_or_default();
+        self.editing = Some((draft.terminal, draft.path.clone(), 0));
+        replies.push(FromCluster::OpenEditor {
+            error: editor::edit_error(&draft.text),
+            path: draft.path,
+            text,
+            new_file,
+            draft: Some(draft.text),
+        });
     }
 
     /// The pane closed: the command that opened it finishes (`kubectl edit` applies the file
@@ -278,10 +438,20 @@ impl ClusterHandler {
     /// after it already abandoned the edit) still answers with a prompt, so the terminal is
     /// never left without one.
     fn close_editor(&mut self, path: &str) -> Vec<FromCluster> {
-        let exit_code = match self.editing.take() {
-            Some((open, exit_code)) if open == path => exit_code,
-            _ => 0,
+        let (terminal, exit_code) = match self.editing.take() {
+            Some((terminal, open, exit_code)) if open == path => (terminal, exit_code),
+            Some((terminal, _, _)) => (terminal, 0),
+            None => (self.tabs.active.unwrap_or(TerminalId::FIRST), 0),
         };
+        self.tabs.draft = None;
+        // The terminal may have closed meanwhile: the output then goes to the first one.
+        if !self.session.select_terminal(terminal) {
+            let first = self.session.terminals().first().map(|t| t.id);
+            if let Some(first) = first {
+                self.session.select_terminal(first);
+            }
+        }
+        let terminal = self.session.active_terminal();
         let output = self
             .session
             .editor_closed(path)
@@ -290,7 +460,7 @@ impl ClusterHandler {
                 ..CommandOutput::default()
             });
         self.dirty = true;
-        let mut replies = self.finish_command(output);
+        let mut replies = self.finish_command(terminal, output);
         self.push_view(&mut replies);
         replies
     }
@@ -400,7 +570,11 @@ impl ClusterHandler {
 
     /// The session and settings as a saved envelope.
     fn saved(&mut self) -> SavedSession {
-        SavedSession::new(self.settings.clone(), self.session.save())
+        SavedSession::new(
+            self.settings.clone(),
+            self.session.save(),
+            self.tabs.clone(),
+        )
     }
 
     /// Replaces the session with a saved text. On success returns the replies for the UI
@@ -409,6 +583,7 @@ impl ClusterHandler {
         let saved = SavedSession::decode(text)?;
         let session = Session::restore(&saved.session).map_err(|e| e.to_string())?;
         *self = Self::from_session(session, saved.settings.clone());
+        self.tabs = saved.tabs;
         // The restored state is what is stored; only an import needs writing back.
         self.dirty = true;
         let mut replies = vec![
@@ -416,6 +591,7 @@ impl ClusterHandler {
                 settings: saved.settings,
             },
             self.clock(),
+            self.terminals_reply(None),
         ];
         self.push_view(&mut replies);
         Ok(replies)
@@ -482,28 +658,29 @@ impl ClusterHandler {
     /// New output of a streaming command since the last poll; when the command has ended
     /// (`logs -f` of a container that stopped), the prompt.
     fn poll_follow(&mut self, replies: &mut Vec<FromCluster>) {
-        if !self.following {
-            return;
-        }
-        match self.session.poll_follow() {
-            Some(output) => {
-                if output.exit_code != 0 {
-                    self.stream_exit = output.exit_code;
+        for terminal in self.following.clone() {
+            match self.session.poll_follow_in(terminal) {
+                Some(output) => {
+                    if output.exit_code != 0 {
+                        self.stream_exit.insert(terminal, output.exit_code);
+                    }
+                    if !output.chunks.is_empty() {
+                        replies.push(FromCluster::Stream {
+                            terminal,
+                            chunks: stream_chunks(output),
+                        });
+                    }
                 }
-                if !output.chunks.is_empty() {
-                    replies.push(FromCluster::Stream {
-                        chunks: stream_chunks(output),
+                None => {
+                    self.following.remove(&terminal);
+                    replies.push(FromCluster::Output {
+                        terminal,
+                        chunks: Vec::new(),
+                        exit_code: self.stream_exit.remove(&terminal).unwrap_or(0),
+                        effects: Vec::new(),
+                        prompt: self.prompt_of(terminal),
                     });
                 }
-            }
-            None => {
-                self.following = false;
-                replies.push(FromCluster::Output {
-                    chunks: Vec::new(),
-                    exit_code: self.stream_exit,
-                    effects: Vec::new(),
-                    prompt: self.session.prompt(),
-                });
             }
         }
     }
@@ -555,6 +732,8 @@ mod tests {
     use super::*;
     use crate::protocol::Stream;
 
+    const T0: TerminalId = TerminalId::FIRST;
+
     #[test]
     fn ping_answers_pong_with_the_same_nonce_and_the_prompt() {
         let mut handler = ClusterHandler::new(&SessionConfig {
@@ -569,13 +748,29 @@ mod tests {
                 protocol_version: PROTOCOL_VERSION,
                 seed: 5,
                 virtual_time_ms: 0,
-                prompt: "controlplane $ ".to_owned(),
             }
         );
-        // The full cluster view follows, so the graph can draw at once.
-        let [_, FromCluster::ClusterView { view }] = replies.as_slice() else {
+        // Then the terminals (one, with its prompt), its history and the full cluster
+        // view, so the graph can draw at once.
+        let [
+            _,
+            FromCluster::Terminals {
+                terminals,
+                active: T0,
+                opened: None,
+            },
+            FromCluster::History {
+                terminal: T0,
+                lines,
+            },
+            FromCluster::ClusterView { view },
+        ] = replies.as_slice()
+        else {
             panic!("{replies:?}");
         };
+        assert_eq!(terminals.len(), 1);
+        assert_eq!(terminals[0].prompt, "controlplane $ ");
+        assert!(lines.is_empty());
         assert!(view.nodes.contains_key("controlplane") && view.nodes.contains_key("node01"));
     }
 
@@ -605,10 +800,12 @@ mod tests {
     fn a_kubectl_line_runs_in_the_session() {
         let mut handler = ClusterHandler::default();
         let replies = handler.handle(ToCluster::Line {
+            terminal: T0,
             text: "kubectl get nodes".to_owned(),
         });
         let [
             FromCluster::Output {
+                terminal: T0,
                 chunks,
                 exit_code,
                 prompt,
@@ -634,18 +831,22 @@ mod tests {
     fn a_heredoc_continues_then_completes() {
         let mut handler = ClusterHandler::default();
         let first = handler.handle(ToCluster::Line {
+            terminal: T0,
             text: "cat <<EOF > note.txt".to_owned(),
         });
         assert_eq!(
             first[0],
             FromCluster::Continue {
+                terminal: T0,
                 prompt: "> ".to_owned()
             }
         );
         handler.handle(ToCluster::Line {
+            terminal: T0,
             text: "hello".to_owned(),
         });
         let done = handler.handle(ToCluster::Line {
+            terminal: T0,
             text: "EOF".to_owned(),
         });
         assert!(
@@ -665,6 +866,7 @@ mod tests {
     fn completion_returns_candidates() {
         let mut handler = ClusterHandler::default();
         let replies = handler.handle(ToCluster::Complete {
+            terminal: T0,
             line: "kubectl ge".to_owned(),
             cursor: 10,
         });
@@ -679,6 +881,7 @@ mod tests {
 
     fn line(handler: &mut ClusterHandler, text: &str) -> Vec<FromCluster> {
         handler.handle(ToCluster::Line {
+            terminal: T0,
             text: text.to_owned(),
         })
     }
@@ -893,7 +1096,7 @@ mod tests {
             replies,
             vec![FromCluster::Notice {
                 notice: Notice::SetAside {
-                    reason: "saved by a newer Tidepool (format version 7, this one reads 1)"
+                    reason: "saved by a newer Tidepool (format version 7, this one reads 2)"
                         .to_owned(),
                     kept_as: "unreadable-2".to_owned(),
                 }
@@ -905,14 +1108,16 @@ mod tests {
     fn logs_follow_streams_on_clock_moves_until_ctrl_c() {
         let mut handler = ClusterHandler::default();
         handler.handle(ToCluster::Line {
+            terminal: T0,
             text: "kubectl run ticker --image=busybox -- sh -c 'while true; do echo tick; sleep 1; done'"
                 .to_owned(),
         });
         handler.handle(ToCluster::Advance { millis: 30_000 });
         let replies = handler.handle(ToCluster::Line {
+            terminal: T0,
             text: "kubectl logs -f ticker".to_owned(),
         });
-        let Some(FromCluster::Stream { chunks }) = replies.first() else {
+        let Some(FromCluster::Stream { chunks, .. }) = replies.first() else {
             panic!("logs -f streams without a prompt: {replies:?}");
         };
         assert!(chunks.iter().any(|(_, s)| s.contains("tick")), "{chunks:?}");
@@ -920,7 +1125,7 @@ mod tests {
         let streamed: String = replies
             .iter()
             .filter_map(|r| match r {
-                FromCluster::Stream { chunks } => {
+                FromCluster::Stream { chunks, .. } => {
                     Some(chunks.iter().map(|(_, s)| s.as_str()).collect::<String>())
                 }
                 _ => None,
@@ -936,10 +1141,13 @@ mod tests {
                 .any(|r| matches!(r, FromCluster::Output { .. })),
             "still running: {replies:?}"
         );
-        let replies = handler.handle(ToCluster::Interrupt);
+        let replies = handler.handle(ToCluster::Interrupt { terminal: T0 });
         let [
             FromCluster::Output {
-                exit_code, prompt, ..
+                terminal: T0,
+                exit_code,
+                prompt,
+                ..
             },
         ] = replies.as_slice()
         else {
@@ -953,7 +1161,11 @@ mod tests {
                 .iter()
                 .any(|r| matches!(r, FromCluster::Stream { .. }))
         );
-        assert!(handler.handle(ToCluster::Interrupt).is_empty());
+        assert!(
+            handler
+                .handle(ToCluster::Interrupt { terminal: T0 })
+                .is_empty()
+        );
     }
 
     const WEB: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: web\n        image: nginx\n";
@@ -977,7 +1189,7 @@ mod tests {
         replies
             .iter()
             .filter_map(|r| match r {
-                FromCluster::Stream { chunks } => {
+                FromCluster::Stream { chunks, .. } => {
                     Some(chunks.iter().map(|(_, s)| s.as_str()).collect::<String>())
                 }
                 _ => None,
@@ -1003,6 +1215,7 @@ mod tests {
                 text: String::new(),
                 new_file: true,
                 error: None,
+                draft: None,
             }]
         );
         // `:w` writes and keeps the pane open: no prompt yet.
@@ -1032,6 +1245,7 @@ mod tests {
         assert_eq!(
             closed[1],
             FromCluster::Output {
+                terminal: T0,
                 chunks: Vec::new(),
                 exit_code: 0,
                 effects: Vec::new(),
@@ -1109,6 +1323,7 @@ mod tests {
                 text,
                 new_file: false,
                 error: None,
+                draft: None,
             },
         ] = opened.as_slice()
         else {
@@ -1231,7 +1446,7 @@ mod tests {
         let next = streamed(&handler.tick(Duration::from_secs(2)));
         assert!(next.starts_with(CLEAR_SCREEN), "{next:?}");
         assert!(next.ends_with("default   Active   5s\n"), "{next:?}");
-        let replies = handler.handle(ToCluster::Interrupt);
+        let replies = handler.handle(ToCluster::Interrupt { terminal: T0 });
         assert!(
             matches!(
                 replies.as_slice(),
@@ -1278,7 +1493,7 @@ mod tests {
                 .iter()
                 .any(|r| matches!(r, FromCluster::Output { .. }))
         );
-        let replies = handler.handle(ToCluster::Interrupt);
+        let replies = handler.handle(ToCluster::Interrupt { terminal: T0 });
         assert!(
             matches!(
                 replies.as_slice(),
@@ -1305,6 +1520,232 @@ mod tests {
                 .iter()
                 .any(|r| matches!(r, FromCluster::Output { exit_code: 1, .. })),
             "{replies:?}"
+        );
+    }
+
+    fn line_in(handler: &mut ClusterHandler, terminal: TerminalId, text: &str) -> Vec<FromCluster> {
+        text.lines()
+            .flat_map(|l| {
+                handler.handle(ToCluster::Line {
+                    terminal,
+                    text: l.to_owned(),
+                })
+            })
+            .collect()
+    }
+
+    /// The text and the terminal of every `Output`/`Stream` among the replies.
+    fn terminal_text(replies: &[FromCluster]) -> Vec<(TerminalId, String)> {
+        replies
+            .iter()
+            .filter_map(|r| match r {
+                FromCluster::Output {
+                    terminal, chunks, ..
+                }
+                | FromCluster::Stream { terminal, chunks } => {
+                    Some((*terminal, chunks.iter().map(|(_, s)| s.as_str()).collect()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn opened_terminal(handler: &mut ClusterHandler, host: &str) -> TerminalId {
+        let replies = handler.handle(ToCluster::OpenTerminal {
+            host: host.to_owned(),
+        });
+        let [
+            FromCluster::Terminals {
+                opened: Some(id),
+                active,
+                terminals,
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!(active, id, "the new tab is shown");
+        let info = terminals.iter().find(|t| t.id == *id).expect("listed");
+        assert_eq!(info.prompt, format!("{host} $ "));
+        *id
+    }
+
+    #[test]
+    fn a_node_tab_writes_a_static_pod_and_the_controlplane_tab_sees_it() {
+        let mut handler = ClusterHandler::default();
+        let node = opened_terminal(&mut handler, "node01");
+        let replies = line_in(
+            &mut handler,
+            node,
+            "cat <<EOF > /etc/kubernetes/manifests/nginx-pod.yaml\napiVersion: v1\nkind: Pod\nmetadata:\n  name: nginx-pod\nspec:\n  containers:\n  - image: nginx:latest\n    name: nginx-pod\nEOF",
+        );
+        assert!(
+            matches!(replies.as_slice(), [FromCluster::Continue { terminal, .. }, ..] if *terminal == node)
+        );
+        assert!(replies.iter().any(|r| matches!(
+            r,
+            FromCluster::Output { terminal, exit_code: 0, prompt, .. }
+                if *terminal == node && prompt == "node01 $ "
+        )));
+        handler.handle(ToCluster::Advance { millis: 20_000 });
+        let replies = line_in(&mut handler, T0, "kubectl get pods");
+        let outputs = terminal_text(&replies);
+        let [(T0, pods)] = outputs.as_slice() else {
+            panic!("{replies:?}");
+        };
+        assert!(
+            pods.lines()
+                .any(|l| l.starts_with("nginx-pod-node01 ") && l.contains("Running")),
+            "{pods}"
+        );
+        assert!(
+            handler.handle(ToCluster::OpenTerminal {
+                host: "node7".to_owned()
+            }) == vec![FromCluster::Notice {
+                notice: Notice::TerminalNotOpened {
+                    reason: "ssh: Could not resolve hostname node7: Name or service not known"
+                        .to_owned()
+                }
+            }]
+        );
+    }
+
+    #[test]
+    fn a_stream_in_a_background_tab_keeps_its_output_in_that_tab() {
+        let mut handler = ClusterHandler::default();
+        handler.handle(ToCluster::SetSpeed { speed: 1 });
+        let second = opened_terminal(&mut handler, "controlplane");
+        let started = line_in(&mut handler, T0, "kubectl get pods -w");
+        assert!(matches!(
+            started.as_slice(),
+            [FromCluster::Stream { terminal: T0, .. }, ..]
+        ));
+        // The learner switches to the other tab and creates a pod there.
+        handler.handle(ToCluster::SelectTerminal { terminal: second });
+        let created = line_in(&mut handler, second, "kubectl run web --image=nginx");
+        assert_eq!(
+            terminal_text(&created),
+            vec![(second, "pod/web created\n".to_owned())]
+        );
+        let mut streamed = String::new();
+        for _ in 0..20 {
+            for (terminal, text) in terminal_text(&handler.tick(Duration::from_millis(250))) {
+                assert_eq!(terminal, T0, "{text}");
+                streamed.push_str(&text);
+            }
+        }
+        assert!(streamed.contains("web    1/1     Running"), "{streamed}");
+        // Ctrl-C in the idle tab leaves the stream alone; in its own tab it stops it.
+        assert!(
+            handler
+                .handle(ToCluster::Interrupt { terminal: second })
+                .is_empty()
+        );
+        assert!(matches!(
+            handler
+                .handle(ToCluster::Interrupt { terminal: T0 })
+                .as_slice(),
+            [FromCluster::Output {
+                terminal: T0,
+                exit_code: 130,
+                ..
+            }]
+        ));
+        // `exit` closes a tab that is not the last; the last one stays.
+        let replies = line_in(&mut handler, second, "exit");
+        let Some(FromCluster::Terminals {
+            terminals, active, ..
+        }) = replies.last()
+        else {
+            panic!("{replies:?}");
+        };
+        assert_eq!((terminals.len(), *active), (1, T0));
+        let replies = handler.handle(ToCluster::CloseTerminal { terminal: T0 });
+        assert!(
+            matches!(replies.as_slice(), [FromCluster::Terminals { terminals, .. }] if terminals.len() == 1)
+        );
+        // A line for the closed tab goes nowhere.
+        assert!(line_in(&mut handler, second, "ls").is_empty());
+    }
+
+    #[test]
+    fn tabs_and_the_editor_draft_survive_a_reload() {
+        let mut handler = ClusterHandler::default();
+        let node = opened_terminal(&mut handler, "node01");
+        line_in(&mut handler, node, "cd /etc/kubernetes/manifests");
+        let cp2 = opened_terminal(&mut handler, "controlplane");
+        line_in(&mut handler, cp2, "echo two");
+        handler.handle(ToCluster::SelectTerminal { terminal: node });
+        let opened = line_in(&mut handler, node, "vi pod.yaml");
+        assert!(matches!(
+            opened.last(),
+            Some(FromCluster::OpenEditor { .. })
+        ));
+        // The pane validates the half-typed text on a pause: that is the draft.
+        handler.handle(ToCluster::Validate {
+            path: "/etc/kubernetes/manifests/pod.yaml".to_owned(),
+            text: "apiVersion: v1\nkind: Po".to_owned(),
+            revision: 1,
+        });
+        let text = handler.take_save(Duration::from_secs(2)).expect("saved");
+
+        let mut reloaded = ClusterHandler::default();
+        let restored = reloaded.restore_saved(&text, "unreadable-1");
+        assert!(
+            restored
+                .iter()
+                .any(|r| matches!(r, FromCluster::Terminals { active, .. } if *active == node))
+        );
+        let replies = reloaded.handle(ToCluster::Ping { nonce: 1 });
+        let Some(FromCluster::Terminals {
+            terminals, active, ..
+        }) = replies.get(1)
+        else {
+            panic!("{replies:?}");
+        };
+        let homes: Vec<(&str, &str)> = terminals
+            .iter()
+            .map(|t| (t.home.as_str(), t.prompt.as_str()))
+            .collect();
+        assert_eq!(
+            homes,
+            vec![
+                ("controlplane", "controlplane $ "),
+                ("node01", "node01 $ "),
+                ("controlplane", "controlplane $ ")
+            ]
+        );
+        assert_eq!(*active, node);
+        assert!(replies.contains(&FromCluster::History {
+            terminal: cp2,
+            lines: vec!["echo two".to_owned()]
+        }));
+        assert!(replies.contains(&FromCluster::OpenEditor {
+            path: "/etc/kubernetes/manifests/pod.yaml".to_owned(),
+            text: String::new(),
+            new_file: true,
+            error: None,
+            draft: Some("apiVersion: v1\nkind: Po".to_owned()),
+        }));
+        // Saving and closing the reopened pane gives the node tab its prompt back.
+        let closed = reloaded.handle(ToCluster::SaveFile {
+            path: "/etc/kubernetes/manifests/pod.yaml".to_owned(),
+            text: "apiVersion: v1\nkind: Pod\n".to_owned(),
+            close: true,
+        });
+        assert!(closed.iter().any(|r| matches!(
+            r,
+            FromCluster::Output { terminal, prompt, .. } if *terminal == node && prompt == "node01 $ "
+        )));
+        // The draft is gone once the pane closed.
+        let text = reloaded.take_save(Duration::from_secs(2)).expect("saved");
+        let mut again = ClusterHandler::default();
+        again.restore_saved(&text, "unreadable-2");
+        let replies = again.handle(ToCluster::Ping { nonce: 2 });
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::OpenEditor { .. }))
         );
     }
 }

@@ -7,13 +7,15 @@ pub use crate::cluster_view::{
 };
 pub use crate::persist::{Notice, Settings};
 use serde::{Deserialize, Serialize};
-pub use tidepool_shell::{Effect, Stream};
+pub use tidepool_shell::{Effect, Stream, TerminalId, TerminalInfo};
 
 /// The protocol revision; bump it when a message changes shape.
 /// v3: cluster view and deltas, inspector, delete, settings, reset, export/import.
 /// v5: `Effect::Watch` is gone: `watch` streams like `get -w` (frames start with a clear).
 /// v6: the editor pane (open, save, close, validate).
-pub const PROTOCOL_VERSION: u32 = 6;
+/// v7: terminal tabs: terminal ids on lines, completions, interrupts and their answers;
+/// open/close/select a terminal; the editor's draft survives a reload.
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -73,13 +75,24 @@ pub enum ToCluster {
     Advance { millis: u64 },
     /// Virtual seconds per real second; 0 pauses the clock.
     SetSpeed { speed: u32 },
-    /// One line typed in the terminal (heredocs arrive line by line).
-    Line { text: String },
+    /// One line typed in a terminal (heredocs arrive line by line).
+    Line { terminal: TerminalId, text: String },
     /// Tab completion for `line` with the cursor at byte `cursor`.
-    Complete { line: String, cursor: u32 },
+    Complete {
+        terminal: TerminalId,
+        line: String,
+        cursor: u32,
+    },
     /// Ctrl-C while a command streams (`kubectl get -w`, `logs -f`, `port-forward`, `watch`):
     /// stop it.
-    Interrupt,
+    Interrupt { terminal: TerminalId },
+    /// Open a terminal on `host` (`controlplane` or a node); answered with
+    /// [`FromCluster::Terminals`] naming it in `opened`.
+    OpenTerminal { host: String },
+    /// Close a terminal (never the last one); answered with [`FromCluster::Terminals`].
+    CloseTerminal { terminal: TerminalId },
+    /// The learner switched to this tab: saved, so a reload shows it again.
+    SelectTerminal { terminal: TerminalId },
     /// Text for one inspector tab; answered with [`FromCluster::Inspected`].
     Inspect {
         target: ObjectRef,
@@ -106,7 +119,9 @@ pub enum ToCluster {
     /// The editor pane closed without writing (`:q`, `:q!`, Esc).
     CloseEditor { path: String },
     /// Diagnostics for the editor's text, from the simulator's own decoder and API server
-    /// (nothing is stored); answered with [`FromCluster::Diagnostics`] carrying `revision`.
+    /// (nothing is applied); answered with [`FromCluster::Diagnostics`] carrying `revision`.
+    /// The text is also the pane's draft: saved with the session, so a reload reopens the
+    /// pane with it.
     Validate {
         path: String,
         text: String,
@@ -131,13 +146,26 @@ pub enum FromCluster {
         seed: u64,
         /// Virtual time in milliseconds since the simulation started.
         virtual_time_ms: u64,
-        /// The prompt to show before the first line.
-        prompt: String,
+    },
+    /// The terminals, in tab order, and the tab to show: after [`FromCluster::Pong`] and
+    /// whenever one opens or closes. `opened` names the terminal an
+    /// [`ToCluster::OpenTerminal`] created.
+    Terminals {
+        terminals: Vec<TerminalInfo>,
+        active: TerminalId,
+        opened: Option<TerminalId>,
+    },
+    /// A terminal's saved history (oldest first), for its line editor's arrow keys: after
+    /// [`FromCluster::Terminals`] on connect.
+    History {
+        terminal: TerminalId,
+        lines: Vec<String>,
     },
     /// The virtual clock moved.
     Clock { virtual_time_ms: u64, speed: u32 },
     /// A command line finished.
     Output {
+        terminal: TerminalId,
         /// Output in terminal order, stdout and stderr interleaved.
         chunks: Vec<(Stream, String)>,
         exit_code: i32,
@@ -149,11 +177,18 @@ pub enum FromCluster {
     /// `port-forward`, `watch`); no prompt yet. A `watch` frame starts with the ANSI clear
     /// (`handler::CLEAR_SCREEN`). The stream ends with an [`FromCluster::Output`] carrying
     /// the prompt.
-    Stream { chunks: Vec<(Stream, String)> },
+    Stream {
+        terminal: TerminalId,
+        chunks: Vec<(Stream, String)>,
+    },
     /// The line left a heredoc or quote open: show this prompt and send the next line.
-    Continue { prompt: String },
+    Continue {
+        terminal: TerminalId,
+        prompt: String,
+    },
     /// Candidates for a [`ToCluster::Complete`] request.
     Completions {
+        terminal: TerminalId,
         line: String,
         cursor: u32,
         candidates: Vec<String>,
@@ -193,6 +228,9 @@ pub enum FromCluster {
         new_file: bool,
         /// Why `kubectl edit` reopened the file (its error block, without the `#`s).
         error: Option<String>,
+        /// The unsaved text the pane had before the page reloaded: show it instead of `text`
+        /// (which stays the file's text, to tell whether there are changes).
+        draft: Option<String>,
     },
     /// The answer to [`ToCluster::SaveFile`]: `error` is the filesystem's refusal, if any.
     FileSaved { path: String, error: Option<String> },

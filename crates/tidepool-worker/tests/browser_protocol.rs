@@ -3,7 +3,7 @@
 
 use tidepool_worker::codec::{decode, encode};
 use tidepool_worker::persist::Notice;
-use tidepool_worker::protocol::{FromCluster, PROTOCOL_VERSION, ToCluster};
+use tidepool_worker::protocol::{FromCluster, PROTOCOL_VERSION, TerminalId, ToCluster};
 use tidepool_worker::{ClusterHandler, idb};
 use wasm_bindgen_test::*;
 
@@ -29,15 +29,55 @@ fn ping_round_trips_through_the_handler() {
             protocol_version: PROTOCOL_VERSION,
             seed: 1,
             virtual_time_ms: 0,
-            prompt: "controlplane $ ".to_owned(),
         }
     );
-    // The full cluster view survives the hop intact (maps travel as plain objects).
-    let [_, FromCluster::ClusterView { view }] = replies.as_slice() else {
+    // The terminal list (ids are plain numbers on the wire), then the full cluster view,
+    // which survives the hop intact (maps travel as plain objects).
+    let [
+        _,
+        FromCluster::Terminals {
+            terminals, active, ..
+        },
+        FromCluster::History { .. },
+        FromCluster::ClusterView { view },
+    ] = replies.as_slice()
+    else {
         panic!("{replies:?}");
     };
+    assert_eq!(*active, TerminalId::FIRST);
+    assert_eq!(terminals[0].prompt, "controlplane $ ");
     assert!(view.nodes.contains_key("node01"), "{view:?}");
     assert!(view.pods.values().any(|p| p.name.starts_with("coredns-")));
+}
+
+#[wasm_bindgen_test]
+fn a_node_terminal_opens_and_answers_with_its_id_over_the_wire() {
+    let mut handler = ClusterHandler::default();
+    let open = hop(&ToCluster::OpenTerminal {
+        host: "node01".to_owned(),
+    });
+    let replies: Vec<FromCluster> = handler.handle(open).iter().map(hop).collect();
+    let [
+        FromCluster::Terminals {
+            opened: Some(node), ..
+        },
+    ] = replies.as_slice()
+    else {
+        panic!("{replies:?}");
+    };
+    let line = hop(&ToCluster::Line {
+        terminal: *node,
+        text: "hostname".to_owned(),
+    });
+    let replies: Vec<FromCluster> = handler.handle(line).iter().map(hop).collect();
+    assert!(
+        replies.iter().any(|r| matches!(
+            r,
+            FromCluster::Output { terminal, chunks, prompt, .. }
+                if terminal == node && prompt == "node01 $ " && chunks[0].1 == "node01\n"
+        )),
+        "{replies:?}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -61,6 +101,7 @@ fn messages_are_plain_js_objects() {
 fn a_kubectl_line_round_trips_with_its_output() {
     let mut handler = ClusterHandler::default();
     let request = hop(&ToCluster::Line {
+        terminal: TerminalId::FIRST,
         text: "kubectl get ns".to_owned(),
     });
     let replies: Vec<FromCluster> = handler.handle(request).iter().map(hop).collect();
@@ -84,6 +125,7 @@ fn a_kubectl_line_round_trips_with_its_output() {
 async fn a_session_round_trips_through_indexeddb() {
     let mut handler = ClusterHandler::default();
     handler.handle(ToCluster::Line {
+        terminal: TerminalId::FIRST,
         text: "echo hi > a.txt".to_owned(),
     });
     let text = handler
@@ -152,6 +194,7 @@ async fn a_corrupt_blob_is_set_aside_with_a_notice() {
 fn the_editor_round_trips_through_the_wire_encoding() {
     let mut handler = ClusterHandler::default();
     let line = hop(&ToCluster::Line {
+        terminal: TerminalId::FIRST,
         text: "vi web.yaml".to_owned(),
     });
     let opened: Vec<FromCluster> = handler.handle(line).iter().map(hop).collect();

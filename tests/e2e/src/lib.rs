@@ -275,20 +275,23 @@ impl Drop for Chromedriver {
 
 // ---------------------------------------------------------------- helpers shared by the tests
 
-/// The terminal's visible text (xterm's DOM renderer), rows joined with newlines.
+/// The shown terminal tab's text (xterm's DOM renderer), rows joined with newlines. Hidden
+/// tabs keep their xterms (`[hidden]` panels); only the shown one counts.
 pub async fn terminal_screen(browser: &Client) -> String {
     js_string(
         browser,
-        "return Array.from(document.querySelectorAll('.xterm-rows > div'))\
+        "return Array.from(document.querySelectorAll('.tp-xterm:not([hidden]) .xterm-rows > div'))\
              .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd()).join('\\n')",
     )
     .await
 }
 
-/// xterm's hidden input, where keys go.
+/// The shown terminal tab's xterm input, where keys go.
 pub async fn terminal_input(browser: &Client) -> fantoccini::elements::Element {
     browser
-        .find(Locator::Css(".xterm-helper-textarea"))
+        .find(Locator::Css(
+            ".tp-xterm:not([hidden]) .xterm-helper-textarea",
+        ))
         .await
         .expect("xterm input")
 }

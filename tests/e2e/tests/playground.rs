@@ -278,7 +278,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
 #[tokio::test(flavor = "multi_thread")]
 async fn import_reset_and_korean() {
     use tidepool_worker::ClusterHandler;
-    use tidepool_worker::protocol::{FromCluster, ToCluster};
+    use tidepool_worker::protocol::{FromCluster, TerminalId, ToCluster};
 
     let mut handler = ClusterHandler::default();
     for text in [
@@ -286,6 +286,7 @@ async fn import_reset_and_korean() {
         "kubectl create deployment api --image=nginx --replicas=2",
     ] {
         handler.handle(ToCluster::Line {
+            terminal: TerminalId::FIRST,
             text: text.to_owned(),
         });
     }

@@ -7,11 +7,11 @@ use crate::components::time_controls::{STEP_MS, TimeCommand};
 use crate::editor_state::EditorAction;
 use crate::gradcam::GradcamPage;
 use crate::playground_state::{Download, PlaygroundAction};
-use crate::state::{AppAction, AppState, WorkerStatus};
+use crate::state::{AppAction, AppState, TermEvent, WorkerStatus};
 use crate::worker_link;
 use gloo_worker::WorkerBridge;
 use tidepool_worker::ClusterWorker;
-use tidepool_worker::protocol::{InspectView, Settings, ToCluster};
+use tidepool_worker::protocol::{InspectView, Settings, TerminalId, ToCluster};
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
@@ -89,7 +89,30 @@ pub fn app(props: &AppProps) -> Html {
     let playground = playground_callbacks(&state, &send);
     let on_line = {
         let send = send.clone();
-        Callback::from(move |text: String| send(ToCluster::Line { text }))
+        Callback::from(move |(terminal, text): (TerminalId, String)| {
+            send(ToCluster::Line { terminal, text });
+        })
+    };
+    let on_select_terminal = {
+        let (send, dispatcher) = (send.clone(), state.dispatcher());
+        Callback::from(move |(terminal, focus): (TerminalId, bool)| {
+            dispatcher.dispatch(AppAction::SelectTerminal(terminal));
+            if focus {
+                dispatcher.dispatch(AppAction::Terminal {
+                    terminal,
+                    event: TermEvent::Focus,
+                });
+            }
+            send(ToCluster::SelectTerminal { terminal });
+        })
+    };
+    let on_close_terminal = {
+        let send = send.clone();
+        Callback::from(move |terminal: TerminalId| send(ToCluster::CloseTerminal { terminal }))
+    };
+    let on_open_terminal = {
+        let send = send.clone();
+        Callback::from(move |host: String| send(ToCluster::OpenTerminal { host }))
     };
     let on_time = {
         let send = send.clone();
@@ -102,16 +125,19 @@ pub fn app(props: &AppProps) -> Html {
     };
     let on_interrupt = {
         let send = send.clone();
-        Callback::from(move |()| send(ToCluster::Interrupt))
+        Callback::from(move |terminal: TerminalId| send(ToCluster::Interrupt { terminal }))
     };
     let on_complete = {
         let send = send.clone();
-        Callback::from(move |(line, cursor): (String, usize)| {
-            send(ToCluster::Complete {
-                line,
-                cursor: u32::try_from(cursor).unwrap_or(u32::MAX),
-            });
-        })
+        Callback::from(
+            move |(terminal, line, cursor): (TerminalId, String, usize)| {
+                send(ToCluster::Complete {
+                    terminal,
+                    line,
+                    cursor: u32::try_from(cursor).unwrap_or(u32::MAX),
+                });
+            },
+        )
     };
     let on_editor = editor_callback(&state, &send);
     let on_toggle_language = {
@@ -144,6 +170,7 @@ pub fn app(props: &AppProps) -> Html {
             <div class="tp-lab-view" hidden={*lab != Lab::Kubernetes}>
                 <Shell state={(*state).clone()} on_toggle_language={on_toggle_language.clone()}
                     {on_line} {on_complete} {on_interrupt} {on_time} {playground} {on_editor}
+                    {on_select_terminal} {on_close_terminal} {on_open_terminal}
                     on_select_lab={on_select_lab.clone()} />
             </div>
             if *gradcam_opened {

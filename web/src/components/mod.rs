@@ -11,4 +11,5 @@ pub mod notices;
 pub mod session_controls;
 pub mod shell;
 pub mod terminal;
+pub mod terminal_tabs;
 pub mod time_controls;

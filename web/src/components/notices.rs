@@ -32,6 +32,9 @@ pub fn notice_text(lang: Lang, notice: &Notice) -> (String, bool) {
         Notice::ImportFailed { reason } => {
             (format!("{} {reason}", t(Key::NoticeImportFailed)), true)
         }
+        Notice::TerminalNotOpened { reason } => {
+            (format!("{} {reason}", t(Key::NoticeTerminalFailed)), true)
+        }
     }
 }
 

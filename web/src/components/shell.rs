@@ -8,11 +8,12 @@ use crate::components::lab_tabs::{Lab, LabTabs};
 use crate::components::notices::Notices;
 use crate::components::session_controls::SessionControls;
 use crate::components::terminal::Terminal;
+use crate::components::terminal_tabs::{Instances, TerminalTabs, labels, panel_id, tab_id};
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
 use crate::playground_state::{EventTypeFilter, Theme};
 use crate::state::{AppState, WorkerStatus};
-use tidepool_worker::protocol::{InspectView, ObjectRef};
+use tidepool_worker::protocol::{InspectView, ObjectRef, TerminalId};
 use yew::prelude::*;
 
 /// What the playground's panes (graph, inspector, events, session controls) report.
@@ -40,15 +41,24 @@ pub struct PlaygroundCallbacks {
 pub struct ShellProps {
     pub state: AppState,
     pub on_toggle_language: Callback<()>,
-    /// A terminal line was submitted.
+    /// A line was submitted in a terminal.
     #[prop_or_default]
-    pub on_line: Callback<String>,
-    /// Tab completion was asked for: (line, cursor byte).
+    pub on_line: Callback<(TerminalId, String)>,
+    /// Tab completion was asked for: (terminal, line, cursor byte).
     #[prop_or_default]
-    pub on_complete: Callback<(String, usize)>,
-    /// Ctrl-C while a command streams.
+    pub on_complete: Callback<(TerminalId, String, usize)>,
+    /// Ctrl-C while a command streams in a terminal.
     #[prop_or_default]
-    pub on_interrupt: Callback<()>,
+    pub on_interrupt: Callback<TerminalId>,
+    /// A terminal tab was chosen (`true`: the terminal takes the keyboard).
+    #[prop_or_default]
+    pub on_select_terminal: Callback<(TerminalId, bool)>,
+    /// A terminal tab's close button.
+    #[prop_or_default]
+    pub on_close_terminal: Callback<TerminalId>,
+    /// "+ node shell": open a terminal on this host.
+    #[prop_or_default]
+    pub on_open_terminal: Callback<String>,
     /// A time control was used.
     #[prop_or_default]
     pub on_time: Callback<TimeCommand>,
@@ -87,6 +97,35 @@ pub fn shell(props: &ShellProps) -> Html {
         }
     });
 
+    let terms = &props.state.terminals;
+    let tab_labels = labels(
+        &terms
+            .tabs
+            .iter()
+            .map(|tab| (tab.id, tab.home.clone()))
+            .collect::<Vec<_>>(),
+    );
+    // The cluster's nodes (the control plane first, as the view lists it); before the first
+    // view, the control plane only.
+    let hosts: Vec<String> = if play.cluster.nodes.is_empty() {
+        vec!["controlplane".to_owned()]
+    } else {
+        play.cluster.nodes.keys().cloned().collect()
+    };
+    let terminals = terms.tabs.iter().map(|tab| {
+        let id = tab.id;
+        html! {
+            <Terminal key={id.0} id={panel_id(id)} labelled_by={tab_id(id)}
+                active={id == terms.active}
+                feed={tab.feed.clone()}
+                on_line={props.on_line.reform(move |text| (id, text))}
+                on_complete={props.on_complete.reform(move |(line, cursor)| (id, line, cursor))}
+                on_interrupt={props.on_interrupt.reform(move |()| id)}
+                unavailable_text={t(Key::TerminalPlaceholder)}
+            />
+        }
+    });
+
     html! {
         <div class="tp-shell" id="tidepool-shell">
             <header class="tp-header">
@@ -101,9 +140,9 @@ pub fn shell(props: &ShellProps) -> Html {
             <main class="tp-main">
                 <aside class="tp-sidebar" aria-label={t(Key::Instances)}>
                     <h2>{ t(Key::Instances) }</h2>
-                    <ul class="tp-instances">
-                        <li class="tp-instance tp-instance-active">{ "controlplane" }</li>
-                    </ul>
+                    <Instances {lang} tabs={tab_labels.clone()} active={terms.active}
+                        on_select={props.on_select_terminal.clone()} on_close={props.on_close_terminal.clone()} />
+                    <p class="tp-hint" id="tab-shortcuts">{ t(Key::TabShortcuts) }</p>
                     <TimeControls lang={lang} worker={props.state.worker.clone()} on_time={props.on_time.clone()} />
                     <SessionControls lang={lang} theme={play.theme} namespaces={play.namespaces()}
                         namespace={play.namespace.clone()} confirm_reset={play.confirm_reset}
@@ -114,13 +153,10 @@ pub fn shell(props: &ShellProps) -> Html {
                 </aside>
                 <section class="tp-pane tp-terminal" id="terminal-pane" aria-label={t(Key::Terminal)}>
                     <h2 class="tp-pane-title">{ t(Key::Terminal) }</h2>
-                    <Terminal
-                        feed={props.state.terminal.clone()}
-                        on_line={props.on_line.clone()}
-                        on_complete={props.on_complete.clone()}
-                        on_interrupt={props.on_interrupt.clone()}
-                        unavailable_text={t(Key::TerminalPlaceholder)}
-                    />
+                    <TerminalTabs {lang} tabs={tab_labels} active={terms.active} {hosts}
+                        on_select={props.on_select_terminal.clone()} on_close={props.on_close_terminal.clone()}
+                        on_open={props.on_open_terminal.clone()} />
+                    <div class="tp-terms">{ for terminals }</div>
                     { editor.unwrap_or_default() }
                 </section>
                 <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}>

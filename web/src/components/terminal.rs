@@ -1,5 +1,6 @@
-//! The terminal pane: xterm.js for drawing, [`LineEditor`] for editing, the feed of
-//! [`TermEvent`]s from the reducer for what the worker answered.
+//! One terminal tab: xterm.js for drawing, [`LineEditor`] for editing, the feed of
+//! [`TermEvent`]s from the reducer for what the worker answered. Every tab keeps its xterm
+//! (and scrollback) mounted; only the active one is visible, fitted and focused.
 
 use crate::line_editor::{EditorOut, LineEditor};
 use crate::state::{TermEvent, TermFeed};
@@ -13,6 +14,13 @@ use yew::prelude::*;
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct TerminalProps {
     pub feed: TermFeed,
+    /// The element id (the tab panel's, for `aria-controls`).
+    pub id: AttrValue,
+    /// The tab that labels this panel.
+    pub labelled_by: AttrValue,
+    /// Shown (the others are hidden but keep drawing their streams).
+    #[prop_or(true)]
+    pub active: bool,
     /// A line was submitted.
     pub on_line: Callback<String>,
     /// Tab was pressed: (line, cursor byte).
@@ -29,6 +37,8 @@ struct Live {
     term: XTerm,
     fit: FitAddon,
     editor: LineEditor,
+    /// Shown: only then is it fitted (a hidden terminal keeps its size).
+    active: bool,
     /// The next feed event to draw.
     next_seq: u64,
     on_line: Callback<String>,
@@ -39,6 +49,9 @@ struct Live {
 impl Live {
     /// Fits the terminal to its pane and tells the editor the new width.
     fn fit(&mut self) {
+        if !self.active {
+            return;
+        }
         self.fit.fit();
         self.editor.set_columns(self.term.cols() as usize);
     }
@@ -75,7 +88,13 @@ impl Live {
                 Vec::new()
             }
             TermEvent::Focus => {
-                self.term.focus();
+                if self.active {
+                    self.term.focus();
+                }
+                Vec::new()
+            }
+            TermEvent::History { lines } => {
+                self.editor.set_history(lines);
                 Vec::new()
             }
         };
@@ -97,6 +116,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
         let live = live.clone();
         let (on_line, on_complete) = (props.on_line.clone(), props.on_complete.clone());
         let on_interrupt = props.on_interrupt.clone();
+        let active = props.active;
         use_effect_with((), move |_| {
             let mut cleanup: Option<Listeners> = None;
             if let (true, Some(element), Some(fit)) = (
@@ -107,11 +127,14 @@ pub fn terminal(props: &TerminalProps) -> Html {
                 let term = XTerm::new(&xterm::options());
                 term.load_addon(&fit);
                 term.open(&element);
-                term.focus();
+                if active {
+                    term.focus();
+                }
                 *live.borrow_mut() = Some(Live {
                     term,
                     fit,
                     editor: LineEditor::new(""),
+                    active,
                     next_seq: 0,
                     on_line,
                     on_complete,
@@ -166,6 +189,21 @@ pub fn terminal(props: &TerminalProps) -> Html {
     }
 
     {
+        // Shown again: fit to the pane (it may have been resized meanwhile) and take the
+        // keyboard.
+        let live = live.clone();
+        use_effect_with(props.active, move |active| {
+            if let Some(live) = live.borrow_mut().as_mut() {
+                live.active = *active;
+                if *active {
+                    live.fit();
+                    live.term.focus();
+                }
+            }
+        });
+    }
+
+    {
         use_effect_with(props.feed.clone(), move |feed| {
             if let Some(live) = live.borrow_mut().as_mut() {
                 let events: Vec<TermEvent> = feed
@@ -181,7 +219,11 @@ pub fn terminal(props: &TerminalProps) -> Html {
     }
 
     if available {
-        html! { <div class="tp-xterm" ref={host} /> }
+        html! {
+            <div class="tp-xterm" ref={host} id={props.id.clone()} role="tabpanel"
+                aria-labelledby={props.labelled_by.clone()} data-active={props.active.to_string()}
+                hidden={!props.active} />
+        }
     } else {
         html! { <p class="tp-placeholder">{ props.unavailable_text.clone() }</p> }
     }

@@ -450,6 +450,8 @@ fn listen(
             .jobs
             .forwards()
             .map(|(_, f)| f)
+            // Another terminal's forward holds its ports too.
+            .chain(session.other_terminals_forwards().map(|(_, _, f)| f))
             .filter(|f| f.host == session.host)
             .any(|f| {
                 f.ports.iter().any(|(l, _)| *l == port)
