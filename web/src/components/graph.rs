@@ -4,6 +4,7 @@
 
 use crate::graph_layout::{EdgeKind, GraphLayout, Section, StatusClass, WIDTH, layout, short_name};
 use crate::i18n::{Key, Lang, text};
+use crate::perf;
 use std::rc::Rc;
 use tidepool_worker::protocol::{ClusterView, ObjectKind, ObjectRef};
 use yew::prelude::*;
@@ -95,14 +96,19 @@ fn kind_word(kind: ObjectKind) -> &'static str {
 pub fn cluster_graph(props: &GraphProps) -> Html {
     let lang = props.lang;
     let t = |key| text(lang, key);
-    if !props.known {
-        return html! { <p class="tp-placeholder">{ t(Key::GraphWaiting) }</p> };
-    }
     let layout: GraphLayout = layout(
         &props.view,
         props.namespace.as_deref(),
         props.selected.as_ref(),
     );
+    {
+        // After the DOM is committed: the performance record of the messages drawn.
+        let (pods, chips) = (layout.pods, layout.chips.len());
+        use_effect(move || perf::graph_committed(pods, chips));
+    }
+    if !props.known {
+        return html! { <p class="tp-placeholder">{ t(Key::GraphWaiting) }</p> };
+    }
     let selected = props.selected.as_ref();
     let is_selected = |target: &ObjectRef| selected == Some(target);
 
