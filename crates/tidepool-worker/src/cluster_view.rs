@@ -334,8 +334,8 @@ fn controller_owner(object: &Object) -> Option<OwnerView> {
 
 fn pod_view(object: &Object, sim: &Simulation) -> Option<PodView> {
     let pod = object.as_pod()?;
-    let (ready, status, _restarts) =
-        tidepool_shell::kubectl::pod_status(&object.to_json(), sim.now());
+    // From the typed pod: serialising each changed pod to JSON was most of a delta's cost.
+    let (ready, status) = tidepool_shell::kubectl::pod_ready_and_status(pod, sim.now());
     let requests = pod_requests(pod);
     Some(PodView {
         namespace: object.namespace().to_owned(),
