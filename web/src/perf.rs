@@ -107,6 +107,10 @@ mod page {
         push("output", &DECODE_STARTED.with(Cell::get).into());
     }
 
+    pub fn drop_pending() {
+        PENDING.with(|p| p.borrow_mut().clear());
+    }
+
     pub fn graph_committed(pods: usize, chips: usize) {
         let arrivals = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
         let Some(first) = arrivals.first() else {
@@ -167,10 +171,11 @@ mod page {
     pub fn view_arrived(_kind: &'static str, _entries: usize, _pods: usize, _build_us: u32) {}
     pub fn reduced() {}
     pub fn output_arrived() {}
+    pub fn drop_pending() {}
     pub fn graph_committed(_pods: usize, _chips: usize) {}
 }
 
-pub use page::{graph_committed, output_arrived, reduced, view_arrived};
+pub use page::{drop_pending, graph_committed, output_arrived, reduced, view_arrived};
 
 /// The cluster worker's codec, noting when each message starts decoding (its arrival).
 #[derive(Debug)]

@@ -161,6 +161,9 @@ pub fn cluster_graph(props: &GraphProps) -> Html {
             current.emit(target);
         })
     });
+    // Runs after the canvas's effect (children first): view messages the canvas did not draw
+    // (the layout was unchanged) must not count towards the next drawn update's time.
+    use_effect(perf::drop_pending);
     if !props.known {
         return html! { <p class="tp-placeholder">{ text(props.lang, Key::GraphWaiting) }</p> };
     }
