@@ -5,8 +5,13 @@
 //! Layout, top to bottom: Services, Deployments, ReplicaSets (each a row of boxes that wraps),
 //! then the nodes two to a row, each with its CPU and memory request bars and its pods as
 //! chips; pods not yet bound to a node get a box of their own at the end.
+//!
+//! At most [`VISIBLE_CHIPS`] pods are drawn as chips, shared fairly between the boxes; each
+//! box sums up the rest in one group chip (counts by STATUS), so the SVG stays small enough
+//! to redraw smoothly however many pods there are.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use tidepool_worker::protocol::{
     ClusterView, NodeView, ObjectKind, ObjectRef, PodView, WorkloadKind,
 };
@@ -21,8 +26,8 @@ const NODE_HEADER: f64 = 70.0;
 const NODE_PAD: f64 = 10.0;
 /// Full chips (name + status) while a node holds at most this many pods; compact ones above.
 pub const FULL_CHIPS_UP_TO: usize = 24;
-/// Chips drawn per node; the rest are summed up in one group chip.
-pub const CHIPS_PER_NODE: usize = 500;
+/// Chips drawn in all, shared between the boxes; the rest are summed up in group chips.
+pub const VISIBLE_CHIPS: usize = 500;
 const FULL_CHIP: (f64, f64) = (128.0, 36.0);
 const COMPACT_CHIP: (f64, f64) = (18.0, 18.0);
 const CHIP_GAP: f64 = 6.0;
@@ -134,7 +139,7 @@ pub struct NodeBox {
     pub rect: Rect,
     /// Pods drawn in the box.
     pub pods: usize,
-    /// Pods summed up in the group chip (beyond [`CHIPS_PER_NODE`]).
+    /// Pods summed up in the group chip (beyond the box's share of [`VISIBLE_CHIPS`]).
     pub grouped: Vec<(StatusClass, String, usize)>,
     pub group_rect: Option<Rect>,
 }
@@ -172,7 +177,8 @@ pub struct GraphLayout {
     pub services: Vec<ObjectBox>,
     pub workloads: Vec<ObjectBox>,
     pub nodes: Vec<NodeBox>,
-    pub chips: Vec<Chip>,
+    /// Shared, so the component of each chip can keep it without a copy.
+    pub chips: Vec<Rc<Chip>>,
     pub edges: Vec<Edge>,
     /// Rows of the top band's section titles: (title key index, y).
     pub section_y: Vec<(Section, f64)>,
@@ -206,6 +212,28 @@ fn flow(count: usize, y: f64) -> (Vec<Rect>, f64) {
         .collect();
     let rows = count.div_ceil(per_row);
     (rects, y + rows as f64 * (BOX_H + GAP))
+}
+
+/// How many chips each box shows: [`VISIBLE_CHIPS`] shared out evenly, a box that needs less
+/// than its share leaving the rest to the others (water-filling). `counts` are pods per box.
+pub fn share_chips(counts: &[usize], budget: usize) -> Vec<usize> {
+    let mut shown = vec![0; counts.len()];
+    let mut left = budget;
+    let mut open: Vec<usize> = (0..counts.len()).filter(|&i| counts[i] > 0).collect();
+    while left > 0 && !open.is_empty() {
+        let share = (left / open.len()).max(1);
+        let mut still_open = Vec::new();
+        for &i in &open {
+            let take = share.min(counts[i] - shown[i]).min(left);
+            shown[i] += take;
+            left -= take;
+            if shown[i] < counts[i] {
+                still_open.push(i);
+            }
+        }
+        open = still_open;
+    }
+    shown
 }
 
 /// kubectl's short name for a pod owner's kind.
@@ -335,15 +363,19 @@ pub fn layout(
     let node_w = (WIDTH - 2.0 * MARGIN - GAP) / 2.0;
     let mut row_top = y;
     let mut row_height: f64 = 0.0;
-    for (i, (node, mut pods)) in boxes.into_iter().enumerate() {
+    let counts: Vec<usize> = boxes.iter().map(|(_, pods)| pods.len()).collect();
+    let shares = share_chips(&counts, VISIBLE_CHIPS);
+    for (i, ((node, mut pods), share)) in boxes.into_iter().zip(shares).enumerate() {
         let column = i % 2;
         if column == 0 && i > 0 {
             row_top += row_height + GAP;
             row_height = 0.0;
         }
         // Pods of one owner side by side: a rolling update shows old and new together.
+        fn owner(pod: &PodView) -> Option<&str> {
+            pod.owner.as_ref().map(|o| o.name.as_str())
+        }
         pods.sort_by(|a, b| {
-            let owner = |p: &PodView| p.owner.as_ref().map(|o| o.name.clone());
             (owner(a), &a.namespace, &a.name).cmp(&(owner(b), &b.namespace, &b.name))
         });
         let compact = pods.len() > FULL_CHIPS_UP_TO;
@@ -351,10 +383,10 @@ pub fn layout(
         let inner = node_w - 2.0 * NODE_PAD;
         let per_row = (((inner + CHIP_GAP) / (chip_w + CHIP_GAP)).floor() as usize).max(1);
         let x0 = MARGIN + column as f64 * (node_w + GAP);
-        let shown = pods.len().min(CHIPS_PER_NODE);
-        let slots = shown + usize::from(pods.len() > CHIPS_PER_NODE);
+        let shown = share;
+        let slots = shown + usize::from(pods.len() > shown);
         for (k, pod) in pods.iter().take(shown).enumerate() {
-            out.chips.push(Chip {
+            out.chips.push(Rc::new(Chip {
                 id: format!("{}/{}", pod.namespace, pod.name),
                 pod: (*pod).clone(),
                 rect: Rect {
@@ -365,7 +397,7 @@ pub fn layout(
                 },
                 compact,
                 class: StatusClass::of(&pod.status),
-            });
+            }));
         }
         let mut grouped: BTreeMap<(StatusClass, String), usize> = BTreeMap::new();
         for pod in pods.iter().skip(shown) {
@@ -373,7 +405,7 @@ pub fn layout(
                 .entry((StatusClass::of(&pod.status), pod.status.clone()))
                 .or_default() += 1;
         }
-        let group_rect = (pods.len() > CHIPS_PER_NODE).then(|| Rect {
+        let group_rect = (pods.len() > shown).then(|| Rect {
             x: x0 + NODE_PAD,
             y: row_top
                 + NODE_HEADER
@@ -480,9 +512,9 @@ pub fn layout(
         if !(all_pod_edges || selected == Some(&service.target)) {
             continue;
         }
+        let endpoints: BTreeSet<&str> = view_service.endpoints.iter().map(String::as_str).collect();
         for chip in out.chips.iter().filter(|c| {
-            c.pod.namespace == service.target.namespace
-                && view_service.endpoints.contains(&c.pod.name)
+            c.pod.namespace == service.target.namespace && endpoints.contains(c.pod.name.as_str())
         }) {
             edges.push(Edge {
                 from: service.rect.bottom(),
@@ -655,7 +687,7 @@ mod tests {
     #[test]
     fn crowded_nodes_get_compact_chips_and_a_group_beyond_the_limit() {
         let mut view = view();
-        for i in 0..(CHIPS_PER_NODE + 20) {
+        for i in 0..(VISIBLE_CHIPS + 20) {
             let status = if i % 2 == 0 { "Running" } else { "Pending" };
             view.pods.insert(
                 format!("default/many-{i:04}"),
@@ -664,9 +696,12 @@ mod tests {
         }
         let layout = layout(&view, None, None);
         let crowded = &layout.nodes[0];
-        assert_eq!(crowded.pods, CHIPS_PER_NODE);
+        // web-2 (node02) and web-3 (unscheduled) keep their chips; node01 gets the rest.
+        assert_eq!(crowded.pods, VISIBLE_CHIPS - 2);
+        assert_eq!(layout.chips.len(), VISIBLE_CHIPS);
+        assert_eq!(layout.pods, VISIBLE_CHIPS + 23);
         let grouped: usize = crowded.grouped.iter().map(|(_, _, n)| n).sum();
-        assert_eq!(grouped, 21, "{:?}", crowded.grouped);
+        assert_eq!(grouped, 23, "{:?}", crowded.grouped);
         assert!(crowded.group_rect.is_some());
         assert!(
             layout
@@ -680,6 +715,53 @@ mod tests {
                 && e.ends.0.kind == ObjectKind::Deployment
                 || e.ends.1.kind != ObjectKind::Pod),
             "too many chips: no pod edges unless selected"
+        );
+    }
+
+    #[test]
+    fn the_visible_chips_are_shared_fairly_between_boxes() {
+        assert_eq!(share_chips(&[1000, 3, 0, 600], 500), [249, 3, 0, 248]);
+        assert_eq!(
+            share_chips(&[10, 20], 500),
+            [10, 20],
+            "under the budget: all"
+        );
+        assert_eq!(
+            share_chips(&[2, 2, 2], 4),
+            [2, 1, 1],
+            "leftovers go in box order"
+        );
+        let shares = share_chips(&[997, 110, 110, 5], VISIBLE_CHIPS);
+        assert_eq!(shares.iter().sum::<usize>(), VISIBLE_CHIPS);
+        assert_eq!(shares, [275, 110, 110, 5]);
+    }
+
+    /// 1,000 pods: the layout's cost, printed (`cargo test -p tidepool-web --release --lib
+    /// -- layout_of_a_thousand --nocapture`); it is measured in the browser by the e2e test.
+    #[test]
+    fn layout_of_a_thousand_pods_groups_beyond_the_visible_limit() {
+        let mut view = view();
+        for i in 0..1000 {
+            let node = ["node01", "node02"].get(i % 3).copied();
+            view.pods.insert(
+                format!("default/big-{i:04}"),
+                pod(&format!("big-{i:04}"), node, "Running", Some("web-rs")),
+            );
+        }
+        let started = std::time::Instant::now();
+        let layout = layout(&view, Some("default"), None);
+        eprintln!("layout of 1,003 pods: {:?}", started.elapsed());
+        assert_eq!(layout.pods, 1003);
+        assert_eq!(layout.chips.len(), VISIBLE_CHIPS);
+        let grouped: usize = layout
+            .nodes
+            .iter()
+            .flat_map(|n| n.grouped.iter().map(|(_, _, c)| c))
+            .sum();
+        assert_eq!(
+            grouped,
+            1003 - VISIBLE_CHIPS,
+            "every pod is a chip or counted"
         );
     }
 

@@ -86,6 +86,9 @@ pub struct PlaygroundState {
     pub cluster: Rc<ClusterView>,
     /// Whether a view arrived yet.
     pub cluster_known: bool,
+    /// Namespaces present in the view, sorted: kept with each view update, so rendering
+    /// does not walk a thousand pods.
+    cluster_namespaces: Rc<Vec<String>>,
     /// `None`: all namespaces.
     pub namespace: Option<String>,
     pub event_types: EventTypeFilter,
@@ -149,9 +152,14 @@ impl PlaygroundState {
             PlaygroundAction::ClusterView(view) => {
                 next.cluster = Rc::new(view);
                 next.cluster_known = true;
+                next.cluster_namespaces = Rc::new(namespaces_of(&next.cluster));
             }
             PlaygroundAction::ClusterDelta(delta) => {
                 Rc::make_mut(&mut next.cluster).apply(&delta);
+                let namespaces = namespaces_of(&next.cluster);
+                if *self.cluster_namespaces != namespaces {
+                    next.cluster_namespaces = Rc::new(namespaces);
+                }
             }
             PlaygroundAction::SetNamespace(namespace) => next.namespace = namespace,
             PlaygroundAction::SetEventTypes(filter) => next.event_types = filter,
@@ -230,23 +238,28 @@ impl PlaygroundState {
         next
     }
 
-    /// Namespaces present in the view, sorted (for the filter).
+    /// Namespaces present in the view, and the selected one, sorted (for the filter).
     pub fn namespaces(&self) -> Vec<String> {
-        let mut names: Vec<String> = self
-            .cluster
-            .pods
-            .values()
-            .map(|p| p.namespace.clone())
-            .chain(self.cluster.workloads.values().map(|w| w.namespace.clone()))
-            .chain(self.cluster.services.values().map(|s| s.namespace.clone()))
-            .collect();
-        if let Some(selected) = &self.namespace {
-            names.push(selected.clone());
+        let mut names = (*self.cluster_namespaces).clone();
+        if let Some(selected) = &self.namespace
+            && let Err(at) = names.binary_search(selected)
+        {
+            names.insert(at, selected.clone());
         }
-        names.sort();
-        names.dedup();
         names
     }
+}
+
+/// Namespaces of the view's pods, workloads and services, sorted, each once.
+fn namespaces_of(view: &ClusterView) -> Vec<String> {
+    let names: std::collections::BTreeSet<&str> = view
+        .pods
+        .values()
+        .map(|p| p.namespace.as_str())
+        .chain(view.workloads.values().map(|w| w.namespace.as_str()))
+        .chain(view.services.values().map(|s| s.namespace.as_str()))
+        .collect();
+    names.into_iter().map(str::to_owned).collect()
 }
 
 #[cfg(test)]
@@ -292,6 +305,9 @@ mod tests {
             kept.pods.contains_key("default/a"),
             "the old state is untouched"
         );
+        assert_eq!(next.namespaces(), ["default"]);
+        let filtered = next.apply(PlaygroundAction::SetNamespace(Some("other".to_owned())));
+        assert_eq!(filtered.namespaces(), ["default", "other"]);
     }
 
     #[test]

@@ -2,15 +2,16 @@
 
 use crate::editor_state::EditorAction;
 use crate::i18n::Lang;
+use crate::perf;
 use crate::playground_state::{PlaygroundAction, Theme};
 use crate::state::{AppAction, TermEvent};
 use gloo_worker::{Spawnable, WorkerBridge};
 use tidepool_worker::ClusterWorker;
-use tidepool_worker::codec::SerdeWasmBindgen;
 use tidepool_worker::protocol::{Effect, FromCluster, ToCluster};
 
 /// Maps a worker reply to the actions that record it, in order.
 pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
+    note_arrival(&reply);
     match reply {
         FromCluster::Pong {
             seed,
@@ -135,6 +136,28 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
     }
 }
 
+/// Notes, for [`crate::perf`], when a message the graph or the terminal draws arrived.
+fn note_arrival(reply: &FromCluster) {
+    match reply {
+        FromCluster::ClusterView { view } => {
+            let entries = view.nodes.len()
+                + view.pods.len()
+                + view.workloads.len()
+                + view.services.len()
+                + view.events.len();
+            perf::view_arrived("full", entries, view.pods.len(), 0);
+        }
+        FromCluster::ClusterDelta { delta } => perf::view_arrived(
+            "delta",
+            delta.len(),
+            delta.pods.upserted.len() + delta.pods.removed.len(),
+            delta.built_in_us,
+        ),
+        FromCluster::Output { .. } => perf::output_arrived(),
+        _ => {}
+    }
+}
+
 fn editor(action: EditorAction) -> Vec<AppAction> {
     vec![AppAction::Editor(action)]
 }
@@ -149,8 +172,17 @@ pub fn spawn(
     on_action: impl Fn(AppAction) + 'static,
 ) -> WorkerBridge<ClusterWorker> {
     let bridge = ClusterWorker::spawner()
-        .callback(move |reply| actions_for(reply).into_iter().for_each(&on_action))
-        .encoding::<SerdeWasmBindgen>()
+        .callback(move |reply| {
+            let view = matches!(
+                reply,
+                FromCluster::ClusterView { .. } | FromCluster::ClusterDelta { .. }
+            );
+            actions_for(reply).into_iter().for_each(&on_action);
+            if view {
+                perf::reduced();
+            }
+        })
+        .encoding::<perf::TimedCodec>()
         .with_loader(true)
         .as_module(false)
         .spawn(loader_url);

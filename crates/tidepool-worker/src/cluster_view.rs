@@ -145,6 +145,10 @@ impl<T: Clone> Changes<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ViewDelta {
     pub revision: u64,
+    /// Microseconds of real time the worker took to compute this delta: a measurement for
+    /// the UI's performance record, not part of the view (it differs run to run).
+    #[serde(default)]
+    pub built_in_us: u32,
     pub nodes: Changes<NodeView>,
     pub pods: Changes<PodView>,
     pub workloads: Changes<WorkloadView>,
@@ -330,8 +334,8 @@ fn controller_owner(object: &Object) -> Option<OwnerView> {
 
 fn pod_view(object: &Object, sim: &Simulation) -> Option<PodView> {
     let pod = object.as_pod()?;
-    let (ready, status, _restarts) =
-        tidepool_shell::kubectl::pod_status(&object.to_json(), sim.now());
+    // From the typed pod: serialising each changed pod to JSON was most of a delta's cost.
+    let (ready, status) = tidepool_shell::kubectl::pod_ready_and_status(pod, sim.now());
     let requests = pod_requests(pod);
     Some(PodView {
         namespace: object.namespace().to_owned(),
@@ -469,6 +473,7 @@ impl ViewTracker {
         if !self.started {
             return Some(ViewUpdate::Full(self.full(sim)));
         }
+        let started = stopwatch::now_us();
         if store.revision() == self.view.revision {
             return None;
         }
@@ -501,14 +506,40 @@ impl ViewTracker {
             self.view.sum_node_requests();
         }
         self.view.revision = store.revision();
-        Some(ViewUpdate::Delta(ViewDelta {
+        let mut delta = ViewDelta {
             revision: self.view.revision,
+            built_in_us: 0,
             nodes: diff(&nodes_before, &self.view.nodes),
             pods: changes(olds.pods, &self.view.pods),
             workloads: changes(olds.workloads, &self.view.workloads),
             services: changes(olds.services, &self.view.services),
             events: changes(olds.events, &self.view.events),
-        }))
+        };
+        delta.built_in_us =
+            u32::try_from(stopwatch::now_us().saturating_sub(started)).unwrap_or(u32::MAX);
+        Some(ViewUpdate::Delta(delta))
+    }
+}
+
+/// Real time for [`ViewDelta::built_in_us`]: `performance.now()` in the worker, a monotonic
+/// clock natively. Only measurements use it; the view itself never depends on it.
+mod stopwatch {
+    #[cfg(target_arch = "wasm32")]
+    pub fn now_us() -> u64 {
+        #[wasm_bindgen::prelude::wasm_bindgen]
+        extern "C" {
+            #[wasm_bindgen(js_namespace = performance, js_name = now)]
+            fn performance_now() -> f64;
+        }
+        (performance_now() * 1000.0) as u64
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn now_us() -> u64 {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static START: OnceLock<Instant> = OnceLock::new();
+        u64::try_from(START.get_or_init(Instant::now).elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 }
 

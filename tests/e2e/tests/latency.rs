@@ -36,6 +36,17 @@ new MutationObserver(() => {
 /// Sends `keys` and returns milliseconds from the keydown to the DOM change that showed a row
 /// matching `want` (`mode`: `end`, `exact` or `start`).
 async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> f64 {
+    measure_with_arrival(browser, keys, want, mode).await.0
+}
+
+/// [`measure`], and milliseconds from the keydown to the arrival in the UI of the worker's
+/// output message (from the UI's performance record, web/src/perf.rs), when one arrived.
+async fn measure_with_arrival(
+    browser: &Client,
+    keys: &str,
+    want: &str,
+    mode: &str,
+) -> (f64, Option<f64>) {
     browser
         .execute(
             "window.__latency = { want: arguments[0], mode: arguments[1] };",
@@ -52,13 +63,16 @@ async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> f64 {
         let value = browser
             .execute(
                 "const l = window.__latency;\
-                 return l && l.painted !== undefined ? l.seen - l.down : null;",
+                 if (!l || l.painted === undefined) { return null; }\
+                 const p = window.__tidepoolPerf;\
+                 const arrived = (p && p.output || []).find(t => t >= l.down);\
+                 return [l.seen - l.down, arrived === undefined ? null : arrived - l.down];",
                 vec![],
             )
             .await
             .expect("read the probe");
-        if let Some(ms) = value.as_f64() {
-            return ms;
+        if let Some([total, arrival]) = value.as_array().map(Vec::as_slice) {
+            return (total.as_f64().unwrap_or(f64::NAN), arrival.as_f64());
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -116,17 +130,25 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
     summary("keystroke to echo rendered", &echo);
 
     let output = typed.trim_start_matches("echo ").to_owned();
-    let shell = measure(browser, "\n", &output, "exact").await;
-    println!("e2e latency: Enter to `echo` output rendered: {shell:.1} ms");
+    let (shell, arrival) = measure_with_arrival(browser, "\n", &output, "exact").await;
+    println!(
+        "e2e latency: Enter to `echo` output rendered: {shell:.1} ms (output message in the UI \
+         after {:.1} ms)",
+        arrival.unwrap_or(f64::NAN)
+    );
 
     let mut kubectl = Vec::new();
+    let mut arrivals = Vec::new();
     for round in 0..5 {
         terminal_input(browser)
             .await
             .send_keys(&format!("kubectl get ns -o name -l round!={round}"))
             .await
             .expect("type");
-        kubectl.push(measure(browser, "\n", "namespace/kube-system", "exact").await);
+        let (total, arrival) =
+            measure_with_arrival(browser, "\n", "namespace/kube-system", "exact").await;
+        kubectl.push(total);
+        arrivals.extend(arrival);
         // Clear the screen so the next round's output is new rows.
         terminal_input(browser)
             .await
@@ -136,5 +158,12 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     summary("Enter to `kubectl get ns` output rendered", &kubectl);
+    if !arrivals.is_empty() {
+        // The rest of each round trip: the UI's render, xterm's write and its next frame.
+        summary(
+            "Enter to `kubectl get ns` output message in the UI",
+            &arrivals,
+        );
+    }
     playground.close().await;
 }

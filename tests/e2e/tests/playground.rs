@@ -34,6 +34,83 @@ async fn click(browser: &Client, css: &str) {
         .unwrap_or_else(|e| panic!("click {css}: {e}"));
 }
 
+/// `performance.now()` in the page.
+async fn page_now(browser: &Client) -> f64 {
+    browser
+        .execute("return performance.now();", vec![])
+        .await
+        .expect("evaluate")
+        .as_f64()
+        .expect("a number")
+}
+
+async fn wait_for_pods(browser: &Client, pods: usize) {
+    wait_until(
+        browser,
+        &format!("{pods} pods in the graph"),
+        &format!("document.querySelector('#cluster-graph').getAttribute('data-pods') === '{pods}'"),
+        Duration::from_secs(60),
+    )
+    .await;
+}
+
+/// The UI's graph records (see web/src/perf.rs) of messages that arrived after `since`.
+async fn graph_records(browser: &Client, since: f64) -> Vec<serde_json::Value> {
+    let records = browser
+        .execute(
+            "const p = window.__tidepoolPerf;\
+             return p && p.graph ? p.graph.filter(r => r.arrived >= arguments[0]) : [];",
+            vec![serde_json::json!(since)],
+        )
+        .await
+        .expect("read the graph records");
+    records.as_array().cloned().unwrap_or_default()
+}
+
+/// Prints the figures for BENCHMARKS.md: per graph commit, the time from the messages'
+/// arrival in the UI (before decoding) to the DOM committed, to the start of the next
+/// animation frame, and to after that frame's paint; and the worker's time to build each
+/// delta. Never asserted.
+fn report_graph_updates(what: &str, records: &[serde_json::Value]) {
+    let field = |r: &serde_json::Value, name: &str| r[name].as_f64().unwrap_or(f64::NAN);
+    let mut rows: Vec<[f64; 7]> = Vec::new();
+    for r in records {
+        let arrived = field(r, "arrived");
+        rows.push([
+            field(r, "committed") - arrived,
+            field(r, "frame") - arrived,
+            field(r, "painted") - arrived,
+            field(r, "entries"),
+            field(r, "podChanges"),
+            field(r, "buildUs") / 1000.0,
+            field(r, "reduced") - arrived,
+        ]);
+    }
+    eprintln!("graph perf: {what}: {} commits", rows.len());
+    for row in &rows {
+        eprintln!(
+            "graph perf:   arrival->reduced {:6.1} ms, ->commit {:7.1} ms, ->frame {:7.1} ms, \
+             ->painted {:7.1} ms; {:5} entries ({:4} pods); worker built it in {:6.1} ms",
+            row[6], row[0], row[1], row[2], row[3], row[4], row[5]
+        );
+    }
+    let max = |i: usize| rows.iter().map(|r| r[i]).fold(0.0_f64, f64::max);
+    let median = |i: usize| {
+        let mut v: Vec<f64> = rows.iter().map(|r| r[i]).collect();
+        v.sort_by(f64::total_cmp);
+        v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+    };
+    eprintln!(
+        "graph perf: {what}: arrival->painted median {:.1} ms, max {:.1} ms; \
+         arrival->commit max {:.1} ms; largest {} entries; worker delta max {:.1} ms",
+        median(2),
+        max(2),
+        max(0),
+        max(3),
+        max(5)
+    );
+}
+
 const RUNNING_WEB_CHIPS: &str = "document.querySelectorAll(\
     '#cluster-graph .tp-chip[data-pod^=\"web-\"][data-status=\"Running\"]').length";
 
@@ -249,18 +326,17 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         .select_by_value("default")
         .await
         .expect("choose default");
+    let since = page_now(browser).await;
     let started = Instant::now();
     type_line(browser, "kubectl scale deployment web --replicas=1000").await;
-    wait_until(
-        browser,
-        "1,000 pods in the graph",
-        "document.querySelector('#cluster-graph').getAttribute('data-pods') === '1000'",
-        Duration::from_secs(60),
-    )
-    .await;
+    wait_for_pods(browser, 1000).await;
     eprintln!(
         "graph: 3 -> 1,000 pods drawn {} ms after Enter",
         started.elapsed().as_millis()
+    );
+    report_graph_updates(
+        "scale 3 -> 1,000 as time runs (1x)",
+        &graph_records(browser, since).await,
     );
     browser
         .execute(
@@ -270,6 +346,66 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         .await
         .expect("scroll to the nodes");
     screenshot(browser, "playground-1000-pods.png").await;
+    // The 1,000 pods grouped beyond the visible limit: every pod is counted, not every pod
+    // is a chip.
+    let chips = js_string(
+        browser,
+        "return String(document.querySelectorAll('#cluster-graph .tp-chip').length);",
+    )
+    .await;
+    eprintln!("graph: {chips} chips drawn for 1,000 pods");
+
+    // a) One delta that adds 1,000 pods: with the clock paused, scale down and back up in
+    // one line each, so each reaches the UI as a single update.
+    click(browser, "#time-pause").await;
+    type_line(
+        browser,
+        "kubectl scale deployment web --replicas=3 && sleep 60",
+    )
+    .await;
+    wait_for_pods(browser, 3).await;
+    let since = page_now(browser).await;
+    type_line(
+        browser,
+        "kubectl scale deployment web --replicas=1000 && sleep 60",
+    )
+    .await;
+    wait_for_pods(browser, 1000).await;
+    // Wait for the frame after the commit to be recorded.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    report_graph_updates(
+        "one delta adding 997 pods",
+        &graph_records(browser, since).await,
+    );
+
+    // b) A rolling update of the 1,000 pods, drawn as it happens: ten real seconds at 10x.
+    // (The default cluster holds about 220 pods; the rest stay Pending, so the rollout
+    // itself never completes: the window is fixed instead.)
+    let since = page_now(browser).await;
+    browser
+        .execute(
+            "Array.from(document.querySelectorAll('.tp-time-buttons button'))\
+                 .find(b => b.textContent === '10x').click();",
+            vec![],
+        )
+        .await
+        .expect("10x speed");
+    type_line(browser, "kubectl set image deployment/web nginx=nginx:1.27").await;
+    wait_until(
+        browser,
+        "a second ReplicaSet",
+        "document.querySelectorAll('#cluster-graph .tp-g-replicaset').length === 2",
+        Duration::from_secs(10),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    click(browser, "#time-pause").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    report_graph_updates(
+        "rolling update of 1,000 pods (10 s at 10x)",
+        &graph_records(browser, since).await,
+    );
+    screenshot(browser, "playground-1000-pods-rolled.png").await;
     playground.close().await;
 }
 

@@ -37,10 +37,29 @@ pub fn visible_events<'a>(
     events
 }
 
+/// The visible events, computed only when the view or the filters change (not on every
+/// render of the app: a thousand pods make thousands of events to sort).
+#[derive(Debug, PartialEq, Eq)]
+struct VisibleEvents(Vec<EventView>);
+
 #[function_component(EventsTimeline)]
 pub fn events_timeline(props: &EventsProps) -> Html {
     let t = |key| text(props.lang, key);
-    let events = visible_events(&props.view, props.namespace.as_deref(), props.filter);
+    let events = use_memo(
+        (
+            Rc::clone(&props.view),
+            props.namespace.clone(),
+            props.filter,
+        ),
+        |(view, namespace, filter)| {
+            VisibleEvents(
+                visible_events(view, namespace.as_deref(), *filter)
+                    .into_iter()
+                    .cloned()
+                    .collect(),
+            )
+        },
+    );
     let filters = [
         (EventTypeFilter::All, Key::EventsAll),
         (EventTypeFilter::Normal, Key::EventsNormal),
@@ -53,6 +72,28 @@ pub fn events_timeline(props: &EventsProps) -> Html {
             <button aria-pressed={(props.filter == filter).to_string()} {onclick}>{ t(key) }</button>
         }
     });
+    html! {
+        <section class="tp-events" id="events-pane" aria-label={t(Key::Events)}>
+            <header class="tp-events-head">
+                <h2 class="tp-pane-title">{ t(Key::Events) }</h2>
+                <div class="tp-events-filter" role="group" aria-label={t(Key::Events)}>{ for filters }</div>
+            </header>
+            <EventRows lang={props.lang} {events} />
+        </section>
+    }
+}
+
+#[derive(Debug, PartialEq, Properties)]
+struct RowsProps {
+    lang: Lang,
+    /// Compared by identity: the same memoised list draws the same rows.
+    events: Rc<VisibleEvents>,
+}
+
+/// The list itself: re-rendered only for a new list.
+#[function_component(EventRows)]
+fn event_rows(props: &RowsProps) -> Html {
+    let events = &props.events.0;
     let rows = events.iter().map(|e| {
         let warning = e.event_type == "Warning";
         html! {
@@ -70,17 +111,9 @@ pub fn events_timeline(props: &EventsProps) -> Html {
             </li>
         }
     });
-    html! {
-        <section class="tp-events" id="events-pane" aria-label={t(Key::Events)}>
-            <header class="tp-events-head">
-                <h2 class="tp-pane-title">{ t(Key::Events) }</h2>
-                <div class="tp-events-filter" role="group" aria-label={t(Key::Events)}>{ for filters }</div>
-            </header>
-            if events.is_empty() {
-                <p class="tp-placeholder">{ t(Key::NoEvents) }</p>
-            } else {
-                <ol class="tp-event-list">{ for rows }</ol>
-            }
-        </section>
+    if events.is_empty() {
+        html! { <p class="tp-placeholder">{ text(props.lang, Key::NoEvents) }</p> }
+    } else {
+        html! { <ol class="tp-event-list">{ for rows }</ol> }
     }
 }

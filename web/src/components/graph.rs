@@ -1,9 +1,17 @@
 //! The live cluster graph: an SVG drawn from [`crate::graph_layout`]. Pods are chips coloured
 //! and labelled by their kubectl STATUS (a glyph and the text, never colour alone); every
 //! object is focusable and opens the inspector with Enter or a click.
+//!
+//! Built to stay cheap at a thousand pods: the layout is computed only when the view, the
+//! namespace filter or the selection changes (not when the rest of the app re-renders, e.g.
+//! on each clock tick), and the SVG is a component of its own that re-renders only for a new
+//! layout.
 
-use crate::graph_layout::{EdgeKind, GraphLayout, Section, StatusClass, WIDTH, layout, short_name};
+use crate::graph_layout::{
+    Chip, EdgeKind, GraphLayout, Section, StatusClass, WIDTH, layout, short_name,
+};
 use crate::i18n::{Key, Lang, text};
+use crate::perf;
 use std::rc::Rc;
 use tidepool_worker::protocol::{ClusterView, ObjectKind, ObjectRef};
 use yew::prelude::*;
@@ -18,6 +26,22 @@ pub struct GraphProps {
     pub namespace: Option<String>,
     pub selected: Option<ObjectRef>,
     pub on_select: Callback<ObjectRef>,
+}
+
+/// A shared value compared by identity: one layout is one value.
+#[derive(Debug)]
+struct Shared<T>(Rc<T>);
+
+impl<T> Clone for Shared<T> {
+    fn clone(&self) -> Self {
+        Self(Rc::clone(&self.0))
+    }
+}
+
+impl<T> PartialEq for Shared<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// The statuses the legend explains, with a sample STATUS text each.
@@ -91,18 +115,85 @@ fn kind_word(kind: ObjectKind) -> &'static str {
     }
 }
 
+/// What the layout depends on. An unchanged view costs a pointer comparison; a new view whose
+/// drawn sections are equal (an update of events only) keeps the layout too.
+struct LayoutInputs {
+    view: Shared<ClusterView>,
+    namespace: Option<String>,
+    selected: Option<ObjectRef>,
+}
+
+impl PartialEq for LayoutInputs {
+    fn eq(&self, other: &Self) -> bool {
+        let (a, b) = (&self.view.0, &other.view.0);
+        let same_view = self.view == other.view
+            || (a.nodes == b.nodes
+                && a.pods == b.pods
+                && a.workloads == b.workloads
+                && a.services == b.services);
+        same_view && self.namespace == other.namespace && self.selected == other.selected
+    }
+}
+
 #[function_component(ClusterGraph)]
 pub fn cluster_graph(props: &GraphProps) -> Html {
+    let layout = use_memo(
+        LayoutInputs {
+            view: Shared(Rc::clone(&props.view)),
+            namespace: props.namespace.clone(),
+            selected: props.selected.clone(),
+        },
+        |inputs| {
+            layout(
+                &inputs.view.0,
+                inputs.namespace.as_deref(),
+                inputs.selected.as_ref(),
+            )
+        },
+    );
+    // The parent makes a new callback on each render; the chips get one that never changes
+    // and calls the latest, so a re-render of the app does not re-render a thousand chips.
+    let latest = use_mut_ref(|| props.on_select.clone());
+    *latest.borrow_mut() = props.on_select.clone();
+    let on_select = use_memo((), move |()| {
+        Callback::from(move |target: ObjectRef| {
+            let current = latest.borrow().clone();
+            current.emit(target);
+        })
+    });
+    // Runs after the canvas's effect (children first): view messages the canvas did not draw
+    // (the layout was unchanged) must not count towards the next drawn update's time.
+    use_effect(perf::drop_pending);
+    if !props.known {
+        return html! { <p class="tp-placeholder">{ text(props.lang, Key::GraphWaiting) }</p> };
+    }
+    html! {
+        <GraphCanvas lang={props.lang} layout={Shared(layout)} selected={props.selected.clone()}
+            on_select={(*on_select).clone()} />
+    }
+}
+
+#[derive(Clone, PartialEq, Properties)]
+struct CanvasProps {
+    lang: Lang,
+    layout: Shared<GraphLayout>,
+    selected: Option<ObjectRef>,
+    on_select: Callback<ObjectRef>,
+}
+
+/// The legend and the SVG for one layout.
+#[function_component(GraphCanvas)]
+fn graph_canvas(props: &CanvasProps) -> Html {
     let lang = props.lang;
     let t = |key| text(lang, key);
-    if !props.known {
-        return html! { <p class="tp-placeholder">{ t(Key::GraphWaiting) }</p> };
+    let layout: &GraphLayout = &props.layout.0;
+    {
+        // After the DOM is committed: the performance record of the messages drawn.
+        let (pods, chips) = (layout.pods, layout.chips.len());
+        use_effect_with(props.layout.clone(), move |_| {
+            perf::graph_committed(pods, chips);
+        });
     }
-    let layout: GraphLayout = layout(
-        &props.view,
-        props.namespace.as_deref(),
-        props.selected.as_ref(),
-    );
     let selected = props.selected.as_ref();
     let is_selected = |target: &ObjectRef| selected == Some(target);
 
@@ -253,44 +344,12 @@ pub fn cluster_graph(props: &GraphProps) -> Html {
     });
 
     let chips = layout.chips.iter().map(|chip| {
-        let target = ObjectRef {
-            kind: ObjectKind::Pod,
-            namespace: chip.pod.namespace.clone(),
-            name: chip.pod.name.clone(),
-        };
-        let (onclick, onkeydown) = activate(&props.on_select, &target);
-        let r = chip.rect;
-        let label = format!(
-            "Pod {}/{}, STATUS {}, READY {}{}",
-            chip.pod.namespace,
-            chip.pod.name,
-            chip.pod.status,
-            chip.pod.ready,
-            chip.pod.node.as_deref().map(|n| format!(", {n}")).unwrap_or_default()
-        );
-        let class = classes!(
-            "tp-chip",
-            chip.class.css(),
-            chip.compact.then_some("tp-chip-compact"),
-            is_selected(&target).then_some("tp-selected")
-        );
-        let body = if chip.compact {
-            html! { <text class="tp-chip-glyph" x={format!("{:.1}", r.w / 2.0)} y="13" text-anchor="middle">{ chip.class.glyph() }</text> }
-        } else {
-            html! { <>
-                <text class="tp-chip-name" x="8" y="15">{ short_name(&chip.pod.name, 18) }</text>
-                <text class="tp-chip-status" x="8" y="29">{ format!("{} {}", chip.class.glyph(), chip.pod.status) }</text>
-            </> }
-        };
-        html! {
-            <g key={chip.id.clone()} class={class} data-status={chip.pod.status.clone()} data-pod={chip.pod.name.clone()}
-               transform={format!("translate({:.1},{:.1})", r.x, r.y)}
-               tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
-                <title>{ label }</title>
-                <rect width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="6" />
-                { body }
-            </g>
-        }
+        let target_selected = selected.is_some_and(|s| {
+            s.kind == ObjectKind::Pod
+                && s.namespace == chip.pod.namespace
+                && s.name == chip.pod.name
+        });
+        pod_chip(chip, target_selected, &props.on_select)
     });
 
     let legend = LEGEND.iter().map(|(class, status)| {
@@ -321,5 +380,53 @@ pub fn cluster_graph(props: &GraphProps) -> Html {
                 <g class="tp-g-chips">{ for chips }</g>
             </svg>
         </div>
+    }
+}
+
+/// One pod chip. Plain elements, not a component per chip: creating hundreds of components
+/// cost more than re-rendering the elements (measured), and the whole canvas re-renders only
+/// for a new layout anyway.
+fn pod_chip(chip: &Chip, selected: bool, on_select: &Callback<ObjectRef>) -> Html {
+    let target = ObjectRef {
+        kind: ObjectKind::Pod,
+        namespace: chip.pod.namespace.clone(),
+        name: chip.pod.name.clone(),
+    };
+    let (onclick, onkeydown) = activate(on_select, &target);
+    let r = chip.rect;
+    let label = format!(
+        "Pod {}/{}, STATUS {}, READY {}{}",
+        chip.pod.namespace,
+        chip.pod.name,
+        chip.pod.status,
+        chip.pod.ready,
+        chip.pod
+            .node
+            .as_deref()
+            .map(|n| format!(", {n}"))
+            .unwrap_or_default()
+    );
+    let class = classes!(
+        "tp-chip",
+        chip.class.css(),
+        chip.compact.then_some("tp-chip-compact"),
+        selected.then_some("tp-selected")
+    );
+    let body = if chip.compact {
+        html! { <text class="tp-chip-glyph" x={format!("{:.1}", r.w / 2.0)} y="13" text-anchor="middle">{ chip.class.glyph() }</text> }
+    } else {
+        html! { <>
+            <text class="tp-chip-name" x="8" y="15">{ short_name(&chip.pod.name, 18) }</text>
+            <text class="tp-chip-status" x="8" y="29">{ format!("{} {}", chip.class.glyph(), chip.pod.status) }</text>
+        </> }
+    };
+    html! {
+        <g key={chip.id.as_str()} class={class} data-status={chip.pod.status.clone()} data-pod={chip.pod.name.clone()}
+           transform={format!("translate({:.1},{:.1})", r.x, r.y)}
+           tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
+            <title>{ label }</title>
+            <rect width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="6" />
+            { body }
+        </g>
     }
 }

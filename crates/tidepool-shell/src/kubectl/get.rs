@@ -678,6 +678,18 @@ pub fn pod_status(o: &Value, now: VirtualTime) -> (String, String, String) {
     (format!("{ready}/{total}"), reason, restarts_cell)
 }
 
+/// The READY and STATUS cells of a typed pod: what [`pod_status`] computes from JSON, without
+/// serialising the pod (the playground's graph needs them for every pod that changed).
+pub fn pod_ready_and_status(
+    pod: &k8s_openapi::api::core::v1::Pod,
+    now: VirtualTime,
+) -> (String, String) {
+    let mut cells = pod_row(pod, now, false).into_iter().skip(1);
+    let ready = cells.next().unwrap_or_default();
+    let status = cells.next().unwrap_or_default();
+    (ready, status)
+}
+
 /// The metadata a pod table still reads once its row is computed (label columns).
 fn pod_table_meta(pod: &k8s_openapi::api::core::v1::Pod) -> Value {
     let meta = &pod.metadata;
@@ -1501,6 +1513,13 @@ mod tests {
             let now = session.sim.now();
             for o in session.sim.api().store().list(Kind::Pod, None) {
                 let Some(pod) = o.as_pod() else { continue };
+                let (ready, status, _) = pod_status(&o.to_json(), now);
+                assert_eq!(
+                    pod_ready_and_status(pod, now),
+                    (ready, status),
+                    "{}",
+                    o.name()
+                );
                 for wide in [false, true] {
                     assert_eq!(
                         pod_row(pod, now, wide),

@@ -28,9 +28,10 @@ use crate::Session;
 use crate::exec::Res;
 pub use edit::PendingEdit;
 pub use exec::{Interactive, interactive_line};
-/// The STATUS cell of `kubectl get pods`, for hosts that draw pods (the playground's graph).
-pub use get::pod_status;
 pub use get::{Follow, poll};
+/// The READY and STATUS cells of `kubectl get pods`, for hosts that draw pods (the
+/// playground's graph), from JSON or from the typed pod.
+pub use get::{pod_ready_and_status, pod_status};
 pub use logs::{LogFollow, poll_logs};
 pub use portforward::{LOST_CONNECTION, PortForward};
 pub use resources::{ResourceType, resolve_type};

@@ -1,0 +1,193 @@
+//! Timings of the UI's hot paths, kept in the page for the end-to-end tests to read (figures
+//! are printed, never asserted). A few numbers per worker message; nothing is measured while
+//! rendering itself.
+//!
+//! `window.__tidepoolPerf.graph` holds one record per graph commit: when the cluster-view
+//! messages it draws arrived (before decoding), what they carried, when the last of them had
+//! been decoded and reduced into the state, when the DOM was committed,
+//! and when the next animation frame started and ended. `window.__tidepoolPerf.output` holds
+//! the arrival time of each terminal output message. Times are `performance.now()` values.
+
+#[cfg(target_arch = "wasm32")]
+mod page {
+    use std::cell::{Cell, RefCell};
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = performance, js_name = now)]
+        fn performance_now() -> f64;
+    }
+
+    /// Records kept per list; older ones are dropped.
+    const KEPT: u32 = 500;
+
+    /// A cluster-view message waiting for the graph to draw it.
+    struct Arrival {
+        arrived: f64,
+        /// When the UI had decoded it and run the reducer on it.
+        reduced: f64,
+        kind: &'static str,
+        entries: usize,
+        pods: usize,
+        build_us: u32,
+    }
+
+    thread_local! {
+        /// When the latest worker message started decoding (see [`super::TimedCodec`]).
+        static DECODE_STARTED: Cell<f64> = const { Cell::new(0.0) };
+        static PENDING: RefCell<Vec<Arrival>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn now() -> f64 {
+        performance_now()
+    }
+
+    pub fn decoding() {
+        DECODE_STARTED.with(|t| t.set(now()));
+    }
+
+    fn set(target: &JsValue, key: &str, value: JsValue) {
+        let _ = js_sys::Reflect::set(target, &key.into(), &value);
+    }
+
+    /// `window.__tidepoolPerf[list]`, created on first use.
+    fn list(name: &str) -> Option<js_sys::Array> {
+        let window: JsValue = web_sys::window()?.into();
+        let root = js_sys::Reflect::get(&window, &"__tidepoolPerf".into()).ok()?;
+        let root = if root.is_object() {
+            root
+        } else {
+            let created: JsValue = js_sys::Object::new().into();
+            set(&window, "__tidepoolPerf", created.clone());
+            created
+        };
+        let array = js_sys::Reflect::get(&root, &name.into()).ok()?;
+        if let Ok(array) = array.dyn_into::<js_sys::Array>() {
+            return Some(array);
+        }
+        let array = js_sys::Array::new();
+        set(&root, name, array.clone().into());
+        Some(array)
+    }
+
+    fn push(name: &str, record: &JsValue) {
+        if let Some(array) = list(name) {
+            array.push(record);
+            if array.length() > KEPT {
+                array.shift();
+            }
+        }
+    }
+
+    pub fn view_arrived(kind: &'static str, entries: usize, pods: usize, build_us: u32) {
+        let arrived = DECODE_STARTED.with(Cell::get);
+        PENDING.with(|p| {
+            p.borrow_mut().push(Arrival {
+                arrived,
+                reduced: arrived,
+                kind,
+                entries,
+                pods,
+                build_us,
+            });
+        });
+    }
+
+    pub fn reduced() {
+        PENDING.with(|p| {
+            if let Some(last) = p.borrow_mut().last_mut() {
+                last.reduced = now();
+            }
+        });
+    }
+
+    pub fn output_arrived() {
+        push("output", &DECODE_STARTED.with(Cell::get).into());
+    }
+
+    pub fn drop_pending() {
+        PENDING.with(|p| p.borrow_mut().clear());
+    }
+
+    pub fn graph_committed(pods: usize, chips: usize) {
+        let arrivals = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        let Some(first) = arrivals.first() else {
+            return;
+        };
+        let record: JsValue = js_sys::Object::new().into();
+        let kinds: Vec<&str> = arrivals.iter().map(|a| a.kind).collect();
+        set(&record, "kinds", kinds.join(",").into());
+        set(&record, "messages", (arrivals.len() as u32).into());
+        set(
+            &record,
+            "entries",
+            (arrivals.iter().map(|a| a.entries).sum::<usize>() as u32).into(),
+        );
+        set(
+            &record,
+            "podChanges",
+            (arrivals.iter().map(|a| a.pods).sum::<usize>() as u32).into(),
+        );
+        set(
+            &record,
+            "buildUs",
+            arrivals
+                .iter()
+                .map(|a| a.build_us)
+                .max()
+                .unwrap_or(0)
+                .into(),
+        );
+        set(&record, "arrived", first.arrived.into());
+        if let Some(last) = arrivals.last() {
+            set(&record, "reduced", last.reduced.into());
+        }
+        set(&record, "committed", now().into());
+        set(&record, "pods", (pods as u32).into());
+        set(&record, "chips", (chips as u32).into());
+        push("graph", &record);
+        // The frame that paints the commit: its start, and a task queued from it, which runs
+        // after that frame's paint.
+        let on_frame = Closure::once_into_js(move || {
+            set(&record, "frame", now().into());
+            let after_paint = Closure::once_into_js(move || {
+                set(&record, "painted", now().into());
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(after_paint.unchecked_ref());
+            }
+        });
+        if let Some(window) = web_sys::window() {
+            let _ = window.request_animation_frame(on_frame.unchecked_ref());
+        }
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod page {
+    pub fn decoding() {}
+    pub fn view_arrived(_kind: &'static str, _entries: usize, _pods: usize, _build_us: u32) {}
+    pub fn reduced() {}
+    pub fn output_arrived() {}
+    pub fn drop_pending() {}
+    pub fn graph_committed(_pods: usize, _chips: usize) {}
+}
+
+pub use page::{drop_pending, graph_committed, output_arrived, reduced, view_arrived};
+
+/// The cluster worker's codec, noting when each message starts decoding (its arrival).
+#[derive(Debug)]
+pub struct TimedCodec;
+
+impl gloo_worker::Codec for TimedCodec {
+    fn encode<I: serde::Serialize>(input: I) -> wasm_bindgen::JsValue {
+        <tidepool_worker::codec::SerdeWasmBindgen as gloo_worker::Codec>::encode(input)
+    }
+
+    fn decode<O: for<'de> serde::Deserialize<'de>>(input: wasm_bindgen::JsValue) -> O {
+        page::decoding();
+        <tidepool_worker::codec::SerdeWasmBindgen as gloo_worker::Codec>::decode(input)
+    }
+}
