@@ -703,7 +703,6 @@ fn time_millis(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> i64 
 
 /// A pod's table row from the typed object: the same cells as `row` + `pod_status` compute
 /// from JSON (a test checks they agree), without serialising the pod.
-#[cfg(test)]
 fn pod_row(pod: &k8s_openapi::api::core::v1::Pod, now: VirtualTime, wide: bool) -> Vec<String> {
     let mut grid = Grid::default();
     pod_row_into(pod, now, wide, &mut grid);
