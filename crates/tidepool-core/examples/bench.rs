@@ -19,6 +19,9 @@
 //! This file is a host, not the core: it may read the wall clock and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
+#[path = "support/cpu.rs"]
+mod cpu;
+
 use std::time::{Duration, Instant};
 use tidepool_core::{ClusterConfig, Kind, NodeConfig, Object, Simulation, SimulationConfig};
 
@@ -42,22 +45,9 @@ fn memory() -> String {
     }
 }
 
-/// Nanoseconds this process's main thread has run on a CPU (`None` where `/proc` is missing).
-fn cpu_ns() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 /// "on CPU 1.23s, " since `start`, when the platform reports it.
 fn on_cpu(start: Option<u64>) -> String {
-    match (start, cpu_ns()) {
-        (Some(a), Some(b)) => format!("on CPU {:?}, ", Duration::from_nanos(b.saturating_sub(a))),
-        _ => String::new(),
-    }
+    cpu::cpu_since(start).map_or_else(String::new, |d| format!("on CPU {d:?}, "))
 }
 
 /// What the control plane holds: objects by kind and the watch log's length.
@@ -125,7 +115,7 @@ fn main() {
         .scale(Kind::Deployment, "default", "bench", replicas as i32)
         .expect("scale works");
     let t = Instant::now();
-    let cpu = cpu_ns();
+    let cpu = cpu::cpu_ns();
     let mut steps = 0;
     while bound_pods(&sim) < replicas && steps < 600 {
         sim.advance(Duration::from_millis(100));
@@ -144,7 +134,7 @@ fn main() {
         return;
     }
     let t = Instant::now();
-    let cpu = cpu_ns();
+    let cpu = cpu::cpu_ns();
     sim.advance(Duration::from_secs(10));
     let elapsed = t.elapsed();
     println!(

@@ -21,6 +21,9 @@
 //! This file is a host, not the core: it may read the wall clock and print.
 #![allow(clippy::disallowed_methods, clippy::disallowed_macros)]
 
+#[path = "support/cpu.rs"]
+mod cpu;
+
 use std::time::{Duration, Instant};
 use tidepool_core::{ClusterConfig, Kind, NodeConfig, Object, Simulation, SimulationConfig};
 
@@ -71,22 +74,9 @@ fn running(sim: &Simulation) -> usize {
         .count()
 }
 
-/// Nanoseconds this process's main thread has run on a CPU (`None` off Linux).
-fn cpu_ns() -> Option<u64> {
-    std::fs::read_to_string("/proc/self/schedstat")
-        .ok()?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
-
 /// "  (on CPU 1.23ms)" since `start`, when the platform reports it.
 fn on_cpu(start: Option<u64>) -> String {
-    match (start, cpu_ns()) {
-        (Some(a), Some(b)) => format!(" (on CPU {:?})", Duration::from_nanos(b.saturating_sub(a))),
-        _ => String::new(),
-    }
+    cpu::cpu_since(start).map_or_else(String::new, |d| format!(" (on CPU {d:?})"))
 }
 
 fn main() {
@@ -124,7 +114,7 @@ fn main() {
         .create(deployment)
         .expect("benchmark deployment is valid");
     let t = Instant::now();
-    let cpu = cpu_ns();
+    let cpu = cpu::cpu_ns();
     let mut waited = 0;
     while running(&sim) < pods && waited < 300 {
         sim.advance(Duration::from_secs(1));
@@ -141,7 +131,7 @@ fn main() {
     println!("pods running: {}", memory(pods));
     for round in 1..=rounds {
         let t = Instant::now();
-        let cpu = cpu_ns();
+        let cpu = cpu::cpu_ns();
         sim.advance(Duration::from_secs(60));
         let wall = t.elapsed();
         println!(

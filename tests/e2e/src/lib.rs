@@ -329,6 +329,59 @@ pub async fn js_string(browser: &Client, script: &str) -> String {
         .to_owned()
 }
 
+/// WebDriver key codes for `send_keys`.
+pub mod keys {
+    pub const BACKSPACE: char = '\u{E003}';
+    pub const ENTER: char = '\u{E007}';
+    pub const SHIFT: char = '\u{E008}';
+    pub const CONTROL: char = '\u{E009}';
+    pub const ALT: char = '\u{E00A}';
+    pub const ESCAPE: char = '\u{E00C}';
+    pub const END: char = '\u{E010}';
+    pub const HOME: char = '\u{E011}';
+    pub const UP: char = '\u{E013}';
+    pub const DOWN: char = '\u{E015}';
+    /// Releases held modifiers.
+    pub const NULL: char = '\u{E000}';
+}
+
+/// Runs a JS expression until it returns true, for at most `limit`; returns how long it took.
+pub async fn wait_until_within(
+    browser: &Client,
+    what: &str,
+    js_condition: &str,
+    limit: Duration,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let value = browser
+            .execute(&format!("return Boolean({js_condition});"), vec![])
+            .await
+            .expect("evaluate");
+        if value.as_bool() == Some(true) {
+            return started.elapsed();
+        }
+        assert!(started.elapsed() < limit, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// [`wait_until_within`] 20 s.
+pub async fn wait_until(browser: &Client, what: &str, js_condition: &str) {
+    wait_until_within(browser, what, js_condition, Duration::from_secs(20)).await;
+}
+
+/// Clicks the element `css` selects.
+pub async fn click(browser: &Client, css: &str) {
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+}
+
 /// Saves a screenshot under the artifacts folder.
 pub async fn screenshot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("screenshot");

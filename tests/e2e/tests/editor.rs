@@ -4,38 +4,9 @@
 //! cluster are still there.
 
 use fantoccini::{Client, Locator};
-use std::time::{Duration, Instant};
-use tidepool_e2e::{js_string, open_playground, screenshot, type_line, wait_for_text};
-
-// WebDriver key codes.
-const ENTER: char = '\u{E007}';
-const SHIFT: char = '\u{E008}';
-const CONTROL: char = '\u{E009}';
-const ESCAPE: char = '\u{E00C}';
-const END: char = '\u{E010}';
-const HOME: char = '\u{E011}';
-const DOWN: char = '\u{E015}';
-const BACKSPACE: char = '\u{E003}';
-/// Releases held modifiers.
-const NULL: char = '\u{E000}';
-
-async fn wait_until(browser: &Client, what: &str, js_condition: &str) {
-    let started = Instant::now();
-    loop {
-        let value = browser
-            .execute(&format!("return Boolean({js_condition});"), vec![])
-            .await
-            .expect("evaluate");
-        if value.as_bool() == Some(true) {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(15),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+use std::time::Duration;
+use tidepool_e2e::keys::{BACKSPACE, CONTROL, DOWN, END, ENTER, ESCAPE, HOME, NULL, SHIFT};
+use tidepool_e2e::{js_string, open_playground, screenshot, type_line, wait_for_text, wait_until};
 
 /// Keys to the focused element (CodeMirror's content, or the command line).
 async fn keys(browser: &Client, css: &str, text: &str) {

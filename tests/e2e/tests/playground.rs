@@ -4,35 +4,9 @@
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
 use tidepool_e2e::{
-    artifacts_dir, js_string, open_playground, screenshot, terminal_screen, type_line,
-    wait_for_text,
+    artifacts_dir, click, js_string, open_playground, screenshot, terminal_screen, type_line,
+    wait_for_text, wait_until_within,
 };
-
-/// Runs a JS expression until it returns true (bounded); returns how long it took.
-async fn wait_until(browser: &Client, what: &str, js_condition: &str, limit: Duration) -> Duration {
-    let started = Instant::now();
-    loop {
-        let value = browser
-            .execute(&format!("return Boolean({js_condition});"), vec![])
-            .await
-            .expect("evaluate");
-        if value.as_bool() == Some(true) {
-            return started.elapsed();
-        }
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn click(browser: &Client, css: &str) {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
 
 /// `performance.now()` in the page.
 async fn page_now(browser: &Client) -> f64 {
@@ -45,7 +19,7 @@ async fn page_now(browser: &Client) -> f64 {
 }
 
 async fn wait_for_pods(browser: &Client, pods: usize) {
-    wait_until(
+    wait_until_within(
         browser,
         &format!("{pods} pods in the graph"),
         &format!("document.querySelector('#cluster-graph').getAttribute('data-pods') === '{pods}'"),
@@ -123,7 +97,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     let to_prompt = js_string(browser, "return String(Math.round(performance.now()));").await;
     eprintln!("first load to prompt: about {to_prompt} ms after navigation start");
     // The graph draws the default cluster at once: three nodes.
-    wait_until(
+    wait_until_within(
         browser,
         "three nodes",
         "document.querySelectorAll('#cluster-graph .tp-g-node-head').length === 3",
@@ -140,7 +114,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     wait_for_text(browser, "deployment.apps/web created").await;
     // The chips appear as soon as the pods exist, then turn Running as virtual time passes.
     type_line(browser, "sleep 60").await;
-    wait_until(
+    wait_until_within(
         browser,
         "three Running web chips",
         &format!("{RUNNING_WEB_CHIPS} === 3"),
@@ -148,7 +122,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     )
     .await;
     // Ownership edges and the Deployment/ReplicaSet boxes are drawn.
-    wait_until(
+    wait_until_within(
         browser,
         "deployment and replicaset boxes",
         "document.querySelector('#cluster-graph .tp-g-deployment') && \
@@ -174,7 +148,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     .await;
     assert!(label.contains("STATUS Running"), "{label}");
     // The events timeline lists the rollout.
-    wait_until(
+    wait_until_within(
         browser,
         "ScalingReplicaSet in the timeline",
         "document.querySelector('#events-pane').textContent.includes('ScalingReplicaSet')",
@@ -197,7 +171,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         .send_keys("\u{E007}")
         .await
         .expect("Enter");
-    wait_until(
+    wait_until_within(
         browser,
         "the pod's YAML",
         "document.querySelector('#inspector-text') && \
@@ -206,7 +180,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     )
     .await;
     click(browser, "#inspector-tab-describe").await;
-    wait_until(
+    wait_until_within(
         browser,
         "describe output",
         "document.querySelector('#inspector-text') && \
@@ -243,7 +217,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     .await;
     click(browser, "#inspector-delete").await;
     click(browser, "#inspector-delete-confirm").await;
-    wait_until(
+    wait_until_within(
         browser,
         "the delete answer",
         "document.querySelector('#inspector .tp-deleted') && \
@@ -254,7 +228,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     eprintln!("deleted {pod}");
     click(browser, "#inspector-close").await;
     type_line(browser, "sleep 60").await;
-    wait_until(
+    wait_until_within(
         browser,
         "three Running web chips again",
         &format!("{RUNNING_WEB_CHIPS} === 3"),
@@ -264,7 +238,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
 
     // Light theme, saved with the session.
     click(browser, "#theme-toggle").await;
-    wait_until(
+    wait_until_within(
         browser,
         "the light theme",
         "document.documentElement.getAttribute('data-theme') === 'light'",
@@ -280,14 +254,14 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     browser.refresh().await.expect("reload");
     wait_for_text(browser, "controlplane $").await;
-    wait_until(
+    wait_until_within(
         browser,
         "the restored notice",
         "document.querySelector('#notices') && document.querySelector('#notices').textContent.length > 0",
         Duration::from_secs(10),
     )
     .await;
-    wait_until(
+    wait_until_within(
         browser,
         "three Running web chips after the reload",
         &format!("{RUNNING_WEB_CHIPS} === 3"),
@@ -391,7 +365,7 @@ async fn the_graph_follows_the_cluster_and_the_session_survives_a_reload() {
         .await
         .expect("10x speed");
     type_line(browser, "kubectl set image deployment/web nginx=nginx:1.27").await;
-    wait_until(
+    wait_until_within(
         browser,
         "a second ReplicaSet",
         "document.querySelectorAll('#cluster-graph .tp-g-replicaset').length === 2",
@@ -449,7 +423,7 @@ async fn import_reset_and_korean() {
         .send_keys(bad.to_str().expect("utf-8 path"))
         .await
         .expect("pick the bad file");
-    wait_until(
+    wait_until_within(
         browser,
         "the import-failed notice",
         "document.querySelector('#notices').textContent.includes('saved by a newer Tidepool')",
@@ -460,7 +434,7 @@ async fn import_reset_and_korean() {
         .send_keys(good.to_str().expect("utf-8 path"))
         .await
         .expect("pick the session file");
-    wait_until(
+    wait_until_within(
         browser,
         "two Running api chips from the imported session",
         "document.querySelectorAll('#cluster-graph .tp-chip[data-pod^=\"api-\"][data-status=\"Running\"]').length === 2",
@@ -472,7 +446,7 @@ async fn import_reset_and_korean() {
 
     click(browser, "#reset-cluster").await;
     click(browser, "#reset-confirm").await;
-    wait_until(
+    wait_until_within(
         browser,
         "no api chips after the reset",
         "document.querySelectorAll('#cluster-graph .tp-chip[data-pod^=\"api-\"]').length === 0 && \
@@ -497,7 +471,7 @@ async fn import_reset_and_korean() {
     );
 
     click(browser, ".tp-lang").await;
-    wait_until(
+    wait_until_within(
         browser,
         "Korean",
         "document.documentElement.lang === 'ko' && \

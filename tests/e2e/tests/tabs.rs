@@ -3,47 +3,12 @@
 //! half-typed draft come back after a reload.
 
 use fantoccini::{Client, Locator};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tidepool_e2e::keys::{ALT, ENTER, HOME, NULL, SHIFT, UP};
 use tidepool_e2e::{
-    js_string, open_playground, screenshot, terminal_input, type_line, wait_for_text,
+    click, js_string, open_playground, screenshot, terminal_input, type_line, wait_for_text,
+    wait_until,
 };
-
-// WebDriver key codes.
-const ALT: char = '\u{E00A}';
-const SHIFT: char = '\u{E008}';
-const HOME: char = '\u{E011}';
-const ENTER: char = '\u{E007}';
-const UP: char = '\u{E013}';
-/// Releases held modifiers.
-const NULL: char = '\u{E000}';
-
-async fn wait_until(browser: &Client, what: &str, js_condition: &str) {
-    let started = Instant::now();
-    loop {
-        let value = browser
-            .execute(&format!("return Boolean({js_condition});"), vec![])
-            .await
-            .expect("evaluate");
-        if value.as_bool() == Some(true) {
-            return;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn click(browser: &Client, css: &str) {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
-}
 
 /// The tab labels in order, `*` marking the selected one.
 async fn tab_strip(browser: &Client) -> String {
