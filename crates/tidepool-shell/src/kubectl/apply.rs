@@ -200,11 +200,7 @@ fn from_files(session: &mut Session, args: &[String], stdin: &str, verb: &str) -
     let flags = parse_flags(args, FILE_SPECS, verb)?;
     let sources = flags.all("filename");
     if sources.is_empty() {
-        return Err(if verb == "apply" {
-            "error: must specify one of -f and -k\n".to_owned()
-        } else {
-            "error: must specify one of -f and -k\n\nSee 'kubectl create -h' for help and examples\n".to_owned()
-        });
+        return Err("error: must specify one of -f and -k\n".to_owned());
     }
     let dry = match flags.get("dry-run") {
         Some("client") | Some("true") => Some(" (dry run)"),

@@ -140,6 +140,7 @@ fn container_block(
     name_indent: &str,
     c: &Value,
     status: Option<&Value>,
+    pod: Option<&Value>,
     now: VirtualTime,
 ) {
     w.lines.push(format!("{name_indent}{}:", s(c, "/name")));
@@ -241,15 +242,8 @@ fn container_block(
             w.kv(l, title, probe(p));
         }
     }
-    let env = arr(c, "/env");
-    if env.is_empty() {
-        w.kv(l, "Environment", "<none>");
-    } else {
-        w.line(l, "Environment:");
-        for e in env {
-            w.kv(l + 1, s(e, "/name"), s(e, "/value"));
-        }
-    }
+    env_from_block(w, l, c);
+    env_block(w, l, c, pod);
     let mounts = arr(c, "/volumeMounts");
     if mounts.is_empty() {
         w.kv(l, "Mounts", "<none>");
@@ -267,6 +261,148 @@ fn container_block(
             );
         }
     }
+}
+
+/// `describeContainerEnvFrom`: printed only when the container has `envFrom`.
+fn env_from_block(w: &mut W, l: usize, c: &Value) {
+    let sources = arr(c, "/envFrom");
+    if sources.is_empty() {
+        return;
+    }
+    w.line(l, "Environment Variables from:");
+    for e in sources {
+        let (name, from, optional) = match (e.get("configMapRef"), e.get("secretRef")) {
+            (Some(r), _) => (s(r, "/name"), "ConfigMap", r.pointer("/optional")),
+            (None, Some(r)) => (s(r, "/name"), "Secret", r.pointer("/optional")),
+            (None, None) => ("", "", None),
+        };
+        let optional = optional.and_then(Value::as_bool).unwrap_or(false);
+        let prefix = s(e, "/prefix");
+        let from = if prefix.is_empty() {
+            from.to_owned()
+        } else {
+            format!("{from} with prefix '{prefix}'")
+        };
+        w.line(l + 1, format!("{name}\t{from}\tOptional: {optional}"));
+    }
+}
+
+/// `describeContainerEnvVars`: plain values line by line, `valueFrom` sources described.
+/// Like kubectl's `EnvValueRetriever`, only `metadata.*` field paths resolve to a value.
+fn env_block(w: &mut W, l: usize, c: &Value, pod: Option<&Value>) {
+    let env = arr(c, "/env");
+    if env.is_empty() {
+        w.kv(l, "Environment", "<none>");
+        return;
+    }
+    w.line(l, "Environment:");
+    for e in env {
+        let name = s(e, "/name");
+        let Some(from) = e.get("valueFrom") else {
+            for (i, text) in s(e, "/value").split('\n').enumerate() {
+                if i == 0 {
+                    w.kv(l + 1, name, text);
+                } else {
+                    w.line(l + 1, format!("\t{text}"));
+                }
+            }
+            continue;
+        };
+        let optional = |r: &Value| r.get("optional").and_then(Value::as_bool).unwrap_or(false);
+        if let Some(r) = from.get("fieldRef") {
+            let path = s(r, "/fieldPath");
+            let value = pod.map_or(String::new(), |p| field_path_value(p, path));
+            let version = Some(s(r, "/apiVersion")).filter(|v| !v.is_empty());
+            let version = version.unwrap_or("v1");
+            w.kv(l + 1, name, format!("{value} ({version}:{path})"));
+        } else if let Some(r) = from.get("resourceFieldRef") {
+            let resource = s(r, "/resource");
+            w.kv(
+                l + 1,
+                name,
+                format!("{} ({resource})", resource_value(c, r)),
+            );
+        } else if let Some(r) = from.get("secretKeyRef") {
+            let (key, secret) = (s(r, "/key"), s(r, "/name"));
+            let text = format!("<set to the key '{key}' in secret '{secret}'>");
+            w.kv(l + 1, name, format!("{text}\tOptional: {}", optional(r)));
+        } else if let Some(r) = from.get("configMapKeyRef") {
+            let (key, map_name) = (s(r, "/key"), s(r, "/name"));
+            let text = format!("<set to the key '{key}' of config map '{map_name}'>");
+            w.kv(l + 1, name, format!("{text}\tOptional: {}", optional(r)));
+        }
+    }
+}
+
+/// kubectl's `fieldpath.ExtractFieldPathAsString`: metadata only, other paths print empty.
+fn field_path_value(pod: &Value, path: &str) -> String {
+    let subscript = |prefix: &str| {
+        let key = path
+            .strip_prefix(prefix)?
+            .strip_prefix("['")?
+            .strip_suffix("']")?;
+        Some(key.to_owned())
+    };
+    if let Some(key) = subscript("metadata.labels") {
+        return s(
+            pod,
+            &format!(
+                "/metadata/labels/{}",
+                key.replace('~', "~0").replace('/', "~1")
+            ),
+        )
+        .to_owned();
+    }
+    if let Some(key) = subscript("metadata.annotations") {
+        return s(
+            pod,
+            &format!(
+                "/metadata/annotations/{}",
+                key.replace('~', "~0").replace('/', "~1")
+            ),
+        )
+        .to_owned();
+    }
+    match path {
+        "metadata.name" => s(pod, "/metadata/name").to_owned(),
+        "metadata.namespace" => s(pod, "/metadata/namespace").to_owned(),
+        "metadata.uid" => s(pod, "/metadata/uid").to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// `resourcehelper.ExtractContainerResourceValue`: the amount over the divisor (default 1),
+/// rounded up; an unset limit reads "node allocatable".
+fn resource_value(c: &Value, r: &Value) -> String {
+    let resource = s(r, "/resource");
+    let Some((section, name)) = resource.split_once('.') else {
+        return String::new();
+    };
+    let amount = |text: &str| tidepool_core::quantity::parse(text).map_or(0, |a| a.milli);
+    let have = c
+        .pointer(&format!("/resources/{section}/{name}"))
+        .map_or(0, |v| {
+            amount(&v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+        });
+    let divisor = r.get("divisor").map_or(0, |v| {
+        amount(&v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+    });
+    let value = if name == "cpu" {
+        let divisor = if divisor == 0 { 1000 } else { divisor };
+        (have + divisor - 1).div_euclid(divisor)
+    } else {
+        let bytes = |milli: i128| (milli + 999).div_euclid(1000);
+        let divisor = if divisor == 0 {
+            1
+        } else {
+            bytes(divisor).max(1)
+        };
+        (bytes(have) + divisor - 1).div_euclid(divisor)
+    };
+    if value == 0 && section == "limits" && (name == "cpu" || name == "memory") {
+        return "node allocatable".to_owned();
+    }
+    value.to_string()
 }
 
 fn probe(p: &Value) -> String {
@@ -528,6 +664,7 @@ fn pod(session: &Session, object: &Object, now: VirtualTime) -> String {
                 "  ",
                 c,
                 st.or(Some(&Value::Null)).filter(|v| !v.is_null()),
+                Some(&v),
                 now,
             );
         }
@@ -575,7 +712,7 @@ fn pod_template(w: &mut W, v: &Value, ptr: &str, now: VirtualTime) {
         }
         w.line(1, format!("{title}:"));
         for c in cs {
-            container_block(w, "   ", c, None, now);
+            container_block(w, "   ", c, None, None, now);
         }
     }
     volumes(w, 1, &spec);

@@ -390,7 +390,7 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
                         .parse()
                         .map_err(|_| format!("error: invalid port {one}\n"))?;
                     let target_v: Value = target.parse::<i64>().map_or(json!(target), |t| json!(t));
-                    let mut p = json!({"name": format!("{port}-{target}"), "port": port, "protocol": "TCP", "targetPort": target_v});
+                    let mut p = json!({"name": one.replace(':', "-"), "port": port, "protocol": "TCP", "targetPort": target_v});
                     if let Some(np) = flags.get("node-port").and_then(|n| n.parse::<i64>().ok()) {
                         p["nodePort"] = json!(np);
                     }
@@ -403,7 +403,11 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
             }
             let mut m = meta(&name, ns);
             m["labels"] = json!({"app": name});
-            let mut spec = json!({"ports": ports, "selector": {"app": name}, "type": ty});
+            let mut spec = json!({"selector": {"app": name}, "type": ty});
+            // `ports` is `omitempty` in ServiceSpec: a headless service without --tcp has none.
+            if !ports.is_empty() {
+                spec["ports"] = json!(ports);
+            }
             if let Some(ip) = flags.get("clusterip") {
                 spec["clusterIP"] = json!(ip);
             }
@@ -507,14 +511,16 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
     }
     let restart = flags.get("restart").unwrap_or("Always");
     if !matches!(restart, "Always" | "OnFailure" | "Never") {
-        return Err(format!("error: invalid restart policy: {restart}\n"));
+        return Err(format!(
+            "error: invalid restart policy: {restart}\nSee 'kubectl run -h' for help and examples\n"
+        ));
     }
     let labels: Value = match flags.get("labels") {
         Some(l) => {
             let mut m = Map::new();
             for pair in l.split(',') {
                 let Some((k, v)) = pair.split_once('=') else {
-                    return Err(format!("error: invalid label spec: {pair}\n"));
+                    return Err(format!("error: unexpected label spec: {pair}\n"));
                 };
                 m.insert(k.to_owned(), json!(v));
             }
