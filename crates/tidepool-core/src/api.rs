@@ -695,7 +695,12 @@ impl ApiServer {
         }
         let meta = marked.meta_mut();
         meta.finalizers = (!finalizers.is_empty()).then_some(finalizers);
-        meta.deletion_timestamp = Some(timestamp(self.now));
+        // As the apiserver's BeforeDelete: a pod's deletionTimestamp is when its grace period
+        // ends (the kubelet sends SIGKILL then), not when the delete was asked for.
+        let grace_ends = self.now.saturating_add(std::time::Duration::from_secs(
+            u64::try_from(grace).unwrap_or(0),
+        ));
+        meta.deletion_timestamp = Some(timestamp(grace_ends));
         if kind == Kind::Pod {
             meta.deletion_grace_period_seconds = Some(grace);
         }
