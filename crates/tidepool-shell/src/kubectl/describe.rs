@@ -1267,36 +1267,48 @@ fn namespace_desc(session: &Session, object: &Object) -> String {
     w.kv(0, "Status", s(&v, "/status/phase"));
     let mut out = w.finish();
     let name = object.name();
-    let quotas = session.sim.api().list(Kind::ResourceQuota, Some(name));
-    if quotas.is_empty() {
-        out.push_str("\nNo resource quota.\n");
-    } else {
-        for q in quotas {
-            let qv = q.to_json();
-            let mut w = W::new();
-            w.line(0, "Resource Quotas");
-            w.kv(1, "Name", q.name());
-            w.line(1, "Resource\tUsed\tHard");
-            w.line(1, "--------\t---\t---");
-            for (k, hard) in map(&qv, "/status/hard") {
-                let used = qv
-                    .pointer(&format!("/status/used/{}", k.replace('/', "~1")))
-                    .and_then(Value::as_str)
-                    .unwrap_or("0");
-                w.line(1, format!("{k}\t{used}\t{}", hard.as_str().unwrap_or("")));
-            }
-            out.push('\n');
-            out.push_str(&w.finish());
-        }
-    }
-    if session
+    let mut quotas: Vec<Value> = session
         .sim
         .api()
-        .list(Kind::LimitRange, Some(name))
-        .is_empty()
-    {
-        out.push_str("\nNo LimitRange resource.\n");
+        .list(Kind::ResourceQuota, Some(name))
+        .iter()
+        .map(|q| q.to_json())
+        .collect();
+    quotas.sort_by(|a, b| s(a, "/metadata/name").cmp(s(b, "/metadata/name")));
+    let mut w = W::new();
+    if quotas.is_empty() {
+        w.line(0, "No resource quota.");
+    } else {
+        // DescribeResourceQuotas: one heading, every quota's table below it.
+        w.line(0, "Resource Quotas");
+        for qv in &quotas {
+            w.kv(1, "Name", s(qv, "/metadata/name"));
+            quota_scopes(&mut w, qv, 1, "  * ");
+            w.line(1, "Resource\tUsed\tHard");
+            w.line(1, "--------\t---\t---");
+            quota_rows(&mut w, 1, qv);
+        }
     }
+    w.line(0, "");
+    let limits = session.sim.api().list(Kind::LimitRange, Some(name));
+    if limits.is_empty() {
+        w.line(0, "No LimitRange resource.");
+    } else {
+        w.line(0, "Resource Limits");
+        w.line(
+            0,
+            " Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio",
+        );
+        w.line(
+            0,
+            " ----\t--------\t---\t---\t---------------\t-------------\t-----------------------",
+        );
+        for lr in limits {
+            limit_rows(&mut w, &lr.to_json(), " ");
+        }
+    }
+    out.push('\n');
+    out.push_str(&w.finish());
     out
 }
 
@@ -1543,6 +1555,10 @@ fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
             w.kv(0, "PodCIDR", s(&v, "/spec/podCIDR"));
         }
     } else if object.kind() == Kind::ConfigMap || object.kind() == Kind::Secret {
+        if object.kind() == Kind::Secret {
+            w.line(0, "");
+            w.kv(0, "Type", s(&v, "/type"));
+        }
         w.line(0, "");
         w.line(0, "Data");
         w.line(0, "====");
@@ -1552,7 +1568,7 @@ fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
                 w.line(
                     0,
                     format!(
-                        "{k}:  {} bytes",
+                        "{k}:\t{} bytes",
                         (text.len() / 4 * 3).saturating_sub(text.matches('=').count())
                     ),
                 );
@@ -1563,6 +1579,226 @@ fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
                 w.line(0, "");
             }
         }
+    }
+    // describeSecret prints no Events.
+    if object.kind() != Kind::Secret {
+        events(&mut w, session, object, now);
+    }
+    w.finish()
+}
+
+/// `describeQuota`: no labels, annotations or Events.
+fn quota_desc(object: &Object) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    quota_scopes(&mut w, &v, 0, " * ");
+    w.line(0, "Resource\tUsed\tHard");
+    w.line(0, "--------\t----\t----");
+    quota_rows(&mut w, 0, &v);
+    w.finish()
+}
+
+/// The sorted scope names and their help lines (`helpTextForResourceQuotaScope`).
+fn quota_scopes(w: &mut W, v: &Value, level: usize, bullet: &str) {
+    let mut scopes: Vec<&str> = arr(v, "/spec/scopes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if scopes.is_empty() {
+        return;
+    }
+    scopes.sort_unstable();
+    w.kv(level, "Scopes", scopes.join(", "));
+    for scope in scopes {
+        let help = match scope {
+            "Terminating" => {
+                "Matches all pods that have an active deadline. These pods have a limited lifespan on a node before being actively terminated by the system."
+            }
+            "NotTerminating" => {
+                "Matches all pods that do not have an active deadline. These pods usually include long running pods whose container command is not expected to terminate."
+            }
+            "BestEffort" => {
+                "Matches all pods that do not have resource requirements set. These pods have a best effort quality of service."
+            }
+            "NotBestEffort" => {
+                "Matches all pods that have at least one resource requirement set. These pods have a burstable or guaranteed quality of service."
+            }
+            _ => continue,
+        };
+        w.line(0, format!("{bullet}{help}"));
+    }
+}
+
+/// One `resource\tused\thard` row per hard limit, sorted by resource name.
+fn quota_rows(w: &mut W, level: usize, v: &Value) {
+    let mut hard = map(v, "/status/hard");
+    hard.sort_by(|a, b| a.0.cmp(b.0));
+    for (k, limit) in hard {
+        let used = v
+            .pointer(&format!(
+                "/status/used/{}",
+                k.replace('~', "~0").replace('/', "~1")
+            ))
+            .and_then(Value::as_str)
+            .unwrap_or("0");
+        w.line(
+            level,
+            format!("{k}\t{used}\t{}", limit.as_str().unwrap_or("")),
+        );
+    }
+}
+
+/// `describeLimitRangeSpec`: one row per limit item and resource, `-` where unset.
+fn limit_rows(w: &mut W, v: &Value, prefix: &str) {
+    const FIELDS: [&str; 5] = [
+        "min",
+        "max",
+        "defaultRequest",
+        "default",
+        "maxLimitRequestRatio",
+    ];
+    for item in arr(v, "/spec/limits") {
+        let mut resources: Vec<&String> = FIELDS
+            .iter()
+            .flat_map(|f| map(item, &format!("/{f}")).into_iter().map(|(k, _)| k))
+            .collect();
+        resources.sort();
+        resources.dedup();
+        for r in resources {
+            let cells: Vec<String> = FIELDS
+                .iter()
+                .map(|f| {
+                    item.get(*f).and_then(|m| m.get(r.as_str())).map_or_else(
+                        || "-".to_owned(),
+                        |q| q.as_str().map_or_else(|| q.to_string(), str::to_owned),
+                    )
+                })
+                .collect();
+            w.line(
+                0,
+                format!("{prefix}{}\t{r}\t{}", s(item, "/type"), cells.join("\t")),
+            );
+        }
+    }
+}
+
+/// `describeLimitRange`: no labels, annotations or Events.
+fn limit_range_desc(object: &Object) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.line(
+        0,
+        "Type\tResource\tMin\tMax\tDefault Request\tDefault Limit\tMax Limit/Request Ratio",
+    );
+    w.line(
+        0,
+        "----\t--------\t---\t---\t---------------\t-------------\t-----------------------",
+    );
+    limit_rows(&mut w, &v, "");
+    w.finish()
+}
+
+/// `describeServiceAccount`: the three secret lists under fixed-width headers, in sorted order.
+fn service_account_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    let secrets = session
+        .sim
+        .api()
+        .list(Kind::Secret, Some(object.namespace()));
+    let existing: Vec<Value> = secrets.iter().map(|o| o.to_json()).collect();
+    let exists = |name: &str| existing.iter().any(|sv| s(sv, "/metadata/name") == name);
+    let names = |ptr: &str| -> Vec<String> {
+        arr(&v, ptr)
+            .iter()
+            .map(|r| s(r, "/name").to_owned())
+            .collect()
+    };
+    let tokens: Vec<String> = existing
+        .iter()
+        .filter(|sv| {
+            s(sv, "/type") == "kubernetes.io/service-account-token"
+                && s(
+                    sv,
+                    "/metadata/annotations/kubernetes.io~1service-account.name",
+                ) == object.name()
+                && s(
+                    sv,
+                    "/metadata/annotations/kubernetes.io~1service-account.uid",
+                ) == object.uid()
+        })
+        .map(|sv| s(sv, "/metadata/name").to_owned())
+        .collect();
+    for (header, list, check) in [
+        ("Image pull secrets:", names("/imagePullSecrets"), true),
+        ("Mountable secrets: ", names("/secrets"), true),
+        ("Tokens:            ", tokens, false),
+    ] {
+        if list.is_empty() {
+            w.line(0, format!("{header}\t<none>"));
+        }
+        for (i, name) in list.iter().enumerate() {
+            let title = if i == 0 {
+                header
+            } else {
+                "                   "
+            };
+            let missing = if check && !exists(name) {
+                " (not found)"
+            } else {
+                ""
+            };
+            w.line(0, format!("{title}\t{name}{missing}"));
+        }
+    }
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `describeEndpoints`: each subset's ready and not-ready addresses and its ports.
+fn endpoints_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.line(0, "Subsets:");
+    for subset in arr(&v, "/subsets") {
+        let ips = |ptr: &str| {
+            let list: Vec<&str> = arr(subset, ptr).iter().map(|a| s(a, "/ip")).collect();
+            if list.is_empty() {
+                "<none>".to_owned()
+            } else {
+                list.join(",")
+            }
+        };
+        w.kv(1, "Addresses", ips("/addresses"));
+        w.kv(1, "NotReadyAddresses", ips("/notReadyAddresses"));
+        let ports = arr(subset, "/ports");
+        if !ports.is_empty() {
+            w.line(1, "Ports:");
+            w.line(2, "Name\tPort\tProtocol");
+            w.line(2, "----\t----\t--------");
+            for p in ports {
+                let name = Some(s(p, "/name"))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("<unset>");
+                let proto = Some(s(p, "/protocol"))
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or("TCP");
+                w.line(2, format!("{name}\t{}\t{proto}", int(p, "/port")));
+            }
+        }
+        w.line(0, "");
     }
     events(&mut w, session, object, now);
     w.finish()
@@ -1680,6 +1916,10 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::CronJob => cron_job(session, o, now),
             Kind::DaemonSet => daemon_set(session, o, now),
             Kind::StatefulSet => stateful_set(session, o, now),
+            Kind::ResourceQuota => quota_desc(o),
+            Kind::LimitRange => limit_range_desc(o),
+            Kind::ServiceAccount => service_account_desc(session, o, now),
+            Kind::Endpoints => endpoints_desc(session, o, now),
             _ => generic(session, o, now),
         });
     }
