@@ -534,11 +534,14 @@ fn read_heredoc_var(chars: &[char], i: usize) -> (Option<String>, usize) {
     }
 }
 
+// One line per group; rustfmt would put every name on its own line once one is over 10 chars.
+#[rustfmt::skip]
 const BUILTINS: &[&str] = &[
     "alias", "awk", "cat", "cd", "clear", "cp", "curl", "cut", "echo", "env", "exit", "export",
     "false", "grep", "head", "help", "history", "hostname", "kubectl", "ls", "mkdir", "mv", "nano",
     "printenv", "pwd", "rm", "sed", "sleep", "sort", "ssh", "tail", "touch", "true", "unalias",
     "jobs", "fg", "kill", "uniq", "unset", "vi", "vim", "watch", "wc", "wget", "which", "whoami",
+    "systemctl",
 ];
 
 fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
@@ -638,6 +641,7 @@ fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
             r
         }
         "ssh" => ssh(session, rest),
+        "systemctl" => systemctl(session, rest),
         "curl" => crate::net::curl(session, rest),
         "wget" => crate::net::wget(session, rest),
         "exit" | "logout" => {
@@ -1855,6 +1859,49 @@ fn ssh(session: &mut Session, args: &[String]) -> Res {
     }
     session.host = host.to_owned();
     Res::ok()
+}
+
+/// `systemctl stop|start|restart kubelet` on the host this terminal is on: the node's kubelet
+/// stops (or resumes) reporting, so the node goes NotReady and its pods are evicted later.
+/// Like systemctl run as root, success prints nothing.
+fn systemctl(session: &mut Session, args: &[String]) -> Res {
+    let words: Vec<&str> = args
+        .iter()
+        .map(String::as_str)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let (Some(&verb), Some(&unit)) = (words.first(), words.get(1)) else {
+        return Res::err(
+            "systemctl: this playground supports stop, start and restart of kubelet\n",
+            1,
+        );
+    };
+    let reporting = match verb {
+        "stop" => false,
+        "start" | "restart" => true,
+        _ => {
+            return Res::err(
+                format!(
+                    "systemctl: '{verb}' is not available in this playground (use stop, start or restart)\n"
+                ),
+                1,
+            );
+        }
+    };
+    let service = unit.strip_suffix(".service").unwrap_or(unit);
+    if service != "kubelet" {
+        return Res::err(
+            format!("Failed to {verb} {service}.service: Unit {service}.service not loaded.\n"),
+            5,
+        );
+    }
+    match session
+        .sim
+        .set_node_reporting(&session.host.clone(), reporting)
+    {
+        Ok(()) => Res::ok(),
+        Err(e) => Res::err(format!("systemctl: {}\n", e.message), 1),
+    }
 }
 
 /// Tab completion: commands and aliases first, then kubectl words, then file paths.
