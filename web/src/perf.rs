@@ -6,7 +6,9 @@
 //! messages it draws arrived (before decoding), what they carried, when the last of them had
 //! been decoded and reduced into the state, when the DOM was committed,
 //! and when the next animation frame started and ended. `window.__tidepoolPerf.output` holds
-//! the arrival time of each terminal output message. Times are `performance.now()` values.
+//! the arrival time of each terminal output message, `.written` when each was handed to
+//! xterm.js, and `.sent` when each message to the worker was sent. Times are
+//! `performance.now()` values.
 
 #[cfg(target_arch = "wasm32")]
 mod page {
@@ -107,6 +109,14 @@ mod page {
         push("output", &DECODE_STARTED.with(Cell::get).into());
     }
 
+    pub fn sending() {
+        push("sent", &now().into());
+    }
+
+    pub fn output_written() {
+        push("written", &now().into());
+    }
+
     pub fn drop_pending() {
         PENDING.with(|p| p.borrow_mut().clear());
     }
@@ -171,18 +181,24 @@ mod page {
     pub fn view_arrived(_kind: &'static str, _entries: usize, _pods: usize, _build_us: u32) {}
     pub fn reduced() {}
     pub fn output_arrived() {}
+    pub fn sending() {}
+    pub fn output_written() {}
     pub fn drop_pending() {}
     pub fn graph_committed(_pods: usize, _chips: usize) {}
 }
 
-pub use page::{drop_pending, graph_committed, output_arrived, reduced, view_arrived};
+pub use page::{
+    drop_pending, graph_committed, output_arrived, output_written, reduced, view_arrived,
+};
 
-/// The cluster worker's codec, noting when each message starts decoding (its arrival).
+/// The cluster worker's codec, noting when each message starts decoding (its arrival) and
+/// when each message to the worker starts encoding (its sending).
 #[derive(Debug)]
 pub struct TimedCodec;
 
 impl gloo_worker::Codec for TimedCodec {
     fn encode<I: serde::Serialize>(input: I) -> wasm_bindgen::JsValue {
+        page::sending();
         <tidepool_worker::codec::SerdeWasmBindgen as gloo_worker::Codec>::encode(input)
     }
 

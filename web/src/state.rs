@@ -48,10 +48,14 @@ pub enum TermEvent {
 }
 
 /// Terminal events not yet shown, numbered so the terminal writes each exactly once.
+///
+/// Each event is behind an `Rc`: the reducer copies the whole state on every action (four
+/// clock ticks a second), and the terminal compares its feed on every render, so a feed
+/// holding a large output must cost pointer copies and pointer comparisons, not its text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TermFeed {
     pub next_seq: u64,
-    pub events: Vec<(u64, TermEvent)>,
+    pub events: Vec<(u64, Rc<TermEvent>)>,
 }
 
 /// Events kept for a terminal that has not drawn yet; older ones were long shown.
@@ -59,7 +63,7 @@ const TERM_FEED_LIMIT: usize = 256;
 
 impl TermFeed {
     fn push(&mut self, event: TermEvent) {
-        self.events.push((self.next_seq, event));
+        self.events.push((self.next_seq, Rc::new(event)));
         self.next_seq += 1;
         if self.events.len() > TERM_FEED_LIMIT {
             self.events.drain(..self.events.len() - TERM_FEED_LIMIT);
@@ -67,7 +71,7 @@ impl TermFeed {
     }
 
     /// Events numbered `from` and later.
-    pub fn since(&self, from: u64) -> impl Iterator<Item = &(u64, TermEvent)> {
+    pub fn since(&self, from: u64) -> impl Iterator<Item = &(u64, Rc<TermEvent>)> {
         self.events.iter().filter(move |(seq, _)| *seq >= from)
     }
 }
@@ -329,7 +333,7 @@ mod tests {
                 .feed
                 .since(0)
                 .last()
-                .map(|(_, e)| e),
+                .map(|(_, e)| &**e),
             Some(&TermEvent::Focus)
         );
     }
@@ -389,9 +393,9 @@ mod tests {
             opened.terminals.tabs[1].feed.events,
             vec![(
                 0,
-                TermEvent::Ready {
+                Rc::new(TermEvent::Ready {
                     prompt: "node01 $ ".to_owned()
-                }
+                })
             )]
         );
         // Events for another tab do not touch the shown one.

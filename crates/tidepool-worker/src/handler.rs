@@ -87,8 +87,18 @@ impl ClusterHandler {
         }
     }
 
-    /// Handles one message and returns the replies to send, in order.
+    /// Handles one message and returns the replies to send, in order: [`Self::answer`]'s,
+    /// then [`Self::view_update`]'s.
     pub fn handle(&mut self, message: ToCluster) -> Vec<FromCluster> {
+        let mut replies = self.answer(message);
+        replies.extend(self.view_update());
+        replies
+    }
+
+    /// Handles one message and returns the replies that answer it, without the cluster view
+    /// update it may have caused: the worker posts these first (a command's output must not
+    /// wait for the graph's delta to be built), then [`Self::view_update`].
+    pub fn answer(&mut self, message: ToCluster) -> Vec<FromCluster> {
         match message {
             ToCluster::Ping { nonce } => {
                 self.view.reset();
@@ -108,14 +118,12 @@ impl ClusterHandler {
                     });
                 }
                 self.reopen_draft(&mut replies);
-                self.push_view(&mut replies);
                 replies
             }
             ToCluster::Advance { millis } => {
                 self.session.advance(Duration::from_millis(millis));
                 let mut replies = vec![self.clock()];
                 self.poll_follow(&mut replies);
-                self.push_view(&mut replies);
                 replies
             }
             ToCluster::SetSpeed { speed } => {
@@ -162,7 +170,6 @@ impl ClusterHandler {
                 if self.now_ms() != before {
                     replies.push(self.clock());
                 }
-                self.push_view(&mut replies);
                 replies
             }
             ToCluster::Interrupt { terminal } => {
@@ -221,13 +228,11 @@ impl ClusterHandler {
                 let args = kubectl_args("delete", &target);
                 let res = tidepool_shell::kubectl::run(&mut self.session, &args, "");
                 let text: String = res.chunks.iter().map(|(_, s)| s.as_str()).collect();
-                let mut replies = vec![FromCluster::Deleted {
+                vec![FromCluster::Deleted {
                     target,
                     text,
                     ok: res.code == 0,
-                }];
-                self.push_view(&mut replies);
-                replies
+                }]
             }
             ToCluster::Settings { settings } => {
                 self.speed = settings.speed.min(MAX_SPEED);
@@ -240,14 +245,12 @@ impl ClusterHandler {
                 *self.session.simulation_mut() = Simulation::new(&SimulationConfig { seed });
                 self.dirty = true;
                 self.view.reset();
-                let mut replies = vec![
+                vec![
                     FromCluster::Notice {
                         notice: Notice::ClusterReset,
                     },
                     self.clock(),
-                ];
-                self.push_view(&mut replies);
-                replies
+                ]
             }
             ToCluster::ExportSession => {
                 let json = self.saved().encode();
@@ -460,20 +463,23 @@ impl ClusterHandler {
                 ..CommandOutput::default()
             });
         self.dirty = true;
-        let mut replies = self.finish_command(terminal, output);
-        self.push_view(&mut replies);
-        replies
+        self.finish_command(terminal, output)
+    }
+
+    /// The cluster view update (full or delta) since the last one, when there is one.
+    pub fn view_update(&mut self) -> Option<FromCluster> {
+        match self.view.update(self.session.simulation())? {
+            ViewUpdate::Full(view) => Some(FromCluster::ClusterView { view }),
+            ViewUpdate::Delta(delta) if !delta.is_empty() => {
+                Some(FromCluster::ClusterDelta { delta })
+            }
+            ViewUpdate::Delta(_) => None,
+        }
     }
 
     /// Appends the cluster view update (full or delta) when there is one.
     fn push_view(&mut self, replies: &mut Vec<FromCluster>) {
-        match self.view.update(self.session.simulation()) {
-            Some(ViewUpdate::Full(view)) => replies.push(FromCluster::ClusterView { view }),
-            Some(ViewUpdate::Delta(delta)) if !delta.is_empty() => {
-                replies.push(FromCluster::ClusterDelta { delta });
-            }
-            _ => {}
-        }
+        replies.extend(self.view_update());
     }
 
     /// One inspector tab's text, from the same code kubectl runs (nothing is echoed into the
@@ -865,7 +871,7 @@ mod tests {
     #[test]
     fn completion_returns_candidates() {
         let mut handler = ClusterHandler::default();
-        let replies = handler.handle(ToCluster::Complete {
+        let replies = handler.answer(ToCluster::Complete {
             terminal: T0,
             line: "kubectl ge".to_owned(),
             cursor: 10,
@@ -1394,7 +1400,7 @@ mod tests {
     #[test]
     fn validation_answers_with_the_simulators_errors_and_the_revision() {
         let mut handler = ClusterHandler::default();
-        let replies = handler.handle(ToCluster::Validate {
+        let replies = handler.answer(ToCluster::Validate {
             path: "web.yaml".to_owned(),
             text: WEB.replace("image: nginx", "image: \"\""),
             revision: 7,
@@ -1551,7 +1557,7 @@ mod tests {
     }
 
     fn opened_terminal(handler: &mut ClusterHandler, host: &str) -> TerminalId {
-        let replies = handler.handle(ToCluster::OpenTerminal {
+        let replies = handler.answer(ToCluster::OpenTerminal {
             host: host.to_owned(),
         });
         let [

@@ -175,8 +175,13 @@ impl Worker for ClusterWorker {
             waiting.push((msg, id));
             return;
         }
-        for reply in self.handler.handle(msg) {
+        // The answer is posted before the cluster view is diffed: a command's output must
+        // not wait for the graph.
+        for reply in self.handler.answer(msg) {
             scope.respond(id, reply);
+        }
+        if let Some(view) = self.handler.view_update() {
+            scope.respond(id, view);
         }
     }
 }

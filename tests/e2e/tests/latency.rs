@@ -24,6 +24,15 @@ input.addEventListener('keydown', () => {
     const l = window.__latency;
     if (l && l.down === undefined) { l.down = performance.now(); }
 }, true);
+// Every animation frame from the keydown to the paint, for the breakdown.
+const frame = (t) => {
+    const l = window.__latency;
+    if (l && l.down !== undefined && l.painted === undefined) {
+        (l.frames = l.frames || []).push(t - l.down);
+    }
+    requestAnimationFrame(frame);
+};
+requestAnimationFrame(frame);
 new MutationObserver(() => {
     const l = window.__latency;
     if (!l || l.down === undefined || l.seen !== undefined) { return; }
@@ -33,20 +42,20 @@ new MutationObserver(() => {
 }).observe(rows, { subtree: true, childList: true, characterData: true });
 ";
 
-/// Sends `keys` and returns milliseconds from the keydown to the DOM change that showed a row
-/// matching `want` (`mode`: `end`, `exact` or `start`).
-async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> f64 {
-    measure_with_arrival(browser, keys, want, mode).await.0
+/// One measured key press: milliseconds from the keydown to the DOM change that showed the
+/// wanted row, to the output message's arrival in the UI (from the UI's performance record,
+/// web/src/perf.rs), and the stages between, for the printed breakdown.
+struct Trip {
+    total: f64,
+    arrival: Option<f64>,
+    /// When the line was sent to the worker, its output arrived and was written to xterm.js,
+    /// and when each animation frame started, in ms after the keydown.
+    stages: String,
 }
 
-/// [`measure`], and milliseconds from the keydown to the arrival in the UI of the worker's
-/// output message (from the UI's performance record, web/src/perf.rs), when one arrived.
-async fn measure_with_arrival(
-    browser: &Client,
-    keys: &str,
-    want: &str,
-    mode: &str,
-) -> (f64, Option<f64>) {
+/// Sends `keys` and measures until a row matching `want` (`mode`: `end`, `exact` or
+/// `start`) is drawn.
+async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> Trip {
     browser
         .execute(
             "window.__latency = { want: arguments[0], mode: arguments[1] };",
@@ -66,13 +75,24 @@ async fn measure_with_arrival(
                  if (!l || l.painted === undefined) { return null; }\
                  const p = window.__tidepoolPerf;\
                  const arrived = (p && p.output || []).find(t => t >= l.down);\
-                 return [l.seen - l.down, arrived === undefined ? null : arrived - l.down];",
+                 const f = (x) => x.toFixed(1);\
+                 const after = (list) => { const t = (p && p[list] || []).find(t => t >= l.down);\
+                   return t === undefined ? '-' : f(t - l.down); };\
+                 const stages = 'line sent ' + after('sent') + ', output arrived '\
+                   + after('output') + ', written to xterm ' + after('written')\
+                   + ', frames [' + (l.frames || []).map(f).join(', ') + ']';\
+                 return [l.seen - l.down, arrived === undefined ? null : arrived - l.down,\
+                   stages];",
                 vec![],
             )
             .await
             .expect("read the probe");
-        if let Some([total, arrival]) = value.as_array().map(Vec::as_slice) {
-            return (total.as_f64().unwrap_or(f64::NAN), arrival.as_f64());
+        if let Some([total, arrival, stages]) = value.as_array().map(Vec::as_slice) {
+            return Trip {
+                total: total.as_f64().unwrap_or(f64::NAN),
+                arrival: arrival.as_f64(),
+                stages: stages.as_str().unwrap_or_default().to_owned(),
+            };
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
@@ -125,16 +145,18 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
     let mut echo = Vec::new();
     for _ in 0..10 {
         typed.push('Q');
-        echo.push(measure(browser, "Q", &typed, "end").await);
+        echo.push(measure(browser, "Q", &typed, "end").await.total);
     }
     summary("keystroke to echo rendered", &echo);
 
     let output = typed.trim_start_matches("echo ").to_owned();
-    let (shell, arrival) = measure_with_arrival(browser, "\n", &output, "exact").await;
+    let shell = measure(browser, "\n", &output, "exact").await;
     println!(
-        "e2e latency: Enter to `echo` output rendered: {shell:.1} ms (output message in the UI \
-         after {:.1} ms)",
-        arrival.unwrap_or(f64::NAN)
+        "e2e latency: Enter to `echo` output rendered: {:.1} ms (output message in the UI \
+         after {:.1} ms; {})",
+        shell.total,
+        shell.arrival.unwrap_or(f64::NAN),
+        shell.stages
     );
 
     let mut kubectl = Vec::new();
@@ -145,10 +167,13 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
             .send_keys(&format!("kubectl get ns -o name -l round!={round}"))
             .await
             .expect("type");
-        let (total, arrival) =
-            measure_with_arrival(browser, "\n", "namespace/kube-system", "exact").await;
-        kubectl.push(total);
-        arrivals.extend(arrival);
+        let trip = measure(browser, "\n", "namespace/kube-system", "exact").await;
+        println!(
+            "e2e latency: round {round}: drawn after {:.1} ms; {}",
+            trip.total, trip.stages
+        );
+        kubectl.push(trip.total);
+        arrivals.extend(trip.arrival);
         // Clear the screen so the next round's output is new rows.
         terminal_input(browser)
             .await

@@ -73,6 +73,7 @@ impl Live {
             TermEvent::Ready { prompt } => self.editor.ready(prompt),
             TermEvent::Output { text, prompt } => {
                 self.term.write(text);
+                crate::perf::output_written();
                 self.editor.ready(prompt)
             }
             TermEvent::Stream { text } => {
@@ -206,7 +207,7 @@ pub fn terminal(props: &TerminalProps) -> Html {
     {
         use_effect_with(props.feed.clone(), move |feed| {
             if let Some(live) = live.borrow_mut().as_mut() {
-                let events: Vec<TermEvent> = feed
+                let events: Vec<Rc<TermEvent>> = feed
                     .since(live.next_seq)
                     .map(|(_, event)| event.clone())
                     .collect();
