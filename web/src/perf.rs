@@ -7,7 +7,9 @@
 //! been decoded and reduced into the state, when the DOM was committed,
 //! and when the next animation frame started and ended. `window.__tidepoolPerf.output` holds
 //! the arrival time of each terminal output message, `.written` when each was handed to
-//! xterm.js, and `.sent` when each message to the worker was sent. Times are
+//! xterm.js, `.sent` when each message to the worker was sent, and `.workerReceived` /
+//! `.workerAnswered` when the worker started handling a command line and had posted its
+//! answer (converted from the worker's epoch stamps). Times are
 //! `performance.now()` values.
 
 #[cfg(target_arch = "wasm32")]
@@ -117,6 +119,18 @@ mod page {
         push("written", &now().into());
     }
 
+    /// The worker's epoch stamps on this page's `performance.now()` scale.
+    pub fn worker_handled(received_at_us: u64, answered_at_us: u64) {
+        let origin = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+            .and_then(|performance| js_sys::Reflect::get(&performance, &"timeOrigin".into()))
+            .ok()
+            .and_then(|origin| origin.as_f64())
+            .unwrap_or(0.0);
+        let page_ms = |epoch_us: u64| epoch_us as f64 / 1000.0 - origin;
+        push("workerReceived", &page_ms(received_at_us).into());
+        push("workerAnswered", &page_ms(answered_at_us).into());
+    }
+
     pub fn drop_pending() {
         PENDING.with(|p| p.borrow_mut().clear());
     }
@@ -183,12 +197,14 @@ mod page {
     pub fn output_arrived() {}
     pub fn sending() {}
     pub fn output_written() {}
+    pub fn worker_handled(_received_at_us: u64, _answered_at_us: u64) {}
     pub fn drop_pending() {}
     pub fn graph_committed(_pods: usize, _chips: usize) {}
 }
 
 pub use page::{
     drop_pending, graph_committed, output_arrived, output_written, reduced, view_arrived,
+    worker_handled,
 };
 
 /// The cluster worker's codec, noting when each message starts decoding (its arrival) and

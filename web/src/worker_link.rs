@@ -30,6 +30,7 @@ pub fn actions_for(reply: FromCluster) -> Vec<AppAction> {
             terminal,
             event: TermEvent::History { lines },
         }],
+        FromCluster::Handled { .. } => Vec::new(),
         FromCluster::Clock {
             virtual_time_ms,
             speed,
@@ -154,6 +155,10 @@ fn note_arrival(reply: &FromCluster) {
             delta.built_in_us,
         ),
         FromCluster::Output { .. } => perf::output_arrived(),
+        FromCluster::Handled {
+            received_at_us,
+            answered_at_us,
+        } => perf::worker_handled(*received_at_us, *answered_at_us),
         _ => {}
     }
 }

@@ -15,7 +15,7 @@ pub use tidepool_shell::{Effect, Stream, TerminalId, TerminalInfo};
 /// v6: the editor pane (open, save, close, validate).
 /// v7: terminal tabs: terminal ids on lines, completions, interrupts and their answers;
 /// open/close/select a terminal; the editor's draft survives a reload.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -163,6 +163,14 @@ pub enum FromCluster {
     },
     /// The virtual clock moved.
     Clock { virtual_time_ms: u64, speed: u32 },
+    /// When the worker started handling a command line and when it had posted the answer, in
+    /// microseconds since the epoch (`performance.timeOrigin + performance.now()`, comparable
+    /// across the page and the worker): for the UI's performance record only. Follows the
+    /// answer.
+    Handled {
+        received_at_us: u64,
+        answered_at_us: u64,
+    },
     /// A command line finished.
     Output {
         terminal: TerminalId,

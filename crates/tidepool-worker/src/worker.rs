@@ -175,15 +175,43 @@ impl Worker for ClusterWorker {
             waiting.push((msg, id));
             return;
         }
+        let line = matches!(msg, ToCluster::Line { .. });
+        let received_at_us = epoch_us();
         // The answer is posted before the cluster view is diffed: a command's output must
         // not wait for the graph.
         for reply in self.handler.answer(msg) {
             scope.respond(id, reply);
         }
+        if line {
+            let answered_at_us = epoch_us();
+            scope.respond(
+                id,
+                FromCluster::Handled {
+                    received_at_us,
+                    answered_at_us,
+                },
+            );
+        }
         if let Some(view) = self.handler.view_update() {
             scope.respond(id, view);
         }
     }
+}
+
+/// Microseconds since the epoch: `performance.timeOrigin + performance.now()`, which the page
+/// can compare with its own.
+fn epoch_us() -> u64 {
+    #[wasm_bindgen::prelude::wasm_bindgen]
+    extern "C" {
+        #[wasm_bindgen(js_namespace = performance, js_name = now)]
+        fn performance_now() -> f64;
+    }
+    let origin = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|performance| js_sys::Reflect::get(&performance, &"timeOrigin".into()))
+        .ok()
+        .and_then(|origin| origin.as_f64())
+        .unwrap_or(0.0);
+    ((origin + performance_now()) * 1000.0) as u64
 }
 
 /// Runs the cluster worker in the current (worker) global scope.

@@ -78,7 +78,9 @@ async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> Trip {
                  const f = (x) => x.toFixed(1);\
                  const after = (list) => { const t = (p && p[list] || []).find(t => t >= l.down);\
                    return t === undefined ? '-' : f(t - l.down); };\
-                 const stages = 'line sent ' + after('sent') + ', output arrived '\
+                 const sent = (p && p.sent || []).slice(-1)[0];\
+                 const stages = 'line sent ' + (sent === undefined ? '-' : f(sent - l.down)) + ', worker received ' + after('workerReceived') + ', answered '\
+                   + after('workerAnswered') + ', output arrived '\
                    + after('output') + ', written to xterm ' + after('written')\
                    + ', frames [' + (l.frames || []).map(f).join(', ') + ']';\
                  return [l.seen - l.down, arrived === undefined ? null : arrived - l.down,\
