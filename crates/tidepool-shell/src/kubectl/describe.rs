@@ -1711,11 +1711,18 @@ fn node_resources(w: &mut W, session: &Session, node: &Value, now: VirtualTime) 
         .api()
         .store()
         .list(Kind::Pod, None)
-        .map(Object::to_json)
-        .filter(|p| {
-            s(p, "/spec/nodeName") == name
-                && !matches!(s(p, "/status/phase"), "Succeeded" | "Failed")
+        // Filter on the typed pod first: serialising every pod of a large cluster is the cost.
+        .filter(|o| match o {
+            Object::Pod(p) => {
+                p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name)
+                    && !matches!(
+                        p.status.as_ref().and_then(|s| s.phase.as_deref()),
+                        Some("Succeeded" | "Failed")
+                    )
+            }
+            _ => false,
         })
+        .map(Object::to_json)
         .collect();
     let basis = if map(node, "/status/allocatable").is_empty() {
         "/status/capacity"

@@ -985,12 +985,15 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
         && !first.contains(['/', ','])
         && resolve_type(first).is_none()
         && !flags.bool("watch")
-        && matches!(output.as_str(), "" | "wide" | "name")
+        && matches!(output.as_str(), "" | "wide" | "name" | "yaml" | "json")
         && let Some(r) = super::resources::resolve_empty_unsimulated(first)
     {
         // As for simulated types, only the human-readable printers report the empty list.
-        if output == "name" {
-            return Ok(Res::ok());
+        match output.as_str() {
+            "name" => return Ok(Res::ok()),
+            "yaml" => return Ok(Res::out(crate::yaml::to_yaml(&list_value(Vec::new())))),
+            "json" => return Ok(Res::out(crate::yaml::to_json(&list_value(Vec::new())))),
+            _ => {}
         }
         let text = if r.namespaced && !all_ns {
             format!("No resources found in {ns} namespace.\n")
