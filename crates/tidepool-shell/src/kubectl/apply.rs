@@ -402,7 +402,7 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let force = flags.bool("force") || flags.bool("now");
     let grace: Option<i64> = match flags.get("grace-period") {
         Some(g) => Some(g.parse().map_err(|_| {
-            format!("error: invalid argument \"{g}\" for \"--grace-period\" flag\n")
+            format!("Error: invalid argument \"{g}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{g}\": invalid syntax\nSee 'kubectl delete --help' for usage.\n")
         })?),
         None if flags.bool("now") => Some(1),
         None => None,
@@ -470,7 +470,7 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
 }
 
 /// `TYPE NAME` or `TYPE/NAME` from the positional arguments.
-fn one_target(flags: &Flags, command: &str) -> Result<(Kind, String), String> {
+pub(super) fn one_target(flags: &Flags, command: &str) -> Result<(Kind, String), String> {
     let (ty, name) = match flags.args.as_slice() {
         [one] if one.contains('/') => {
             let (t, n) = one.split_once('/').unwrap_or((one, ""));
@@ -514,7 +514,7 @@ pub fn scale(session: &mut Session, args: &[String]) -> KResult {
         return Err("error: required flag(s) \"replicas\" not set\n".to_owned());
     };
     let replicas: i32 = replicas.parse().map_err(|_| {
-        format!("error: invalid argument \"{replicas}\" for \"--replicas\" flag: strconv.ParseInt: parsing \"{replicas}\": invalid syntax\nSee 'kubectl scale --help' for usage.\n")
+        format!("Error: invalid argument \"{replicas}\" for \"--replicas\" flag: strconv.ParseInt: parsing \"{replicas}\": invalid syntax\nSee 'kubectl scale --help' for usage.\n")
     })?;
     if replicas < 0 {
         return Err("error: The --replicas=COUNT flag is required, and COUNT must be greater than or equal to 0\n".to_owned());

@@ -10,6 +10,8 @@ use super::{KResult, f, namespace, parse_flags};
 use crate::Session;
 use crate::exec::Res;
 use serde_json::Value;
+use std::collections::BTreeMap;
+use tidepool_core::quantity::Amount;
 use tidepool_core::{Kind, Object, VirtualTime};
 
 struct W {
@@ -1497,6 +1499,7 @@ fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
                 .unwrap_or(false)
                 .to_string(),
         );
+        node_lease(&mut w, &v, now);
         let conds = arr(&v, "/status/conditions");
         if !conds.is_empty() {
             w.line(0, "Conditions:");
@@ -1554,6 +1557,17 @@ fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
         if !s(&v, "/spec/podCIDR").is_empty() {
             w.kv(0, "PodCIDR", s(&v, "/spec/podCIDR"));
         }
+        let cidrs: Vec<&str> = arr(&v, "/spec/podCIDRs")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        if !cidrs.is_empty() {
+            w.kv(0, "PodCIDRs", cidrs.join(","));
+        }
+        if !s(&v, "/spec/providerID").is_empty() {
+            w.kv(0, "ProviderID", s(&v, "/spec/providerID"));
+        }
+        node_resources(&mut w, session, &v, now);
     } else if object.kind() == Kind::ConfigMap || object.kind() == Kind::Secret {
         if object.kind() == Kind::Secret {
             w.line(0, "");
@@ -1579,12 +1593,250 @@ fn generic(session: &Session, object: &Object, now: VirtualTime) -> String {
                 w.line(0, "");
             }
         }
+        if object.kind() == Kind::ConfigMap {
+            // `BinaryData` holds base64 in JSON; kubectl prints the decoded length.
+            w.line(0, "");
+            w.line(0, "BinaryData");
+            w.line(0, "====");
+            for (k, val) in map(&v, "/binaryData") {
+                let text = val.as_str().unwrap_or("");
+                let bytes = (text.len() / 4 * 3).saturating_sub(text.matches('=').count());
+                w.line(0, format!("{k}: {bytes} bytes"));
+            }
+            w.line(0, "");
+        }
     }
     // describeSecret prints no Events.
     if object.kind() != Kind::Secret {
         events(&mut w, session, object, now);
     }
     w.finish()
+}
+
+/// How often a kubelet renews its node Lease (`renewInterval`: a quarter of the 40 s duration).
+const LEASE_RENEW_MILLIS: i64 = 10_000;
+
+/// `describeNodeLease`. The simulation keeps no Lease objects; the kubelet's lease is the one it
+/// renews every 10 s from the node's creation, so its last renewal is read off the node: up to
+/// now, or, once the node controller marked the node unreachable, up to when the kubelet went
+/// silent (the unreachable taint's time less the grace period).
+fn node_lease(w: &mut W, v: &Value, now: VirtualTime) {
+    w.line(0, "Lease:");
+    w.kv(1, "HolderIdentity", s(v, "/metadata/name"));
+    w.kv(1, "AcquireTime", "<unset>");
+    let created = super::json::millis(s(v, "/metadata/creationTimestamp"));
+    let unreachable_since = arr(v, "/spec/taints")
+        .iter()
+        .filter(|t| s(t, "/key") == "node.kubernetes.io/unreachable")
+        .filter_map(|t| super::json::millis(s(t, "/timeAdded")))
+        .min();
+    let now_ms = i64::try_from(now.as_millis()).unwrap_or(i64::MAX);
+    let grace_ms = tidepool_core::controllers::node_lifecycle::GRACE_PERIOD.as_millis() as i64;
+    let last_heard = unreachable_since.map_or(now_ms, |t| (t - grace_ms).min(now_ms));
+    let renew = match created {
+        Some(c) if last_heard >= c => {
+            let at = c + (last_heard - c) / LEASE_RENEW_MILLIS * LEASE_RENEW_MILLIS;
+            let at = tidepool_core::api::timestamp(VirtualTime::from_millis(
+                u64::try_from(at).unwrap_or(0),
+            ));
+            Some(at.0.format("%a, %d %b %Y %H:%M:%S %z").to_string())
+        }
+        _ => None,
+    };
+    w.kv(1, "RenewTime", renew.as_deref().unwrap_or("<unset>"));
+}
+
+/// A pod's resource list (`resourcehelper.PodRequestsAndLimits`): containers summed, sidecar
+/// (restartable) init containers added, the largest plain init container as a floor, plus the
+/// pod overhead. `section` is `requests` or `limits`.
+fn pod_resources(pod: &Value, section: &str) -> BTreeMap<String, Amount> {
+    fn parse_list(c: &Value, ptr: &str) -> Vec<(String, Amount)> {
+        map(c, ptr)
+            .into_iter()
+            .filter_map(|(k, q)| {
+                let text = q.as_str().map_or_else(|| q.to_string(), str::to_owned);
+                Some((k.clone(), tidepool_core::quantity::parse(&text)?))
+            })
+            .collect()
+    }
+    fn add(into: &mut BTreeMap<String, Amount>, list: &[(String, Amount)]) {
+        for (k, a) in list {
+            into.entry(k.clone())
+                .and_modify(|e| e.milli += a.milli)
+                .or_insert(*a);
+        }
+    }
+    let ptr = format!("/resources/{section}");
+    let mut total = BTreeMap::new();
+    for c in arr(pod, "/spec/containers") {
+        add(&mut total, &parse_list(c, &ptr));
+    }
+    let mut sidecars: BTreeMap<String, Amount> = BTreeMap::new();
+    let mut init_floor: BTreeMap<String, Amount> = BTreeMap::new();
+    for c in arr(pod, "/spec/initContainers") {
+        let own = parse_list(c, &ptr);
+        let needed = if s(c, "/restartPolicy") == "Always" {
+            add(&mut total, &own);
+            add(&mut sidecars, &own);
+            sidecars.clone()
+        } else {
+            let mut tmp = BTreeMap::new();
+            add(&mut tmp, &own);
+            add(&mut tmp, &sidecars.clone().into_iter().collect::<Vec<_>>());
+            tmp
+        };
+        for (k, a) in needed {
+            let e = init_floor.entry(k).or_insert(a);
+            if a.milli > e.milli {
+                *e = a;
+            }
+        }
+    }
+    for (k, a) in init_floor {
+        let e = total.entry(k).or_insert(a);
+        if a.milli > e.milli {
+            *e = a;
+        }
+    }
+    add(&mut total, &parse_list(pod, "/spec/overhead"));
+    total
+}
+
+/// `describeNodeResource`: the node's non-terminated pods with their CPU and memory requests
+/// and limits as shares of allocatable, then the totals per resource.
+fn node_resources(w: &mut W, session: &Session, node: &Value, now: VirtualTime) {
+    let name = s(node, "/metadata/name");
+    let pods: Vec<Value> = session
+        .sim
+        .api()
+        .store()
+        .list(Kind::Pod, None)
+        // Filter on the typed pod first: serialising every pod of a large cluster is the cost.
+        .filter(|o| match o {
+            Object::Pod(p) => {
+                p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(name)
+                    && !matches!(
+                        p.status.as_ref().and_then(|s| s.phase.as_deref()),
+                        Some("Succeeded" | "Failed")
+                    )
+            }
+            _ => false,
+        })
+        .map(Object::to_json)
+        .collect();
+    let basis = if map(node, "/status/allocatable").is_empty() {
+        "/status/capacity"
+    } else {
+        "/status/allocatable"
+    };
+    let allocatable = |resource: &str| {
+        tidepool_core::quantity::parse(s(node, &format!("{basis}/{resource}")))
+            .map_or(0, |a| a.milli)
+    };
+    // Go's `Quantity.Value()` (whole units rounded up) for memory, `MilliValue()` for CPU.
+    let units = |milli: i128| (milli + 999).div_euclid(1000);
+    let share = |amount: Option<&Amount>, resource: &str| -> (String, i64) {
+        let amount = amount.copied().unwrap_or_default();
+        let of = allocatable(resource);
+        let (have, of) = if resource == "cpu" {
+            (amount.milli, of)
+        } else {
+            (units(amount.milli), units(of))
+        };
+        let percent = if of == 0 {
+            0
+        } else {
+            (have as f64 / of as f64 * 100.0) as i64
+        };
+        (amount.to_canonical(), percent)
+    };
+    w.kv(
+        0,
+        "Non-terminated Pods",
+        format!("({} in total)", pods.len()),
+    );
+    w.line(
+        1,
+        "Namespace\tName\t\tCPU Requests\tCPU Limits\tMemory Requests\tMemory Limits\tAge",
+    );
+    w.line(
+        1,
+        "---------\t----\t\t------------\t----------\t---------------\t-------------\t---",
+    );
+    let mut requests: BTreeMap<String, Amount> = BTreeMap::new();
+    let mut limits: BTreeMap<String, Amount> = BTreeMap::new();
+    for p in &pods {
+        let req = pod_resources(p, "requests");
+        let lim = pod_resources(p, "limits");
+        let cells: Vec<String> = [
+            share(req.get("cpu"), "cpu"),
+            share(lim.get("cpu"), "cpu"),
+            share(req.get("memory"), "memory"),
+            share(lim.get("memory"), "memory"),
+        ]
+        .into_iter()
+        .map(|(q, pct)| format!("{q} ({pct}%)"))
+        .collect();
+        w.line(
+            1,
+            format!(
+                "{}\t{}\t\t{}\t{}",
+                s(p, "/metadata/namespace"),
+                s(p, "/metadata/name"),
+                cells.join("\t"),
+                age(s(p, "/metadata/creationTimestamp"), now)
+            ),
+        );
+        for (into, list) in [(&mut requests, req), (&mut limits, lim)] {
+            for (k, a) in list {
+                into.entry(k)
+                    .and_modify(|e| e.milli += a.milli)
+                    .or_insert(a);
+            }
+        }
+    }
+    w.line(0, "Allocated resources:");
+    w.line(
+        1,
+        "(Total limits may be over 100 percent, i.e., overcommitted.)",
+    );
+    w.line(1, "Resource\tRequests\tLimits");
+    w.line(1, "--------\t--------\t------");
+    let mut rows: Vec<&str> = vec!["cpu", "memory", "ephemeral-storage"];
+    let hugepages: Vec<&String> = map(node, basis)
+        .into_iter()
+        .map(|(k, _)| k)
+        .filter(|k| k.starts_with("hugepages-"))
+        .collect();
+    rows.extend(hugepages.iter().map(|k| k.as_str()));
+    for resource in rows {
+        let (req, req_pct) = share(requests.get(resource), resource);
+        let (lim, lim_pct) = share(limits.get(resource), resource);
+        w.line(
+            1,
+            format!("{resource}\t{req} ({req_pct}%)\t{lim} ({lim_pct}%)"),
+        );
+    }
+    // Extended resources (not cpu, memory, ephemeral-storage, hugepages or pods) print bare.
+    for (resource, _) in map(node, basis) {
+        let standard = matches!(
+            resource.as_str(),
+            "cpu" | "memory" | "ephemeral-storage" | "pods"
+        ) || resource.starts_with("hugepages-");
+        if standard {
+            continue;
+        }
+        let text = |m: &BTreeMap<String, Amount>| {
+            m.get(resource.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_canonical()
+        };
+        w.line(
+            1,
+            format!("{resource}\t{}\t{}", text(&requests), text(&limits)),
+        );
+    }
 }
 
 /// `describeQuota`: no labels, annotations or Events.

@@ -47,11 +47,11 @@ fn sub_specs(sub: &str) -> Vec<FlagSpec> {
             f("from-env-file", None, true),
             f("type", None, true),
         ],
-        "service" => vec![
-            f("tcp", None, true),
-            f("node-port", None, true),
-            f("clusterip", None, true),
-        ],
+        // Each `create service` variant declares its own flags.
+        "service clusterip" => vec![f("tcp", None, true), f("clusterip", None, true)],
+        "service nodeport" => vec![f("tcp", None, true), f("node-port", None, true)],
+        "service loadbalancer" => vec![f("tcp", None, true)],
+        "service externalname" => vec![f("tcp", None, true), f("external-name", None, true)],
         "quota" => vec![f("hard", None, true), f("scopes", None, true)],
         _ => vec![],
     });
@@ -184,7 +184,12 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         }
         _ => (sub.to_owned(), args, String::new()),
     };
-    let flags = parse_flags(args, &sub_specs(sub), &format!("create {sub_name}"))?;
+    let spec_key = if sub == "service" {
+        sub_name.as_str()
+    } else {
+        sub
+    };
+    let flags = parse_flags(args, &sub_specs(spec_key), &format!("create {sub_name}"))?;
     let ns = ns_if_explicit(session, &flags);
     let ns = ns.as_deref();
     let (kind, value) = match sub {
@@ -196,7 +201,7 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
             }
             let replicas: i64 = match flags.get("replicas") {
                 Some(r) => r.parse().map_err(|_| {
-                    format!("error: invalid argument \"{r}\" for \"-r, --replicas\" flag: strconv.ParseInt: parsing \"{r}\": invalid syntax\nSee 'kubectl create deployment --help' for usage.\n")
+                    format!("Error: invalid argument \"{r}\" for \"-r, --replicas\" flag: strconv.ParseInt: parsing \"{r}\": invalid syntax\nSee 'kubectl create deployment --help' for usage.\n")
                 })?,
                 None => 1,
             };
@@ -205,8 +210,9 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
                 .map(|i| json!({"image": i, "name": image_name(i), "resources": {}}))
                 .collect();
             if let Some(port) = flags.get("port") {
-                let p: i64 = port.parse().map_err(|_| {
-                    format!("error: invalid argument \"{port}\" for \"--port\" flag\n")
+                // `--port` is an int32 pflag here: cobra rejects it before the command runs.
+                let p: i32 = port.parse().map_err(|_| {
+                    format!("Error: invalid argument \"{port}\" for \"--port\" flag: strconv.ParseInt: parsing \"{port}\": {}\nSee 'kubectl create deployment --help' for usage.\n", go_parse_int_error(port))
                 })?;
                 if let Some(c) = containers.first_mut() {
                     c["ports"] = json!([{"containerPort": p}]);
@@ -375,13 +381,25 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
                 "clusterip" => "ClusterIP",
                 "nodeport" => "NodePort",
                 "loadbalancer" => "LoadBalancer",
+                "externalname" => "ExternalName",
                 other => {
                     return Err(format!(
-                        "error: unknown service type \"{other}\" (use clusterip, nodeport or loadbalancer)\n"
+                        "error: unknown service type \"{other}\" (use clusterip, nodeport, loadbalancer or externalname)\n"
                     ));
                 }
             };
             let name = need_name(&flags, &format!("service {variant}"))?;
+            let external_name = if ty == "ExternalName" {
+                let Some(external) = flags.get("external-name") else {
+                    return Err("error: required flag(s) \"external-name\" not set\n".to_owned());
+                };
+                if !tidepool_core::validation::is_dns1123_subdomain(external) {
+                    return Err(format!("error: invalid service external name {external}\n"));
+                }
+                Some(external.to_owned())
+            } else {
+                None
+            };
             let mut ports = Vec::new();
             for spec in flags.all("tcp") {
                 for one in spec.split(',') {
@@ -398,7 +416,7 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
                 }
             }
             let headless = flags.get("clusterip") == Some("None");
-            if ports.is_empty() && !headless {
+            if ports.is_empty() && !headless && external_name.is_none() {
                 return Err("error: at least one tcp port specifier must be provided\n".to_owned());
             }
             let mut m = meta(&name, ns);
@@ -410,6 +428,9 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
             }
             if let Some(ip) = flags.get("clusterip") {
                 spec["clusterIP"] = json!(ip);
+            }
+            if let Some(external) = external_name {
+                spec["externalName"] = json!(external);
             }
             (
                 Kind::Service,
@@ -530,9 +551,13 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
     };
     let mut c = json!({"image": image, "name": name, "resources": {}});
     if let Some(p) = flags.get("port") {
-        let p: i64 = p
-            .parse()
-            .map_err(|_| format!("error: invalid argument \"{p}\" for \"--port\" flag\n"))?;
+        // `run --port` is a string flag that `strconv.Atoi` reads once the command runs.
+        let p: i64 = p.parse().map_err(|_| {
+            format!(
+                "error: strconv.Atoi: parsing \"{p}\": {}\n",
+                go_parse_int_error(p)
+            )
+        })?;
         c["ports"] = json!([{"containerPort": p}]);
     }
     let env = flags.all("env");
@@ -597,6 +622,16 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
             restart_always: restart == "Always",
         },
     ))
+}
+
+/// Why Go's `strconv.ParseInt`/`Atoi` rejects `text`: out of range or not a number.
+fn go_parse_int_error(text: &str) -> &'static str {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        "value out of range"
+    } else {
+        "invalid syntax"
+    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Informational commands: api-resources, api-versions, version, cluster-info, config, logs.
 
 use super::json::{arr, s};
-use super::resources::TYPES;
+use super::resources::{API_VERSIONS, DISCOVERY, Discovered};
 use super::{FlagSpec, KResult, f, parse_flags};
 use crate::Session;
 use crate::exec::Res;
@@ -322,9 +322,48 @@ pub fn api_resources(_session: &Session, args: &[String]) -> KResult {
         ],
         "api-resources",
     )?;
+    let output = flags.get("output").unwrap_or("");
+    if !matches!(output, "" | "name") {
+        return Err(format!(
+            "error: --output {output} is not available in this playground (use name, or no -o)\n"
+        ));
+    }
+    let name_only = output == "name";
+    let mut resources: Vec<&Discovered> = DISCOVERY
+        .iter()
+        .filter(|r| {
+            flags
+                .get("namespaced")
+                .is_none_or(|ns| (ns == "true") == r.namespaced)
+        })
+        .filter(|r| flags.get("api-group").is_none_or(|g| g == r.group))
+        .collect();
+    // `sortableResource`: a stable sort by group unless --sort-by names another field.
+    match flags.get("sort-by") {
+        None | Some("") => {}
+        Some("name") => resources.sort_by_key(|r| r.name),
+        Some("kind") => resources.sort_by_key(|r| r.kind),
+        Some(other) => {
+            return Err(format!(
+                "error: --sort-by accepts only name or kind, got \"{other}\"\n"
+            ));
+        }
+    }
+    if name_only {
+        let out: String = resources
+            .iter()
+            .map(|r| {
+                if r.group.is_empty() {
+                    format!("{}\n", r.name)
+                } else {
+                    format!("{}.{}\n", r.name, r.group)
+                }
+            })
+            .collect();
+        return Ok(Res::out(out));
+    }
     let mut rows = Vec::new();
-    let name_only = flags.get("output") == Some("name");
-    if !flags.bool("no-headers") && !name_only {
+    if !flags.bool("no-headers") {
         rows.push(
             ["NAME", "SHORTNAMES", "APIVERSION", "NAMESPACED", "KIND"]
                 .iter()
@@ -332,44 +371,26 @@ pub fn api_resources(_session: &Session, args: &[String]) -> KResult {
                 .collect(),
         );
     }
-    let mut out = String::new();
-    for t in TYPES {
-        if let Some(ns) = flags.get("namespaced")
-            && (ns == "true") != t.kind.namespaced()
-        {
-            continue;
-        }
-        if let Some(g) = flags.get("api-group")
-            && g != t.kind.group()
-        {
-            continue;
-        }
-        if name_only {
-            let group = t.kind.group();
-            out.push_str(&if group.is_empty() {
-                format!("{}\n", t.names[0])
-            } else {
-                format!("{}.{group}\n", t.names[0])
-            });
-            continue;
-        }
+    for r in resources {
         rows.push(vec![
-            t.names[0].to_owned(),
-            t.short.join(","),
-            t.kind.api_version().to_owned(),
-            t.kind.namespaced().to_string(),
-            t.kind.name().to_owned(),
+            r.name.to_owned(),
+            r.short.to_owned(),
+            r.api_version(),
+            r.namespaced.to_string(),
+            r.kind.to_owned(),
         ]);
-    }
-    if name_only {
-        return Ok(Res::out(out));
     }
     Ok(Res::out(crate::tabwriter::table(&rows)))
 }
 
 pub fn api_versions(args: &[String]) -> KResult {
     parse_flags(args, &[], "api-versions")?;
-    Ok(Res::out("apps/v1\nbatch/v1\nv1\n"))
+    Ok(Res::out(
+        API_VERSIONS
+            .iter()
+            .map(|v| format!("{v}\n"))
+            .collect::<String>(),
+    ))
 }
 
 fn server_version(session: &Session) -> String {

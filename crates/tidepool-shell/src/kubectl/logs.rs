@@ -312,7 +312,7 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
             Ok(n) => Some(n as usize),
             Err(_) => {
                 return Err(format!(
-                    "error: invalid argument \"{t}\" for \"--tail\" flag: strconv.ParseInt: parsing \"{t}\": invalid syntax\nSee 'kubectl logs --help' for usage.\n"
+                    "Error: invalid argument \"{t}\" for \"--tail\" flag: strconv.ParseInt: parsing \"{t}\": invalid syntax\nSee 'kubectl logs --help' for usage.\n"
                 ));
             }
         },

@@ -1,7 +1,7 @@
 //! kubectl v1.32 over the simulated apiserver: commands, flags, printers and error texts.
 //!
 //! Flags are parsed by hand rather than with `clap`: kubectl is a cobra/pflag program and its
-//! error texts (`error: unknown flag: --foo` + `See 'kubectl get --help' for usage.`,
+//! error texts (`Error: unknown flag: --foo` + `See 'kubectl get --help' for usage.`,
 //! `unknown shorthand flag: 'z' in -z`, flags accepted anywhere among the arguments, `-oyaml`,
 //! `--replicas=3`, `-it`, bool flags as `--force=false`) are pflag's; clap's differ in wording
 //! and in where flags may go. [`Flags`] reproduces pflag's behaviour for the flags each
@@ -18,6 +18,7 @@ mod info;
 pub(crate) mod json;
 mod logs;
 mod node;
+mod patch;
 mod portforward;
 mod resources;
 mod set;
@@ -102,7 +103,7 @@ pub fn parse_flags(args: &[String], specs: &[FlagSpec], command: &str) -> Result
             .find(|s| s.short == Some(c))
             .copied()
     };
-    let bad = |msg: String| format!("error: {msg}\nSee 'kubectl {command} --help' for usage.\n");
+    let bad = |msg: String| format!("Error: {msg}\nSee 'kubectl {command} --help' for usage.\n");
     let mut flags = Flags::default();
     let mut i = 0;
     while i < args.len() {
@@ -346,6 +347,15 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
     };
     let mut rest: Vec<String> = pre;
     rest.extend(args[i + 1..].iter().cloned());
+    // pflag's NoOptDefVal: a bare `--dry-run` is "unchanged" (the next word is not its value),
+    // which kubectl's `GetDryRunStrategy` reads as client with a deprecation warning.
+    let mut bare_dry_run = false;
+    for a in rest.iter_mut().take_while(|a| a.as_str() != "--") {
+        if a == "--dry-run" {
+            *a = "--dry-run=client".to_owned();
+            bare_dry_run = true;
+        }
+    }
     if rest
         .iter()
         .take_while(|a| a.as_str() != "--")
@@ -366,6 +376,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),
         "label" | "annotate" => apply::label(session, cmd, &rest),
+        "patch" => patch::patch(session, &rest),
         "cordon" | "uncordon" => node::cordon(session, cmd, &rest),
         "drain" => node::drain(session, &rest),
         "taint" => node::taint(session, &rest),
@@ -387,10 +398,32 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         )),
         other => Err(unknown_command(other)),
     };
-    match result {
+    let mut res = match result {
         Ok(res) => res,
         Err(text) => Res::err(text, 1),
+    };
+    let flag_known = !res
+        .chunks
+        .iter()
+        .any(|(_, text)| text.contains("unknown flag: --dry-run"));
+    if bare_dry_run && flag_known {
+        res.chunks
+            .insert(0, (crate::Stream::Stderr, dry_run_warning(session)));
     }
+    res
+}
+
+/// The klog line `GetDryRunStrategy` logs for a bare `--dry-run`.
+fn dry_run_warning(session: &Session) -> String {
+    let now = session.sim.now();
+    let t = tidepool_core::api::timestamp(now).0;
+    format!(
+        "W{} {}.{:03}000 {:>7} helpers.go:702] --dry-run is deprecated and can be replaced with --dry-run=client.\n",
+        t.format("%m%d"),
+        t.format("%H:%M:%S"),
+        now.as_millis() % 1000,
+        session.jobs.next_pid()
+    )
 }
 
 /// The host's editor closed on `path`: finish a pending `kubectl edit` there, if any.
@@ -498,7 +531,7 @@ mod tests {
         let err = parse_flags(&strings(&["--foo"]), &specs, "get").err();
         assert_eq!(
             err.as_deref(),
-            Some("error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n")
+            Some("Error: unknown flag: --foo\nSee 'kubectl get --help' for usage.\n")
         );
     }
 

@@ -229,7 +229,7 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
         None => None,
         Some(g) => {
             let g: i64 = g.parse().map_err(|_| {
-                format!("error: invalid argument \"{g}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{g}\": invalid syntax\nSee 'kubectl drain --help' for usage.\n")
+                format!("Error: invalid argument \"{g}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{g}\": invalid syntax\nSee 'kubectl drain --help' for usage.\n")
             })?;
             (g >= 0).then_some(g)
         }
@@ -238,7 +238,7 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
         None => None,
         Some(t) => {
             let d = crate::duration::parse_go_duration(t).ok_or_else(|| {
-                format!("error: invalid argument \"{t}\" for \"--timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl drain --help' for usage.\n")
+                format!("Error: invalid argument \"{t}\" for \"--timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl drain --help' for usage.\n")
             })?;
             (!d.is_zero()).then_some(d)
         }

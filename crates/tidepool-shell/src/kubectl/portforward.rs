@@ -104,7 +104,7 @@ pub fn port_forward(session: &mut Session, args: &[String]) -> KResult {
             }
             None => {
                 return Err(format!(
-                    "error: invalid argument \"{t}\" for \"--pod-running-timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl port-forward --help' for usage.\n"
+                    "Error: invalid argument \"{t}\" for \"--pod-running-timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl port-forward --help' for usage.\n"
                 ));
             }
         },

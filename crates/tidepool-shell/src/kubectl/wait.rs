@@ -132,7 +132,7 @@ pub fn wait(session: &mut Session, args: &[String]) -> KResult {
         None => Duration::from_secs(30),
         Some(t) if t.starts_with('-') => Duration::from_secs(7 * 24 * 3600),
         Some(t) => crate::duration::parse_go_duration(t).ok_or_else(|| {
-            format!("error: invalid argument \"{t}\" for \"--timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl wait --help' for usage.\n")
+            format!("Error: invalid argument \"{t}\" for \"--timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl wait --help' for usage.\n")
         })?,
     };
     let ns = namespace(session, &flags);
