@@ -1139,34 +1139,33 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             statefulset.apps/web created
             > advance 1s
             > pods
-            web-0 0/1 ContainerCreating 10.244.2.3 node02
+            web-0 0/1 ContainerCreating <none> node01
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
-            web-1 1/1 Running 10.244.1.3 node01
-            web-2 0/1 ContainerCreating <none> node02
+            web-0 1/1 Running 10.244.1.3 node01
+            web-1 0/1 ContainerCreating 10.244.2.3 node02
             > advance 10s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
-            web-1 1/1 Running 10.244.1.3 node01
-            web-2 1/1 Running 10.244.2.4 node02
+            web-0 1/1 Running 10.244.1.3 node01
+            web-1 1/1 Running 10.244.2.3 node02
+            web-2 1/1 Running 10.244.1.4 node01
             > json sts default web /status
             {"availableReplicas":3,"collisionCount":0,"currentReplicas":3,"currentRevision":"web-84ff758c56","observedGeneration":1,"readyReplicas":3,"replicas":3,"updateRevision":"web-84ff758c56","updatedReplicas":3}
             > scale sts default web 1
             statefulset.apps/web scaled
             > advance 1s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.1.3 node01
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.1.3 node01
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.1.3 node01
             > events sts default web
               Normal SuccessfulCreate 21s statefulset-controller create Pod web-0 in StatefulSet web successful
-              Normal SuccessfulCreate 19s statefulset-controller create Pod web-1 in StatefulSet web successful
-              Normal SuccessfulCreate 17s statefulset-controller create Pod web-2 in StatefulSet web successful
+              Normal SuccessfulCreate 18s statefulset-controller create Pod web-1 in StatefulSet web successful
+              Normal SuccessfulCreate 15s statefulset-controller create Pod web-2 in StatefulSet web successful
               Normal SuccessfulDelete 7s statefulset-controller delete Pod web-2 in StatefulSet web successful
               Normal SuccessfulDelete 7s statefulset-controller delete Pod web-1 in StatefulSet web successful
         "#]],

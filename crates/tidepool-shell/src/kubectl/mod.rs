@@ -20,6 +20,7 @@ mod logs;
 mod node;
 mod portforward;
 mod resources;
+mod rollout;
 mod set;
 mod top;
 mod wait;
