@@ -159,6 +159,16 @@ pub fn workload(
     flags: &Flags,
 ) -> KResult {
     let label = kind_name(kind, name);
+    if matches!(sub, "undo" | "restart" | "pause" | "resume")
+        && flags.get("dry-run").is_some_and(|d| d != "none")
+    {
+        // kubectl would print the template it would roll back to; rather than change the
+        // cluster, say that this is missing.
+        return Err(format!(
+            "error: rollout {sub} --dry-run for {} is not available in this playground yet\n",
+            kind.plural()
+        ));
+    }
     let api_err = |e: ApiError| server_error(&e);
     match sub {
         "status" => status(session, kind, ns, name, flags.get("watch") != Some("false")),
