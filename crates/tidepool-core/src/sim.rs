@@ -389,7 +389,7 @@ impl Simulation {
     }
 
     /// Makes a node's kubelet stop (`false`) or resume (`true`) reporting. A silent node goes
-    /// NotReady after 40 s and its pods are evicted when their tolerations expire.
+    /// NotReady after 50 s and its pods are evicted when their tolerations expire.
     pub fn set_node_reporting(&mut self, name: &str, reporting: bool) -> Result<(), ApiError> {
         self.api.get_ref(Kind::Node, "", name)?;
         if reporting {

@@ -889,7 +889,7 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
         advance 5s
         pods
         silence node01
-        advance 39s
+        advance 49s
         json node - node01 /spec/taints
         advance 2s
         json node - node01 /spec/taints
@@ -914,12 +914,12 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
             web-b7m4t 1/1 Running 10.244.2.3 node02
             web-x5bzv 1/1 Running 10.244.1.3 node01
             > silence node01
-            > advance 39s
+            > advance 49s
             > json node - node01 /spec/taints
             null
             > advance 2s
             > json node - node01 /spec/taints
-            [{"effect":"NoSchedule","key":"node.kubernetes.io/unreachable"},{"effect":"NoExecute","key":"node.kubernetes.io/unreachable","timeAdded":"2026-01-01T00:00:45Z"}]
+            [{"effect":"NoSchedule","key":"node.kubernetes.io/unreachable"},{"effect":"NoExecute","key":"node.kubernetes.io/unreachable","timeAdded":"2026-01-01T00:00:55Z"}]
             > events node - node01
               Normal NodeNotReady 1s node-controller Node node01 status is now: NodeNotReady
             > advance 4m58s
@@ -932,11 +932,11 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
             web-wbrmm 0/1 ContainerCreating <none> node02
             web-x5bzv 0/1 Terminating 10.244.1.3 node01
             > events pod default web-x5bzv
-              Normal Scheduled 5m45s default-scheduler Successfully assigned default/web-x5bzv to node01
-              Normal Pulling 5m44s kubelet Pulling image "nginx"
-              Normal Pulled 5m41s kubelet Successfully pulled image "nginx" in 2.825s (2.825s including waiting). Image size: 72188133 bytes.
-              Normal Created 5m41s kubelet Created container: c
-              Normal Started 5m41s kubelet Started container c
+              Normal Scheduled 5m55s default-scheduler Successfully assigned default/web-x5bzv to node01
+              Normal Pulling 5m54s kubelet Pulling image "nginx"
+              Normal Pulled 5m51s kubelet Successfully pulled image "nginx" in 2.825s (2.825s including waiting). Image size: 72188133 bytes.
+              Normal Created 5m51s kubelet Created container: c
+              Normal Started 5m51s kubelet Started container c
               Normal TaintManagerEviction 0s taint-eviction-controller Marking for deletion Pod default/web-x5bzv
             > advance 5s
             > pods
@@ -1139,34 +1139,33 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             statefulset.apps/web created
             > advance 1s
             > pods
-            web-0 0/1 ContainerCreating 10.244.2.3 node02
+            web-0 0/1 ContainerCreating <none> node01
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
-            web-1 1/1 Running 10.244.1.3 node01
-            web-2 0/1 ContainerCreating <none> node02
+            web-0 1/1 Running 10.244.1.3 node01
+            web-1 0/1 ContainerCreating 10.244.2.3 node02
             > advance 10s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
-            web-1 1/1 Running 10.244.1.3 node01
-            web-2 1/1 Running 10.244.2.4 node02
+            web-0 1/1 Running 10.244.1.3 node01
+            web-1 1/1 Running 10.244.2.3 node02
+            web-2 1/1 Running 10.244.1.4 node01
             > json sts default web /status
             {"availableReplicas":3,"collisionCount":0,"currentReplicas":3,"currentRevision":"web-84ff758c56","observedGeneration":1,"readyReplicas":3,"replicas":3,"updateRevision":"web-84ff758c56","updatedReplicas":3}
             > scale sts default web 1
             statefulset.apps/web scaled
             > advance 1s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.1.3 node01
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.1.3 node01
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.1.3 node01
             > events sts default web
               Normal SuccessfulCreate 21s statefulset-controller create Pod web-0 in StatefulSet web successful
-              Normal SuccessfulCreate 19s statefulset-controller create Pod web-1 in StatefulSet web successful
-              Normal SuccessfulCreate 17s statefulset-controller create Pod web-2 in StatefulSet web successful
+              Normal SuccessfulCreate 18s statefulset-controller create Pod web-1 in StatefulSet web successful
+              Normal SuccessfulCreate 15s statefulset-controller create Pod web-2 in StatefulSet web successful
               Normal SuccessfulDelete 7s statefulset-controller delete Pod web-2 in StatefulSet web successful
               Normal SuccessfulDelete 7s statefulset-controller delete Pod web-1 in StatefulSet web successful
         "#]],

@@ -11,6 +11,7 @@ pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
 pub mod replicaset;
+pub mod revision;
 pub mod statefulset;
 
 use crate::api::{ApiServer, controller_ref};

@@ -12,8 +12,9 @@ use crate::scheduler::plugins::tolerates;
 use k8s_openapi::api::core::v1::{Node, Pod, Taint};
 use std::time::Duration;
 
-/// `--node-monitor-grace-period`: how long a silent node keeps its Ready status.
-pub const GRACE_PERIOD: Duration = Duration::from_secs(40);
+/// `--node-monitor-grace-period`: how long a silent node keeps its Ready status (50 s since
+/// v1.32, kubernetes/kubernetes#126287; 40 s before).
+pub const GRACE_PERIOD: Duration = Duration::from_secs(50);
 pub const UNREACHABLE: &str = "node.kubernetes.io/unreachable";
 const NODE_CONTROLLER: &str = "node-controller";
 const EVICTION_CONTROLLER: &str = "taint-eviction-controller";

@@ -4,15 +4,14 @@
 //! ordinal down to `partition`, one at a time. Revisions are ControllerRevision objects.
 //! (volumeClaimTemplates are accepted but no PersistentVolumeClaims are simulated.)
 
-use super::{Action, ControllerId, Ctx, pod_from_template, pod_is_active, pod_is_ready};
-use crate::api::{DeleteOptions, controller_of, controller_ref};
+use super::{Action, ControllerId, Ctx, pod_from_template, pod_is_active, pod_is_ready, revision};
+use crate::api::DeleteOptions;
 use crate::events::EventType;
 use crate::naming;
 use crate::objects::{Kind, Object, ObjectKey};
-use k8s_openapi::api::apps::v1::{ControllerRevision, StatefulSet, StatefulSetStatus};
+use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetStatus};
 use k8s_openapi::api::core::v1::Pod;
-use k8s_openapi::apimachinery::pkg::runtime::RawExtension;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub const REVISION_LABEL: &str = "controller-revision-hash";
 pub const POD_NAME_LABEL: &str = "statefulset.kubernetes.io/pod-name";
@@ -32,42 +31,6 @@ fn revision_of(pod: &Pod) -> Option<&String> {
     pod.metadata.labels.as_ref()?.get(REVISION_LABEL)
 }
 
-fn ensure_revision(ctx: &mut Ctx<'_>, set: &StatefulSet, owner: &Object, revision: &str) {
-    let ns = set.metadata.namespace.clone().unwrap_or_default();
-    if ctx
-        .api
-        .get_ref(Kind::ControllerRevision, &ns, revision)
-        .is_ok()
-    {
-        return;
-    }
-    let uid = set.metadata.uid.clone().unwrap_or_default();
-    let number = ctx
-        .api
-        .store()
-        .list(Kind::ControllerRevision, Some(&ns))
-        .filter(|o| controller_of(o.meta()).is_some_and(|r| r.uid == uid))
-        .count() as i64
-        + 1;
-    let template = set.spec.as_ref().map(|s| &s.template);
-    let mut cr = ControllerRevision {
-        data: Some(RawExtension(
-            serde_json::json!({"spec": {"template": template, "$patch": "replace"}}),
-        )),
-        revision: number,
-        ..ControllerRevision::default()
-    };
-    cr.metadata.name = Some(revision.to_owned());
-    cr.metadata.namespace = Some(ns);
-    cr.metadata.labels = set
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.metadata.as_ref())
-        .and_then(|m| m.labels.clone());
-    cr.metadata.owner_references = Some(vec![controller_ref(owner)]);
-    let _ = ctx.api.create(Object::ControllerRevision(Box::new(cr)));
-}
-
 pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
     let Some(Object::StatefulSet(set)) = ctx.api.store().get(key).cloned() else {
         return Action::AwaitChange;
@@ -82,8 +45,8 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
     let replicas = spec.replicas.unwrap_or(1).max(0);
     let parallel = spec.pod_management_policy.as_deref() == Some("Parallel");
     let template_json = serde_json::to_value(&spec.template).unwrap_or_default();
-    let revision = format!("{name}-{}", naming::pod_template_hash(&template_json, None));
-    ensure_revision(ctx, &set, &owner, &revision);
+    let hash = naming::pod_template_hash(&template_json, None);
+    let revision = format!("{name}-{hash}");
     let pods: BTreeMap<i32, Pod> = ctx
         .api
         .store()
@@ -91,6 +54,24 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         .filter_map(Object::as_pod)
         .filter_map(|p| ordinal(&name, p).map(|o| (o, p.clone())))
         .collect();
+    let mut revision_labels = spec
+        .template
+        .metadata
+        .as_ref()
+        .and_then(|m| m.labels.clone())
+        .unwrap_or_default();
+    revision_labels.insert(revision::HISTORY_HASH_LABEL.to_owned(), hash);
+    let in_use: BTreeSet<String> = pods.values().filter_map(revision_of).cloned().collect();
+    revision::sync(
+        ctx,
+        &owner,
+        &revision,
+        &spec.template,
+        revision_labels,
+        spec.revision_history_limit.unwrap_or(10),
+        &in_use,
+        |r| r.metadata.name.clone(),
+    );
     let healthy = |p: &Pod| pod_is_active(p) && pod_is_ready(p);
     let mut blocked = false;
     let mut created = 0;

@@ -103,6 +103,8 @@ fn alias(image: &str) -> Option<(&'static str, Option<u64>)> {
     match repo {
         "docker.io/library/perl" => Some(("debian:12", Some(347_123_201))),
         "registry.k8s.io/nginx-slim" => Some(("nginx:1.27", Some(20_232_440))),
+        // The notes' `kubectl set image deployment/nginx nginx=nginx:1.9.1` example.
+        "docker.io/library/nginx" if tag == "1.9.1" => Some(("nginx:1.14", None)),
         // The Kubernetes basics tutorial's v2 image lives on Docker Hub.
         "docker.io/jocatalin/kubernetes-bootcamp" => match tag {
             "v1" => Some(("gcr.io/google-samples/kubernetes-bootcamp:v1", None)),

@@ -681,6 +681,9 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(&args[1..], ROLLOUT_SPECS, &command)?;
     let (kind, name) = one_target(&flags, &command)?;
     let ns = namespace(session, &flags);
+    if matches!(kind, Kind::DaemonSet | Kind::StatefulSet) {
+        return super::rollout::workload(session, &sub, kind, &ns, &name, &flags);
+    }
     if kind != Kind::Deployment {
         return Err(format!(
             "error: rollout {sub} for {} is not available in this playground yet\n",

@@ -21,6 +21,7 @@ mod node;
 mod patch;
 mod portforward;
 mod resources;
+mod rollout;
 mod set;
 mod top;
 mod wait;
