@@ -481,3 +481,25 @@ impl ExecSession {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_with_the_same_argv_share_one_preparation_and_save_as_before() {
+        let argv = ["cat".to_string(), "/tmp/healthy".to_string()];
+        let one = ExecCommand::new(&argv);
+        let two = ExecCommand::new(&argv);
+        assert!(Arc::ptr_eq(&one.prepared, &two.prepared));
+        assert_eq!(one.argv(), argv);
+        let other = ExecCommand::new(&["sh".to_string(), "-c".to_string(), "true".to_string()]);
+        assert!(!Arc::ptr_eq(&one.prepared, &other.prepared));
+        // The saved form is the prepared command's fields, as when they were inline.
+        let saved = serde_json::to_value(&one).unwrap_or_default();
+        assert_eq!(saved["argv"], serde_json::json!(["cat", "/tmp/healthy"]));
+        assert!(saved.get("direct").is_some() && saved.get("single").is_some());
+        let restored: Option<ExecCommand> = serde_json::from_value(saved).ok();
+        assert_eq!(restored.as_ref(), Some(&one));
+    }
+}

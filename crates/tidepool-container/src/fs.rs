@@ -1018,6 +1018,26 @@ mod tests {
     }
 
     #[test]
+    fn volumes_keep_name_order_and_their_saved_map_form() {
+        let mut volumes = Volumes::default();
+        volumes.insert("logs", Fs::default());
+        volumes.insert("data", Fs::from_files([("a", "1")]));
+        volumes.insert("logs", Fs::from_files([("b", "2")]));
+        let names: Vec<&str> = volumes.iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["data", "logs"]);
+        assert!(volumes.get("logs").is_some_and(|fs| fs.read("/b").is_ok()));
+        assert!(volumes.get("missing").is_none());
+        let saved = serde_json::to_value(&volumes).unwrap_or_default();
+        let keys: Vec<&String> = saved["by_name"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(keys, ["data", "logs"]);
+        let restored: Option<Volumes> = serde_json::from_value(saved).ok();
+        assert_eq!(restored.as_ref(), Some(&volumes));
+    }
+
+    #[test]
     fn volumes_are_shared_between_containers() {
         let image = crate::image::resolve("busybox:1.28").expect("busybox");
         let pod = PodIdentity::new("sidecar", "default", "10.244.1.5");
