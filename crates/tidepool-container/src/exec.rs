@@ -93,8 +93,16 @@ impl From<StartError> for ExecError {
 }
 
 /// A command prepared once and run many times (exec probes): `sh -c` scripts are parsed here.
+/// Cheap to clone: the prepared command is shared, and commands prepared from the same argv
+/// share one copy (10,000 replicas of a pod template probe with the same command).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ExecCommand {
+    prepared: Arc<Prepared>,
+}
+
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Prepared {
     argv: Vec<String>,
     script: Option<Result<Arc<Program>, SyntaxError>>,
     /// The argv as a one-command program, for commands run without a shell.
@@ -103,26 +111,50 @@ pub struct ExecCommand {
     single: Option<Vec<String>>,
 }
 
+/// Commands prepared so far, by argv: a memo of a pure function (bounded, per thread), as
+/// `shell::parse_shared` is for scripts.
+const PREPARED_MEMO_LIMIT: usize = 256;
+
+thread_local! {
+    static PREPARED: std::cell::RefCell<Vec<Arc<Prepared>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl ExecCommand {
     /// Prepares `argv` (`["cat", "/tmp/healthy"]`, `["sh", "-c", "..."]`).
     pub fn new(argv: &[String]) -> ExecCommand {
+        let known = PREPARED.with_borrow(|memo| {
+            memo.iter()
+                .find(|prepared| prepared.argv == argv)
+                .map(Arc::clone)
+        });
+        if let Some(prepared) = known {
+            return ExecCommand { prepared };
+        }
         let script = match argv {
             [shell, flag, script, ..] if flag == "-c" && is_shell_name(shell) => {
                 Some(crate::shell::parse_shared(script))
             }
             _ => None,
         };
-        ExecCommand {
+        let prepared = Arc::new(Prepared {
             argv: argv.to_vec(),
             script,
             direct: Arc::new(crate::shell::direct_program(argv)),
             single: crate::shell::single_exec_command(argv),
-        }
+        });
+        PREPARED.with_borrow_mut(|memo| {
+            if memo.len() >= PREPARED_MEMO_LIMIT {
+                memo.remove(0);
+            }
+            memo.push(Arc::clone(&prepared));
+        });
+        ExecCommand { prepared }
     }
 
     /// The argv.
     pub fn argv(&self) -> &[String] {
-        &self.argv
+        &self.prepared.argv
     }
 }
 
@@ -167,13 +199,13 @@ impl Process {
         // `sh -c 'cat FILE'`: the shell would exec cat itself, so the fast path applies too
         // (only when cat exists; otherwise the shell's own `not found` must be printed).
         if shell_flavor(image, exe).is_some()
-            && let Some(inner) = &command.single
+            && let Some(inner) = &command.prepared.single
             && let Ok(inner_exe) = locate(image, &inner[0], env)
             && let Some(output) = cat_fast_path(self, &inner_exe, inner, fs)
         {
             return Ok(output);
         }
-        let mut shell = match (shell_flavor(image, exe), &command.script) {
+        let mut shell = match (shell_flavor(image, exe), &command.prepared.script) {
             (Some(flavor), Some(Ok(program))) => {
                 let mut shell = Shell::with_program(
                     flavor,
@@ -201,7 +233,7 @@ impl Process {
                 Flavor::for_image(image),
                 "sh",
                 image,
-                Arc::clone(&command.direct),
+                Arc::clone(&command.prepared.direct),
                 env,
                 cwd,
             ),
@@ -447,5 +479,27 @@ impl ExecSession {
             }
             ProcessState::Running { wake_at } => SessionState::Busy { wake_at },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_with_the_same_argv_share_one_preparation_and_save_as_before() {
+        let argv = ["cat".to_string(), "/tmp/healthy".to_string()];
+        let one = ExecCommand::new(&argv);
+        let two = ExecCommand::new(&argv);
+        assert!(Arc::ptr_eq(&one.prepared, &two.prepared));
+        assert_eq!(one.argv(), argv);
+        let other = ExecCommand::new(&["sh".to_string(), "-c".to_string(), "true".to_string()]);
+        assert!(!Arc::ptr_eq(&one.prepared, &other.prepared));
+        // The saved form is the prepared command's fields, as when they were inline.
+        let saved = serde_json::to_value(&one).unwrap_or_default();
+        assert_eq!(saved["argv"], serde_json::json!(["cat", "/tmp/healthy"]));
+        assert!(saved.get("direct").is_some() && saved.get("single").is_some());
+        let restored: Option<ExecCommand> = serde_json::from_value(saved).ok();
+        assert_eq!(restored.as_ref(), Some(&one));
     }
 }

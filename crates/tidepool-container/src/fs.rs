@@ -627,17 +627,70 @@ impl Fs {
     }
 }
 
-/// A pod's volumes by name.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// A pod's volumes by name: a short vector sorted by name (a pod has one to a few volumes,
+/// and a one-entry `BTreeMap` allocates a whole tree node, about 0.8 KB, per pod). Saved as a
+/// map in name order, as the `BTreeMap` it replaces.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Volumes {
-    /// Volume name -> its filesystem.
-    pub by_name: BTreeMap<String, Fs>,
+    by_name: Vec<(String, Fs)>,
 }
 
 impl Volumes {
     /// Adds (or replaces) a volume.
     pub fn insert(&mut self, name: &str, fs: Fs) {
-        self.by_name.insert(name.to_string(), fs);
+        match self.position(name) {
+            Ok(i) => self.by_name[i].1 = fs,
+            Err(i) => self.by_name.insert(i, (name.to_string(), fs)),
+        }
+    }
+
+    /// The volume named `name`.
+    pub fn get(&self, name: &str) -> Option<&Fs> {
+        self.position(name).ok().map(|i| &self.by_name[i].1)
+    }
+
+    /// The volume named `name`, to change.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Fs> {
+        self.position(name).ok().map(|i| &mut self.by_name[i].1)
+    }
+
+    /// Volumes in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Fs)> {
+        self.by_name.iter().map(|(name, fs)| (name.as_str(), fs))
+    }
+
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.by_name
+            .binary_search_by(|(existing, _)| existing.as_str().cmp(name))
+    }
+}
+
+/// The saved form: `{"by_name": {name: fs, ...}}`, as when `by_name` was a `BTreeMap`.
+#[derive(Serialize)]
+struct VolumesRef<'a> {
+    by_name: BTreeMap<&'a str, &'a Fs>,
+}
+
+#[derive(Deserialize)]
+struct VolumesOwned {
+    by_name: BTreeMap<String, Fs>,
+}
+
+impl Serialize for Volumes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        VolumesRef {
+            by_name: self.iter().collect(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Volumes {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let saved = VolumesOwned::deserialize(deserializer)?;
+        Ok(Volumes {
+            by_name: saved.by_name.into_iter().collect(),
+        })
     }
 }
 
@@ -729,14 +782,14 @@ impl<'a> MountedFs<'a> {
     fn fs_for(&mut self, target: &Target<'_>) -> Option<&mut Fs> {
         match target {
             Target::Root => Some(self.root),
-            Target::Volume { mount, .. } => self.volumes.by_name.get_mut(&mount.volume),
+            Target::Volume { mount, .. } => self.volumes.get_mut(&mount.volume),
         }
     }
 
     fn fs_ref(&self, target: &Target<'_>) -> Option<&Fs> {
         match target {
             Target::Root => Some(self.root),
-            Target::Volume { mount, .. } => self.volumes.by_name.get(&mount.volume),
+            Target::Volume { mount, .. } => self.volumes.get(&mount.volume),
         }
     }
 
@@ -962,6 +1015,26 @@ mod tests {
             let back: Fs = serde_json::from_value(json).expect("deserialise");
             assert_eq!(&back, fs);
         }
+    }
+
+    #[test]
+    fn volumes_keep_name_order_and_their_saved_map_form() {
+        let mut volumes = Volumes::default();
+        volumes.insert("logs", Fs::default());
+        volumes.insert("data", Fs::from_files([("a", "1")]));
+        volumes.insert("logs", Fs::from_files([("b", "2")]));
+        let names: Vec<&str> = volumes.iter().map(|(name, _)| name).collect();
+        assert_eq!(names, ["data", "logs"]);
+        assert!(volumes.get("logs").is_some_and(|fs| fs.read("/b").is_ok()));
+        assert!(volumes.get("missing").is_none());
+        let saved = serde_json::to_value(&volumes).unwrap_or_default();
+        let keys: Vec<&String> = saved["by_name"]
+            .as_object()
+            .map(|m| m.keys().collect())
+            .unwrap_or_default();
+        assert_eq!(keys, ["data", "logs"]);
+        let restored: Option<Volumes> = serde_json::from_value(saved).ok();
+        assert_eq!(restored.as_ref(), Some(&volumes));
     }
 
     #[test]

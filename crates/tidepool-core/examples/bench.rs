@@ -50,20 +50,34 @@ fn on_cpu(start: Option<u64>) -> String {
     cpu::cpu_since(start).map_or_else(String::new, |d| format!("on CPU {d:?}, "))
 }
 
-/// What the control plane holds: objects by kind and the watch log's length.
+/// What the control plane holds: objects by kind and the watch log's length, with how many of
+/// its entries hold a version the store has since replaced or deleted (memory only the log
+/// keeps alive), and how many of those are Pods.
 fn holdings(sim: &Simulation) -> String {
     let store = sim.api().store();
     let log = match store.events_since(0) {
-        Ok(events) => events.len(),
+        Ok(events) => events,
         Err(oldest) => store
             .events_since(oldest.saturating_sub(1))
-            .map_or(0, <[_]>::len),
+            .unwrap_or_default(),
     };
+    let superseded: Vec<&Object> = log
+        .iter()
+        .filter(|entry| {
+            store
+                .get_shared(&entry.object.key())
+                .is_none_or(|current| !std::sync::Arc::ptr_eq(&current, &entry.object))
+        })
+        .map(|entry| &*entry.object)
+        .collect();
     format!(
-        "{} objects ({} pods, {} events), {log} watch-log entries",
+        "{} objects ({} pods, {} events), {} watch-log entries ({} superseded, {} of them pods)",
         store.all().count(),
         store.count(Kind::Pod),
-        store.count(Kind::Event)
+        store.count(Kind::Event),
+        log.len(),
+        superseded.len(),
+        superseded.iter().filter(|o| o.kind() == Kind::Pod).count()
     )
 }
 

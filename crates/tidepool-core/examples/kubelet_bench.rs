@@ -14,7 +14,8 @@
 //! which a loaded machine inflates far less than wall time: on an idle machine the two agree.
 //!
 //! It also prints the process's resident memory (Linux `/proc/self/status`: VmRSS now, VmHWM
-//! the peak) once the pods run and after the rounds, overall and per pod. (A counting global
+//! the peak; built for `wasm32-wasip1`, the wasm linear memory) once the pods run and after the
+//! rounds, overall and per pod. (A counting global
 //! allocator would need `unsafe`, which the workspace forbids; for the live heap by allocation
 //! site run the example under `heaptrack`, see BENCHMARKS.md.)
 //!
@@ -27,8 +28,24 @@ mod cpu;
 use std::time::{Duration, Instant};
 use tidepool_core::{ClusterConfig, Kind, NodeConfig, Object, Simulation, SimulationConfig};
 
-/// "RSS 123.4 MB (12.3 KB per pod), peak 130.0 MB" from `/proc/self/status` (Linux only).
+/// "RSS 123.4 MB (12.3 KB per pod), peak 130.0 MB" from `/proc/self/status` (Linux), or in
+/// wasm the linear memory (it never shrinks: the heap's high-water mark so far).
 fn memory(pods: usize) -> String {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let bytes = core::arch::wasm32::memory_size(0) * 65_536;
+        format!(
+            "wasm memory {:.1} MiB ({:.1} KB per pod)",
+            bytes as f64 / (1024.0 * 1024.0),
+            bytes as f64 / 1e3 / pods.max(1) as f64
+        )
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    rss(pods)
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn rss(pods: usize) -> String {
     // Under WASI a preopened /proc would describe the engine's process, not this module.
     let status = if cfg!(target_os = "linux") {
         std::fs::read_to_string("/proc/self/status")
