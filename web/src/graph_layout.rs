@@ -28,8 +28,8 @@ const NODE_PAD: f64 = 10.0;
 pub const FULL_CHIPS_UP_TO: usize = 24;
 /// Chips drawn in all, shared between the boxes; the rest are summed up in group chips.
 pub const VISIBLE_CHIPS: usize = 500;
-const FULL_CHIP: (f64, f64) = (128.0, 36.0);
-const COMPACT_CHIP: (f64, f64) = (18.0, 18.0);
+pub const FULL_CHIP: (f64, f64) = (128.0, 36.0);
+pub const COMPACT_CHIP: (f64, f64) = (18.0, 18.0);
 const CHIP_GAP: f64 = 6.0;
 
 /// How a STATUS string looks: colour class and glyph. Text always accompanies the colour.

@@ -4,7 +4,9 @@
 //!
 //! `window.__tidepoolPerf.graph` holds one record per graph commit: when the cluster-view
 //! messages it draws arrived (before decoding), what they carried, when the last of them had
-//! been decoded and reduced into the state, when the DOM was committed,
+//! been decoded and reduced into the state, how long drawing the pod chips took (`chipsMs`),
+//! a few named moments of the render (`stamps`, see [`stamp`]), when the chips were drawn
+//! (`committed`: the graph's render, whose SVG Yew commits in the same task),
 //! and when the next animation frame started and ended. `window.__tidepoolPerf.output` holds
 //! the arrival time of each terminal output message, `.written` when each was handed to
 //! xterm.js, `.sent` when each message to the worker was sent, and `.workerReceived` /
@@ -42,6 +44,13 @@ mod page {
         /// When the latest worker message started decoding (see [`super::TimedCodec`]).
         static DECODE_STARTED: Cell<f64> = const { Cell::new(0.0) };
         static PENDING: RefCell<Vec<Arrival>> = const { RefCell::new(Vec::new()) };
+        /// Named moments of the render that the next graph record reports (see [`stamp`]).
+        static STAMPS: RefCell<Vec<(&'static str, f64)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub fn stamp(name: &'static str) {
+        let at = now();
+        STAMPS.with(|s| s.borrow_mut().push((name, at)));
     }
 
     pub fn now() -> f64 {
@@ -133,10 +142,12 @@ mod page {
 
     pub fn drop_pending() {
         PENDING.with(|p| p.borrow_mut().clear());
+        STAMPS.with(|s| s.borrow_mut().clear());
     }
 
-    pub fn graph_committed(pods: usize, chips: usize) {
+    pub fn graph_committed(pods: usize, chips: usize, chips_ms: f64) {
         let arrivals = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        let stamps = STAMPS.with(|s| std::mem::take(&mut *s.borrow_mut()));
         let Some(first) = arrivals.first() else {
             return;
         };
@@ -168,6 +179,12 @@ mod page {
         if let Some(last) = arrivals.last() {
             set(&record, "reduced", last.reduced.into());
         }
+        set(&record, "chipsMs", chips_ms.into());
+        let stamps: Vec<String> = stamps
+            .iter()
+            .map(|(name, at)| format!("{name} {:.1}", at - first.arrived))
+            .collect();
+        set(&record, "stamps", stamps.join(", ").into());
         set(&record, "committed", now().into());
         set(&record, "pods", (pods as u32).into());
         set(&record, "chips", (chips as u32).into());
@@ -199,12 +216,16 @@ mod page {
     pub fn output_written() {}
     pub fn worker_handled(_received_at_us: u64, _answered_at_us: u64) {}
     pub fn drop_pending() {}
-    pub fn graph_committed(_pods: usize, _chips: usize) {}
+    pub fn graph_committed(_pods: usize, _chips: usize, _chips_ms: f64) {}
+    pub fn now() -> f64 {
+        0.0
+    }
+    pub fn stamp(_name: &'static str) {}
 }
 
 pub use page::{
-    drop_pending, graph_committed, output_arrived, output_written, reduced, view_arrived,
-    worker_handled,
+    drop_pending, graph_committed, now, output_arrived, output_written, reduced, stamp,
+    view_arrived, worker_handled,
 };
 
 /// The cluster worker's codec, noting when each message starts decoding (its arrival) and

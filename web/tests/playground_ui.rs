@@ -139,8 +139,13 @@ async fn the_graph_draws_one_labelled_chip_per_pod() {
         .unchecked_into();
     assert_eq!(chip.get_attribute("tabindex").as_deref(), Some("0"));
     assert_eq!(chip.get_attribute("role").as_deref(), Some("button"));
-    chip.dispatch_event(&web_sys::MouseEvent::new("click").expect("event"))
-        .expect("click");
+    // A real click bubbles: the chips share one listener on their layer.
+    let bubbles = web_sys::EventInit::new();
+    bubbles.set_bubbles(true);
+    chip.dispatch_event(
+        &web_sys::Event::new_with_event_init_dict("click", &bubbles).expect("event"),
+    )
+    .expect("click");
     yew::scheduler::flush().await;
     assert_eq!(
         selected.borrow().clone(),

@@ -47,7 +47,7 @@ async fn graph_records(browser: &Client, since: f64) -> Vec<serde_json::Value> {
 /// delta. Never asserted.
 fn report_graph_updates(what: &str, records: &[serde_json::Value]) {
     let field = |r: &serde_json::Value, name: &str| r[name].as_f64().unwrap_or(f64::NAN);
-    let mut rows: Vec<[f64; 7]> = Vec::new();
+    let mut rows: Vec<[f64; 8]> = Vec::new();
     for r in records {
         let arrived = field(r, "arrived");
         rows.push([
@@ -58,14 +58,22 @@ fn report_graph_updates(what: &str, records: &[serde_json::Value]) {
             field(r, "podChanges"),
             field(r, "buildUs") / 1000.0,
             field(r, "reduced") - arrived,
+            field(r, "chipsMs"),
         ]);
     }
     eprintln!("graph perf: {what}: {} commits", rows.len());
+    for r in records {
+        eprintln!(
+            "graph perf:   render moments after arrival (ms): {}",
+            r["stamps"].as_str().unwrap_or("")
+        );
+    }
     for row in &rows {
         eprintln!(
-            "graph perf:   arrival->reduced {:6.1} ms, ->commit {:7.1} ms, ->frame {:7.1} ms, \
-             ->painted {:7.1} ms; {:5} entries ({:4} pods); worker built it in {:6.1} ms",
-            row[6], row[0], row[1], row[2], row[3], row[4], row[5]
+            "graph perf:   arrival->reduced {:6.1} ms, ->commit {:7.1} ms (chips {:6.1} ms), \
+             ->frame {:7.1} ms, ->painted {:7.1} ms; {:5} entries ({:4} pods); worker built it \
+             in {:6.1} ms",
+            row[6], row[0], row[7], row[1], row[2], row[3], row[4], row[5]
         );
     }
     let max = |i: usize| rows.iter().map(|r| r[i]).fold(0.0_f64, f64::max);

@@ -5,15 +5,19 @@
 //! Built to stay cheap at a thousand pods: the layout is computed only when the view, the
 //! namespace filter or the selection changes (not when the rest of the app re-renders, e.g.
 //! on each clock tick), and the SVG is a component of its own that re-renders only for a new
-//! layout.
+//! layout. The pod chips, hundreds at a time, are drawn by hand into their layer after Yew's
+//! commit (see `ChipLayer`), with one click and one key listener for all of them.
 
 use crate::graph_layout::{
-    Chip, EdgeKind, GraphLayout, Section, StatusClass, WIDTH, layout, short_name,
+    COMPACT_CHIP, Chip, EdgeKind, FULL_CHIP, GraphLayout, Section, StatusClass, WIDTH, layout,
+    short_name,
 };
 use crate::i18n::{Key, Lang, text};
 use crate::perf;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use tidepool_worker::protocol::{ClusterView, ObjectKind, ObjectRef};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 #[derive(Debug, Clone, PartialEq, Properties)]
@@ -144,11 +148,14 @@ pub fn cluster_graph(props: &GraphProps) -> Html {
             selected: props.selected.clone(),
         },
         |inputs| {
-            layout(
+            perf::stamp("layout");
+            let computed = layout(
                 &inputs.view.0,
                 inputs.namespace.as_deref(),
                 inputs.selected.as_ref(),
-            )
+            );
+            perf::stamp("layout-done");
+            computed
         },
     );
     // The parent makes a new callback on each render; the chips get one that never changes
@@ -184,16 +191,55 @@ struct CanvasProps {
 /// The legend and the SVG for one layout.
 #[function_component(GraphCanvas)]
 fn graph_canvas(props: &CanvasProps) -> Html {
+    perf::stamp("canvas");
     let lang = props.lang;
     let t = |key| text(lang, key);
     let layout: &GraphLayout = &props.layout.0;
-    {
-        // After the DOM is committed: the performance record of the messages drawn.
-        let (pods, chips) = (layout.pods, layout.chips.len());
-        use_effect_with(props.layout.clone(), move |_| {
-            perf::graph_committed(pods, chips);
-        });
+    // The chips are drawn by hand (see `ChipLayer`), here in the render while the layer from
+    // the last commit exists: Yew runs effects in a later task once rendering took more than
+    // a frame's worth (it yields to the browser), and chips drawn in an effect would then
+    // reach the screen one frame late. The effect draws them on the first mount (no layer
+    // yet). Each drawing makes the performance record of the messages drawn.
+    let chip_layer = use_node_ref();
+    let drawn_chips = use_mut_ref(ChipLayer::default);
+    if let Some(layer) = chip_layer.cast::<web_sys::Element>() {
+        drawn_chips
+            .borrow_mut()
+            .draw(&layer, &props.layout, props.selected.as_ref());
     }
+    {
+        let chip_layer = chip_layer.clone();
+        use_effect_with(
+            (props.layout.clone(), props.selected.clone()),
+            move |(layout, selected)| {
+                if let Some(layer) = chip_layer.cast::<web_sys::Element>() {
+                    drawn_chips
+                        .borrow_mut()
+                        .draw(&layer, layout, selected.as_ref());
+                }
+            },
+        );
+    }
+    // One listener for all chips (event delegation): a click, or Enter/Space on a focused chip.
+    let on_chip_click = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |event: MouseEvent| {
+            if let Some(target) = chip_target(&event) {
+                on_select.emit(target);
+            }
+        })
+    };
+    let on_chip_key = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if (event.key() == "Enter" || event.key() == " ")
+                && let Some(target) = chip_target(&event)
+            {
+                event.prevent_default();
+                on_select.emit(target);
+            }
+        })
+    };
     let selected = props.selected.as_ref();
     let is_selected = |target: &ObjectRef| selected == Some(target);
 
@@ -343,15 +389,6 @@ fn graph_canvas(props: &CanvasProps) -> Html {
         }
     });
 
-    let chips = layout.chips.iter().map(|chip| {
-        let target_selected = selected.is_some_and(|s| {
-            s.kind == ObjectKind::Pod
-                && s.namespace == chip.pod.namespace
-                && s.name == chip.pod.name
-        });
-        pod_chip(chip, target_selected, &props.on_select)
-    });
-
     let legend = LEGEND.iter().map(|(class, status)| {
         html! {
             <li class={classes!("tp-legend-item", class.css())}>
@@ -377,56 +414,333 @@ fn graph_canvas(props: &CanvasProps) -> Html {
                 { for nodes }
                 <g class="tp-g-edges" aria-hidden="true">{ for edges }</g>
                 { for object_boxes }
-                <g class="tp-g-chips">{ for chips }</g>
+                <g class="tp-g-chips" ref={chip_layer} onclick={on_chip_click} onkeydown={on_chip_key} />
             </svg>
         </div>
     }
 }
 
-/// One pod chip. Plain elements, not a component per chip: creating hundreds of components
-/// cost more than re-rendering the elements (measured), and the whole canvas re-renders only
-/// for a new layout anyway.
-fn pod_chip(chip: &Chip, selected: bool, on_select: &Callback<ObjectRef>) -> Html {
-    let target = ObjectRef {
+/// The pod a chip event came from: the `.tp-chip` around the event's target.
+fn chip_target(event: &Event) -> Option<ObjectRef> {
+    let target: web_sys::Element = event.target()?.dyn_into().ok()?;
+    let chip = target.closest(".tp-chip").ok()??;
+    Some(ObjectRef {
         kind: ObjectKind::Pod,
-        namespace: chip.pod.namespace.clone(),
-        name: chip.pod.name.clone(),
-    };
-    let (onclick, onkeydown) = activate(on_select, &target);
-    let r = chip.rect;
-    let label = format!(
-        "Pod {}/{}, STATUS {}, READY {}{}",
-        chip.pod.namespace,
-        chip.pod.name,
-        chip.pod.status,
-        chip.pod.ready,
-        chip.pod
-            .node
-            .as_deref()
-            .map(|n| format!(", {n}"))
-            .unwrap_or_default()
-    );
-    let class = classes!(
-        "tp-chip",
-        chip.class.css(),
-        chip.compact.then_some("tp-chip-compact"),
-        selected.then_some("tp-selected")
-    );
-    let body = if chip.compact {
-        html! { <text class="tp-chip-glyph" x={format!("{:.1}", r.w / 2.0)} y="13" text-anchor="middle">{ chip.class.glyph() }</text> }
-    } else {
-        html! { <>
-            <text class="tp-chip-name" x="8" y="15">{ short_name(&chip.pod.name, 18) }</text>
-            <text class="tp-chip-status" x="8" y="29">{ format!("{} {}", chip.class.glyph(), chip.pod.status) }</text>
-        </> }
-    };
-    html! {
-        <g key={chip.id.as_str()} class={class} data-status={chip.pod.status.clone()} data-pod={chip.pod.name.clone()}
-           transform={format!("translate({:.1},{:.1})", r.x, r.y)}
-           tabindex="0" role="button" aria-label={label.clone()} {onclick} {onkeydown}>
-            <title>{ label }</title>
-            <rect width={format!("{:.1}", r.w)} height={format!("{:.1}", r.h)} rx="6" />
-            { body }
-        </g>
+        namespace: chip.get_attribute("data-ns")?,
+        name: chip.get_attribute("data-pod")?,
+    })
+}
+
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+
+/// The pod chips, drawn into their layer by hand rather than by Yew: a thousand-pod update
+/// creates hundreds of chips at once, and Yew's virtual DOM (a node, its attributes and its
+/// diff per element, several elements per chip) made that cost about 0.3 ms a chip in a
+/// release build. Here a new chip is one `cloneNode` of a prototype plus its attributes and
+/// texts; a kept chip (keyed by `namespace/name`) only gets the attributes that changed, so
+/// its status colour still fades (CSS transitions) and a focused chip keeps its focus. Pod
+/// names and statuses only ever go in attributes and text nodes, never through HTML parsing.
+#[derive(Default)]
+struct ChipLayer {
+    /// The `<g>` the chips were drawn into: a new one (the SVG was re-created) starts afresh.
+    layer: Option<web_sys::Element>,
+    /// What the chips show now: the layout and the selection.
+    drawn_for: Option<(Shared<GraphLayout>, Option<ObjectRef>)>,
+    drawn: HashMap<String, DrawnChip>,
+    prototypes: Option<ChipPrototypes>,
+}
+
+/// An empty full and compact chip, cloned for each new chip.
+struct ChipPrototypes {
+    full: web_sys::Element,
+    compact: web_sys::Element,
+}
+
+/// A chip in the DOM, with the elements whose text changes and what it shows now.
+struct DrawnChip {
+    element: web_sys::Element,
+    compact: bool,
+    title: web_sys::Element,
+    name: Option<web_sys::Element>,
+    status: web_sys::Element,
+    look: ChipLook,
+}
+
+/// The attributes and texts of one chip.
+#[derive(Default)]
+struct ChipLook {
+    class: String,
+    transform: String,
+    status: String,
+    label: String,
+    name: String,
+    status_text: String,
+}
+
+impl ChipLook {
+    fn of(chip: &Chip, selected: bool) -> Self {
+        let pod = &chip.pod;
+        let mut class = format!("tp-chip {}", chip.class.css());
+        if chip.compact {
+            class.push_str(" tp-chip-compact");
+        }
+        if selected {
+            class.push_str(" tp-selected");
+        }
+        let label = format!(
+            "Pod {}/{}, STATUS {}, READY {}{}",
+            pod.namespace,
+            pod.name,
+            pod.status,
+            pod.ready,
+            pod.node
+                .as_deref()
+                .map(|n| format!(", {n}"))
+                .unwrap_or_default()
+        );
+        let glyph = chip.class.glyph();
+        Self {
+            class,
+            transform: format!("translate({:.1},{:.1})", chip.rect.x, chip.rect.y),
+            status: pod.status.clone(),
+            label,
+            name: if chip.compact {
+                String::new()
+            } else {
+                short_name(&pod.name, 18)
+            },
+            status_text: if chip.compact {
+                glyph.to_owned()
+            } else {
+                format!("{glyph} {}", pod.status)
+            },
+        }
+    }
+}
+
+fn svg_element(
+    document: &web_sys::Document,
+    tag: &str,
+    attributes: &[(&str, &str)],
+) -> Option<web_sys::Element> {
+    let element = document.create_element_ns(Some(SVG_NS), tag).ok()?;
+    for (name, value) in attributes {
+        element.set_attribute(name, value).ok()?;
+    }
+    Some(element)
+}
+
+impl ChipPrototypes {
+    fn new(document: &web_sys::Document) -> Option<Self> {
+        let chip = |compact: bool| -> Option<web_sys::Element> {
+            let (w, h) = if compact { COMPACT_CHIP } else { FULL_CHIP };
+            let chip = svg_element(document, "g", &[("tabindex", "0"), ("role", "button")])?;
+            let mut children = vec![
+                svg_element(document, "title", &[])?,
+                svg_element(
+                    document,
+                    "rect",
+                    &[
+                        ("width", &format!("{w:.1}")),
+                        ("height", &format!("{h:.1}")),
+                        ("rx", "6"),
+                    ],
+                )?,
+            ];
+            if compact {
+                children.push(svg_element(
+                    document,
+                    "text",
+                    &[
+                        ("class", "tp-chip-glyph"),
+                        ("x", &format!("{:.1}", w / 2.0)),
+                        ("y", "13"),
+                        ("text-anchor", "middle"),
+                    ],
+                )?);
+            } else {
+                children.push(svg_element(
+                    document,
+                    "text",
+                    &[("class", "tp-chip-name"), ("x", "8"), ("y", "15")],
+                )?);
+                children.push(svg_element(
+                    document,
+                    "text",
+                    &[("class", "tp-chip-status"), ("x", "8"), ("y", "29")],
+                )?);
+            }
+            for child in children {
+                chip.append_child(&child).ok()?;
+            }
+            Some(chip)
+        };
+        Some(Self {
+            full: chip(false)?,
+            compact: chip(true)?,
+        })
+    }
+}
+
+impl DrawnChip {
+    fn create(prototypes: &ChipPrototypes, chip: &Chip, look: ChipLook) -> Option<Self> {
+        let prototype = if chip.compact {
+            &prototypes.compact
+        } else {
+            &prototypes.full
+        };
+        let element: web_sys::Element = prototype.clone_node_with_deep(true).ok()?.unchecked_into();
+        element.set_attribute("data-ns", &chip.pod.namespace).ok()?;
+        element.set_attribute("data-pod", &chip.pod.name).ok()?;
+        let title = element.first_element_child()?;
+        let first_text = title.next_element_sibling()?.next_element_sibling()?;
+        let (name, status) = if chip.compact {
+            (None, first_text)
+        } else {
+            let status = first_text.next_element_sibling()?;
+            (Some(first_text), status)
+        };
+        let mut drawn = Self {
+            element,
+            compact: chip.compact,
+            title,
+            name,
+            status,
+            look: ChipLook::default(),
+        };
+        drawn.show(look);
+        Some(drawn)
+    }
+
+    /// Writes what differs from what the chip shows.
+    fn show(&mut self, look: ChipLook) {
+        let old = &self.look;
+        let element = &self.element;
+        if look.class != old.class {
+            let _ = element.set_attribute("class", &look.class);
+        }
+        if look.transform != old.transform {
+            let _ = element.set_attribute("transform", &look.transform);
+        }
+        if look.status != old.status {
+            let _ = element.set_attribute("data-status", &look.status);
+        }
+        if look.label != old.label {
+            let _ = element.set_attribute("aria-label", &look.label);
+            self.title.set_text_content(Some(&look.label));
+        }
+        if look.name != old.name
+            && let Some(name) = &self.name
+        {
+            name.set_text_content(Some(&look.name));
+        }
+        if look.status_text != old.status_text {
+            self.status.set_text_content(Some(&look.status_text));
+        }
+        self.look = look;
+    }
+}
+
+impl ChipLayer {
+    /// Draws the chips of `layout` unless they are drawn already.
+    fn draw(
+        &mut self,
+        layer: &web_sys::Element,
+        layout: &Shared<GraphLayout>,
+        selected: Option<&ObjectRef>,
+    ) {
+        let same_layer = self
+            .layer
+            .as_ref()
+            .is_some_and(|drawn_in| drawn_in.is_same_node(Some(layer)));
+        if same_layer
+            && self
+                .drawn_for
+                .as_ref()
+                .is_some_and(|(l, s)| l == layout && s.as_ref() == selected)
+        {
+            return;
+        }
+        let started = perf::now();
+        perf::stamp("chips");
+        self.sync(layer, &layout.0.chips, selected);
+        self.drawn_for = Some((layout.clone(), selected.cloned()));
+        perf::graph_committed(layout.0.pods, layout.0.chips.len(), perf::now() - started);
+    }
+
+    /// Makes `layer` hold one chip per entry of `chips`, in that order (the tab order).
+    fn sync(&mut self, layer: &web_sys::Element, chips: &[Rc<Chip>], selected: Option<&ObjectRef>) {
+        if !self
+            .layer
+            .as_ref()
+            .is_some_and(|drawn_in| drawn_in.is_same_node(Some(layer)))
+        {
+            self.drawn.clear();
+            self.layer = Some(layer.clone());
+        }
+        let Some(document) = layer.owner_document() else {
+            return;
+        };
+        if self.prototypes.is_none() {
+            self.prototypes = ChipPrototypes::new(&document);
+        }
+        let Some(prototypes) = &self.prototypes else {
+            return;
+        };
+        let focused = document.active_element();
+
+        let wanted: HashSet<&str> = chips.iter().map(|chip| chip.id.as_str()).collect();
+        self.drawn.retain(|id, drawn| {
+            let keep = wanted.contains(id.as_str());
+            if !keep {
+                drawn.element.remove();
+            }
+            keep
+        });
+        for chip in chips {
+            let is_selected = selected.is_some_and(|s| {
+                s.kind == ObjectKind::Pod
+                    && s.namespace == chip.pod.namespace
+                    && s.name == chip.pod.name
+            });
+            let look = ChipLook::of(chip, is_selected);
+            match self.drawn.get_mut(&chip.id) {
+                Some(drawn) if drawn.compact == chip.compact => drawn.show(look),
+                _ => {
+                    // New, or switching between full and compact: a fresh element.
+                    if let Some(old) = self.drawn.remove(&chip.id) {
+                        old.element.remove();
+                    }
+                    if let Some(drawn) = DrawnChip::create(prototypes, chip, look) {
+                        self.drawn.insert(chip.id.clone(), drawn);
+                    }
+                }
+            }
+        }
+        // Put them in layout order, moving only the chips out of place (and the new ones).
+        let mut cursor = layer.first_element_child();
+        for chip in chips {
+            let Some(drawn) = self.drawn.get(&chip.id) else {
+                continue;
+            };
+            if cursor
+                .as_ref()
+                .is_some_and(|c| c.is_same_node(Some(&drawn.element)))
+            {
+                cursor = drawn.element.next_element_sibling();
+            } else {
+                let before: Option<&web_sys::Node> = cursor.as_ref().map(|c| c.as_ref());
+                let _ = layer.insert_before(&drawn.element, before);
+            }
+        }
+        // A moved element loses focus: give it back.
+        if let Some(focused) = focused
+            && focused.is_connected()
+            && !document
+                .active_element()
+                .is_some_and(|now| now.is_same_node(Some(&focused)))
+        {
+            let _ = focused.unchecked_ref::<web_sys::HtmlElement>().focus();
+        }
     }
 }
