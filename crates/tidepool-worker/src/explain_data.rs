@@ -58,7 +58,11 @@ pub async fn fetch_text() -> Result<String, String> {
     if !response.ok() {
         return Err(format!("HTTP {} for {EXPLAIN_DATA_URL}", response.status()));
     }
-    let bytes = Uint8Array::new(&resolve(response.array_buffer()).await?);
+    unpack(Uint8Array::new(&resolve(response.array_buffer()).await?)).await
+}
+
+/// The text in `bytes`: gunzipped when they start with the gzip magic, else taken as UTF-8.
+pub async fn unpack(bytes: Uint8Array) -> Result<String, String> {
     let gzipped = bytes.length() >= 2 && bytes.get_index(0) == 0x1f && bytes.get_index(1) == 0x8b;
     if !gzipped {
         return String::from_utf8(bytes.to_vec())
