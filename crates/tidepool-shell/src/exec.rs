@@ -1261,7 +1261,7 @@ fn grep(session: &Session, args: &[String], stdin: &str) -> Res {
     if ignore {
         re = format!("(?i){re}");
     }
-    let Ok(re) = regex::Regex::new(&re) else {
+    let Ok(re) = regex_lite::Regex::new(&re) else {
         return Res::err("grep: Unmatched ( or \\(\n", 2);
     };
     let mut res = Res::ok();
@@ -1618,7 +1618,7 @@ fn sed(session: &mut Session, args: &[String], stdin: &str) -> Res {
 }
 
 /// `s/re/replacement/[g][p]` with any delimiter; `&` and `\1` in the replacement.
-fn parse_sed(script: &str) -> Option<(regex::Regex, String, bool, bool)> {
+fn parse_sed(script: &str) -> Option<(regex_lite::Regex, String, bool, bool)> {
     let mut chars = script.chars();
     if chars.next()? != 's' {
         return None;
@@ -1648,7 +1648,7 @@ fn parse_sed(script: &str) -> Option<(regex::Regex, String, bool, bool)> {
     if parts.len() != 3 {
         return None;
     }
-    let re = regex::Regex::new(&basic_to_extended(&parts[0])).ok()?;
+    let re = regex_lite::Regex::new(&basic_to_extended(&parts[0])).ok()?;
     let mut replacement = String::new();
     let mut it = parts[1].chars();
     while let Some(c) = it.next() {
@@ -1718,7 +1718,7 @@ fn awk(session: &Session, args: &[String], stdin: &str) -> Res {
     let guard_re = guard
         .strip_prefix('/')
         .and_then(|g| g.strip_suffix('/'))
-        .and_then(|g| regex::Regex::new(g).ok());
+        .and_then(|g| regex_lite::Regex::new(g).ok());
     let nr_min: Option<usize> = guard
         .strip_prefix("NR>")
         .or_else(|| guard.strip_prefix("NR >"))

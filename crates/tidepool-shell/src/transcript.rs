@@ -28,7 +28,7 @@
 //! expected line that still matches (so updating goldens keeps placeholders).
 
 use crate::{Feed, Session, SessionConfig};
-use regex::Regex;
+use regex_lite::Regex;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -117,7 +117,7 @@ fn placeholder_regex(line: &str) -> Option<Regex> {
     let mut found = false;
     for m in token.find_iter(line) {
         found = true;
-        pattern.push_str(&regex::escape(&line[last..m.start()]));
+        pattern.push_str(&regex_lite::escape(&line[last..m.start()]));
         let name = &line[m.start() + 1..m.end() - 1];
         pattern.push_str(match name {
             "pod-suffix" => "[a-z0-9]{5}",
@@ -133,7 +133,7 @@ fn placeholder_regex(line: &str) -> Option<Regex> {
     if !found {
         return None;
     }
-    pattern.push_str(&regex::escape(&line[last..]));
+    pattern.push_str(&regex_lite::escape(&line[last..]));
     pattern.push('$');
     Regex::new(&pattern).ok()
 }

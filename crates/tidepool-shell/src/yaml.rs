@@ -147,11 +147,11 @@ fn resolves_to_non_string(s: &str) -> bool {
         return true;
     }
     // Base-60 floats (`1:20`) and timestamps (`2006-01-02`, RFC 3339).
-    let b60 = regex::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$");
+    let b60 = regex_lite::Regex::new(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$");
     if b60.is_ok_and(|r| r.is_match(s)) {
         return true;
     }
-    let ts = regex::Regex::new(
+    let ts = regex_lite::Regex::new(
         r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$",
     );
     ts.is_ok_and(|r| r.is_match(s))

@@ -18,6 +18,11 @@ fn every_transcript_replays_in_the_browser() {
         "only {} transcripts embedded",
         TRANSCRIPTS.len()
     );
+    // The worker fetches this file at start-up; the test hands it over the same way.
+    tidepool_shell::kubectl::provide_explain_data(
+        include_str!("../src/kubectl/explain.data").to_owned(),
+    )
+    .expect("explain.data parses");
     let started = js_sys::Date::now();
     let failures: Vec<String> = TRANSCRIPTS
         .iter()

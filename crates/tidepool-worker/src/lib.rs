@@ -8,6 +8,7 @@
 pub mod cluster_view;
 pub mod codec;
 pub mod editor;
+pub mod explain_data;
 mod handler;
 pub mod idb;
 pub mod persist;

@@ -62,6 +62,7 @@ impl Worker for ClusterWorker {
                 scope.send_message(Internal::Loaded(idb::load_session().await));
             });
         }
+        wasm_bindgen_futures::spawn_local(crate::explain_data::load());
         Self {
             handler: ClusterHandler::default(),
             subscribers: Vec::new(),

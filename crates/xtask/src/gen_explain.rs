@@ -73,6 +73,32 @@ struct TypeDoc {
     fields: Vec<Field>,
 }
 
+/// The gzipped copy the site serves (the browser's cluster worker fetches it instead of
+/// embedding the data), relative to `web/`; `cargo xtask bundle` writes it before each build.
+pub const SITE_COPY: &str = "generated/explain.data.gz";
+
+/// Writes `web/` + [`SITE_COPY`] (or `out`): `gzip -9 -n` of the committed data, so the same
+/// data always gives the same bytes (`-n` leaves out the name and time stamp).
+pub fn write_site_copy(root: &Path, out: &Path) -> Result<(), String> {
+    let source = root.join(OUTPUT);
+    let zipped = std::process::Command::new("gzip")
+        .args(["-9", "-n", "-c"])
+        .arg(&source)
+        .output()
+        .map_err(|e| format!("could not start gzip: {e}"))?;
+    if !zipped.status.success() {
+        return Err(format!(
+            "gzip {} failed: {}",
+            source.display(),
+            String::from_utf8_lossy(&zipped.stderr)
+        ));
+    }
+    if let Some(dir) = out.parent() {
+        fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
+    fs::write(out, &zipped.stdout).map_err(|e| format!("writing {}: {e}", out.display()))
+}
+
 pub fn run(root: &Path) -> Result<(), String> {
     let (out, type_count) = generate()?;
     let target = root.join(OUTPUT);
@@ -478,6 +504,28 @@ mod tests {
             fresh == committed,
             "{OUTPUT} is stale: run `cargo xtask gen-explain`"
         );
+    }
+
+    /// The site's copy unpacks to the committed data, and is the same bytes every time.
+    #[test]
+    fn site_copy_is_the_data_gzipped() {
+        let root = crate::setup::workspace_root();
+        let dir = std::env::temp_dir().join(format!("tidepool-explain-{}", std::process::id()));
+        let (first, second) = (dir.join("a.gz"), dir.join("b.gz"));
+        for out in [&first, &second] {
+            write_site_copy(&root, out).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let unpacked = std::process::Command::new("gzip")
+            .arg("-dc")
+            .arg(&first)
+            .output()
+            .expect("gzip -d runs");
+        let (a, b) = (fs::read(&first), fs::read(&second));
+        let _ = fs::remove_dir_all(&dir);
+        assert_eq!(a.expect("first copy"), b.expect("second copy"));
+        let committed = fs::read(root.join(OUTPUT)).expect("committed data");
+        assert!(unpacked.status.success());
+        assert_eq!(unpacked.stdout, committed);
     }
 
     #[test]

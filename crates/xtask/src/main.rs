@@ -23,6 +23,7 @@ commands:
   bench   run the benchmarks (release builds) and print their figures
   setup   only install what is missing
   bundle  bundle the editor pane's JavaScript (CodeMirror) into web/generated/editor.js
+          and gzip the `kubectl explain` data into web/generated/explain.data.gz
           (Trunk runs it before every build)
   csp     [DIR] write the Content-Security-Policy into DIR/index.html
           (default: $TRUNK_STAGING_DIR; Trunk runs it after every build)
@@ -37,7 +38,12 @@ fn main() -> ExitCode {
         Some("build") => tasks::build_release(),
         Some("bench") => tasks::bench(),
         Some("setup") => setup::ensure_all().map(|_| ()),
-        Some("bundle") => bundle::bundle(&setup::workspace_root(), bundle::OUTPUT),
+        Some("bundle") => {
+            let root = setup::workspace_root();
+            bundle::bundle(&root, bundle::OUTPUT).and_then(|()| {
+                gen_explain::write_site_copy(&root, &root.join("web").join(gen_explain::SITE_COPY))
+            })
+        }
         Some("csp") => match args
             .get(1)
             .cloned()

@@ -12,6 +12,9 @@ mod describe;
 mod edit;
 mod exec;
 mod explain;
+pub use explain::{
+    data_unavailable as explain_data_unavailable, provide_data as provide_explain_data,
+};
 mod generate;
 mod get;
 mod info;
