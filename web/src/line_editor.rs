@@ -7,12 +7,6 @@
 pub enum EditorOut {
     /// Write these bytes (text and ANSI sequences) to the terminal.
     Write(String),
-    /// Write these bytes together with the worker's answer to the line just submitted (the
-    /// newline after Enter), as a remote shell's terminal echoes it: a newline drawn on its own
-    /// makes the browser paint a frame first and hold the answer's message until after it, so
-    /// the answer would only show a frame later. The host writes them anyway if the answer
-    /// is late.
-    WriteWithAnswer(String),
     /// The user pressed Enter on this line.
     Submit(String),
     /// The user pressed Tab: ask for completions of `line` at byte `cursor`.
@@ -128,7 +122,7 @@ impl LineEditor {
                     text.push_str(&format!("\x1b[{down}B"));
                 }
                 text.push_str("\r\n");
-                out.push(EditorOut::WriteWithAnswer(text));
+                out.push(EditorOut::Write(text));
                 if !line.trim().is_empty() && self.history.last() != Some(&line) {
                     self.history.push(line.clone());
                     if self.history.len() > HISTORY_LIMIT {
@@ -489,7 +483,7 @@ mod tests {
             )]
         );
         let out = editor.input("\r");
-        assert_eq!(out[0], EditorOut::WriteWithAnswer("\x1b[1B\r\n".to_owned()));
+        assert_eq!(out[0], EditorOut::Write("\x1b[1B\r\n".to_owned()));
     }
 
     #[test]

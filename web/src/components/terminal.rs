@@ -44,9 +44,6 @@ struct Live {
     on_line: Callback<String>,
     on_complete: Callback<(String, usize)>,
     on_interrupt: Callback<()>,
-    /// The editor's [`EditorOut::WriteWithAnswer`] text, written before whatever the terminal
-    /// writes next (the answer, normally).
-    held: String,
 }
 
 impl Live {
@@ -59,35 +56,13 @@ impl Live {
         self.editor.set_columns(self.term.cols() as usize);
     }
 
-    /// Writes `text` after any held text, in one write.
-    fn write(&mut self, text: &str) {
-        if self.held.is_empty() {
-            self.term.write(text);
-        } else {
-            let mut all = std::mem::take(&mut self.held);
-            all.push_str(text);
-            self.term.write(&all);
-        }
-    }
-
-    /// Writes the held text now (the answer is late).
-    fn flush_held(&mut self) {
-        if !self.held.is_empty() {
-            self.write("");
-        }
-    }
-
     fn perform(&mut self, outs: Vec<EditorOut>) {
         for out in outs {
             match out {
-                EditorOut::Write(text) => self.write(&text),
-                EditorOut::WriteWithAnswer(text) => self.held.push_str(&text),
+                EditorOut::Write(text) => self.term.write(&text),
                 EditorOut::Submit(line) => self.on_line.emit(line),
                 EditorOut::Complete { line, cursor } => self.on_complete.emit((line, cursor)),
-                EditorOut::Clear => {
-                    self.flush_held();
-                    self.term.clear();
-                }
+                EditorOut::Clear => self.term.clear(),
                 EditorOut::Interrupt => self.on_interrupt.emit(()),
             }
         }
@@ -97,12 +72,12 @@ impl Live {
         let outs = match event {
             TermEvent::Ready { prompt } => self.editor.ready(prompt),
             TermEvent::Output { text, prompt } => {
-                self.write(text);
+                self.term.write(text);
                 crate::perf::output_written();
                 self.editor.ready(prompt)
             }
             TermEvent::Stream { text } => {
-                self.write(text);
+                self.term.write(text);
                 Vec::new()
             }
             TermEvent::Continue { prompt } => self.editor.ready(prompt),
@@ -110,7 +85,6 @@ impl Live {
                 self.editor.complete_with(line, candidates)
             }
             TermEvent::Clear => {
-                self.flush_held();
                 self.term.clear();
                 Vec::new()
             }
@@ -126,25 +100,6 @@ impl Live {
             }
         };
         self.perform(outs);
-    }
-}
-
-/// How long the newline after Enter waits for the answer before it is drawn alone.
-const ANSWER_WAIT_MS: i32 = 50;
-
-/// Draws the held newline if no answer drew it within [`ANSWER_WAIT_MS`].
-fn flush_if_late(live: &Rc<RefCell<Option<Live>>>) {
-    let live = live.clone();
-    let flush = Closure::once_into_js(move || {
-        if let Some(live) = live.borrow_mut().as_mut() {
-            live.flush_held();
-        }
-    });
-    if let Some(window) = web_sys::window() {
-        let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-            flush.unchecked_ref(),
-            ANSWER_WAIT_MS,
-        );
     }
 }
 
@@ -185,7 +140,6 @@ pub fn terminal(props: &TerminalProps) -> Html {
                     on_line,
                     on_complete,
                     on_interrupt,
-                    held: String::new(),
                 });
                 if let Some(live) = live.borrow_mut().as_mut() {
                     live.fit();
@@ -193,14 +147,9 @@ pub fn terminal(props: &TerminalProps) -> Html {
                 let on_data = {
                     let live = live.clone();
                     Closure::<dyn FnMut(String)>::new(move |data: String| {
-                        let mut hold = false;
                         if let Some(live) = live.borrow_mut().as_mut() {
                             let outs = live.editor.input(&data);
                             live.perform(outs);
-                            hold = !live.held.is_empty();
-                        }
-                        if hold {
-                            flush_if_late(&live);
                         }
                     })
                 };
