@@ -258,3 +258,63 @@ async fn the_timeline_lists_newest_first_and_filters_warnings() {
     yew::scheduler::flush().await;
     assert_eq!(reasons(&warnings), ["Reasonb"]);
 }
+
+/// Resolves after `ms` milliseconds of real time.
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_long_timeline_draws_its_first_rows_then_the_rest_after_a_frame() {
+    let host = fresh_host("events-long");
+    let mut view = ClusterView::default();
+    for i in 0..45_u64 {
+        view.events.insert(
+            format!("default/e{i:02}"),
+            EventView {
+                namespace: "default".to_owned(),
+                name: format!("e{i:02}"),
+                event_type: "Normal".to_owned(),
+                reason: format!("Reason{i:02}"),
+                object: "Pod/web".to_owned(),
+                message: "m".to_owned(),
+                count: 1,
+                last_seen_ms: 1_000 + i,
+            },
+        );
+    }
+    let props = EventsProps {
+        lang: Lang::En,
+        view: Rc::new(view),
+        namespace: None,
+        filter: EventTypeFilter::All,
+        on_filter: Callback::noop(),
+    };
+    yew::Renderer::<EventsTimeline>::with_root_and_props(host.clone(), props).render();
+    yew::scheduler::flush().await;
+    let rows = |host: &web_sys::Element| {
+        host.query_selector_all(".tp-event")
+            .expect("query")
+            .length()
+    };
+    assert_eq!(rows(&host), 30, "the first rows only");
+    let newest = host
+        .query_selector(".tp-event-reason")
+        .ok()
+        .flatten()
+        .and_then(|n| n.text_content());
+    assert_eq!(newest.as_deref(), Some("Reason44"), "newest first");
+    for _ in 0..50 {
+        sleep_ms(20).await;
+        yew::scheduler::flush().await;
+        if rows(&host) == 45 {
+            break;
+        }
+    }
+    assert_eq!(rows(&host), 45, "then every row");
+}

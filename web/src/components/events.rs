@@ -10,6 +10,11 @@ use yew::prelude::*;
 /// Rows drawn at most (the newest).
 pub const EVENT_ROWS: usize = 200;
 
+/// Rows drawn at once for a new list; the rest follow after the next frame has been painted.
+/// A big delta (a thousand new pods) replaces the whole list, and creating 200 rows delayed
+/// the graph's paint by tens of milliseconds; the pane shows about a dozen rows anyway.
+const FIRST_ROWS: usize = 30;
+
 #[derive(Debug, Clone, PartialEq, Properties)]
 pub struct EventsProps {
     pub lang: Lang,
@@ -90,11 +95,28 @@ struct RowsProps {
     events: Rc<VisibleEvents>,
 }
 
-/// The list itself: re-rendered only for a new list.
+/// The list itself: re-rendered only for a new list. A new list first draws
+/// [`FIRST_ROWS`] rows, then all of them once a frame has been painted.
 #[function_component(EventRows)]
 fn event_rows(props: &RowsProps) -> Html {
     let events = &props.events.0;
-    let rows = events.iter().map(|e| {
+    // The list (by address) that may draw every row.
+    let complete = use_state(|| 0usize);
+    let list_id = Rc::as_ptr(&props.events) as usize;
+    {
+        let complete = complete.clone();
+        use_effect_with(list_id, move |id| {
+            let id = *id;
+            let timer = (*complete != id).then(|| after_next_paint(move || complete.set(id)));
+            move || drop(timer)
+        });
+    }
+    let limit = if *complete == list_id {
+        events.len()
+    } else {
+        FIRST_ROWS
+    };
+    let rows = events.iter().take(limit).map(|e| {
         let warning = e.event_type == "Warning";
         html! {
             <li key={format!("{}/{}", e.namespace, e.name)} class={classes!("tp-event", warning.then_some("tp-event-warning"))}>
@@ -116,4 +138,10 @@ fn event_rows(props: &RowsProps) -> Html {
     } else {
         html! { <ol class="tp-event-list">{ for rows }</ol> }
     }
+}
+
+/// Runs `then` one frame (16 ms) later, after the frame the current render asked for has
+/// been painted; dropping the handle cancels it.
+fn after_next_paint(then: impl FnOnce() + 'static) -> gloo_timers::callback::Timeout {
+    gloo_timers::callback::Timeout::new(16, then)
 }
