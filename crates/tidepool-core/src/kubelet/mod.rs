@@ -238,6 +238,13 @@ fn memory_limit(c: &Container) -> Option<u64> {
     u64::try_from(amount.milli / 1000).ok()
 }
 
+/// `limits.cpu` in millicores (`200m` -> 200, `1` -> 1000); the process is throttled to it.
+fn cpu_limit_millicores(c: &Container) -> Option<u64> {
+    let limit = c.resources.as_ref()?.limits.as_ref()?.get("cpu")?;
+    let amount = crate::quantity::parse(&limit.0)?;
+    u64::try_from(amount.milli).ok()
+}
+
 impl ContainerRt {
     fn new(c: &Container, init: bool, blocked: bool) -> Self {
         ContainerRt {
@@ -994,6 +1001,7 @@ impl Kubelet {
             hostname,
             stdin: spec.stdin == Some(true),
             tty: spec.tty == Some(true),
+            cpu_limit_millicores: cpu_limit_millicores(spec),
         };
         match Process::start(&process_spec, image, now.as_millis()) {
             Ok(process) => {
