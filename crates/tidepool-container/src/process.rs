@@ -22,6 +22,24 @@ pub const EXIT_KILLED: i32 = 137;
 pub const CPU_SLICE_MS: Millis = 100;
 /// Instructions a process may execute per `run` call.
 pub const INSTRUCTIONS_PER_RUN: u32 = 10_000;
+/// The CPU one process gets per [`CPU_SLICE_MS`] without a limit (one core: the instruction
+/// budget is spent once per slice).
+pub const ONE_CORE_MILLICORES: u64 = 1000;
+
+/// The instructions a process may execute per `run` call under `limits.cpu` (millicores): the
+/// CFS quota. A container limited to 200m gets 20 ms of each 100 ms period, so its budget per
+/// slice is a fifth of a full core's. Never zero, so a tiny limit still makes progress.
+pub fn instruction_budget(cpu_limit_millicores: Option<u64>) -> u32 {
+    match cpu_limit_millicores {
+        None => INSTRUCTIONS_PER_RUN,
+        Some(limit) => {
+            let scaled = u64::from(INSTRUCTIONS_PER_RUN) * limit / ONE_CORE_MILLICORES;
+            u32::try_from(scaled.clamp(1, u64::from(INSTRUCTIONS_PER_RUN)))
+                .unwrap_or(INSTRUCTIONS_PER_RUN)
+        }
+    }
+}
+
 /// Output bytes a process may produce per `run` call; more is dropped (logs are bounded anyway).
 pub const OUTPUT_BYTES_PER_RUN: usize = 64 * 1024;
 
@@ -43,6 +61,9 @@ pub struct ContainerSpec {
     pub stdin: bool,
     /// `tty: true`.
     pub tty: bool,
+    /// `resources.limits.cpu` in millicores: the process's CPU is throttled to it.
+    #[serde(default)]
+    pub cpu_limit_millicores: Option<u64>,
 }
 
 /// Signals the kubelet, `kill` and exec sessions send.
@@ -273,6 +294,9 @@ pub struct Process {
     pending_signals: Vec<Signal>,
     /// Instructions used in the last run, for the CPU estimate.
     last_instructions: u32,
+    /// `limits.cpu` in millicores (`None`: unlimited, one core at most).
+    #[serde(default)]
+    cpu_limit_millicores: Option<u64>,
     /// Where execs found their argv[0] (exec probes run one command every period, and the
     /// process's image and PATH never change). Not saved: rebuilt on the next exec.
     #[serde(skip)]
@@ -362,6 +386,7 @@ impl Process {
             started_at: now,
             pending_signals: Vec::new(),
             last_instructions: 0,
+            cpu_limit_millicores: spec.cpu_limit_millicores,
             located: Vec::new(),
         })
     }
@@ -448,7 +473,8 @@ impl Process {
                 for signal in signals {
                     shell.deliver(signal);
                 }
-                let state = shell.run(fs, host, out, INSTRUCTIONS_PER_RUN);
+                let budget = instruction_budget(self.cpu_limit_millicores);
+                let state = shell.run(fs, host, out, budget);
                 self.last_instructions = shell.last_instructions();
                 match shell.take_exec_request() {
                     // The shell ran a server program in the foreground (or `exec`ed it): PID 1
@@ -502,7 +528,12 @@ impl Process {
         }
     }
 
-    /// Memory and CPU estimate.
+    /// `limits.cpu` in millicores, if set.
+    pub fn cpu_limit_millicores(&self) -> Option<u64> {
+        self.cpu_limit_millicores
+    }
+
+    /// Memory and CPU estimate. CPU never exceeds `limits.cpu` (the CFS quota throttles it).
     pub fn usage(&self) -> Usage {
         let (memory_bytes, busy) = match &self.body {
             Body::Shell(shell) => (shell.memory_bytes(), self.last_instructions),
@@ -510,11 +541,17 @@ impl Process {
         };
         let cpu_millicores = match &self.body {
             Body::Server(server) => server.cpu_millicores(),
-            Body::Shell(_) => u64::from(busy) * 1000 / u64::from(INSTRUCTIONS_PER_RUN).max(1),
+            Body::Shell(_) => {
+                u64::from(busy) * ONE_CORE_MILLICORES / u64::from(INSTRUCTIONS_PER_RUN).max(1)
+            }
+        };
+        let throttled = match self.cpu_limit_millicores {
+            Some(limit) => cpu_millicores.min(limit),
+            None => cpu_millicores,
         };
         Usage {
             memory_bytes,
-            cpu_millicores: cpu_millicores.max(1),
+            cpu_millicores: throttled.max(1),
         }
     }
 }

@@ -316,6 +316,58 @@ fn busy_loop_yields_and_keeps_running() {
     );
 }
 
+/// Runs a counting busy loop for one virtual second (ten CPU slices) under `cpu_limit` and
+/// returns its count and its reported CPU.
+fn busy_loop_second(cpu_limit: Option<u64>) -> (u64, u64) {
+    let mut host = FakeHost::default();
+    let mut volumes = Volumes::default();
+    let spec = ContainerSpec {
+        cpu_limit_millicores: cpu_limit,
+        ..sh("i=0; while true; do i=$((i+1)); echo $i > /tmp/n; done")
+    };
+    let mut c = container("busybox", &spec, Vec::new());
+    for step in 0..10 {
+        host.now = step * 100;
+        // Throttled or not, the loop gets the CPU again one CFS period later.
+        assert_eq!(
+            c.run(&mut volumes, &mut host).0,
+            ProcessState::Running {
+                wake_at: Some(step * 100 + 100)
+            }
+        );
+    }
+    let (code, count) = c.exec(&mut volumes, &mut host, &["cat", "/tmp/n"]);
+    assert_eq!(code, Some(0), "{count}");
+    let count = count.trim().parse().expect("a count");
+    (count, c.process.usage().cpu_millicores)
+}
+
+#[test]
+fn cpu_limit_throttles_a_busy_loop() {
+    let (unlimited_count, unlimited_cpu) = busy_loop_second(None);
+    let (limited_count, limited_cpu) = busy_loop_second(Some(200));
+    let (tiny_count, tiny_cpu) = busy_loop_second(Some(1));
+    // `top` shows a whole core without a limit and the limit with one.
+    assert!(unlimited_cpu >= 900, "{unlimited_cpu}");
+    assert!((190..=200).contains(&limited_cpu), "{limited_cpu}");
+    assert_eq!(tiny_cpu, 1);
+    // The work done per virtual second scales with the quota (200m: a fifth of a core).
+    assert!(
+        unlimited_count > 0 && limited_count > 0,
+        "{unlimited_count} {limited_count}"
+    );
+    let ratio = unlimited_count as f64 / limited_count as f64;
+    assert!(
+        (4.0..=6.0).contains(&ratio),
+        "{unlimited_count} / {limited_count}"
+    );
+    // A 1m limit (one instruction per slice) still makes progress, slowly.
+    assert!(tiny_count < limited_count, "{tiny_count}");
+    // A limit above one core does not make a single-threaded loop faster.
+    let (big_count, big_cpu) = busy_loop_second(Some(4000));
+    assert_eq!((big_count, big_cpu), (unlimited_count, unlimited_cpu));
+}
+
 #[test]
 fn trapped_term_with_background_sleep_exits_at_once() {
     let mut host = FakeHost::default();

@@ -238,6 +238,13 @@ fn memory_limit(c: &Container) -> Option<u64> {
     u64::try_from(amount.milli / 1000).ok()
 }
 
+/// `limits.cpu` in millicores (`200m` -> 200, `1` -> 1000); the process is throttled to it.
+fn cpu_limit_millicores(c: &Container) -> Option<u64> {
+    let limit = c.resources.as_ref()?.limits.as_ref()?.get("cpu")?;
+    let amount = crate::quantity::parse(&limit.0)?;
+    u64::try_from(amount.milli).ok()
+}
+
 impl ContainerRt {
     fn new(c: &Container, init: bool, blocked: bool) -> Self {
         ContainerRt {
@@ -994,6 +1001,7 @@ impl Kubelet {
             hostname,
             stdin: spec.stdin == Some(true),
             tty: spec.tty == Some(true),
+            cpu_limit_millicores: cpu_limit_millicores(spec),
         };
         match Process::start(&process_spec, image, now.as_millis()) {
             Ok(process) => {
@@ -1705,4 +1713,39 @@ fn write_status(api: &mut ApiServer, object: &Object, rt: &PodRt, now: VirtualTi
     }
     pod.status = Some(status);
     let _ = api.update_status_shared(Object::Pod(Box::new(pod)));
+}
+
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    fn with_limits(limits: serde_json::Value) -> Container {
+        serde_json::from_value(serde_json::json!({
+            "name": "c",
+            "resources": { "limits": limits },
+        }))
+        .expect("a container")
+    }
+
+    #[test]
+    fn cpu_limits_read_as_millicores() {
+        let cases = [
+            (serde_json::json!({ "cpu": "200m" }), Some(200)),
+            (serde_json::json!({ "cpu": "1" }), Some(1000)),
+            (serde_json::json!({ "cpu": "1.5" }), Some(1500)),
+            (serde_json::json!({ "cpu": 2 }), Some(2000)),
+            (serde_json::json!({ "memory": "64Mi" }), None),
+            (serde_json::json!({ "cpu": "lots" }), None),
+        ];
+        for (limits, expected) in cases {
+            assert_eq!(
+                cpu_limit_millicores(&with_limits(limits.clone())),
+                expected,
+                "{limits}"
+            );
+        }
+        let no_resources: Container =
+            serde_json::from_value(serde_json::json!({ "name": "c" })).expect("a container");
+        assert_eq!(cpu_limit_millicores(&no_resources), None);
+    }
 }
