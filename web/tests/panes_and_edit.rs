@@ -1,6 +1,6 @@
 //! The inspector's Edit button and the resizable panes in headless Chromium: Edit asks for
 //! `kubectl edit` (and waits while the editor is open); the splitters move with the keyboard,
-//! resize the panes under the real stylesheet and keep their sizes for the next visit.
+//! follow a pointer drag, resize the panes under the real stylesheet and keep their sizes for the next visit.
 #![cfg(all(target_arch = "wasm32", not(target_os = "wasi")))]
 
 use std::cell::Cell;
@@ -52,6 +52,29 @@ fn key(target: &web_sys::Element, key: &str, shift: bool) {
     let event =
         web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).expect("event");
     target.dispatch_event(&event).expect("dispatch");
+}
+
+/// A pointer event at `client_x` (built through JS: web-sys's PointerEventInit is not enabled).
+fn pointer(target: &web_sys::Element, kind: &str, client_x: f64) {
+    use js_sys::Reflect;
+    let init = js_sys::Object::new();
+    for (name, value) in [
+        ("clientX", wasm_bindgen::JsValue::from_f64(client_x)),
+        ("pointerId", 1.into()),
+        ("bubbles", true.into()),
+    ] {
+        Reflect::set(&init, &name.into(), &value).expect("set");
+    }
+    let constructor: js_sys::Function =
+        Reflect::get(&web_sys::window().expect("window"), &"PointerEvent".into())
+            .expect("PointerEvent")
+            .dyn_into()
+            .expect("a constructor");
+    let event = Reflect::construct(&constructor, &js_sys::Array::of2(&kind.into(), &init))
+        .expect("construct");
+    target
+        .dispatch_event(event.unchecked_ref())
+        .expect("dispatch");
 }
 
 fn inspector_props(on_edit: Callback<()>, editing: bool) -> InspectorProps {
@@ -198,8 +221,20 @@ async fn the_splitters_move_with_the_keyboard_resize_the_panes_and_are_kept() {
     yew::scheduler::flush().await;
     assert_eq!(value_now(&splitter), TERMINAL_SPLIT.2.to_string());
     assert!(terminal.offset_width() < terminal_before);
-    key(&splitter, "ArrowRight", true);
+    // A pointer drag to 30% of the way from the terminal's left edge to the graph's right.
+    let (left, right) = (
+        terminal.get_bounding_client_rect().left(),
+        graph.get_bounding_client_rect().right(),
+    );
+    pointer(&splitter, "pointerdown", left + (right - left) * 0.5);
+    pointer(&splitter, "pointermove", left + (right - left) * 0.3);
+    pointer(&splitter, "pointerup", left + (right - left) * 0.3);
     yew::scheduler::flush().await;
+    assert_eq!(value_now(&splitter), "30");
+    // After the pointer is up, moving it changes nothing.
+    pointer(&splitter, "pointermove", left + (right - left) * 0.6);
+    yew::scheduler::flush().await;
+    assert_eq!(value_now(&splitter), "30");
 
     let events_splitter = html_element(&host, "#events-splitter");
     assert_eq!(
@@ -223,16 +258,13 @@ async fn the_splitters_move_with_the_keyboard_resize_the_panes_and_are_kept() {
     // Kept for the next visit: a fresh shell starts with the moved sizes.
     assert_eq!(
         storage.get_item(TERMINAL_SPLIT.0).expect("get").as_deref(),
-        Some(&*(TERMINAL_SPLIT.2 + 10).to_string())
+        Some("30")
     );
     host.set_inner_html("");
     let again = fresh_host("panes-again");
     yew::Renderer::<Shell>::with_root_and_props(again.clone(), shell_props()).render();
     yew::scheduler::flush().await;
-    assert_eq!(
-        value_now(&html_element(&again, "#terminal-splitter")),
-        (TERMINAL_SPLIT.2 + 10).to_string()
-    );
+    assert_eq!(value_now(&html_element(&again, "#terminal-splitter")), "30");
     assert_eq!(
         value_now(&html_element(&again, "#events-splitter")),
         (GRAPH_SPLIT.1 - 10).to_string()

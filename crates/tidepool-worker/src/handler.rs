@@ -141,10 +141,13 @@ impl ClusterHandler {
                     return Vec::new();
                 }
                 let line = edit_line(&target);
-                // The terminal shows the line after its prompt, as if typed there.
+                // The terminal shows the line at its prompt, as if typed there: the prompt row
+                // is redrawn (`\r`, erase line), replacing a half-typed line, which the
+                // terminal drops when the command's prompt comes back.
+                let echo = format!("\r\x1b[2K{}{line}\n", self.prompt_of(terminal));
                 let mut replies = vec![FromCluster::Stream {
                     terminal,
-                    chunks: vec![(tidepool_shell::Stream::Stdout, format!("{line}\n"))],
+                    chunks: vec![(tidepool_shell::Stream::Stdout, echo)],
                 }];
                 replies.extend(self.run_line(terminal, &line));
                 replies
@@ -1447,7 +1450,10 @@ mod tests {
             panic!("{opened:?}");
         };
         assert_eq!(*terminal, T0);
-        assert_eq!(chunks[0].1, "kubectl edit deployment/web -n shop\n");
+        assert_eq!(
+            chunks[0].1,
+            "\r\x1b[2Kcontrolplane $ kubectl edit deployment/web -n shop\n"
+        );
         assert!(path.starts_with("/tmp/kubectl-edit-"), "{path}");
         assert!(text.contains("namespace: shop"), "{text}");
         let (path, text) = (path.clone(), text.clone());

@@ -3,7 +3,6 @@
 //! (Shift: ten times as far), Home/End go to the limits, and a pointer drag follows the
 //! pointer. Sizes are kept in `localStorage`, so a reload keeps the layout.
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 /// Percent moved by one arrow key press.
@@ -74,6 +73,8 @@ fn value_at(element: &web_sys::Element, orientation: Orientation, position: f64)
 #[function_component(Splitter)]
 pub fn splitter(props: &SplitterProps) -> Html {
     let dragging = use_mut_ref(|| false);
+    // Yew delegates events to the app's root, so an event's current target is not this bar.
+    let bar = use_node_ref();
     let (min, max, orientation) = (props.min, props.max, props.orientation);
     // The value as last moved: keys pressed faster than the page re-renders build on it,
     // not on the props of the last render.
@@ -98,28 +99,23 @@ pub fn splitter(props: &SplitterProps) -> Html {
         })
     };
     let onpointerdown = {
-        let dragging = dragging.clone();
+        let (dragging, bar) = (dragging.clone(), bar.clone());
         Callback::from(move |event: PointerEvent| {
-            if let Some(target) = event
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            {
-                let _ = target.set_pointer_capture(event.pointer_id());
+            if let Some(element) = bar.cast::<web_sys::Element>() {
+                // Moves keep coming here while the pointer is outside the bar.
+                let _ = element.set_pointer_capture(event.pointer_id());
                 *dragging.borrow_mut() = true;
                 event.prevent_default();
             }
         })
     };
     let onpointermove = {
-        let (dragging, on_change) = (dragging.clone(), props.on_change.clone());
+        let (dragging, on_change, bar) = (dragging.clone(), props.on_change.clone(), bar.clone());
         Callback::from(move |event: PointerEvent| {
             if !*dragging.borrow() {
                 return;
             }
-            let Some(element) = event
-                .current_target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-            else {
+            let Some(element) = bar.cast::<web_sys::Element>() else {
                 return;
             };
             let position = match orientation {
@@ -141,7 +137,7 @@ pub fn splitter(props: &SplitterProps) -> Html {
     };
     html! {
         <div class={classes!("tp-splitter", format!("tp-splitter-{aria_orientation}"))}
-             id={props.id.clone()} role="separator" tabindex="0"
+             ref={bar} id={props.id.clone()} role="separator" tabindex="0"
              aria-label={props.label.clone()} aria-orientation={aria_orientation}
              aria-controls={props.controls.clone()}
              aria-valuenow={props.value.to_string()} aria-valuemin={min.to_string()}
