@@ -1529,6 +1529,36 @@ mod tests {
     }
 
     #[test]
+    fn inspector_edit_waits_for_a_streaming_terminal_and_names_nodes_without_a_namespace() {
+        let mut handler = ClusterHandler::default();
+        let node = ObjectRef {
+            kind: crate::protocol::ObjectKind::Node,
+            namespace: String::new(),
+            name: "node01".to_owned(),
+        };
+        assert_eq!(edit_line(&node), "kubectl edit node/node01");
+        // `get -w` holds the prompt: Edit has nowhere to type and is ignored.
+        line(&mut handler, "kubectl get pods -w");
+        assert!(
+            handler
+                .handle(ToCluster::Edit {
+                    terminal: T0,
+                    target: node.clone(),
+                })
+                .is_empty()
+        );
+        handler.handle(ToCluster::Interrupt { terminal: T0 });
+        let opened = editor_replies(handler.handle(ToCluster::Edit {
+            terminal: T0,
+            target: node,
+        }));
+        assert!(
+            matches!(opened.as_slice(), [FromCluster::Stream { .. }, FromCluster::OpenEditor { text, .. }] if text.contains("name: node01")),
+            "{opened:?}"
+        );
+    }
+
+    #[test]
     fn closing_kubectl_edit_without_saving_cancels_it() {
         let mut handler = ClusterHandler::default();
         line(&mut handler, "kubectl create deployment web --image=nginx");
