@@ -185,6 +185,18 @@ async fn the_splitters_move_with_the_keyboard_resize_the_panes_and_are_kept() {
         .append_child(&style)
         .expect("append");
 
+    // The terminal refits on window resizes: count them.
+    let resizes = Rc::new(Cell::new(0));
+    let on_resize = {
+        let resizes = resizes.clone();
+        wasm_bindgen::closure::Closure::<dyn FnMut()>::new(move || resizes.set(resizes.get() + 1))
+    };
+    web_sys::window()
+        .expect("window")
+        .add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref())
+        .expect("listen");
+    on_resize.forget();
+
     let host = fresh_host("panes-host");
     yew::Renderer::<Shell>::with_root_and_props(host.clone(), shell_props()).render();
     yew::scheduler::flush().await;
@@ -201,9 +213,15 @@ async fn the_splitters_move_with_the_keyboard_resize_the_panes_and_are_kept() {
     let graph = html_element(&host, "#graph-pane");
     let (terminal_before, graph_before) = (terminal.offset_width(), graph.offset_width());
 
+    let resizes_before = resizes.get();
     key(&splitter, "ArrowRight", false);
     yew::scheduler::flush().await;
     assert_eq!(value_now(&splitter), (TERMINAL_SPLIT.1 + 2).to_string());
+    assert_eq!(
+        resizes.get(),
+        resizes_before + 1,
+        "a resize for the terminal to refit"
+    );
     key(&splitter, "ArrowRight", true);
     yew::scheduler::flush().await;
     assert_eq!(value_now(&splitter), (TERMINAL_SPLIT.1 + 12).to_string());

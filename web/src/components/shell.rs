@@ -93,6 +93,16 @@ fn use_split(split: (&'static str, u8, u8, u8)) -> (u8, Callback<u8>) {
             size.set(value);
         })
     };
+    // The terminal refits xterm.js (its columns) on window resizes only: a moved splitter
+    // resizes the panes as a window resize would, so it tells them the same way, once the
+    // new size is laid out.
+    use_effect_with(*size, |_| {
+        if let Some(window) = web_sys::window()
+            && let Ok(event) = web_sys::Event::new("resize")
+        {
+            let _ = window.dispatch_event(&event);
+        }
+    });
     (*size, on_change)
 }
 
