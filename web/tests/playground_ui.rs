@@ -179,6 +179,8 @@ async fn the_inspector_renders_markup_as_text() {
         on_ask_delete: Callback::noop(),
         on_cancel_delete: Callback::noop(),
         on_delete: Callback::noop(),
+        on_edit: Callback::noop(),
+        editing: false,
     };
     yew::Renderer::<InspectorPanel>::with_root_and_props(host.clone(), props).render();
     yew::scheduler::flush().await;

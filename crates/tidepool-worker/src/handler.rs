@@ -132,44 +132,24 @@ impl ClusterHandler {
                 self.dirty = true;
                 vec![self.clock()]
             }
-            ToCluster::Line { terminal, text } => {
-                let before = self.now_ms();
-                // A new line ends any stream still running in that terminal (the session
-                // drops it too), and abandons an edit the UI forgot to close.
-                self.following.remove(&terminal);
-                if self
-                    .editing
-                    .as_ref()
-                    .is_some_and(|(t, _, _)| *t == terminal)
+            ToCluster::Line { terminal, text } => self.run_line(terminal, &text),
+            ToCluster::Edit { terminal, target } => {
+                if self.editing.is_some()
+                    || self.following.contains(&terminal)
+                    || self.session.prompt_in(terminal).is_none()
                 {
-                    self.editing = None;
-                    self.tabs.draft = None;
-                }
-                // A line for a terminal closed meanwhile has nowhere to go.
-                let Some(feed) = self.session.feed_line_in(terminal, &text) else {
                     return Vec::new();
-                };
-                let mut replies = match feed {
-                    Feed::NeedMore => vec![FromCluster::Continue {
-                        terminal,
-                        prompt: self.prompt_of(terminal),
-                    }],
-                    Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
-                        // The command keeps running: no prompt until it ends or Ctrl-C.
-                        self.following.insert(terminal);
-                        self.stream_exit.insert(terminal, 0);
-                        vec![FromCluster::Stream {
-                            terminal,
-                            chunks: stream_chunks(output),
-                        }]
-                    }
-                    Feed::Done(output) => self.finish_command(terminal, output),
-                };
-                self.dirty = true;
-                // `sleep` and friends move the clock; tell the UI.
-                if self.now_ms() != before {
-                    replies.push(self.clock());
                 }
+                let line = edit_line(&target);
+                // The terminal shows the line at its prompt, as if typed there: the prompt row
+                // is redrawn (`\r`, erase line), replacing a half-typed line, which the
+                // terminal drops when the command's prompt comes back.
+                let echo = format!("\r\x1b[2K{}{line}\n", self.prompt_of(terminal));
+                let mut replies = vec![FromCluster::Stream {
+                    terminal,
+                    chunks: vec![(tidepool_shell::Stream::Stdout, echo)],
+                }];
+                replies.extend(self.run_line(terminal, &line));
                 replies
             }
             ToCluster::Interrupt { terminal } => {
@@ -304,6 +284,48 @@ impl ClusterHandler {
                 }],
             },
         }
+    }
+
+    /// One line for a terminal's shell (typed, or the inspector's Edit).
+    fn run_line(&mut self, terminal: TerminalId, text: &str) -> Vec<FromCluster> {
+        let before = self.now_ms();
+        // A new line ends any stream still running in that terminal (the session
+        // drops it too), and abandons an edit the UI forgot to close.
+        self.following.remove(&terminal);
+        if self
+            .editing
+            .as_ref()
+            .is_some_and(|(t, _, _)| *t == terminal)
+        {
+            self.editing = None;
+            self.tabs.draft = None;
+        }
+        // A line for a terminal closed meanwhile has nowhere to go.
+        let Some(feed) = self.session.feed_line_in(terminal, text) else {
+            return Vec::new();
+        };
+        let mut replies = match feed {
+            Feed::NeedMore => vec![FromCluster::Continue {
+                terminal,
+                prompt: self.prompt_of(terminal),
+            }],
+            Feed::Done(output) if output.effects.contains(&Effect::Follow) => {
+                // The command keeps running: no prompt until it ends or Ctrl-C.
+                self.following.insert(terminal);
+                self.stream_exit.insert(terminal, 0);
+                vec![FromCluster::Stream {
+                    terminal,
+                    chunks: stream_chunks(output),
+                }]
+            }
+            Feed::Done(output) => self.finish_command(terminal, output),
+        };
+        self.dirty = true;
+        // `sleep` and friends move the clock; tell the UI.
+        if self.now_ms() != before {
+            replies.push(self.clock());
+        }
+        replies
     }
 
     /// The replies for a finished command: its output and prompt, or, when it opens the
@@ -717,6 +739,21 @@ fn kubectl_args(verb: &str, target: &ObjectRef) -> Vec<String> {
         args.extend(["-n".to_owned(), target.namespace.clone()]);
     }
     args
+}
+
+/// The command line the inspector's Edit types: `kubectl edit KIND/NAME [-n NS]`. Object
+/// and namespace names are DNS labels/subdomains, so nothing in them needs quoting.
+fn edit_line(target: &ObjectRef) -> String {
+    let mut line = format!(
+        "kubectl edit {}/{}",
+        target.kind.kubectl_type(),
+        target.name
+    );
+    if target.kind.namespaced() {
+        line.push_str(" -n ");
+        line.push_str(&target.namespace);
+    }
+    line
 }
 
 fn not_found(target: &ObjectRef) -> String {
@@ -1380,6 +1417,145 @@ mod tests {
             "kubectl get deploy web -o jsonpath={.spec.replicas}",
         );
         assert_eq!(output_text(&replicas[0]), "3");
+    }
+
+    #[test]
+    fn inspector_edit_runs_kubectl_edit_in_the_terminal_and_applies_the_save() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl create namespace shop");
+        line(
+            &mut handler,
+            "kubectl create deployment web --image=nginx -n shop",
+        );
+        let target = ObjectRef {
+            kind: crate::protocol::ObjectKind::Deployment,
+            namespace: "shop".to_owned(),
+            name: "web".to_owned(),
+        };
+        let opened = editor_replies(handler.handle(ToCluster::Edit {
+            terminal: T0,
+            target: target.clone(),
+        }));
+        // The line is echoed after the prompt, as if typed, then the pane opens.
+        let [
+            FromCluster::Stream { terminal, chunks },
+            FromCluster::OpenEditor {
+                path,
+                text,
+                error: None,
+                ..
+            },
+        ] = opened.as_slice()
+        else {
+            panic!("{opened:?}");
+        };
+        assert_eq!(*terminal, T0);
+        assert_eq!(
+            chunks[0].1,
+            "\r\x1b[2Kcontrolplane $ kubectl edit deployment/web -n shop\n"
+        );
+        assert!(path.starts_with("/tmp/kubectl-edit-"), "{path}");
+        assert!(text.contains("namespace: shop"), "{text}");
+        let (path, text) = (path.clone(), text.clone());
+
+        // While the pane is open a second Edit is ignored (no prompt to type at).
+        assert!(
+            handler
+                .handle(ToCluster::Edit {
+                    terminal: T0,
+                    target: target.clone(),
+                })
+                .is_empty()
+        );
+
+        // An invalid save reopens the pane with kubectl's error, as for the typed command.
+        let replies = editor_replies(handler.handle(ToCluster::SaveFile {
+            path: path.clone(),
+            text: text.replace("replicas: 1", "replicas: -1"),
+            close: true,
+        }));
+        let [
+            FromCluster::FileSaved { error: None, .. },
+            FromCluster::OpenEditor {
+                error: Some(error),
+                text: reopened,
+                ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("{replies:?}");
+        };
+        assert!(
+            error.contains("spec.replicas: Invalid value: -1"),
+            "{error}"
+        );
+        let replies = editor_replies(handler.handle(ToCluster::SaveFile {
+            path,
+            text: reopened.replace("replicas: -1", "replicas: 4"),
+            close: true,
+        }));
+        assert_eq!(output_text(&replies[1]), "deployment.apps/web edited\n");
+        let replicas = line(
+            &mut handler,
+            "kubectl get deploy web -n shop -o jsonpath={.spec.replicas}",
+        );
+        assert_eq!(output_text(&replicas[0]), "4");
+        // The command is in the terminal's history, as a typed one is.
+        let history = line(&mut handler, "history");
+        assert!(
+            output_text(&history[0]).contains("kubectl edit deployment/web -n shop"),
+            "{history:?}"
+        );
+
+        // A missing object: kubectl's error in the terminal and a prompt, no pane.
+        let missing = editor_replies(handler.handle(ToCluster::Edit {
+            terminal: T0,
+            target: ObjectRef {
+                name: "gone".to_owned(),
+                ..target
+            },
+        }));
+        let [
+            FromCluster::Stream { .. },
+            output @ FromCluster::Output { exit_code: 1, .. },
+        ] = missing.as_slice()
+        else {
+            panic!("{missing:?}");
+        };
+        assert_eq!(
+            output_text(output),
+            "Error from server (NotFound): deployments.apps \"gone\" not found\n"
+        );
+    }
+
+    #[test]
+    fn inspector_edit_waits_for_a_streaming_terminal_and_names_nodes_without_a_namespace() {
+        let mut handler = ClusterHandler::default();
+        let node = ObjectRef {
+            kind: crate::protocol::ObjectKind::Node,
+            namespace: String::new(),
+            name: "node01".to_owned(),
+        };
+        assert_eq!(edit_line(&node), "kubectl edit node/node01");
+        // `get -w` holds the prompt: Edit has nowhere to type and is ignored.
+        line(&mut handler, "kubectl get pods -w");
+        assert!(
+            handler
+                .handle(ToCluster::Edit {
+                    terminal: T0,
+                    target: node.clone(),
+                })
+                .is_empty()
+        );
+        handler.handle(ToCluster::Interrupt { terminal: T0 });
+        let opened = editor_replies(handler.handle(ToCluster::Edit {
+            terminal: T0,
+            target: node,
+        }));
+        assert!(
+            matches!(opened.as_slice(), [FromCluster::Stream { .. }, FromCluster::OpenEditor { text, .. }] if text.contains("name: node01")),
+            "{opened:?}"
+        );
     }
 
     #[test]

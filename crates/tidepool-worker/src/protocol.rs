@@ -100,6 +100,14 @@ pub enum ToCluster {
     },
     /// `kubectl delete` the object (the UI asked for confirmation first).
     Delete { target: ObjectRef },
+    /// The inspector's Edit: runs `kubectl edit KIND/NAME [-n NS]` in `terminal` as if typed
+    /// there (echoed, kept in its history), so the editor pane opens, saves apply and errors
+    /// reopen it exactly as for the terminal path. Ignored while an editor pane is open or
+    /// the terminal streams a command (`get -w`): it has no prompt to type at.
+    Edit {
+        terminal: TerminalId,
+        target: ObjectRef,
+    },
     /// The UI's settings changed: saved with the session.
     Settings { settings: Settings },
     /// Replace the cluster with a fresh one (same seed); files and history stay.

@@ -281,10 +281,18 @@ fn playground_callbacks(
         on_ask_delete: simple(PlaygroundAction::AskDelete),
         on_cancel_delete: simple(PlaygroundAction::CancelDelete),
         on_delete: {
-            let send = send.clone();
+            let (send, target) = (send.clone(), target.clone());
             Callback::from(move |()| {
                 if let Some(target) = target.clone() {
                     send(ToCluster::Delete { target });
+                }
+            })
+        },
+        on_edit: {
+            let (send, terminal) = (send.clone(), state.terminals.active);
+            Callback::from(move |()| {
+                if let Some(target) = target.clone() {
+                    send(ToCluster::Edit { terminal, target });
                 }
             })
         },

@@ -1,5 +1,6 @@
 //! The inspector: one object's YAML, describe, events and logs (text from the worker, which
-//! runs the same code as kubectl), and a delete button that asks first. All text is rendered
+//! runs the same code as kubectl), an edit button (`kubectl edit` in the active terminal) and a
+//! delete button that asks first. All text is rendered
 //! as text nodes, never as HTML.
 
 use crate::i18n::{Key, Lang, text};
@@ -16,6 +17,11 @@ pub struct InspectorProps {
     pub on_ask_delete: Callback<()>,
     pub on_cancel_delete: Callback<()>,
     pub on_delete: Callback<()>,
+    /// Edit: `kubectl edit` in the active terminal opens the editor pane.
+    pub on_edit: Callback<()>,
+    /// The editor pane is open already: Edit waits for it to close.
+    #[prop_or_default]
+    pub editing: bool,
 }
 
 /// The tabs an object has: logs only for pods.
@@ -101,6 +107,9 @@ pub fn inspector_panel(props: &InspectorProps) -> Html {
             <div class="tp-inspector-body" role="tabpanel">{ body }</div>
             <footer class="tp-inspector-foot">
                 { for deleted }
+                <button class="tp-edit" id="inspector-edit" title={t(Key::EditHint)}
+                        disabled={props.editing}
+                        onclick={props.on_edit.reform(|_: MouseEvent| ())}>{ t(Key::Edit) }</button>
                 { delete_area }
             </footer>
         </aside>

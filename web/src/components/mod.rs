@@ -10,6 +10,7 @@ pub mod lab_tabs;
 pub mod notices;
 pub mod session_controls;
 pub mod shell;
+pub mod splitter;
 pub mod terminal;
 pub mod terminal_tabs;
 pub mod time_controls;

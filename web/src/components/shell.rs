@@ -7,6 +7,7 @@ use crate::components::inspector::InspectorPanel;
 use crate::components::lab_tabs::{Lab, LabTabs};
 use crate::components::notices::Notices;
 use crate::components::session_controls::SessionControls;
+use crate::components::splitter::{Orientation, Splitter, load_size, save_size};
 use crate::components::terminal::Terminal;
 use crate::components::terminal_tabs::{Instances, TerminalTabs, labels, panel_id, tab_id};
 use crate::components::time_controls::{TimeCommand, TimeControls};
@@ -26,6 +27,8 @@ pub struct PlaygroundCallbacks {
     pub on_ask_delete: Callback<()>,
     pub on_cancel_delete: Callback<()>,
     pub on_delete: Callback<()>,
+    /// The inspector's Edit.
+    pub on_edit: Callback<()>,
     pub on_namespace: Callback<Option<String>>,
     pub on_event_filter: Callback<EventTypeFilter>,
     pub on_toggle_theme: Callback<()>,
@@ -73,8 +76,40 @@ pub struct ShellProps {
     pub on_editor: Callback<EditorRequest>,
 }
 
+/// The resizable panes: `localStorage` key, default, least and greatest share (percent) of
+/// the first pane.
+pub const TERMINAL_SPLIT: (&str, u8, u8, u8) = ("tidepool.layout.terminal", 46, 20, 80);
+pub const GRAPH_SPLIT: (&str, u8, u8, u8) = ("tidepool.layout.graph", 70, 25, 90);
+
+/// A pane size kept in `localStorage`, with the callback that changes and saves it.
+#[hook]
+fn use_split(split: (&'static str, u8, u8, u8)) -> (u8, Callback<u8>) {
+    let (key, default, min, max) = split;
+    let size = use_state(move || load_size(key, min, max).unwrap_or(default));
+    let on_change = {
+        let size = size.clone();
+        Callback::from(move |value: u8| {
+            save_size(key, value);
+            size.set(value);
+        })
+    };
+    // The terminal refits xterm.js (its columns) on window resizes only: a moved splitter
+    // resizes the panes as a window resize would, so it tells them the same way, once the
+    // new size is laid out.
+    use_effect_with(*size, |_| {
+        if let Some(window) = web_sys::window()
+            && let Ok(event) = web_sys::Event::new("resize")
+        {
+            let _ = window.dispatch_event(&event);
+        }
+    });
+    (*size, on_change)
+}
+
 #[function_component(Shell)]
 pub fn shell(props: &ShellProps) -> Html {
+    let (terminal_share, on_terminal_split) = use_split(TERMINAL_SPLIT);
+    let (graph_share, on_graph_split) = use_split(GRAPH_SPLIT);
     let lang = props.state.lang;
     let t = |key| text(lang, key);
     let on_lang = props.on_toggle_language.reform(|_: MouseEvent| ());
@@ -85,7 +120,8 @@ pub fn shell(props: &ShellProps) -> Html {
             <InspectorPanel lang={lang} inspector={inspector.clone()}
                 on_tab={cb.on_tab.clone()} on_close={cb.on_close_inspector.clone()}
                 on_ask_delete={cb.on_ask_delete.clone()} on_cancel_delete={cb.on_cancel_delete.clone()}
-                on_delete={cb.on_delete.clone()} />
+                on_delete={cb.on_delete.clone()} on_edit={cb.on_edit.clone()}
+                editing={props.state.editor.is_some()} />
         }
     });
 
@@ -137,7 +173,7 @@ pub fn shell(props: &ShellProps) -> Html {
                 <LabTabs {lang} active={Lab::Kubernetes} on_select={props.on_select_lab.clone()} />
                 <button class="tp-lang" onclick={on_lang}>{ t(Key::LanguageSwitch) }</button>
             </header>
-            <main class="tp-main">
+            <main class="tp-main" style={format!("--tp-terminal-share: {terminal_share}")}>
                 <aside class="tp-sidebar" aria-label={t(Key::Instances)}>
                     <h2>{ t(Key::Instances) }</h2>
                     <Instances {lang} tabs={tab_labels.clone()} active={terms.active}
@@ -159,15 +195,22 @@ pub fn shell(props: &ShellProps) -> Html {
                     <div class="tp-terms">{ for terminals }</div>
                     { editor.unwrap_or_default() }
                 </section>
-                <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}>
+                <Splitter id="terminal-splitter" label={t(Key::ResizePanes)} orientation={Orientation::Vertical}
+                    value={terminal_share} min={TERMINAL_SPLIT.2} max={TERMINAL_SPLIT.3}
+                    controls="terminal-pane" on_change={on_terminal_split} />
+                <section class="tp-pane tp-graph" id="graph-pane" aria-label={t(Key::ClusterGraph)}
+                         style={format!("--tp-events-share: {}%", 100 - graph_share)}>
                     <Notices lang={lang} notices={play.notices.clone()} on_dismiss={cb.on_dismiss_notice.clone()} />
-                    <div class="tp-graph-scroll">
+                    <div class="tp-graph-scroll" id="graph-scroll">
                         <h2 class="tp-pane-title">{ t(Key::ClusterGraph) }</h2>
                         <ClusterGraph lang={lang} view={play.cluster.clone()} known={play.cluster_known}
                             namespace={play.namespace.clone()}
                             selected={play.inspector.as_ref().map(|i| i.target.clone())}
                             on_select={cb.on_select.clone()} />
                     </div>
+                    <Splitter id="events-splitter" label={t(Key::ResizeEvents)} orientation={Orientation::Horizontal}
+                        value={graph_share} min={GRAPH_SPLIT.2} max={GRAPH_SPLIT.3}
+                        controls="graph-scroll" on_change={on_graph_split} />
                     <EventsTimeline lang={lang} view={play.cluster.clone()} namespace={play.namespace.clone()}
                         filter={play.event_types} on_filter={cb.on_event_filter.clone()} />
                     { for inspector }
