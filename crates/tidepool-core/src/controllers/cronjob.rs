@@ -300,6 +300,12 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         .or(cj.metadata.creation_timestamp.as_ref())
         .map(|t| unix(virtual_time(t)))
         .unwrap_or_else(|| unix(now));
+    // Nothing older than the starting deadline is scheduled at all (upstream's
+    // mostRecentScheduleTime), so such a run is not even reported as missed.
+    let since = match spec.starting_deadline_seconds {
+        Some(deadline) => since.max(unix(now) - deadline),
+        None => since,
+    };
     // The most recent missed activation (older ones are skipped, as upstream).
     let mut due = None;
     let mut cursor = since;
@@ -379,6 +385,9 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                         ),
                     );
                     active.push(*created);
+                    // Only a started run moves the last schedule (upstream leaves it on a
+                    // miss or a Forbid skip, so a skipped run starts once the active Job ends).
+                    status.last_schedule_time = Some(timestamp(at_unix(scheduled)));
                 }
                 Ok(_) => {}
                 Err(e) => ctx.event(
@@ -390,7 +399,6 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
                 ),
             }
         }
-        status.last_schedule_time = Some(timestamp(at_unix(scheduled)));
     }
     let refs: Vec<ObjectReference> = active
         .iter()
