@@ -92,6 +92,12 @@ fn top_pod(session: &Session, args: &[String]) -> KResult {
         ],
         "top pod",
     )?;
+    if flags.args.len() > 1 {
+        return Err(
+            "error: pod [NAME | -l label]\nSee 'kubectl top pod -h' for help and examples\n"
+                .to_owned(),
+        );
+    }
     let sort = sort_key(&flags)?;
     let all = flags.has("all-namespaces");
     let ns = namespace(session, &flags);
@@ -219,6 +225,12 @@ fn top_node(session: &Session, args: &[String]) -> KResult {
         ],
         "top node",
     )?;
+    if flags.args.len() > 1 {
+        return Err(
+            "error: node [NAME | -l label]\nSee 'kubectl top node -h' for help and examples\n"
+                .to_owned(),
+        );
+    }
     let sort = sort_key(&flags)?;
     let reqs = match flags.get("selector") {
         Some(sel) => Some(parse_selector(sel).map_err(|e| format!("error: {e}\n"))?),
