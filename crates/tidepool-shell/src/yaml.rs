@@ -122,7 +122,8 @@ fn resolves_to_non_string(s: &str) -> bool {
         ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", ".nan",
         ".NaN", ".NAN", "<<",
     ];
-    if SPECIAL.contains(&s) {
+    // go-yaml resolves the empty string to null, so it is written `""`, as kubectl does.
+    if s.is_empty() || SPECIAL.contains(&s) {
         return true;
     }
     let plain = s.replace('_', "");
@@ -276,6 +277,13 @@ spec:
 status: {}
 ";
         assert_eq!(to_yaml(&v), want);
+    }
+
+    #[test]
+    fn empty_strings_are_double_quoted_as_kubectl_prints_them() {
+        // `kubectl create configmap x --from-literal=a= --dry-run=client -o yaml` prints `a: ""`.
+        let v = json!({"data": {"a": "", "b": "it's"}});
+        assert_eq!(to_yaml(&v), "data:\n  a: \"\"\n  b: it's\n");
     }
 
     #[test]
