@@ -56,7 +56,7 @@ fn a_node_terminal_opens_and_answers_with_its_id_over_the_wire() {
     let open = hop(&ToCluster::OpenTerminal {
         host: "node01".to_owned(),
     });
-    let replies: Vec<FromCluster> = handler.handle(open).iter().map(hop).collect();
+    let replies: Vec<FromCluster> = handler.answer(open).iter().map(hop).collect();
     let [
         FromCluster::Terminals {
             opened: Some(node), ..
