@@ -702,31 +702,7 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 .map_err(api_err)?;
             let history =
                 tidepool_core::rollout::history(session.sim.api(), &ns, &name).map_err(api_err)?;
-            if let Some(rev) = flags.get("revision").filter(|r| *r != "0") {
-                let rev: i64 = rev
-                    .parse()
-                    .map_err(|_| format!("error: invalid revision {rev}\n"))?;
-                if !history.iter().any(|(r, _)| *r == rev) {
-                    return Err("error: unable to find the specified revision\n".to_owned());
-                }
-                return Err(format!(
-                    "error: showing the template of revision {rev} is not available in this playground yet\n"
-                ));
-            }
-            if history.is_empty() {
-                return Ok(Res::out("No rollout history found.\n"));
-            }
-            let mut rows = vec![vec!["REVISION".to_owned(), "CHANGE-CAUSE".to_owned()]];
-            for (r, cause) in history {
-                rows.push(vec![
-                    r.to_string(),
-                    cause.unwrap_or_else(|| "<none>".to_owned()),
-                ]);
-            }
-            Ok(Res::out(format!(
-                "{label} \n{}\n",
-                crate::tabwriter::format(&rows, 0, 2)
-            )))
+            super::rollout::history_table(&label, &flags, history)
         }
         "undo" => {
             let to: i64 = match flags.get("to-revision") {

@@ -174,33 +174,7 @@ pub fn workload(
         "status" => status(session, kind, ns, name, flags.get("watch") != Some("false")),
         "history" => {
             let history = revision::history(session.sim.api(), kind, ns, name).map_err(api_err)?;
-            if let Some(rev) = flags.get("revision").filter(|r| *r != "0") {
-                let rev: i64 = rev
-                    .parse()
-                    .map_err(|_| format!("error: invalid revision {rev}\n"))?;
-                if !history.iter().any(|(r, _)| *r == rev) {
-                    return Err("error: unable to find the specified revision\n".to_owned());
-                }
-                return Err(format!(
-                    "error: showing the template of revision {rev} is not available in this playground yet\n"
-                ));
-            }
-            if history.is_empty() {
-                return Ok(Res::out("No rollout history found.\n"));
-            }
-            let mut rows = vec![vec!["REVISION".to_owned(), "CHANGE-CAUSE".to_owned()]];
-            for (r, cause) in history {
-                rows.push(vec![
-                    r.to_string(),
-                    cause
-                        .filter(|c| !c.is_empty())
-                        .unwrap_or_else(|| "<none>".to_owned()),
-                ]);
-            }
-            Ok(Res::out(format!(
-                "{label} \n{}\n",
-                crate::tabwriter::format(&rows, 0, 2)
-            )))
+            history_table(&label, flags, history)
         }
         "undo" => {
             let to: i64 = match flags.get("to-revision") {
@@ -244,4 +218,40 @@ pub fn workload(
             "error: unknown command \"{other}\" for \"kubectl rollout\"\n"
         )),
     }
+}
+
+/// `kubectl rollout history`'s answer from (revision, change-cause) pairs: the table, or
+/// `--revision`'s errors (kubectl prints `<none>` for an empty change-cause).
+pub(super) fn history_table(
+    label: &str,
+    flags: &Flags,
+    history: Vec<(i64, Option<String>)>,
+) -> KResult {
+    if let Some(rev) = flags.get("revision").filter(|r| *r != "0") {
+        let rev: i64 = rev
+            .parse()
+            .map_err(|_| format!("error: invalid revision {rev}\n"))?;
+        if !history.iter().any(|(r, _)| *r == rev) {
+            return Err("error: unable to find the specified revision\n".to_owned());
+        }
+        return Err(format!(
+            "error: showing the template of revision {rev} is not available in this playground yet\n"
+        ));
+    }
+    if history.is_empty() {
+        return Ok(Res::out("No rollout history found.\n"));
+    }
+    let mut rows = vec![vec!["REVISION".to_owned(), "CHANGE-CAUSE".to_owned()]];
+    for (r, cause) in history {
+        rows.push(vec![
+            r.to_string(),
+            cause
+                .filter(|c| !c.is_empty())
+                .unwrap_or_else(|| "<none>".to_owned()),
+        ]);
+    }
+    Ok(Res::out(format!(
+        "{label} \n{}\n",
+        crate::tabwriter::format(&rows, 0, 2)
+    )))
 }
