@@ -1,10 +1,17 @@
-//! Admission plugins that run inside the API layer: LimitRanger (defaults), ResourceQuota
-//! (usage against hard limits, with the apiserver's exact texts).
+//! Admission plugins that run inside the API layer: LimitRanger (defaults), ServiceAccount
+//! (default account, API access volume), ResourceQuota (usage against hard limits, with the
+//! apiserver's exact texts).
 
-use crate::objects::{Kind, Object};
+use crate::SimRng;
+use crate::naming;
+use crate::objects::{Kind, Object, ObjectKey};
 use crate::quantity::{self, Amount};
 use crate::store::Store;
-use k8s_openapi::api::core::v1::{Pod, PodSpec, ResourceQuota};
+use k8s_openapi::api::core::v1::{
+    ConfigMapProjection, Container, DownwardAPIProjection, DownwardAPIVolumeFile, KeyToPath,
+    ObjectFieldSelector, Pod, PodSpec, ProjectedVolumeSource, ResourceQuota,
+    ServiceAccountTokenProjection, Volume, VolumeMount, VolumeProjection,
+};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -378,4 +385,169 @@ pub fn check_quota(store: &Store, object: &Object) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Where the ServiceAccount admission plugin mounts the API access volume in every container.
+pub const SERVICE_ACCOUNT_MOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+/// The API access volume's name prefix; apiserver appends 5 random characters.
+pub const SERVICE_ACCOUNT_VOLUME_PREFIX: &str = "kube-api-access-";
+/// `serviceaccount.WarnOnlyBoundTokenExpirationSeconds`: 1 hour plus 7 seconds.
+pub const TOKEN_EXPIRATION_SECONDS: i64 = 3607;
+/// The ConfigMap the root-ca-cert-publisher keeps in every namespace.
+pub const ROOT_CA_CONFIG_MAP: &str = "kube-root-ca.crt";
+/// The annotation that marks a kubelet's mirror of a static pod.
+pub const MIRROR_POD_ANNOTATION: &str = "kubernetes.io/config.mirror";
+
+/// The ServiceAccount admission plugin (`plugin/pkg/admission/serviceaccount`) on pod create:
+/// defaults `serviceAccountName` to `default` (and its deprecated `serviceAccount` copy), refuses
+/// a pod whose ServiceAccount does not exist, copies the account's imagePullSecrets, and unless
+/// automount is off mounts the `kube-api-access-xxxxx` projected volume in every container.
+/// Mirror pods are left alone. `Err` is the Forbidden reason text.
+pub fn admit_service_account(store: &Store, rng: &mut SimRng, pod: &mut Pod) -> Result<(), String> {
+    if pod
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key(MIRROR_POD_ANNOTATION))
+    {
+        return Ok(());
+    }
+    let namespace = pod.metadata.namespace.clone().unwrap_or_default();
+    let Some(spec) = pod.spec.as_mut() else {
+        return Ok(());
+    };
+    // The deprecated field is the name's alias: either one set fills the other.
+    let name = spec
+        .service_account_name
+        .clone()
+        .filter(|n| !n.is_empty())
+        .or_else(|| spec.service_account.clone().filter(|n| !n.is_empty()))
+        .unwrap_or_else(|| "default".to_owned());
+    spec.service_account_name = Some(name.clone());
+    spec.service_account = Some(name.clone());
+    let account = store
+        .get(&ObjectKey::new(Kind::ServiceAccount, &namespace, &name))
+        .and_then(|o| match o {
+            Object::ServiceAccount(sa) => Some(&**sa),
+            _ => None,
+        });
+    // apiserver retries the `default` account for a while, since the controller creates it
+    // right after the namespace; the simulated controller runs before the pod could start.
+    if account.is_none() && name != "default" {
+        return Err(format!(
+            "error looking up service account {namespace}/{name}: serviceaccount \"{name}\" not found"
+        ));
+    }
+    if spec.image_pull_secrets.as_ref().is_none_or(Vec::is_empty)
+        && let Some(secrets) = account
+            .and_then(|a| a.image_pull_secrets.clone())
+            .filter(|s| !s.is_empty())
+    {
+        spec.image_pull_secrets = Some(secrets);
+    }
+    let automount = spec
+        .automount_service_account_token
+        .or_else(|| account.and_then(|a| a.automount_service_account_token))
+        .unwrap_or(true);
+    if automount {
+        mount_service_account_token(spec, rng);
+    }
+    Ok(())
+}
+
+/// `mountServiceAccountToken`: every container and init container without a mount at the
+/// token path gets one (appended last); the volume is added when some container needs it.
+fn mount_service_account_token(spec: &mut PodSpec, rng: &mut SimRng) {
+    let existing = spec
+        .volumes
+        .iter()
+        .flatten()
+        .find(|v| v.name.starts_with(SERVICE_ACCOUNT_VOLUME_PREFIX))
+        .map(|v| v.name.clone());
+    let needs_mount = |c: &Container| {
+        !c.volume_mounts
+            .iter()
+            .flatten()
+            .any(|m| m.mount_path == SERVICE_ACCOUNT_MOUNT_PATH)
+    };
+    let containers = spec
+        .init_containers
+        .iter()
+        .flatten()
+        .chain(spec.containers.iter());
+    if !containers.clone().any(needs_mount) {
+        return;
+    }
+    let volume_name = existing
+        .clone()
+        .unwrap_or_else(|| naming::generate_name(SERVICE_ACCOUNT_VOLUME_PREFIX, rng));
+    let mount = VolumeMount {
+        mount_path: SERVICE_ACCOUNT_MOUNT_PATH.to_owned(),
+        name: volume_name.clone(),
+        read_only: Some(true),
+        ..VolumeMount::default()
+    };
+    for c in spec
+        .init_containers
+        .iter_mut()
+        .flatten()
+        .chain(spec.containers.iter_mut())
+    {
+        if needs_mount(c) {
+            c.volume_mounts
+                .get_or_insert_with(Vec::new)
+                .push(mount.clone());
+        }
+    }
+    if existing.is_none() {
+        spec.volumes
+            .get_or_insert_with(Vec::new)
+            .push(token_volume(volume_name));
+    }
+}
+
+/// `TokenVolumeSource`: a bound token, the cluster CA and the namespace, mode 0644.
+pub fn token_volume(name: String) -> Volume {
+    Volume {
+        name,
+        projected: Some(ProjectedVolumeSource {
+            default_mode: Some(420),
+            sources: Some(vec![
+                VolumeProjection {
+                    service_account_token: Some(ServiceAccountTokenProjection {
+                        expiration_seconds: Some(TOKEN_EXPIRATION_SECONDS),
+                        path: "token".to_owned(),
+                        ..ServiceAccountTokenProjection::default()
+                    }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    config_map: Some(ConfigMapProjection {
+                        name: ROOT_CA_CONFIG_MAP.to_owned(),
+                        items: Some(vec![KeyToPath {
+                            key: "ca.crt".to_owned(),
+                            path: "ca.crt".to_owned(),
+                            mode: None,
+                        }]),
+                        optional: None,
+                    }),
+                    ..VolumeProjection::default()
+                },
+                VolumeProjection {
+                    downward_api: Some(DownwardAPIProjection {
+                        items: Some(vec![DownwardAPIVolumeFile {
+                            path: "namespace".to_owned(),
+                            field_ref: Some(ObjectFieldSelector {
+                                api_version: Some("v1".to_owned()),
+                                field_path: "metadata.namespace".to_owned(),
+                            }),
+                            ..DownwardAPIVolumeFile::default()
+                        }]),
+                    }),
+                    ..VolumeProjection::default()
+                },
+            ]),
+        }),
+        ..Volume::default()
+    }
 }

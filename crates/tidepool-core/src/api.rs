@@ -218,6 +218,11 @@ impl ApiServer {
             meta.deletion_timestamp = None;
             meta.deletion_grace_period_seconds = None;
         }
+        // Admission runs before the name is generated, so its errors name the generateName.
+        let admission_name = match object.name() {
+            "" => object.meta().generate_name.clone().unwrap_or_default(),
+            name => name.to_owned(),
+        };
         if object.name().is_empty() {
             match object
                 .meta()
@@ -261,9 +266,10 @@ impl ApiServer {
         defaults::apply(&mut object);
         if let Object::Pod(pod) = &mut object {
             admission::apply_limit_range_defaults(&self.store, pod);
+            if let Err(why) = admission::admit_service_account(&self.store, &mut self.rng, pod) {
+                return Err(ApiError::forbidden(kind, &admission_name, &why));
+            }
             if let Some(spec) = pod.spec.as_mut() {
-                spec.service_account_name
-                    .get_or_insert_with(|| "default".to_owned());
                 add_default_tolerations(spec);
             }
             let status = pod.status.get_or_insert_with(Default::default);

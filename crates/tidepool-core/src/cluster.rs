@@ -6,7 +6,7 @@ use crate::api::ApiServer;
 use crate::errors::ApiError;
 use crate::objects::Object;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment};
-use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service};
+use k8s_openapi::api::core::v1::{Namespace, Node, Pod, Service, ServiceAccount};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -267,6 +267,14 @@ pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiE
                 component, image, &cp.name, ip, cpu,
             )?)))?;
         }
+    }
+    // kubeadm's addons run as their own ServiceAccounts; admission refuses pods naming a
+    // missing one.
+    for account in ["coredns", "kube-proxy"] {
+        let mut sa = ServiceAccount::default();
+        sa.metadata.name = Some(account.to_owned());
+        sa.metadata.namespace = Some("kube-system".to_owned());
+        api.create(Object::ServiceAccount(Box::new(sa)))?;
     }
     let kube_dns: Service = decode(json!({
         "apiVersion": "v1", "kind": "Service",

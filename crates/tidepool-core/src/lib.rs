@@ -57,6 +57,7 @@ pub mod scheduler;
 pub mod selector;
 mod sim;
 pub mod store;
+pub mod token;
 pub mod validation;
 
 pub use api::{ApiServer, ApplyOutcome, DeleteOptions, PatchType, Propagation};

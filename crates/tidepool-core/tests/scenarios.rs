@@ -20,14 +20,14 @@ fn default_cluster_comes_up() {
             node01
             node02
             > pods kube-system
-            coredns-bb7894877-87pzq 1/1 Running 10.244.1.2 node01
-            coredns-bb7894877-k2vjc 1/1 Running 10.244.2.2 node02
+            coredns-bb7894877-4lccs 1/1 Running 10.244.1.2 node01
+            coredns-bb7894877-rfx5b 1/1 Running 10.244.2.2 node02
             etcd-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-apiserver-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-controller-manager-controlplane 1/1 Running 192.168.0.10 controlplane
-            kube-proxy-4vkgr 1/1 Running 192.168.0.10 controlplane
-            kube-proxy-6l7jv 1/1 Running 192.168.0.11 node01
-            kube-proxy-pgqgt 1/1 Running 192.168.0.12 node02
+            kube-proxy-jcl8g 1/1 Running 192.168.0.12 node02
+            kube-proxy-pgqgt 1/1 Running 192.168.0.11 node01
+            kube-proxy-rqk5b 1/1 Running 192.168.0.10 controlplane
             kube-scheduler-controlplane 1/1 Running 192.168.0.10 controlplane
             > deploy kube-system
             coredns ready=2/2 up-to-date=2 available=2 gen=1/1 Available=True(MinimumReplicasAvailable) Progressing=True(NewReplicaSetAvailable)
@@ -77,13 +77,13 @@ fn misspelt_replication_controller_kind_is_a_rest_mapping_error() {
             replicationcontroller/my-rc created
             > advance 5s
             > pods
-            my-rc-5t66t 1/1 Running 10.244.2.3 node02
-            my-rc-b7m4t 1/1 Running 10.244.1.4 node01
-            my-rc-x5bzv 1/1 Running 10.244.1.3 node01
+            my-rc-dxgwg 1/1 Running 10.244.1.3 node01
+            my-rc-jsd8j 1/1 Running 10.244.2.3 node02
+            my-rc-scvvr 1/1 Running 10.244.2.4 node02
             > events rc default my-rc
-              Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-x5bzv
-              Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-b7m4t
-              Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-5t66t
+              Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-dxgwg
+              Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-jsd8j
+              Normal SuccessfulCreate 5s replication-controller Created pod: my-rc-scvvr
         "#]],
     );
 }
@@ -147,23 +147,23 @@ fn replica_set_with_match_expressions_adopts_and_releases() {
             replicaset.apps/my-replicaset created
             > advance 5s
             > pods
-            my-replicaset-9vsj5 1/1 Running 10.244.1.3 node01
-            my-replicaset-r4cvn 1/1 Running 10.244.1.4 node01
+            my-replicaset-v7gm4 1/1 Running 10.244.1.4 node01
+            my-replicaset-wbrmm 1/1 Running 10.244.1.3 node01
             stray 1/1 Running 10.244.2.3 node02
             > json pod default stray /metadata/ownerReferences/0/name
             "my-replicaset"
             > events rs default my-replicaset
-              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-9vsj5
-              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-r4cvn
+              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-wbrmm
+              Normal SuccessfulCreate 5s replicaset-controller Created pod: my-replicaset-v7gm4
             > apply
             pod/stray configured
             > advance 5s
             > json pod default stray /metadata/ownerReferences
             null
             > pods
-            my-replicaset-9vsj5 1/1 Running 10.244.1.3 node01
-            my-replicaset-gscvv 1/1 Running 10.244.2.4 node02
-            my-replicaset-r4cvn 1/1 Running 10.244.1.4 node01
+            my-replicaset-l49gw 1/1 Running 10.244.2.4 node02
+            my-replicaset-v7gm4 1/1 Running 10.244.1.4 node01
+            my-replicaset-wbrmm 1/1 Running 10.244.1.3 node01
             stray 1/1 Running 10.244.2.3 node02
         "#]],
     );
@@ -217,19 +217,19 @@ fn quota_makes_the_replica_set_fail_repeatedly_with_aggregated_events() {
             replicaset.apps/my-replicaset created
             > advance 2m6s
             > pods
-            my-replicaset-bzvgx 1/1 Running 10.244.2.3 node02
+            my-replicaset-gwgc4 1/1 Running 10.244.1.3 node01
             > events rs default my-replicaset
-              Normal SuccessfulCreate 2m6s replicaset-controller Created pod: my-replicaset-bzvgx
-              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-m4t9v" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-66tr4" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-dxgwg" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-8jjsd" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-mm48d" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-vrv7g" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-r79g2" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-hdnjr" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-p2h9n" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
-              Warning FailedCreate 55s (x7 over 2m5s) replicaset-controller (combined from similar events): Error creating: pods "my-replicaset-vptvd" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Normal SuccessfulCreate 2m6s replicaset-controller Created pod: my-replicaset-gwgc4
+              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-d8jwb" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-vvrv7" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-2x74p" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-9nwzl" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m6s replicaset-controller Error creating: pods "my-replicaset-8mfjh" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-5bnrr" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-dd256" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-2vptv" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 2m5s replicaset-controller Error creating: pods "my-replicaset-7n2rb" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
+              Warning FailedCreate 50s (x7 over 2m5s) replicaset-controller (combined from similar events): Error creating: pods "my-replicaset-f22mv" is forbidden: exceeded quota: mem-cpu-demo, requested: requests.cpu=1, used: requests.cpu=1, limited: requests.cpu=1
             > json quota default mem-cpu-demo /status/used
             {"limits.cpu":"1","limits.memory":"500Mi","requests.cpu":"1","requests.memory":"500Mi"}
         "#]],
@@ -269,14 +269,14 @@ fn quota_requires_requests_and_limits() {
             replicaset.apps/my-replicaset created
             > advance 1s
             > events rs default my-replicaset
-              Warning FailedCreate 1s replicaset-controller Error creating: pods "my-replicaset-bzvgx" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-m4t9v" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-66tr4" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-dxgwg" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-r8b8j" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-jwbrm" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-gscvv" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
-              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-m478r" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 1s replicaset-controller Error creating: pods "my-replicaset-gwgc4" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-d8jwb" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-vvrv7" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-2x74p" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-p2h9n" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-49gw8" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-9kk55" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
+              Warning FailedCreate 0s replicaset-controller Error creating: pods "my-replicaset-nlb2d" is forbidden: failed quota: mem-cpu-demo: must specify limits.cpu for: nginx-container; requests.cpu for: nginx-container
         "#]],
     );
 }
@@ -371,10 +371,10 @@ fn deployment_create_scale_set_image_undo_delete() {
               Normal ScalingReplicaSet 31s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 0 to 2
               Normal ScalingReplicaSet 31s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 5 to 4
               Normal ScalingReplicaSet 31s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 2 to 3
-              Normal ScalingReplicaSet 27s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 4 to 3
-              Normal ScalingReplicaSet 27s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 3 to 4
-              Normal ScalingReplicaSet 27s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 3 to 2
-              Normal ScalingReplicaSet 27s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 4 to 5
+              Normal ScalingReplicaSet 28s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 4 to 3
+              Normal ScalingReplicaSet 28s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 3 to 4
+              Normal ScalingReplicaSet 28s deployment-controller Scaled down replica set nginx-deployment-cf4cd4db7 from 3 to 2
+              Normal ScalingReplicaSet 28s deployment-controller Scaled up replica set nginx-deployment-cff86b44d from 4 to 5
               Normal ScalingReplicaSet 26s (x2 over 27s) deployment-controller (combined from similar events): Scaled down replica set nginx-deployment-cf4cd4db7 from 1 to 0
             > undo default nginx-deployment
             deployment.apps/nginx-deployment rolled back
@@ -490,20 +490,20 @@ fn scheduler_reports_failed_scheduling_and_retries_when_a_node_joins() {
             > events pod default big
               Warning FailedScheduling 15s default-scheduler 0/3 nodes are available: 1 node(s) had untolerated taint {node-role.kubernetes.io/control-plane: }, 2 Insufficient cpu. preemption: 0/3 nodes are available: 1 Preemption is not helpful for scheduling, 2 No preemption victims found for incoming pod.
               Normal Scheduled 5s default-scheduler Successfully assigned default/big to node03
-              Normal Pulling 4s kubelet Pulling image "nginx"
-              Normal Pulled 2s kubelet Successfully pulled image "nginx" in 2.389s (2.389s including waiting). Image size: 72188133 bytes.
-              Normal Created 2s kubelet Created container: c
-              Normal Started 2s kubelet Started container c
+              Normal Pulling 3s kubelet Pulling image "nginx"
+              Normal Pulled 1s kubelet Successfully pulled image "nginx" in 2.118s (2.118s including waiting). Image size: 72188133 bytes.
+              Normal Created 1s kubelet Created container: c
+              Normal Started 1s kubelet Started container c
             > pods kube-system
-            coredns-bb7894877-87pzq 1/1 Running 10.244.1.2 node01
-            coredns-bb7894877-k2vjc 1/1 Running 10.244.2.2 node02
+            coredns-bb7894877-4lccs 1/1 Running 10.244.1.2 node01
+            coredns-bb7894877-rfx5b 1/1 Running 10.244.2.2 node02
             etcd-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-apiserver-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-controller-manager-controlplane 1/1 Running 192.168.0.10 controlplane
-            kube-proxy-4vkgr 1/1 Running 192.168.0.10 controlplane
-            kube-proxy-6l7jv 1/1 Running 192.168.0.11 node01
-            kube-proxy-pgqgt 1/1 Running 192.168.0.12 node02
-            kube-proxy-vgx5x 1/1 Running 192.168.0.13 node03
+            kube-proxy-jcl8g 1/1 Running 192.168.0.12 node02
+            kube-proxy-pgqgt 1/1 Running 192.168.0.11 node01
+            kube-proxy-r8b8j 1/1 Running 192.168.0.13 node03
+            kube-proxy-rqk5b 1/1 Running 192.168.0.10 controlplane
             kube-scheduler-controlplane 1/1 Running 192.168.0.10 controlplane
         "#]],
     );
@@ -679,15 +679,15 @@ fn namespaces_terminate_and_cascade_deletes_follow_owner_references() {
             replicaset.apps/keep created
             > advance 5s
             > pods myfirst-test
-            keep-vsj5t 1/1 Running 10.244.2.3 node02
-            keep-x5xb7 1/1 Running 10.244.1.3 node01
+            keep-4nzr8 1/1 Running 10.244.2.3 node02
+            keep-brmm4 1/1 Running 10.244.1.3 node01
             > delete rs myfirst-test keep orphan
             replicaset "keep" deleted
             > advance 5s
             > rs myfirst-test
             > pods myfirst-test
-            keep-vsj5t 1/1 Running 10.244.2.3 node02
-            keep-x5xb7 1/1 Running 10.244.1.3 node01
+            keep-4nzr8 1/1 Running 10.244.2.3 node02
+            keep-brmm4 1/1 Running 10.244.1.3 node01
             > delete ns - myfirst-test
             namespace "myfirst-test" deleted
             > create
@@ -724,7 +724,7 @@ fn services_get_endpoints_of_ready_pods() {
             ports: [{port: 80, targetPort: http}]
         .
         json svc default web /spec
-        advance 500ms
+        advance 1s
         endpoints default web
         advance 5s
         endpoints default web
@@ -735,8 +735,8 @@ fn services_get_endpoints_of_ready_pods() {
             deployment.apps/web created
             service/web created
             > json svc default web /spec
-            {"clusterIP":"10.99.80.182","clusterIPs":["10.99.80.182"],"internalTrafficPolicy":"Cluster","ipFamilies":["IPv4"],"ipFamilyPolicy":"SingleStack","ports":[{"port":80,"protocol":"TCP","targetPort":"http"}],"selector":{"app":"web"},"sessionAffinity":"None","type":"ClusterIP"}
-            > advance 500ms
+            {"clusterIP":"10.106.21.197","clusterIPs":["10.106.21.197"],"internalTrafficPolicy":"Cluster","ipFamilies":["IPv4"],"ipFamilyPolicy":"SingleStack","ports":[{"port":80,"protocol":"TCP","targetPort":"http"}],"selector":{"app":"web"},"sessionAffinity":"None","type":"ClusterIP"}
+            > advance 1s
             > endpoints default web
             ready=[] notReady=[10.244.2.3] ports=[80]
             > advance 5s
@@ -865,7 +865,7 @@ fn limit_range_defaults_fill_requests_and_limits() {
             > create
             service/np created
             > json svc default np /spec/ports
-            [{"nodePort":30947,"port":80,"protocol":"TCP","targetPort":80}]
+            [{"nodePort":31460,"port":80,"protocol":"TCP","targetPort":80}]
         "#]],
     );
 }
@@ -898,7 +898,7 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
         pods
         advance 1s
         pods
-        events pod default web-x5bzv
+        events pod default web-dxgwg
         advance 5s
         pods
         revive node01
@@ -911,8 +911,8 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
             replicaset.apps/web created
             > advance 5s
             > pods
-            web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-x5bzv 1/1 Running 10.244.1.3 node01
+            web-dxgwg 1/1 Running 10.244.1.3 node01
+            web-jsd8j 1/1 Running 10.244.2.3 node02
             > silence node01
             > advance 49s
             > json node - node01 /spec/taints
@@ -924,32 +924,32 @@ fn silent_nodes_go_not_ready_and_their_pods_are_evicted_after_300s() {
               Normal NodeNotReady 1s node-controller Node node01 status is now: NodeNotReady
             > advance 4m58s
             > pods
-            web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-x5bzv 0/1 Running 10.244.1.3 node01
+            web-dxgwg 0/1 Running 10.244.1.3 node01
+            web-jsd8j 1/1 Running 10.244.2.3 node02
             > advance 1s
             > pods
-            web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-wbrmm 0/1 ContainerCreating <none> node02
-            web-x5bzv 0/1 Terminating 10.244.1.3 node01
-            > events pod default web-x5bzv
-              Normal Scheduled 5m55s default-scheduler Successfully assigned default/web-x5bzv to node01
+            web-dxgwg 0/1 Terminating 10.244.1.3 node01
+            web-jsd8j 1/1 Running 10.244.2.3 node02
+            web-p2h9n 0/1 ContainerCreating <none> node02
+            > events pod default web-dxgwg
+              Normal Scheduled 5m55s default-scheduler Successfully assigned default/web-dxgwg to node01
               Normal Pulling 5m54s kubelet Pulling image "nginx"
-              Normal Pulled 5m51s kubelet Successfully pulled image "nginx" in 2.825s (2.825s including waiting). Image size: 72188133 bytes.
+              Normal Pulled 5m51s kubelet Successfully pulled image "nginx" in 2.268s (2.268s including waiting). Image size: 72188133 bytes.
               Normal Created 5m51s kubelet Created container: c
               Normal Started 5m51s kubelet Started container c
-              Normal TaintManagerEviction 0s taint-eviction-controller Marking for deletion Pod default/web-x5bzv
+              Normal TaintManagerEviction 0s taint-eviction-controller Marking for deletion Pod default/web-dxgwg
             > advance 5s
             > pods
-            web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-wbrmm 1/1 Running 10.244.2.4 node02
-            web-x5bzv 0/1 Terminating 10.244.1.3 node01
+            web-dxgwg 0/1 Terminating 10.244.1.3 node01
+            web-jsd8j 1/1 Running 10.244.2.3 node02
+            web-p2h9n 1/1 Running 10.244.2.5 node02
             > revive node01
             > advance 5s
             > json node - node01 /spec/taints
             null
             > pods
-            web-b7m4t 1/1 Running 10.244.2.3 node02
-            web-wbrmm 1/1 Running 10.244.2.4 node02
+            web-jsd8j 1/1 Running 10.244.2.3 node02
+            web-p2h9n 1/1 Running 10.244.2.5 node02
         "#]],
     );
 }
@@ -1010,13 +1010,13 @@ fn jobs_run_to_completion_and_respect_backoff_limit() {
             > create
             job.batch/pi created
             > json job default pi /spec/selector/matchLabels
-            {"batch.kubernetes.io/controller-uid":"6cec087e-05c2-4883-8cbb-1ec6fa148f5f"}
+            {"batch.kubernetes.io/controller-uid":"56f36c80-f5de-45bf-a4bd-27571f392cbc"}
             > advance 3s
             > jobs
             pi active=2 succeeded=0 failed=0 
             > pods
-            pi-b7m4t 0/1 ContainerCreating 10.244.2.3 node02
-            pi-x5bzv 0/1 ContainerCreating 10.244.1.3 node01
+            pi-dxgwg 0/1 ContainerCreating 10.244.1.3 node01
+            pi-jsd8j 0/1 ContainerCreating 10.244.2.3 node02
             > advance 5s
             > jobs
             pi active=2 succeeded=0 failed=0 
@@ -1024,9 +1024,9 @@ fn jobs_run_to_completion_and_respect_backoff_limit() {
             > jobs
             pi active=1 succeeded=2 failed=0 
             > events job default pi
-              Normal SuccessfulCreate 18s job-controller Created pod: pi-x5bzv
-              Normal SuccessfulCreate 18s job-controller Created pod: pi-b7m4t
-              Normal SuccessfulCreate 4s job-controller Created pod: pi-jjsd8
+              Normal SuccessfulCreate 18s job-controller Created pod: pi-dxgwg
+              Normal SuccessfulCreate 18s job-controller Created pod: pi-jsd8j
+              Normal SuccessfulCreate 4s job-controller Created pod: pi-jrtqw
             > create
             job.batch/failing created
             > advance 20s
@@ -1034,9 +1034,9 @@ fn jobs_run_to_completion_and_respect_backoff_limit() {
             failing active=0 succeeded=0 failed=2 FailureTarget(BackoffLimitExceeded) Failed(BackoffLimitExceeded)
             pi active=0 succeeded=3 failed=0 SuccessCriteriaMet() Complete()
             > events job default failing
-              Normal SuccessfulCreate 20s job-controller Created pod: failing-7gm47
-              Normal SuccessfulCreate 18s job-controller Created pod: failing-qp2h9
-              Warning BackoffLimitExceeded 16s job-controller Job has reached the specified backoff limit
+              Normal SuccessfulCreate 20s job-controller Created pod: failing-fjhtl
+              Normal SuccessfulCreate 17s job-controller Created pod: failing-256kr
+              Warning BackoffLimitExceeded 15s job-controller Job has reached the specified backoff limit
             > advance 30s
             > jobs
             pi active=0 succeeded=3 failed=0 SuccessCriteriaMet() Complete()
@@ -1088,9 +1088,9 @@ fn cron_jobs_create_jobs_on_the_virtual_clock() {
             hello-29453764 active=1 succeeded=0 failed=0 
             > events cj default hello
               Normal SuccessfulCreate 3m1s cronjob-controller Created job hello-29453761
-              Normal SawCompletedJob 2m59s cronjob-controller Saw completed job: hello-29453761, status: Complete
+              Normal SawCompletedJob 2m58s cronjob-controller Saw completed job: hello-29453761, status: Complete
               Normal SuccessfulCreate 2m1s cronjob-controller Created job hello-29453762
-              Normal SawCompletedJob 119s cronjob-controller Saw completed job: hello-29453762, status: Complete
+              Normal SawCompletedJob 118s cronjob-controller Saw completed job: hello-29453762, status: Complete
               Normal SuccessfulCreate 61s cronjob-controller Created job hello-29453763
               Normal SawCompletedJob 59s cronjob-controller Saw completed job: hello-29453763, status: Complete
               Normal SuccessfulDelete 59s cronjob-controller Deleted job hello-29453761
@@ -1139,15 +1139,15 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             statefulset.apps/web created
             > advance 1s
             > pods
-            web-0 0/1 ContainerCreating <none> node01
+            web-0 0/1 ContainerCreating <none> node02
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.1.3 node01
-            web-1 0/1 ContainerCreating 10.244.2.3 node02
+            web-0 1/1 Running 10.244.2.3 node02
+            web-1 0/1 ContainerCreating 10.244.1.3 node01
             > advance 10s
             > pods
-            web-0 1/1 Running 10.244.1.3 node01
-            web-1 1/1 Running 10.244.2.3 node02
+            web-0 1/1 Running 10.244.2.3 node02
+            web-1 1/1 Running 10.244.1.3 node01
             web-2 1/1 Running 10.244.1.4 node01
             > json sts default web /status
             {"availableReplicas":3,"collisionCount":0,"currentReplicas":3,"currentRevision":"web-84ff758c56","observedGeneration":1,"readyReplicas":3,"replicas":3,"updateRevision":"web-84ff758c56","updatedReplicas":3}
@@ -1155,13 +1155,13 @@ fn stateful_sets_start_in_order_and_stop_in_reverse() {
             statefulset.apps/web scaled
             > advance 1s
             > pods
-            web-0 1/1 Running 10.244.1.3 node01
+            web-0 1/1 Running 10.244.2.3 node02
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.1.3 node01
+            web-0 1/1 Running 10.244.2.3 node02
             > advance 3s
             > pods
-            web-0 1/1 Running 10.244.1.3 node01
+            web-0 1/1 Running 10.244.2.3 node02
             > events sts default web
               Normal SuccessfulCreate 21s statefulset-controller create Pod web-0 in StatefulSet web successful
               Normal SuccessfulCreate 18s statefulset-controller create Pod web-1 in StatefulSet web successful
@@ -1319,10 +1319,10 @@ fn indexed_jobs_run_one_pod_per_completion_index() {
             > jobs
             idx active=2 succeeded=0 failed=0 
             > pods
-            idx-0-x5bzv 0/1 ContainerCreating 10.244.2.3 node02
-            idx-1-b7m4t 1/1 Running 10.244.1.3 node01
+            idx-0-dxgwg 1/1 Running 10.244.1.3 node01
+            idx-1-jsd8j 1/1 Running 10.244.2.3 node02
             > json job default idx /status
-            {"active":2,"ready":1,"startTime":"2026-01-01T00:00:00Z","terminating":0,"uncountedTerminatedPods":{}}
+            {"active":2,"ready":2,"startTime":"2026-01-01T00:00:00Z","terminating":0,"uncountedTerminatedPods":{}}
             > advance 6s
             > jobs
             idx active=1 succeeded=2 failed=0 
@@ -1335,6 +1335,116 @@ fn indexed_jobs_run_one_pod_per_completion_index() {
             "0-2"
             > create
             Error from server (Invalid): Job.batch "bad" is invalid: spec.completions: Required value: when completion mode is Indexed
+        "#]],
+    );
+}
+
+#[test]
+fn service_account_admission_mounts_the_api_access_volume() {
+    check(
+        r#"
+        create
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: web}
+          spec:
+            initContainers: [{name: init, image: busybox, command: ["true"]}]
+            containers: [{name: c, image: nginx}]
+        .
+        json pod default web /spec/serviceAccount
+        json pod default web /spec/serviceAccountName
+        json pod default web /spec/volumes
+        json pod default web /spec/initContainers/0/volumeMounts
+        json pod default web /spec/containers/0/volumeMounts
+        create
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: opted-out}
+          spec:
+            automountServiceAccountToken: false
+            containers: [{name: c, image: nginx}]
+          ---
+          apiVersion: v1
+          kind: ServiceAccount
+          metadata: {name: quiet}
+          automountServiceAccountToken: false
+          ---
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: quiet-pod}
+          spec:
+            serviceAccountName: quiet
+            containers: [{name: c, image: nginx}]
+          ---
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: own-mount}
+          spec:
+            volumes: [{name: mine, emptyDir: {}}]
+            containers:
+            - name: c
+              image: nginx
+              volumeMounts: [{name: mine, mountPath: /var/run/secrets/kubernetes.io/serviceaccount}]
+        .
+        json pod default opted-out /spec/volumes
+        json pod default quiet-pod /spec/volumes
+        json pod default own-mount /spec/volumes
+        json pod kube-system etcd-controlplane /spec/serviceAccountName
+        create
+          apiVersion: v1
+          kind: Pod
+          metadata: {name: x}
+          spec:
+            serviceAccountName: foo
+            containers: [{name: c, image: nginx}]
+          ---
+          apiVersion: apps/v1
+          kind: ReplicaSet
+          metadata: {name: rs}
+          spec:
+            replicas: 1
+            selector: {matchLabels: {app: rs}}
+            template:
+              metadata: {labels: {app: rs}}
+              spec:
+                serviceAccountName: foo
+                containers: [{name: c, image: nginx}]
+        .
+        advance 1s
+        events rs default rs
+        "#,
+        expect![[r#"
+            > create
+            pod/web created
+            > json pod default web /spec/serviceAccount
+            "default"
+            > json pod default web /spec/serviceAccountName
+            "default"
+            > json pod default web /spec/volumes
+            [{"name":"kube-api-access-nhdxg","projected":{"defaultMode":420,"sources":[{"serviceAccountToken":{"expirationSeconds":3607,"path":"token"}},{"configMap":{"items":[{"key":"ca.crt","path":"ca.crt"}],"name":"kube-root-ca.crt"}},{"downwardAPI":{"items":[{"fieldRef":{"apiVersion":"v1","fieldPath":"metadata.namespace"},"path":"namespace"}]}}]}}]
+            > json pod default web /spec/initContainers/0/volumeMounts
+            [{"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount","name":"kube-api-access-nhdxg","readOnly":true}]
+            > json pod default web /spec/containers/0/volumeMounts
+            [{"mountPath":"/var/run/secrets/kubernetes.io/serviceaccount","name":"kube-api-access-nhdxg","readOnly":true}]
+            > create
+            pod/opted-out created
+            serviceaccount/quiet created
+            pod/quiet-pod created
+            pod/own-mount created
+            > json pod default opted-out /spec/volumes
+            null
+            > json pod default quiet-pod /spec/volumes
+            null
+            > json pod default own-mount /spec/volumes
+            [{"emptyDir":{},"name":"mine"}]
+            > json pod kube-system etcd-controlplane /spec/serviceAccountName
+            null
+            > create
+            Error from server (Forbidden): pods "x" is forbidden: error looking up service account default/foo: serviceaccount "foo" not found
+            replicaset.apps/rs created
+            > advance 1s
+            > events rs default rs
+              Warning FailedCreate 0s (x8 over 1s) replicaset-controller Error creating: pods "rs-" is forbidden: error looking up service account default/foo: serviceaccount "foo" not found
         "#]],
     );
 }

@@ -991,7 +991,7 @@ impl Kubelet {
             .entry(c.image_full.clone())
             .or_insert_with(|| Fs::image_root(image));
         c.fs = Fs::for_container_on(image_root, &PodIdentity::new(&hostname, namespace, ctx.ip));
-        c.mounts = runtime::mounts(ctx.pod, spec);
+        c.mounts = runtime::mounts(spec);
         c.partial.clear();
         let process_spec = ContainerSpec {
             command: spec.command.clone().unwrap_or_default(),

@@ -4,20 +4,17 @@
 //! service-account projection).
 
 use super::PodRt;
+use crate::admission;
 use crate::api::ApiServer;
 use crate::clock::VirtualTime;
 use crate::objects::{Kind, Object, ObjectKey};
-use k8s_openapi::api::core::v1::{Container, Pod};
+use crate::token;
+use k8s_openapi::api::core::v1::{Container, KeyToPath, Pod, VolumeProjection};
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use tidepool_container::{
     Fs, Host, HttpRequest, HttpResponse, Millis, Mount, NetError, Output, Stream, Volumes,
 };
-
-/// Where the service-account token is mounted in every container.
-pub const SERVICE_ACCOUNT_PATH: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
-/// The volume name the kubelet uses for it.
-pub const SERVICE_ACCOUNT_VOLUME: &str = "kube-api-access";
 
 /// What a running container can reach: the API's Services and Endpoints, and the other pods'
 /// processes (the pod being reconciled is out of `pods` while it runs).
@@ -354,8 +351,10 @@ pub fn container_env(
     env
 }
 
-/// The pod's volumes: emptyDir, configMap, secret, and the service-account projection.
-/// `service_account_bases` keeps, per namespace, the projection's files that all its pods share.
+/// The pod's volumes: emptyDir, configMap, secret and projected (the ServiceAccount admission
+/// plugin's `kube-api-access-xxxxx` among them). `service_account_bases` keeps, per namespace,
+/// that standard projection's files all its pods share (`ca.crt`, `namespace`); each pod's
+/// volume adds only its own token.
 pub fn pod_volumes(
     api: &ApiServer,
     pod: &Pod,
@@ -365,55 +364,181 @@ pub fn pod_volumes(
     let mut volumes = Volumes::default();
     for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
         let fs = if let Some(cm) = &v.config_map {
-            let data = api
-                .store()
-                .get(&ObjectKey::new(Kind::ConfigMap, ns, &cm.name))
-                .and_then(Object::as_config_map)
-                .and_then(|c| c.data.clone())
-                .unwrap_or_default();
+            let data = config_map_data(api, ns, &cm.name);
             Fs::from_files(data.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         } else if let Some(sec) = &v.secret {
-            let data: Vec<(String, String)> = api
-                .store()
-                .get(&ObjectKey::new(
-                    Kind::Secret,
-                    ns,
-                    sec.secret_name.as_deref().unwrap_or(""),
-                ))
-                .and_then(Object::as_secret)
-                .and_then(|s| s.data.clone())
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k, String::from_utf8_lossy(&v.0).into_owned()))
-                .collect();
+            let data = secret_data(api, ns, sec.secret_name.as_deref().unwrap_or(""));
             Fs::from_files(data.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        } else if let Some(projected) = &v.projected {
+            let sources = projected.sources.as_deref().unwrap_or_default();
+            if is_token_projection(sources) {
+                let base = match service_account_bases.get(ns) {
+                    Some(base) => base.clone(),
+                    None => {
+                        let mut base = project(api, pod, sources, false);
+                        base.freeze();
+                        // Cached only once the CA is published, so a pod started before the
+                        // root-ca-cert-publisher ran does not leave an empty ca.crt behind.
+                        if base.read("/ca.crt").is_ok_and(|c| !c.is_empty()) {
+                            service_account_bases.insert(ns.to_owned(), base.clone());
+                        }
+                        base
+                    }
+                };
+                let mut fs = base;
+                let _ = fs.write("/token", &pod_token(api, pod), false);
+                fs
+            } else {
+                project(api, pod, sources, true)
+            }
         } else {
             Fs::default()
         };
         volumes.insert(&v.name, fs);
     }
-    let token = format!(
-        "eyJhbGciOiJSUzI1NiIsImtpZCI6In{}",
-        pod.metadata.uid.as_deref().unwrap_or("").replace('-', "")
-    );
-    let base = service_account_bases
-        .entry(ns.to_owned())
-        .or_insert_with(|| {
-            let mut base = Fs::service_account_volume(ns, "", "-----BEGIN CERTIFICATE-----\n");
-            base.freeze();
-            base
-        });
-    let mut projection = base.clone();
-    // The file exists (empty) in the base, so this only replaces its contents.
-    let _ = projection.write("/token", &token, false);
-    volumes.insert(SERVICE_ACCOUNT_VOLUME, projection);
     volumes
 }
 
-/// A container's mounts: its volumeMounts plus the service-account token.
-pub fn mounts(pod: &Pod, c: &Container) -> Vec<Mount> {
-    let mut out: Vec<Mount> = c
-        .volume_mounts
+fn config_map_data(api: &ApiServer, ns: &str, name: &str) -> BTreeMap<String, String> {
+    api.store()
+        .get(&ObjectKey::new(Kind::ConfigMap, ns, name))
+        .and_then(Object::as_config_map)
+        .and_then(|c| c.data.clone())
+        .unwrap_or_default()
+}
+
+fn secret_data(api: &ApiServer, ns: &str, name: &str) -> BTreeMap<String, String> {
+    api.store()
+        .get(&ObjectKey::new(Kind::Secret, ns, name))
+        .and_then(Object::as_secret)
+        .and_then(|s| s.data.as_ref())
+        .map(|data| {
+            data.iter()
+                .map(|(k, v)| (k.clone(), String::from_utf8_lossy(&v.0).into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether these are exactly the admission plugin's sources (token, root CA, namespace), whose
+/// files other than the token are the same for every pod of a namespace.
+fn is_token_projection(sources: &[VolumeProjection]) -> bool {
+    sources.len() == 3
+        && sources.iter().all(|s| {
+            s.secret.is_none()
+                && s.cluster_trust_bundle.is_none()
+                && s.config_map
+                    .as_ref()
+                    .is_none_or(|c| c.name == admission::ROOT_CA_CONFIG_MAP)
+                && s.downward_api.as_ref().is_none_or(|d| {
+                    d.items.iter().flatten().all(|i| {
+                        i.field_ref
+                            .as_ref()
+                            .is_some_and(|f| f.field_path == "metadata.namespace")
+                    })
+                })
+        })
+        && sources.iter().any(|s| s.service_account_token.is_some())
+}
+
+/// A projected volume's files; the token only when `with_token`.
+fn project(api: &ApiServer, pod: &Pod, sources: &[VolumeProjection], with_token: bool) -> Fs {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    let mut files: Vec<(String, String)> = Vec::new();
+    let pick = |files: &mut Vec<(String, String)>,
+                data: BTreeMap<String, String>,
+                items: Option<&Vec<KeyToPath>>| match items {
+        Some(items) => files.extend(
+            items
+                .iter()
+                .filter_map(|i| Some((i.path.clone(), data.get(&i.key)?.clone()))),
+        ),
+        None => files.extend(data),
+    };
+    for source in sources {
+        if let Some(cm) = &source.config_map {
+            pick(
+                &mut files,
+                config_map_data(api, ns, &cm.name),
+                cm.items.as_ref(),
+            );
+        }
+        if let Some(secret) = &source.secret {
+            pick(
+                &mut files,
+                secret_data(api, ns, &secret.name),
+                secret.items.as_ref(),
+            );
+        }
+        if let Some(downward) = &source.downward_api {
+            for item in downward.items.iter().flatten() {
+                if let Some(field) = &item.field_ref {
+                    files.push((item.path.clone(), downward_file(pod, &field.field_path)));
+                }
+            }
+        }
+        if with_token && let Some(token) = &source.service_account_token {
+            files.push((token.path.clone(), pod_token(api, pod)));
+        }
+        if !with_token && let Some(token) = &source.service_account_token {
+            // Present in the shared base so each pod's copy only replaces the contents.
+            files.push((token.path.clone(), String::new()));
+        }
+    }
+    Fs::from_files(files.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// A downwardAPI volume file's contents: labels and annotations as `key="value"` lines.
+fn downward_file(pod: &Pod, field_path: &str) -> String {
+    let map_file = |map: Option<&BTreeMap<String, String>>| {
+        map.into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{k}={v:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    match field_path {
+        "metadata.name" => pod.metadata.name.clone().unwrap_or_default(),
+        "metadata.namespace" => pod.metadata.namespace.clone().unwrap_or_default(),
+        "metadata.uid" => pod.metadata.uid.clone().unwrap_or_default(),
+        "metadata.labels" => map_file(pod.metadata.labels.as_ref()),
+        "metadata.annotations" => map_file(pod.metadata.annotations.as_ref()),
+        path => downward_map_entry(pod, path).unwrap_or_default(),
+    }
+}
+
+/// The pod's bound token, issued when its volume is set up.
+fn pod_token(api: &ApiServer, pod: &Pod) -> String {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    let account = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.service_account_name.as_deref())
+        .unwrap_or("default");
+    let account_uid = api
+        .store()
+        .get(&ObjectKey::new(Kind::ServiceAccount, ns, account))
+        .and_then(|o| o.meta().uid.as_deref())
+        .unwrap_or("");
+    token::issue(
+        api.seed(),
+        api.now(),
+        &token::TokenRequest {
+            namespace: ns,
+            service_account: account,
+            service_account_uid: account_uid,
+            pod: Some((
+                pod.metadata.name.as_deref().unwrap_or(""),
+                pod.metadata.uid.as_deref().unwrap_or(""),
+            )),
+            expiration_seconds: admission::TOKEN_EXPIRATION_SECONDS,
+        },
+    )
+}
+
+/// A container's mounts, from its volumeMounts (the API access volume among them).
+pub fn mounts(c: &Container) -> Vec<Mount> {
+    c.volume_mounts
         .iter()
         .flatten()
         .map(|m| {
@@ -424,16 +549,7 @@ pub fn mounts(pod: &Pod, c: &Container) -> Vec<Mount> {
                 mount
             }
         })
-        .collect();
-    let automount = pod
-        .spec
-        .as_ref()
-        .and_then(|s| s.automount_service_account_token)
-        .unwrap_or(true);
-    if automount && !out.iter().any(|m| m.mount_path == SERVICE_ACCOUNT_PATH) {
-        out.push(Mount::new(SERVICE_ACCOUNT_VOLUME, SERVICE_ACCOUNT_PATH).read_only());
-    }
-    out
+        .collect()
 }
 
 /// Splits output chunks into log lines, keeping a trailing partial line for the next run.

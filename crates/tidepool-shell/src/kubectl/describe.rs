@@ -581,7 +581,10 @@ fn pod(session: &Session, object: &Object, now: VirtualTime) -> String {
     if !s(&v, "/spec/priorityClassName").is_empty() {
         w.kv(0, "Priority Class Name", s(&v, "/spec/priorityClassName"));
     }
-    w.kv(0, "Service Account", s(&v, "/spec/serviceAccountName"));
+    // Mirror pods skip ServiceAccount admission, and describe leaves the line out for them.
+    if !s(&v, "/spec/serviceAccountName").is_empty() {
+        w.kv(0, "Service Account", s(&v, "/spec/serviceAccountName"));
+    }
     let node = s(&v, "/spec/nodeName");
     w.kv(
         0,

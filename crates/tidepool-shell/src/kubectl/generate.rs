@@ -17,6 +17,7 @@ pub const CREATE_SUBCOMMANDS: &[&str] = &[
     "secret",
     "service",
     "serviceaccount",
+    "token",
 ];
 
 const COMMON: &[FlagSpec] = &[
@@ -53,6 +54,7 @@ fn sub_specs(sub: &str) -> Vec<FlagSpec> {
         "service loadbalancer" => vec![f("tcp", None, true)],
         "service externalname" => vec![f("tcp", None, true), f("external-name", None, true)],
         "quota" => vec![f("hard", None, true), f("scopes", None, true)],
+        "token" => vec![f("duration", None, true), f("audience", None, true)],
         _ => vec![],
     });
     v
@@ -190,6 +192,9 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         sub
     };
     let flags = parse_flags(args, &sub_specs(spec_key), &format!("create {sub_name}"))?;
+    if sub == "token" {
+        return create_token(session, &flags);
+    }
     let ns = ns_if_explicit(session, &flags);
     let ns = ns.as_deref();
     let (kind, value) = match sub {
@@ -632,6 +637,55 @@ fn go_parse_int_error(text: &str) -> &'static str {
     } else {
         "invalid syntax"
     }
+}
+
+/// `kubectl create token SA`: a TokenRequest for the ServiceAccount, printing the token.
+/// The API defaults the lifetime to an hour and refuses less than ten minutes.
+fn create_token(session: &mut Session, flags: &Flags) -> KResult {
+    let name = match flags.args.as_slice() {
+        [name] => name.clone(),
+        _ => {
+            return Err(
+                "error: exactly one argument (name) is required\nSee 'kubectl create token -h' for help and examples\n"
+                    .to_owned(),
+            );
+        }
+    };
+    let ns = namespace(session, flags);
+    let seconds = match flags.get("duration") {
+        None => 3600,
+        Some(text) => match crate::duration::parse_go_duration(text) {
+            Some(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+            None => {
+                return Err(format!(
+                    "Error: invalid argument \"{text}\" for \"--duration\" flag: time: invalid duration \"{text}\"\nSee 'kubectl create token --help' for usage.\n"
+                ));
+            }
+        },
+    };
+    let api = session.sim.api();
+    let Ok(account) = api.get_ref(Kind::ServiceAccount, &ns, &name) else {
+        return Err(format!(
+            "error: failed to create token: serviceaccounts \"{name}\" not found\n"
+        ));
+    };
+    if seconds < 600 {
+        return Err(format!(
+            "error: failed to create token: TokenRequest.authentication.k8s.io \"{name}\" is invalid: spec.expirationSeconds: Invalid value: {seconds}: may not specify a duration less than 10 minutes\n"
+        ));
+    }
+    let token = tidepool_core::token::issue(
+        api.seed(),
+        api.now(),
+        &tidepool_core::token::TokenRequest {
+            namespace: &ns,
+            service_account: &name,
+            service_account_uid: account.meta().uid.as_deref().unwrap_or(""),
+            pod: None,
+            expiration_seconds: seconds,
+        },
+    );
+    Ok(Res::out(format!("{token}\n")))
 }
 
 #[cfg(test)]

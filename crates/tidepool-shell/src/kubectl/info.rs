@@ -68,7 +68,7 @@ pub fn command_help(command: &str) -> Option<String> {
         ),
         "create" => (
             "Create a resource from a file, a folder, stdin, or a generator.",
-            "kubectl create -f FILENAME | kubectl create (deployment|namespace|job|cronjob|configmap|secret generic|service clusterip|service nodeport|quota|serviceaccount) NAME [flags]",
+            "kubectl create -f FILENAME | kubectl create (deployment|namespace|job|cronjob|configmap|secret generic|service clusterip|service nodeport|quota|serviceaccount|token) NAME [flags]",
             "  kubectl create -f pod.yaml\n  kubectl create deployment web --image=nginx --replicas=3\n  kubectl create namespace dev --dry-run=client -o yaml",
         ),
         "apply" => (
