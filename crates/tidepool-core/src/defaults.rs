@@ -60,6 +60,16 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
         .get_or_insert_with(|| "default-scheduler".to_owned());
     spec.security_context
         .get_or_insert_with(PodSecurityContext::default);
+    // v1 conversion: `serviceAccount` is the deprecated alias of `serviceAccountName`; an empty
+    // name takes the alias, and the alias always mirrors the name.
+    if spec
+        .service_account_name
+        .as_deref()
+        .is_none_or(str::is_empty)
+    {
+        spec.service_account_name = spec.service_account.clone().filter(|n| !n.is_empty());
+    }
+    spec.service_account.clone_from(&spec.service_account_name);
     for c in spec.containers.iter_mut() {
         default_container(c);
     }

@@ -20,8 +20,8 @@ fn default_cluster_comes_up() {
             node01
             node02
             > pods kube-system
-            coredns-bb7894877-4lccs 1/1 Running 10.244.1.2 node01
-            coredns-bb7894877-rfx5b 1/1 Running 10.244.2.2 node02
+            coredns-779bb4669f-4lccs 1/1 Running 10.244.1.2 node01
+            coredns-779bb4669f-rfx5b 1/1 Running 10.244.2.2 node02
             etcd-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-apiserver-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-controller-manager-controlplane 1/1 Running 192.168.0.10 controlplane
@@ -495,8 +495,8 @@ fn scheduler_reports_failed_scheduling_and_retries_when_a_node_joins() {
               Normal Created 1s kubelet Created container: c
               Normal Started 1s kubelet Started container c
             > pods kube-system
-            coredns-bb7894877-4lccs 1/1 Running 10.244.1.2 node01
-            coredns-bb7894877-rfx5b 1/1 Running 10.244.2.2 node02
+            coredns-779bb4669f-4lccs 1/1 Running 10.244.1.2 node01
+            coredns-779bb4669f-rfx5b 1/1 Running 10.244.2.2 node02
             etcd-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-apiserver-controlplane 1/1 Running 192.168.0.10 controlplane
             kube-controller-manager-controlplane 1/1 Running 192.168.0.10 controlplane
