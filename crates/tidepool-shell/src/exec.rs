@@ -1329,7 +1329,7 @@ fn grep(session: &Session, args: &[String], stdin: &str) -> Res {
 
 /// POSIX basic regex to Rust regex: `\|`, `\+`, `\?`, `\(`, `\)` are the operators and the bare
 /// characters are literal.
-fn basic_to_extended(pattern: &str) -> String {
+pub(crate) fn basic_to_extended(pattern: &str) -> String {
     let mut out = String::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -1543,133 +1543,149 @@ fn parse_ranges(spec: &str) -> Option<Vec<(usize, usize)>> {
         .collect()
 }
 
-fn sed(session: &mut Session, args: &[String], stdin: &str) -> Res {
-    let mut in_place = false;
-    let mut quiet = false;
-    let mut script: Option<&String> = None;
-    let mut files = Vec::new();
-    for a in args {
-        match a.as_str() {
-            "-i" => in_place = true,
-            "-n" => quiet = true,
-            "-e" | "-E" | "-r" => {}
-            _ if script.is_none() => script = Some(a),
-            _ => files.push(a),
+/// One input of `sed` (`-` is stdin); a missing file is reported as GNU sed does.
+fn sed_input(session: &Session, name: &str, stdin: &str, res: &mut Res) -> Option<String> {
+    if name == "-" {
+        return Some(stdin.to_owned());
+    }
+    match session.vfs.read(&resolve(&session.cwd, name)) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            res.push_err(format!("sed: can't read {name}: {e}\n"));
+            res.code = 2;
+            None
         }
     }
-    let Some(script) = script else {
-        return Res::err(
-            "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...\n",
-            1,
-        );
-    };
-    let Some((re, replacement, global, print)) = parse_sed(script) else {
-        return Res::err(
-            format!(
-                "sed: -e expression #1, char {}: unknown command: `{}'\n",
-                1,
-                script.chars().next().unwrap_or(' ')
-            ),
-            1,
-        );
-    };
-    let apply = |text: &str| -> String {
-        let mut out = String::new();
-        for line in text.split_inclusive('\n') {
-            let (body, nl) = match line.strip_suffix('\n') {
-                Some(b) => (b, "\n"),
-                None => (line, ""),
-            };
-            let replaced = if global {
-                re.replace_all(body, replacement.as_str()).into_owned()
-            } else {
-                re.replace(body, replacement.as_str()).into_owned()
-            };
-            let changed = re.is_match(body);
-            if !quiet || (print && changed) {
-                out.push_str(&replaced);
-                out.push_str(nl);
-            }
-        }
-        out
-    };
-    if in_place {
-        let mut res = Res::ok();
-        for f in files {
-            let path = resolve(&session.cwd, f);
-            match session.vfs.read(&path) {
-                Ok(t) => {
-                    let new = apply(&t);
-                    let _ = session.vfs.write(&path, &new, false);
-                }
-                Err(e) => {
-                    res.push_err(format!("sed: can't read {f}: {e}\n"));
-                    res.code = 2;
-                }
-            }
-        }
-        return res;
-    }
-    let mut res = Res::ok();
-    let text = read_inputs(session, "sed", &files, stdin, &mut res).concat();
-    res.chunks.insert(0, (Stream::Stdout, apply(&text)));
-    res.chunks.retain(|(_, t)| !t.is_empty());
-    res
 }
 
-/// `s/re/replacement/[g][p]` with any delimiter; `&` and `\1` in the replacement.
-fn parse_sed(script: &str) -> Option<(regex_lite::Regex, String, bool, bool)> {
-    let mut chars = script.chars();
-    if chars.next()? != 's' {
-        return None;
-    }
-    let delim = chars.next()?;
-    let rest: String = chars.collect();
-    let mut parts = Vec::new();
-    let mut cur = String::new();
-    let mut it = rest.chars();
-    while let Some(c) = it.next() {
-        if c == '\\' {
-            match it.next() {
-                Some(n) if n == delim => cur.push(n),
-                Some(n) => {
-                    cur.push('\\');
-                    cur.push(n);
+/// `sed [-n] [-E|-r] [-i[SUFFIX]] [-e SCRIPT]... [SCRIPT] [FILE]...` (see `sed.rs`).
+fn sed(session: &mut Session, args: &[String], stdin: &str) -> Res {
+    let usage = "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...\n";
+    let (mut quiet, mut extended) = (false, false);
+    let mut in_place: Option<String> = None;
+    let mut expressions: Vec<String> = Vec::new();
+    let mut operands: Vec<&String> = Vec::new();
+    let mut i = 0;
+    let mut options_done = false;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if options_done || a == "-" || !a.starts_with('-') {
+            operands.push(a);
+            continue;
+        }
+        if a == "--" {
+            options_done = true;
+            continue;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            match long.split_once('=') {
+                Some(("expression", e)) => expressions.push(e.to_owned()),
+                Some(("in-place", suffix)) => in_place = Some(suffix.to_owned()),
+                None if long == "expression" => match args.get(i) {
+                    Some(e) => {
+                        expressions.push(e.clone());
+                        i += 1;
+                    }
+                    None => {
+                        return Res::err(
+                            format!("sed: option '--expression' requires an argument\n{usage}"),
+                            1,
+                        );
+                    }
+                },
+                None if long == "quiet" || long == "silent" => quiet = true,
+                None if long == "regexp-extended" => extended = true,
+                None if long == "in-place" => in_place = Some(String::new()),
+                None if long == "separate" || long == "posix" => {}
+                _ => {
+                    return Res::err(format!("sed: unrecognized option '{a}'\n{usage}"), 1);
                 }
-                None => cur.push('\\'),
             }
-        } else if c == delim {
-            parts.push(std::mem::take(&mut cur));
-        } else {
-            cur.push(c);
+            continue;
+        }
+        let flags: Vec<char> = a.chars().skip(1).collect();
+        for (k, flag) in flags.iter().enumerate() {
+            let rest: String = flags[k + 1..].iter().collect();
+            match flag {
+                'n' => quiet = true,
+                'E' | 'r' => extended = true,
+                's' => {}
+                'i' => {
+                    in_place = Some(rest);
+                    break;
+                }
+                'e' => {
+                    if !rest.is_empty() {
+                        expressions.push(rest);
+                    } else if let Some(e) = args.get(i) {
+                        expressions.push(e.clone());
+                        i += 1;
+                    } else {
+                        return Res::err(
+                            format!("sed: option requires an argument -- 'e'\n{usage}"),
+                            1,
+                        );
+                    }
+                    break;
+                }
+                other => {
+                    return Res::err(format!("sed: invalid option -- '{other}'\n{usage}"), 1);
+                }
+            }
         }
     }
-    parts.push(cur);
-    if parts.len() != 3 {
-        return None;
-    }
-    let re = regex_lite::Regex::new(&basic_to_extended(&parts[0])).ok()?;
-    let mut replacement = String::new();
-    let mut it = parts[1].chars();
-    while let Some(c) = it.next() {
-        match c {
-            '&' => replacement.push_str("${0}"),
-            '$' => replacement.push_str("$$"),
-            '\\' => match it.next() {
-                Some(d) if d.is_ascii_digit() => replacement.push_str(&format!("${{{d}}}")),
-                Some('n') => replacement.push('\n'),
-                Some(o) => replacement.push(o),
-                None => {}
-            },
-            c => replacement.push(c),
+    if expressions.is_empty() {
+        if operands.is_empty() {
+            return Res::err(usage, 1);
         }
+        expressions.push(operands.remove(0).clone());
     }
-    Some((
-        re,
-        replacement,
-        parts[2].contains('g'),
-        parts[2].contains('p'),
-    ))
+    let script = match crate::sed::parse(&expressions, extended) {
+        Ok(script) => script,
+        Err(message) => return Res::err(format!("sed: {message}\n"), 1),
+    };
+    let mut res = Res::ok();
+    let mut quit = None;
+    if let Some(suffix) = in_place {
+        if operands.is_empty() {
+            return Res::err("sed: no input files\n", 1);
+        }
+        // Each file is its own stream (`$` is its last line) and is rewritten.
+        for name in operands {
+            let Some(text) = sed_input(session, name, stdin, &mut res) else {
+                continue;
+            };
+            let outcome = script.run(&text, quiet);
+            let path = resolve(&session.cwd, name);
+            if !suffix.is_empty() {
+                let _ = session.vfs.write(&format!("{path}{suffix}"), &text, false);
+            }
+            let _ = session.vfs.write(&path, &outcome.output, false);
+            if outcome.exit.is_some() {
+                quit = outcome.exit;
+                break;
+            }
+        }
+    } else {
+        let mut input = String::new();
+        if operands.is_empty() {
+            input.push_str(stdin);
+        }
+        for name in operands {
+            if let Some(text) = sed_input(session, name, stdin, &mut res) {
+                input.push_str(&text);
+            }
+        }
+        let outcome = script.run(&input, quiet);
+        res.chunks.insert(0, (Stream::Stdout, outcome.output));
+        quit = outcome.exit;
+    }
+    if let Some(code) = quit.filter(|_| res.code == 0) {
+        res.code = code;
+    }
+    res.chunks.retain(|(_, t)| !t.is_empty());
+    res
 }
 
 fn awk(session: &Session, args: &[String], stdin: &str) -> Res {
