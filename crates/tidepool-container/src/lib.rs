@@ -43,6 +43,7 @@ pub mod host;
 pub mod image;
 pub mod process;
 mod regex;
+pub mod sed;
 pub mod server;
 pub mod shell;
 

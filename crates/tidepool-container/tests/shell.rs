@@ -416,3 +416,37 @@ fn bash_only_where_installed() {
         0,
     );
 }
+
+#[test]
+fn sed_addresses_ranges_and_in_place_edits() {
+    let setup = "printf '# c\\nname=web\\nport=80\\n' > /tmp/app.conf; ";
+    check(
+        &format!("{setup}sed -n '2,3p' /tmp/app.conf"),
+        "name=web\nport=80\n",
+        0,
+    );
+    check(
+        &format!("{setup}sed '/^#/d; s/=/: /' /tmp/app.conf"),
+        "name: web\nport: 80\n",
+        0,
+    );
+    check(
+        &format!(
+            "{setup}sed -i.bak '1d' /tmp/app.conf && cat /tmp/app.conf /tmp/app.conf.bak | wc -l"
+        ),
+        "5\n",
+        0,
+    );
+    check("printf 'a\\nb\\nc\\n' | sed -n '$p'", "c\n", 0);
+    check_in("ubuntu", "seq 5 | sed '2,4d'", "1\n5\n", 0);
+    check(
+        "echo x | sed 'k'",
+        "sed: -e expression #1, char 1: unknown command: `k'\n",
+        1,
+    );
+    check(
+        "sed 1p /nope",
+        "sed: can't read /nope: No such file or directory\n",
+        2,
+    );
+}

@@ -1329,7 +1329,7 @@ fn grep(session: &Session, args: &[String], stdin: &str) -> Res {
 
 /// POSIX basic regex to Rust regex: `\|`, `\+`, `\?`, `\(`, `\)` are the operators and the bare
 /// characters are literal.
-pub(crate) fn basic_to_extended(pattern: &str) -> String {
+fn basic_to_extended(pattern: &str) -> String {
     let mut out = String::new();
     let mut chars = pattern.chars();
     while let Some(c) = chars.next() {
@@ -1558,105 +1558,27 @@ fn sed_input(session: &Session, name: &str, stdin: &str, res: &mut Res) -> Optio
     }
 }
 
-/// `sed [-n] [-E|-r] [-i[SUFFIX]] [-e SCRIPT]... [SCRIPT] [FILE]...` (see `sed.rs`).
+/// `sed [-n] [-E|-r] [-i[SUFFIX]] [-e SCRIPT]... [SCRIPT] [FILE]...`
+/// (`tidepool_container::sed`, shared with the containers' shells).
 fn sed(session: &mut Session, args: &[String], stdin: &str) -> Res {
-    let usage = "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...\n";
-    let (mut quiet, mut extended) = (false, false);
-    let mut in_place: Option<String> = None;
-    let mut expressions: Vec<String> = Vec::new();
-    let mut operands: Vec<&String> = Vec::new();
-    let mut i = 0;
-    let mut options_done = false;
-    while i < args.len() {
-        let a = &args[i];
-        i += 1;
-        if options_done || a == "-" || !a.starts_with('-') {
-            operands.push(a);
-            continue;
-        }
-        if a == "--" {
-            options_done = true;
-            continue;
-        }
-        if let Some(long) = a.strip_prefix("--") {
-            match long.split_once('=') {
-                Some(("expression", e)) => expressions.push(e.to_owned()),
-                Some(("in-place", suffix)) => in_place = Some(suffix.to_owned()),
-                None if long == "expression" => match args.get(i) {
-                    Some(e) => {
-                        expressions.push(e.clone());
-                        i += 1;
-                    }
-                    None => {
-                        return Res::err(
-                            format!("sed: option '--expression' requires an argument\n{usage}"),
-                            1,
-                        );
-                    }
-                },
-                None if long == "quiet" || long == "silent" => quiet = true,
-                None if long == "regexp-extended" => extended = true,
-                None if long == "in-place" => in_place = Some(String::new()),
-                None if long == "separate" || long == "posix" => {}
-                _ => {
-                    return Res::err(format!("sed: unrecognized option '{a}'\n{usage}"), 1);
-                }
-            }
-            continue;
-        }
-        let flags: Vec<char> = a.chars().skip(1).collect();
-        for (k, flag) in flags.iter().enumerate() {
-            let rest: String = flags[k + 1..].iter().collect();
-            match flag {
-                'n' => quiet = true,
-                'E' | 'r' => extended = true,
-                's' => {}
-                'i' => {
-                    in_place = Some(rest);
-                    break;
-                }
-                'e' => {
-                    if !rest.is_empty() {
-                        expressions.push(rest);
-                    } else if let Some(e) = args.get(i) {
-                        expressions.push(e.clone());
-                        i += 1;
-                    } else {
-                        return Res::err(
-                            format!("sed: option requires an argument -- 'e'\n{usage}"),
-                            1,
-                        );
-                    }
-                    break;
-                }
-                other => {
-                    return Res::err(format!("sed: invalid option -- '{other}'\n{usage}"), 1);
-                }
-            }
-        }
-    }
-    if expressions.is_empty() {
-        if operands.is_empty() {
-            return Res::err(usage, 1);
-        }
-        expressions.push(operands.remove(0).clone());
-    }
-    let script = match crate::sed::parse(&expressions, extended) {
+    use tidepool_container::sed;
+    let invocation = match sed::parse_args(args) {
+        Ok(invocation) => invocation,
+        Err(text) => return Res::err(text, 1),
+    };
+    let script = match sed::parse(&invocation.expressions, invocation.extended) {
         Ok(script) => script,
         Err(message) => return Res::err(format!("sed: {message}\n"), 1),
     };
     let mut res = Res::ok();
     let mut quit = None;
-    if let Some(suffix) = in_place {
-        if operands.is_empty() {
-            return Res::err("sed: no input files\n", 1);
-        }
+    if let Some(suffix) = &invocation.in_place {
         // Each file is its own stream (`$` is its last line) and is rewritten.
-        for name in operands {
+        for name in &invocation.files {
             let Some(text) = sed_input(session, name, stdin, &mut res) else {
                 continue;
             };
-            let outcome = script.run(&text, quiet);
+            let outcome = script.run(&text, invocation.quiet);
             let path = resolve(&session.cwd, name);
             if !suffix.is_empty() {
                 let _ = session.vfs.write(&format!("{path}{suffix}"), &text, false);
@@ -1669,15 +1591,15 @@ fn sed(session: &mut Session, args: &[String], stdin: &str) -> Res {
         }
     } else {
         let mut input = String::new();
-        if operands.is_empty() {
+        if invocation.files.is_empty() {
             input.push_str(stdin);
         }
-        for name in operands {
+        for name in &invocation.files {
             if let Some(text) = sed_input(session, name, stdin, &mut res) {
                 input.push_str(&text);
             }
         }
-        let outcome = script.run(&input, quiet);
+        let outcome = script.run(&input, invocation.quiet);
         res.chunks.insert(0, (Stream::Stdout, outcome.output));
         quit = outcome.exit;
     }

@@ -41,7 +41,6 @@ mod jobs;
 pub mod kubectl;
 mod net;
 mod parse;
-mod sed;
 pub mod tabwriter;
 pub mod terminals;
 pub mod transcript;

@@ -27,7 +27,7 @@ const CORE: &[&str] = &[
     "cat", "cp", "date", "echo", "env", "expr", "false", "grep", "head", "hostname", "id", "kill",
     "ls", "mkdir", "mv", "printenv", "printf", "pwd", "rm", "rmdir", "seq", "sleep", "sort",
     "tail", "tee", "test", "[", "touch", "tr", "true", "uname", "uniq", "wc", "basename",
-    "dirname", "cut", "whoami", "ln", "chmod", "yes", "sh",
+    "dirname", "cut", "whoami", "ln", "chmod", "yes", "sh", "sed",
 ];
 /// Busybox-only applets we implement.
 const BUSYBOX_EXTRA: &[&str] = &[
@@ -503,6 +503,7 @@ impl Shell {
                 }
                 self.text_tool(cx, name, args, io)
             }
+            "sed" => self.sed(cx, args, io),
             "yes" => {
                 // `yes` never ends; emit one budget's worth and keep the process busy.
                 let word = if args.is_empty() {
@@ -1632,6 +1633,82 @@ impl Shell {
             }
         }
         (out, status)
+    }
+
+    /// `sed` (see `crate::sed`): GNU's options, script language and error texts in every
+    /// userland (busybox's own messages differ slightly).
+    fn sed(&mut self, cx: &mut Cx<'_, '_>, args: &[String], io: &mut Io) -> Outcome {
+        let invocation = match crate::sed::parse_args(args) {
+            Ok(invocation) => invocation,
+            Err(text) => {
+                io.err.push_str(&text);
+                return Outcome::Done(1);
+            }
+        };
+        let script = match crate::sed::parse(&invocation.expressions, invocation.extended) {
+            Ok(script) => script,
+            Err(message) => {
+                io.err.push_str(&format!("sed: {message}\n"));
+                return Outcome::Done(1);
+            }
+        };
+        let mut status = 0;
+        let mut read = |shell: &mut Self, cx: &mut Cx<'_, '_>, name: &str, io: &mut Io| {
+            if name == "-" {
+                return Some(shell.read_stdin_all().unwrap_or_default());
+            }
+            match cx.fs.read(&shell.path(name)) {
+                Ok(text) => Some(text.to_string()),
+                Err(e) => {
+                    io.err.push_str(&format!("sed: can't read {name}: {e}\n"));
+                    status = 2;
+                    None
+                }
+            }
+        };
+        let mut quit = None;
+        if let Some(suffix) = &invocation.in_place {
+            for name in &invocation.files {
+                let Some(text) = read(self, cx, name, io) else {
+                    continue;
+                };
+                let outcome = script.run(&text, invocation.quiet);
+                let path = self.path(name);
+                if !suffix.is_empty()
+                    && let Err(e) = cx.fs.write(&format!("{path}{suffix}"), &text, false)
+                {
+                    io.err
+                        .push_str(&format!("sed: couldn't open file {name}{suffix}: {e}\n"));
+                    return Outcome::Done(4);
+                }
+                if let Err(e) = cx.fs.write(&path, &outcome.output, false) {
+                    io.err
+                        .push_str(&format!("sed: couldn't edit {name}: {e}\n"));
+                    return Outcome::Done(4);
+                }
+                if outcome.exit.is_some() {
+                    quit = outcome.exit;
+                    break;
+                }
+            }
+        } else {
+            let mut input = String::new();
+            if invocation.files.is_empty() {
+                input = self.read_stdin_all().unwrap_or_default();
+            }
+            for name in &invocation.files {
+                if let Some(text) = read(self, cx, name, io) {
+                    input.push_str(&text);
+                }
+            }
+            let outcome = script.run(&input, invocation.quiet);
+            io.out.push_str(&outcome.output);
+            quit = outcome.exit;
+        }
+        Outcome::Done(match quit {
+            Some(code) if status == 0 => code,
+            _ => status,
+        })
     }
 
     fn text_tool(

@@ -2,6 +2,7 @@
 //! `first~step`, `0,/re/`), ranges (`a,b`, `a,+N`), `!`, `{ }` blocks, and the commands
 //! `s///` (flags g, p, N, I), `p`, `d`, `q`/`Q` [exit], `=`, `y///` and one-line `a`/`i`/`c`.
 //! Errors carry GNU's texts and character positions (`-e expression #1, char 3: ...`).
+//! Shared by the controlplane shell (`tidepool-shell`) and the containers' shells.
 
 use regex_lite::Regex;
 
@@ -134,7 +135,7 @@ impl Parser<'_> {
         let mut source = if self.extended {
             pattern.to_owned()
         } else {
-            crate::exec::basic_to_extended(pattern)
+            basic_to_extended(pattern)
         };
         if case_insensitive {
             source.insert_str(0, "(?i)");
@@ -277,6 +278,124 @@ impl Parser<'_> {
         }
         Ok(Cmd::Translate(from.into_iter().zip(to).collect()))
     }
+}
+
+/// A POSIX basic regular expression in `regex_lite`'s (extended) syntax: `\(`, `\{`, `\|`,
+/// `\+`, `\?` are the operators and the bare characters are literals.
+pub fn basic_to_extended(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some(n @ ('|' | '+' | '?' | '(' | ')' | '{' | '}')) => out.push(n),
+                Some(n) => {
+                    out.push('\\');
+                    out.push(n);
+                }
+                None => out.push_str("\\\\"),
+            },
+            '|' | '+' | '?' | '(' | ')' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A `sed` command line: options, the script's expressions and the input files.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Invocation {
+    pub quiet: bool,
+    pub extended: bool,
+    /// `-i[SUFFIX]`: rewrite the files, keeping a backup with SUFFIX when it is not empty.
+    pub in_place: Option<String>,
+    pub expressions: Vec<String>,
+    pub files: Vec<String>,
+}
+
+const USAGE: &str = "Usage: sed [OPTION]... {script-only-if-no-other-script} [input-file]...\n";
+
+/// Parses `sed`'s arguments (GNU's options: `-n`, `-E`/`-r`, `-s`, `-i[SUFFIX]`, `-e SCRIPT`,
+/// their long forms, bundles like `-ne`); `Err` is the whole stderr text (exit status 1).
+pub fn parse_args(args: &[String]) -> Result<Invocation, String> {
+    let mut inv = Invocation::default();
+    let mut operands: Vec<String> = Vec::new();
+    let mut i = 0;
+    let mut options_done = false;
+    while i < args.len() {
+        let a = &args[i];
+        i += 1;
+        if options_done || a == "-" || !a.starts_with('-') {
+            operands.push(a.clone());
+            continue;
+        }
+        if a == "--" {
+            options_done = true;
+            continue;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            match long.split_once('=') {
+                Some(("expression", e)) => inv.expressions.push(e.to_owned()),
+                Some(("in-place", suffix)) => inv.in_place = Some(suffix.to_owned()),
+                None if long == "expression" => match args.get(i) {
+                    Some(e) => {
+                        inv.expressions.push(e.clone());
+                        i += 1;
+                    }
+                    None => {
+                        return Err(format!(
+                            "sed: option '--expression' requires an argument\n{USAGE}"
+                        ));
+                    }
+                },
+                None if long == "quiet" || long == "silent" => inv.quiet = true,
+                None if long == "regexp-extended" => inv.extended = true,
+                None if long == "in-place" => inv.in_place = Some(String::new()),
+                None if long == "separate" || long == "posix" => {}
+                _ => return Err(format!("sed: unrecognized option '{a}'\n{USAGE}")),
+            }
+            continue;
+        }
+        let flags: Vec<char> = a.chars().skip(1).collect();
+        for (k, flag) in flags.iter().enumerate() {
+            let rest: String = flags[k + 1..].iter().collect();
+            match flag {
+                'n' => inv.quiet = true,
+                'E' | 'r' => inv.extended = true,
+                's' => {}
+                'i' => {
+                    inv.in_place = Some(rest);
+                    break;
+                }
+                'e' => {
+                    if !rest.is_empty() {
+                        inv.expressions.push(rest);
+                    } else if let Some(e) = args.get(i) {
+                        inv.expressions.push(e.clone());
+                        i += 1;
+                    } else {
+                        return Err(format!("sed: option requires an argument -- 'e'\n{USAGE}"));
+                    }
+                    break;
+                }
+                other => return Err(format!("sed: invalid option -- '{other}'\n{USAGE}")),
+            }
+        }
+    }
+    if inv.expressions.is_empty() {
+        if operands.is_empty() {
+            return Err(USAGE.to_owned());
+        }
+        inv.expressions.push(operands.remove(0));
+    }
+    if inv.in_place.is_some() && operands.is_empty() {
+        return Err("sed: no input files\n".to_owned());
+    }
+    inv.files = operands;
+    Ok(inv)
 }
 
 /// GNU regcomp's message for a pattern `regex_lite` refuses.
@@ -758,6 +877,27 @@ mod tests {
     fn a_last_line_without_newline_stays_so() {
         assert_eq!(sed("p", "a\nb", false).unwrap(), "a\na\nb\nb");
         assert_eq!(sed("s/b/c/", "a\nb", false).unwrap(), "a\nc");
+    }
+
+    #[test]
+    fn arguments_bundle_and_take_values() {
+        let args = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let inv = parse_args(&args(&["-ne", "2p", "-E", "f"])).unwrap();
+        assert!(inv.quiet && inv.extended);
+        assert_eq!((inv.expressions, inv.files), (args(&["2p"]), args(&["f"])));
+        let inv = parse_args(&args(&["-i.bak", "1d", "f"])).unwrap();
+        assert_eq!(inv.in_place.as_deref(), Some(".bak"));
+        assert_eq!(inv.expressions, args(&["1d"]));
+        assert!(
+            parse_args(&args(&["-x", "p"]))
+                .unwrap_err()
+                .starts_with("sed: invalid option -- 'x'\n")
+        );
+        assert_eq!(
+            parse_args(&args(&["-i", "p"])).unwrap_err(),
+            "sed: no input files\n"
+        );
+        assert_eq!(parse_args(&[]).unwrap_err(), USAGE);
     }
 
     #[test]
