@@ -351,7 +351,7 @@ pub fn container_env(
     env
 }
 
-/// The pod's volumes: emptyDir, configMap, secret and projected (the ServiceAccount admission
+/// The pod's volumes: emptyDir, configMap, secret, downwardAPI and projected (the ServiceAccount admission
 /// plugin's `kube-api-access-xxxxx` among them). `service_account_bases` keeps, per namespace,
 /// that standard projection's files all its pods share (`ca.crt`, `namespace`); each pod's
 /// volume adds only its own token.
@@ -369,6 +369,17 @@ pub fn pod_volumes(
         } else if let Some(sec) = &v.secret {
             let data = secret_data(api, ns, sec.secret_name.as_deref().unwrap_or(""));
             Fs::from_files(data.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        } else if let Some(downward) = &v.downward_api {
+            let files: Vec<(String, String)> = downward
+                .items
+                .iter()
+                .flatten()
+                .filter_map(|item| {
+                    let field = item.field_ref.as_ref()?;
+                    Some((item.path.clone(), downward_file(pod, &field.field_path)))
+                })
+                .collect();
+            Fs::from_files(files.iter().map(|(k, v)| (k.as_str(), v.as_str())))
         } else if let Some(projected) = &v.projected {
             let sources = projected.sources.as_deref().unwrap_or_default();
             if is_token_projection(sources) {

@@ -516,6 +516,23 @@ fn tolerations(w: &mut W, level: usize, spec: &Value) {
     }
 }
 
+/// A volume source's `optional`, false when unset (describe's `printSecretVolumeSource`).
+fn optional(source: &Value) -> bool {
+    source
+        .get("optional")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+}
+
+/// A `*bool` printed with `%v`: `<nil>` when unset. (Go prints a set pointer's address; the
+/// value is what a learner can use.)
+fn go_bool_pointer(source: &Value) -> String {
+    source
+        .get("optional")
+        .and_then(Value::as_bool)
+        .map_or_else(|| "<nil>".to_owned(), |b| b.to_string())
+}
+
 fn volumes(w: &mut W, level: usize, spec: &Value) {
     let vols = arr(spec, "/volumes");
     if vols.is_empty() {
@@ -533,6 +550,10 @@ fn volumes(w: &mut W, level: usize, spec: &Value) {
                 "Projected (a volume that contains injected data from multiple sources)",
             );
             for src in arr(p, "/sources") {
+                if let Some(sec) = src.get("secret") {
+                    w.kv(l, "SecretName", s(sec, "/name"));
+                    w.kv(l, "SecretOptionalName", go_bool_pointer(sec));
+                }
                 if let Some(t) = src.get("serviceAccountToken") {
                     w.kv(
                         l,
@@ -542,7 +563,7 @@ fn volumes(w: &mut W, level: usize, spec: &Value) {
                 }
                 if let Some(c) = src.get("configMap") {
                     w.kv(l, "ConfigMapName", s(c, "/name"));
-                    w.kv(l, "ConfigMapOptional", "<nil>");
+                    w.kv(l, "ConfigMapOptional", go_bool_pointer(c));
                 }
                 if src.get("downwardAPI").is_some() {
                     w.kv(l, "DownwardAPI", "true");
@@ -551,7 +572,35 @@ fn volumes(w: &mut W, level: usize, spec: &Value) {
         } else if let Some(c) = v.get("configMap") {
             w.kv(l, "Type", "ConfigMap (a volume populated by a ConfigMap)");
             w.kv(l, "Name", s(c, "/name"));
-            w.kv(l, "Optional", "false");
+            w.kv(l, "Optional", optional(c).to_string());
+        } else if let Some(sec) = v.get("secret") {
+            w.kv(l, "Type", "Secret (a volume populated by a Secret)");
+            w.kv(l, "SecretName", s(sec, "/secretName"));
+            w.kv(l, "Optional", optional(sec).to_string());
+        } else if let Some(d) = v.get("downwardAPI") {
+            w.kv(
+                l,
+                "Type",
+                "DownwardAPI (a volume populated by information about the pod)",
+            );
+            w.line(l, "Items:");
+            for item in arr(d, "/items") {
+                let from = match (item.get("fieldRef"), item.get("resourceFieldRef")) {
+                    (Some(f), _) => s(f, "/fieldPath"),
+                    (None, Some(r)) => s(r, "/resource"),
+                    (None, None) => continue,
+                };
+                w.line(l + 1, format!("{from} -> {}", s(item, "/path")));
+            }
+        } else if let Some(c) = v.get("persistentVolumeClaim") {
+            w.kv(
+                l,
+                "Type",
+                "PersistentVolumeClaim (a reference to a PersistentVolumeClaim in the same namespace)",
+            );
+            w.kv(l, "ClaimName", s(c, "/claimName"));
+            let read_only = c.get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+            w.kv(l, "ReadOnly", read_only.to_string());
         } else if let Some(e) = v.get("emptyDir") {
             w.kv(
                 l,
