@@ -607,7 +607,7 @@ impl Simulation {
                             .map(|(t, key)| (t.as_millis(), Work::Lifecycle(key.clone().into()))),
                     )
                     .collect();
-                timers.sort();
+                crate::stable_sort::sort(&mut timers);
                 timers
             },
             failures: self
