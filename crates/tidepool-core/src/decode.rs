@@ -247,7 +247,14 @@ fn node_at<'a>(value: &'a mut Value, steps: &[Step]) -> Option<&'a mut Value> {
 /// Keeps the first `keep` entries of the map or list at `steps`.
 fn truncate_node(value: &mut Value, steps: &[Step], keep: usize) {
     match node_at(value, steps) {
-        Some(Value::Object(map)) => *map = std::mem::take(map).into_iter().take(keep).collect(),
+        // `retain` visits entries in order (a `collect()` into the map would sort them again).
+        Some(Value::Object(map)) => {
+            let mut seen = 0;
+            map.retain(|_, _| {
+                seen += 1;
+                seen <= keep
+            });
+        }
         Some(Value::Array(items)) => items.truncate(keep),
         _ => {}
     }

@@ -24,6 +24,15 @@ pub fn sort<T: Ord>(items: &mut [T]) {
     sort_by(items, T::cmp);
 }
 
+/// Collects into a `BTreeMap` or `BTreeSet` by inserting one item at a time. `collect()` into
+/// them sorts a buffer with std's stable sort first (one more copy of it per element type);
+/// inserting needs none. The result is the same (of equal map keys, the last value stays).
+pub fn collect_by_insert<C: Default + Extend<A>, A>(items: impl IntoIterator<Item = A>) -> C {
+    let mut collection = C::default();
+    collection.extend(items);
+    collection
+}
+
 /// `0..len` in the order `compare` puts those positions in (stable). Not generic and never
 /// inlined, so that every caller shares this one instantiation of std's sort.
 #[inline(never)]
@@ -69,6 +78,14 @@ mod tests {
             expected.sort_by_key(|item| std::cmp::Reverse(item.0));
             prop_assert_eq!(reversed, expected);
         }
+    }
+
+    #[test]
+    fn collect_by_insert_equals_collect() {
+        let pairs = [(3, "c"), (1, "a"), (3, "d"), (2, "b")];
+        let inserted: std::collections::BTreeMap<i32, &str> = collect_by_insert(pairs);
+        let collected: std::collections::BTreeMap<i32, &str> = pairs.into_iter().collect();
+        assert_eq!(inserted, collected);
     }
 
     #[test]
