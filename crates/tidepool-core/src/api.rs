@@ -930,7 +930,7 @@ pub fn strategic_merge(target: &mut Value, patch: &Value, field: &str) {
         }
         // Items the patch lists keep their patch order; others follow (apply semantics).
         let order: Vec<Option<&Value>> = items.iter().map(|i| i.get(key)).collect();
-        current.sort_by_key(|c| {
+        crate::stable_sort::sort_by_key(current, |c| {
             order
                 .iter()
                 .position(|o| o.is_some() && *o == c.get(key))

@@ -61,12 +61,11 @@ impl Default for ClusterConfig {
     }
 }
 
-/// Through the same deserializer as `Object::from_json` (`serde_path_to_error` over a `Value`):
-/// a plain `serde_json::from_value` would compile a second copy of each kind's `Deserialize`
-/// (PodSpec, Volume, NodeStatus...) into the cluster worker's wasm.
+/// Through the same deserializer as `Object::from_json` (`serde_json::from_value`): another
+/// one (`serde_path_to_error`, `from_str`) would compile a second copy of each kind's
+/// `Deserialize` (PodSpec, Volume, NodeStatus...) into the cluster worker's wasm.
 fn decode<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| ApiError::bad_request(e.into_inner().to_string()))
+    serde_json::from_value(value).map_err(|e| ApiError::bad_request(e.to_string()))
 }
 
 /// A Node object as a kubeadm kubelet would register it. `index` picks its IP and pod CIDR.

@@ -132,7 +132,7 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
         detail,
     };
     normalise_quantities(&mut value, "");
-    let typed = typed_decode(kind, value.clone())
+    let typed = typed_decode(kind, &value)
         .map_err(|(path, message)| invalid(go_type_error(kind, &path, &message)))?;
     let round_trip = typed.to_json();
     let mut unknown = Vec::new();
@@ -150,37 +150,114 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
     Ok(typed)
 }
 
-fn typed_decode(kind: Kind, value: Value) -> Result<Object, (String, String)> {
-    macro_rules! decode_as {
-        ($($variant:ident),*) => {
-            match kind {
-                $(Kind::$variant => serde_path_to_error::deserialize(value)
-                    .map(Object::$variant)
-                    .map_err(|e| (e.path().to_string(), e.inner().to_string())),)*
-            }
+/// Decodes `value` as `kind` with plain serde (the one copy of each kind's `Deserialize` that
+/// `Object::from_json` also uses). On a type error, the field path for Go's message is found
+/// afterwards by `error_path`, so no path-tracking wrapper is compiled for every decoded type.
+fn typed_decode(kind: Kind, value: &Value) -> Result<Object, (String, String)> {
+    let error = match Object::from_json(kind, value.clone()) {
+        Ok(object) => return Ok(object),
+        Err(e) => e.to_string(),
+    };
+    // Only `invalid type` errors name a field (see `go_type_error`).
+    let path = if error.starts_with("invalid type: ") {
+        let fails_alike = |candidate: &Value| matches!(Object::from_json(kind, candidate.clone()), Err(e) if e.to_string() == error);
+        error_path(value, &fails_alike)
+    } else {
+        String::new()
+    };
+    Err((path, error))
+}
+
+/// One step of a path into a JSON document.
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+/// Where in `document` the decoder raised its error, written as `serde_path_to_error` writes
+/// paths (`spec.containers[0].command`).
+///
+/// serde stops at the first error in document order (maps in their iteration order), and an
+/// `invalid type` error is raised while that entry is read, never from what follows it. So
+/// keeping only the first `n` entries of a map or list still fails the same way exactly when
+/// the culprit is among them: a binary search per level finds the entry, and the walk descends
+/// into it (with everything after it cut off, so a later identical error cannot answer in its
+/// place). It stops where keeping no entries still fails: that value itself has the wrong type.
+fn error_path(document: &Value, fails_alike: &dyn Fn(&Value) -> bool) -> String {
+    let mut current = document.clone();
+    let mut steps: Vec<Step> = Vec::new();
+    loop {
+        let len = match node_at(&mut current, &steps) {
+            Some(Value::Object(map)) => map.len(),
+            Some(Value::Array(items)) => items.len(),
+            _ => break,
         };
+        let truncated = |keep: usize| {
+            let mut candidate = current.clone();
+            truncate_node(&mut candidate, &steps, keep);
+            candidate
+        };
+        // Invariant: keeping all `len` entries fails alike.
+        let (mut low, mut high) = (0, len);
+        while low < high {
+            let mid = low + (high - low) / 2;
+            if fails_alike(&truncated(mid)) {
+                high = mid;
+            } else {
+                low = mid + 1;
+            }
+        }
+        if low == 0 {
+            break;
+        }
+        truncate_node(&mut current, &steps, low);
+        let step = match node_at(&mut current, &steps) {
+            Some(Value::Object(map)) => map.keys().nth(low - 1).cloned().map(Step::Key),
+            _ => Some(Step::Index(low - 1)),
+        };
+        match step {
+            Some(step) => steps.push(step),
+            None => break,
+        }
     }
-    decode_as!(
-        Namespace,
-        Node,
-        Pod,
-        ReplicationController,
-        Service,
-        Endpoints,
-        ConfigMap,
-        Secret,
-        ServiceAccount,
-        ResourceQuota,
-        LimitRange,
-        Event,
-        ReplicaSet,
-        Deployment,
-        DaemonSet,
-        StatefulSet,
-        ControllerRevision,
-        Job,
-        CronJob
-    )
+    if steps.is_empty() {
+        return ".".to_owned();
+    }
+    let mut path = String::new();
+    for step in &steps {
+        match step {
+            Step::Key(key) if path.is_empty() => path.push_str(key),
+            Step::Key(key) => {
+                path.push('.');
+                path.push_str(key);
+            }
+            Step::Index(i) => path.push_str(&format!("[{i}]")),
+        }
+    }
+    path
+}
+
+fn node_at<'a>(value: &'a mut Value, steps: &[Step]) -> Option<&'a mut Value> {
+    steps.iter().try_fold(value, |node, step| match step {
+        Step::Key(key) => node.get_mut(key.as_str()),
+        Step::Index(i) => node.get_mut(*i),
+    })
+}
+
+/// Keeps the first `keep` entries of the map or list at `steps`.
+fn truncate_node(value: &mut Value, steps: &[Step], keep: usize) {
+    match node_at(value, steps) {
+        // `retain` visits entries in order (a `collect()` into the map would sort them again).
+        Some(Value::Object(map)) => {
+            let mut seen = 0;
+            map.retain(|_, _| {
+                seen += 1;
+                seen <= keep
+            });
+        }
+        Some(Value::Array(items)) => items.truncate(keep),
+        _ => {}
+    }
 }
 
 /// Quantities may be written as YAML numbers (`cpu: 0.5`); the Go decoder accepts that.
@@ -364,6 +441,147 @@ mod tests {
             matches!(err, Err(DecodeError::Syntax { line, .. }) if line > 0),
             "{err:?}"
         );
+    }
+
+    /// The path the decoder used to track (`serde_path_to_error`, one wrapper per decoded type).
+    fn tracked_decode(kind: Kind, value: &Value) -> Result<(), (String, String)> {
+        macro_rules! decode_as {
+            ($($variant:ident => $ty:ty),*) => {
+                match kind {
+                    $(Kind::$variant => serde_path_to_error::deserialize::<_, $ty>(value.clone())
+                        .map(drop)
+                        .map_err(|e| (e.path().to_string(), e.inner().to_string())),)*
+                }
+            };
+        }
+        use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+        decode_as!(
+            Namespace => core::Namespace, Node => core::Node, Pod => core::Pod,
+            ReplicationController => core::ReplicationController, Service => core::Service,
+            Endpoints => core::Endpoints, ConfigMap => core::ConfigMap, Secret => core::Secret,
+            ServiceAccount => core::ServiceAccount, ResourceQuota => core::ResourceQuota,
+            LimitRange => core::LimitRange, Event => core::Event, ReplicaSet => apps::ReplicaSet,
+            Deployment => apps::Deployment, DaemonSet => apps::DaemonSet,
+            StatefulSet => apps::StatefulSet, ControllerRevision => apps::ControllerRevision,
+            Job => batch::Job, CronJob => batch::CronJob
+        )
+    }
+
+    fn every_path(value: &Value, here: Vec<Step>, out: &mut Vec<Vec<Step>>) {
+        let children: Vec<(Step, &Value)> = match value {
+            Value::Object(map) => map.iter().map(|(k, v)| (Step::Key(k.clone()), v)).collect(),
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Step::Index(i), v))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (step, child) in children {
+            let mut path: Vec<Step> = here.iter().map(Step::duplicate).collect();
+            path.push(step);
+            every_path(child, path.iter().map(Step::duplicate).collect(), out);
+            out.push(path);
+        }
+    }
+
+    impl Step {
+        fn duplicate(&self) -> Step {
+            match self {
+                Step::Key(k) => Step::Key(k.clone()),
+                Step::Index(i) => Step::Index(*i),
+            }
+        }
+    }
+
+    const SAMPLES: &str = include_str!("../tests/data/decode-samples.yaml");
+
+    /// Every field of a set of manifests, replaced in turn by a value of each wrong JSON type
+    /// (and pairs of fields given the same wrong value, so that two identical errors compete):
+    /// the path found after the fact equals the one tracked while decoding, error for error.
+    #[test]
+    fn error_path_matches_the_tracked_path() {
+        let wrong = [
+            json_value("\"x\""),
+            json_value("7"),
+            json_value("-1.5"),
+            json_value("true"),
+            json_value("[1]"),
+            json_value("[\"a\", {\"b\": 1}]"),
+            json_value("{\"a\": 1}"),
+            json_value("{}"),
+        ];
+        let mut compared = 0;
+        let mut type_errors = 0;
+        for document in serde_norway::Deserializer::from_str(SAMPLES) {
+            let Ok(mut original) = Value::deserialize(document) else {
+                panic!("sample YAML")
+            };
+            normalise_quantities(&mut original, "");
+            let kind = original["kind"]
+                .as_str()
+                .and_then(|k| Kind::from_type(original["apiVersion"].as_str().unwrap_or(""), k));
+            let Some(kind) = kind else {
+                panic!("sample kind {}", original["kind"])
+            };
+            assert_eq!(
+                typed_decode(kind, &original).err(),
+                None,
+                "the sample itself decodes"
+            );
+            let mut paths = Vec::new();
+            every_path(&original, Vec::new(), &mut paths);
+            paths.retain(
+                |p| !matches!(p.first(), Some(Step::Key(k)) if k == "kind" || k == "apiVersion"),
+            );
+            let mut check = |mutant: &Value| {
+                let tracked = tracked_decode(kind, mutant);
+                let found = typed_decode(kind, mutant).map(drop);
+                match (&tracked, &found) {
+                    (Err((tracked_path, message)), Err((found_path, found_message))) => {
+                        assert_eq!(message, found_message);
+                        if message.starts_with("invalid type: ") {
+                            type_errors += 1;
+                            assert_eq!(found_path, tracked_path, "{message} in {mutant}");
+                            assert_eq!(
+                                go_type_error(kind, found_path, message),
+                                go_type_error(kind, tracked_path, message)
+                            );
+                        }
+                    }
+                    _ => assert_eq!(
+                        tracked.is_ok(),
+                        found.is_ok(),
+                        "{tracked:?} {found:?} for {mutant}"
+                    ),
+                }
+                compared += 1;
+            };
+            for (i, path) in paths.iter().enumerate() {
+                for bad in &wrong {
+                    let mut mutant = original.clone();
+                    if let Some(node) = node_at(&mut mutant, path) {
+                        *node = bad.clone();
+                    }
+                    check(&mutant);
+                    // The same wrong value at a later field too: two identical error texts.
+                    if let Some(other) = paths.get(i * 7 % paths.len()) {
+                        if let Some(node) = node_at(&mut mutant, other) {
+                            *node = bad.clone();
+                        }
+                        check(&mutant);
+                    }
+                }
+            }
+        }
+        assert!(
+            compared > 1000 && type_errors > 500,
+            "{compared} mutants, {type_errors} type errors"
+        );
+    }
+
+    fn json_value(text: &str) -> Value {
+        serde_json::from_str(text).unwrap_or(Value::Null)
     }
 
     #[test]

@@ -423,7 +423,7 @@ pub fn events_for(api: &ApiServer, object: &Object) -> Vec<Event> {
         })
         .cloned()
         .collect();
-    events.sort_by_key(|e| {
+    crate::stable_sort::sort_by_key(&mut events, |e| {
         (
             e.last_timestamp.as_ref().map(virtual_time),
             e.metadata.name.clone(),

@@ -56,6 +56,7 @@ mod rng;
 pub mod scheduler;
 pub mod selector;
 mod sim;
+pub mod stable_sort;
 pub mod store;
 pub mod token;
 pub mod validation;

@@ -70,13 +70,11 @@ macro_rules! kinds {
 
             /// Decodes a JSON value of a known kind (no strictness; see `decode` for that).
             ///
-            /// Goes through the same deserializer as `decode` (`serde_path_to_error` over a
-            /// `Value`) so each kind's `Deserialize` is compiled once, not twice: that code is
-            /// the largest part of the cluster worker's wasm.
+            /// Every typed decode of an API object (strict `decode` included) goes through
+            /// `serde_json::from_value`, so each kind's `Deserialize` is compiled once, for one
+            /// deserializer: that code is the largest part of the cluster worker's wasm.
             pub fn from_json(kind: Kind, value: serde_json::Value) -> Result<Object, serde_json::Error> {
-                Ok(match kind { $( Kind::$variant => Object::$variant(
-                    serde_path_to_error::deserialize(value).map_err(serde_path_to_error::Error::into_inner)?,
-                ), )* })
+                Ok(match kind { $( Kind::$variant => Object::$variant(serde_json::from_value(value)?), )* })
             }
         }
 

@@ -53,7 +53,7 @@ pub fn format_selector(selector: &LabelSelector) -> String {
     }
     for req in selector.match_expressions.iter().flatten() {
         let mut values = req.values.clone().unwrap_or_default();
-        values.sort();
+        crate::stable_sort::sort(&mut values);
         let text = match req.operator.as_str() {
             "In" => format!("{} in ({})", req.key, values.join(",")),
             "NotIn" => format!("{} notin ({})", req.key, values.join(",")),
@@ -66,7 +66,7 @@ pub fn format_selector(selector: &LabelSelector) -> String {
     if parts.is_empty() {
         return "<none>".to_owned();
     }
-    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    crate::stable_sort::sort_by(&mut parts, |a, b| a.0.cmp(&b.0));
     parts
         .into_iter()
         .map(|(_, t)| t)

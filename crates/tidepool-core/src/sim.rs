@@ -607,7 +607,7 @@ impl Simulation {
                             .map(|(t, key)| (t.as_millis(), Work::Lifecycle(key.clone().into()))),
                     )
                     .collect();
-                timers.sort();
+                crate::stable_sort::sort(&mut timers);
                 timers
             },
             failures: self
@@ -663,11 +663,9 @@ impl Simulation {
             scheduler: Scheduler::from_state(&snapshot.scheduler),
             kubelet: {
                 let mut kubelet = Kubelet::from_state(&snapshot.lifecycle);
-                kubelet.silent_nodes = snapshot
-                    .silent_nodes
-                    .iter()
-                    .map(|(n, _)| n.clone())
-                    .collect();
+                kubelet.silent_nodes = crate::stable_sort::collect_by_insert(
+                    snapshot.silent_nodes.iter().map(|(n, _)| n.clone()),
+                );
                 for (t, w) in &snapshot.timers {
                     if let Work::Lifecycle(key) = w {
                         kubelet.wake_at(key, VirtualTime::from_millis(*t));
@@ -676,30 +674,34 @@ impl Simulation {
                 kubelet
             },
             cursor: snapshot.revision,
-            dirty: snapshot.dirty.iter().cloned().collect(),
-            timers: snapshot
-                .timers
-                .iter()
-                .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
-                .map(|(t, w)| (VirtualTime::from_millis(*t), w.clone()))
-                .collect(),
-            timer_at: snapshot
-                .timers
-                .iter()
-                .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
-                .map(|(t, w)| (w.clone(), VirtualTime::from_millis(*t)))
-                .collect(),
+            dirty: crate::stable_sort::collect_by_insert(snapshot.dirty.iter().cloned()),
+            timers: crate::stable_sort::collect_by_insert(
+                snapshot
+                    .timers
+                    .iter()
+                    .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
+                    .map(|(t, w)| (VirtualTime::from_millis(*t), w.clone())),
+            ),
+            timer_at: crate::stable_sort::collect_by_insert(
+                snapshot
+                    .timers
+                    .iter()
+                    .filter(|(_, w)| !matches!(w, Work::Lifecycle(_)))
+                    .map(|(t, w)| (w.clone(), VirtualTime::from_millis(*t))),
+            ),
 
-            failures: snapshot
-                .failures
-                .iter()
-                .map(|(id, k, n)| ((*id, k.clone()), *n))
-                .collect(),
-            silent_nodes: snapshot
-                .silent_nodes
-                .iter()
-                .map(|(n, t)| (n.clone(), VirtualTime::from_millis(*t)))
-                .collect(),
+            failures: crate::stable_sort::collect_by_insert(
+                snapshot
+                    .failures
+                    .iter()
+                    .map(|(id, k, n)| ((*id, k.clone()), *n)),
+            ),
+            silent_nodes: crate::stable_sort::collect_by_insert(
+                snapshot
+                    .silent_nodes
+                    .iter()
+                    .map(|(n, t)| (n.clone(), VirtualTime::from_millis(*t))),
+            ),
             owned_pods: OwnedPods::default(),
             api,
         })

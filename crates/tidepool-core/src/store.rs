@@ -245,7 +245,7 @@ impl Store {
             })
             .collect();
         // Same expiry order as before the leases held versions: by time, then revision.
-        leases.sort_by_key(|(at, revision, _)| (*at, *revision));
+        crate::stable_sort::sort_by_key(&mut leases, |(at, revision, _)| (*at, *revision));
         self.event_leases = leases
             .into_iter()
             .map(|(at, _, written)| (at, written))

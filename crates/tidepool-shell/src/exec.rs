@@ -954,8 +954,8 @@ fn ls(session: &Session, args: &[String]) -> Res {
             files.push((t.clone(), path));
         }
     }
-    files.sort();
-    dirs.sort();
+    tidepool_core::stable_sort::sort(&mut files);
+    tidepool_core::stable_sort::sort(&mut dirs);
     let mut out = render(&files);
     let headers = targets.len() > 1;
     for (i, (name, path)) in dirs.iter().enumerate() {
@@ -1409,7 +1409,9 @@ fn sort(session: &Session, args: &[String], stdin: &str) -> Res {
                 .unwrap_or(t.len());
             t[..end].parse().unwrap_or(0.0)
         };
-        lines.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.cmp(b)));
+        tidepool_core::stable_sort::sort_by(&mut lines, |a, b| {
+            key(a).total_cmp(&key(b)).then(a.cmp(b))
+        });
     } else {
         lines.sort_unstable();
     }
@@ -1890,7 +1892,7 @@ pub fn complete(session: &Session, line: &str, cursor: usize) -> Vec<String> {
             .map(|(n, is_dir)| format!("{dir}{n}{}", if is_dir { "/" } else { "" }))
             .collect();
     }
-    out.sort();
+    tidepool_core::stable_sort::sort(&mut out);
     out.dedup();
     out
 }

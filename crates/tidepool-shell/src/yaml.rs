@@ -19,7 +19,7 @@ pub fn to_yaml(value: &Value) -> String {
 
 fn sorted(map: &serde_json::Map<String, Value>) -> Vec<(&String, &Value)> {
     let mut v: Vec<(&String, &Value)> = map.iter().collect();
-    v.sort_by(|a, b| a.0.cmp(b.0));
+    tidepool_core::stable_sort::sort_by(&mut v, |a, b| a.0.cmp(b.0));
     v
 }
 

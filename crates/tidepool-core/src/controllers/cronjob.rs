@@ -201,7 +201,9 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         .filter(|j| controller_of(&j.metadata).is_some_and(|r| r.uid == uid))
         .cloned()
         .collect();
-    jobs.sort_by_key(|j| j.metadata.creation_timestamp.as_ref().map(virtual_time));
+    crate::stable_sort::sort_by_key(&mut jobs, |j| {
+        j.metadata.creation_timestamp.as_ref().map(virtual_time)
+    });
     let mut status = cj.status.clone().unwrap_or_default();
     let previously_active: BTreeSet<String> = status
         .active

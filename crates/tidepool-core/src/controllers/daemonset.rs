@@ -195,7 +195,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
         }
     }
     for list in by_node.values_mut() {
-        list.sort_by_key(|p| creation_order(p));
+        crate::stable_sort::sort_by_key(list, |p| creation_order(p));
     }
     let probe = Pod {
         spec: template.spec.clone(),

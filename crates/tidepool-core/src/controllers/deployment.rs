@@ -314,7 +314,7 @@ fn proportional_scale(
     let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
     let created = |rs: &ReplicaSet| rs.metadata.creation_timestamp.as_ref().map(virtual_time);
     let mut all: Vec<ReplicaSet> = olds.iter().chain(new_rs).cloned().collect();
-    all.sort_by_key(|rs| std::cmp::Reverse(created(rs)));
+    crate::stable_sort::sort_by_key(&mut all, |rs| std::cmp::Reverse(created(rs)));
     let active: Vec<ReplicaSet> = all.iter().filter(|rs| replicas(rs) > 0).cloned().collect();
     let only = match active.as_slice() {
         [] => new_rs.cloned().or_else(|| all.first().cloned()),
@@ -347,7 +347,7 @@ fn proportional_scale(
     let mut sets = active;
     if to_add > 0 {
         // Largest first; among equals, newer first.
-        sets.sort_by_key(|rs| {
+        crate::stable_sort::sort_by_key(&mut sets, |rs| {
             (
                 std::cmp::Reverse(replicas(rs)),
                 std::cmp::Reverse(created(rs)),
@@ -355,7 +355,9 @@ fn proportional_scale(
         });
     } else {
         // Largest first; among equals, older first.
-        sets.sort_by_key(|rs| (std::cmp::Reverse(replicas(rs)), created(rs)));
+        crate::stable_sort::sort_by_key(&mut sets, |rs| {
+            (std::cmp::Reverse(replicas(rs)), created(rs))
+        });
     }
     let mut added = 0i32;
     let mut sizes: Vec<i32> = Vec::with_capacity(sets.len());
@@ -565,7 +567,9 @@ fn rolling_update(
     }
     let mut budget = max_scaled_down;
     let mut olds: Vec<ReplicaSet> = olds.to_vec();
-    olds.sort_by_key(|rs| rs.metadata.creation_timestamp.as_ref().map(virtual_time));
+    crate::stable_sort::sort_by_key(&mut olds, |rs| {
+        rs.metadata.creation_timestamp.as_ref().map(virtual_time)
+    });
     // First, pods of old sets that are not available cost nothing to remove.
     for rs in olds.iter_mut() {
         if budget <= 0 {
@@ -625,7 +629,7 @@ fn cleanup_history(ctx: &mut Ctx<'_>, d: &Deployment, new_name: &str) {
     if old.len() <= limit {
         return;
     }
-    old.sort_by_key(revision);
+    crate::stable_sort::sort_by_key(&mut old, revision);
     let excess = old.len() - limit;
     for rs in old.into_iter().take(excess) {
         let name = rs.metadata.name.unwrap_or_default();
@@ -819,7 +823,7 @@ fn sync_status(ctx: &mut Ctx<'_>, key: &ObjectKey, created_new: bool, new_name: 
         }
     }
     // Progressing is listed after Available, as on a real cluster.
-    conditions.sort_by_key(|c| c.type_ != "Available");
+    crate::stable_sort::sort_by_key(&mut conditions, |c| c.type_ != "Available");
     let status = DeploymentStatus {
         observed_generation: d.metadata.generation,
         replicas: Some(total),
@@ -926,7 +930,7 @@ pub fn history(
         })
         .filter(|(r, _)| *r > 0)
         .collect();
-    out.sort();
+    crate::stable_sort::sort(&mut out);
     Ok(out)
 }
 
@@ -944,7 +948,7 @@ pub fn rollback(
         return Err(RolloutError::Paused);
     }
     let mut sets = owned_sets(api, &d);
-    sets.sort_by_key(revision);
+    crate::stable_sort::sort_by_key(&mut sets, revision);
     let target = if to_revision == 0 {
         if sets.len() < 2 {
             return Err(RolloutError::NoHistory(name.to_owned()));

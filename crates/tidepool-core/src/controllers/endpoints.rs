@@ -93,8 +93,8 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             not_ready.push(address);
         }
     }
-    ready.sort_by(|a, b| a.ip.cmp(&b.ip));
-    not_ready.sort_by(|a, b| a.ip.cmp(&b.ip));
+    crate::stable_sort::sort_by(&mut ready, |a, b| a.ip.cmp(&b.ip));
+    crate::stable_sort::sort_by(&mut not_ready, |a, b| a.ip.cmp(&b.ip));
     let subsets = if ready.is_empty() && not_ready.is_empty() {
         None
     } else {

@@ -460,7 +460,7 @@ pub fn reconcile(
                     Some((deletion_rank(pod.as_pod()?), v.name.clone()))
                 })
                 .collect();
-            victims.sort();
+            crate::stable_sort::sort(&mut victims);
             let names: Vec<String> = victims
                 .into_iter()
                 .take((diff as usize).min(BURST_REPLICAS))

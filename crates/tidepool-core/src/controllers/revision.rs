@@ -48,7 +48,9 @@ pub fn owned(api: &ApiServer, owner: &Object) -> Vec<ControllerRevision> {
             _ => None,
         })
         .collect();
-    out.sort_by(|a, b| (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name)));
+    crate::stable_sort::sort_by(&mut out, |a, b| {
+        (a.revision, &a.metadata.name).cmp(&(b.revision, &b.metadata.name))
+    });
     out
 }
 

@@ -400,7 +400,7 @@ pub fn fit_error(total: usize, failures: &[plugins::FilterStatus]) -> String {
             *counts.entry(item).or_default() += 1;
         }
         let mut lines: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
-        lines.sort();
+        crate::stable_sort::sort(&mut lines);
         lines.join(", ")
     };
     let reasons = histogram(failures.iter().flat_map(|f| f.reasons.clone()).collect());

@@ -858,7 +858,7 @@ fn deployment(session: &Session, object: &Object, now: VirtualTime) -> String {
                 .any(|r| s(r, "/uid") == uid)
         })
         .collect();
-    owned.sort_by_key(|rs| {
+    tidepool_core::stable_sort::sort_by_key(&mut owned, |rs| {
         int(
             rs,
             "/metadata/annotations/deployment.kubernetes.io~1revision",
@@ -1328,7 +1328,9 @@ fn namespace_desc(session: &Session, object: &Object) -> String {
         .iter()
         .map(|q| q.to_json())
         .collect();
-    quotas.sort_by(|a, b| s(a, "/metadata/name").cmp(s(b, "/metadata/name")));
+    tidepool_core::stable_sort::sort_by(&mut quotas, |a, b| {
+        s(a, "/metadata/name").cmp(s(b, "/metadata/name"))
+    });
     let mut w = W::new();
     if quotas.is_empty() {
         w.line(0, "No resource quota.");
@@ -1938,7 +1940,7 @@ fn quota_scopes(w: &mut W, v: &Value, level: usize, bullet: &str) {
 /// One `resource\tused\thard` row per hard limit, sorted by resource name.
 fn quota_rows(w: &mut W, level: usize, v: &Value) {
     let mut hard = map(v, "/status/hard");
-    hard.sort_by(|a, b| a.0.cmp(b.0));
+    tidepool_core::stable_sort::sort_by(&mut hard, |a, b| a.0.cmp(b.0));
     for (k, limit) in hard {
         let used = v
             .pointer(&format!(
@@ -1968,7 +1970,7 @@ fn limit_rows(w: &mut W, v: &Value, prefix: &str) {
             .iter()
             .flat_map(|f| map(item, &format!("/{f}")).into_iter().map(|(k, _)| k))
             .collect();
-        resources.sort();
+        tidepool_core::stable_sort::sort(&mut resources);
         resources.dedup();
         for r in resources {
             let cells: Vec<String> = FIELDS

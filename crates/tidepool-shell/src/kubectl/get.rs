@@ -405,7 +405,7 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
                     roles.push(v.as_str().unwrap_or("").to_owned());
                 }
             }
-            roles.sort();
+            tidepool_core::stable_sort::sort(&mut roles);
             r.extend([
                 status,
                 if roles.is_empty() {
@@ -1115,7 +1115,7 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
     }
     if let Some(sort) = flags.get("sort-by") {
         for g in &mut groups {
-            g.objects.sort_by(|a, b| {
+            tidepool_core::stable_sort::sort_by(&mut g.objects, |a, b| {
                 let (an, as_) = sort_key(a, sort);
                 let (bn, bs) = sort_key(b, sort);
                 an.total_cmp(&bn).then(as_.cmp(&bs))

@@ -341,8 +341,8 @@ pub fn api_resources(_session: &Session, args: &[String]) -> KResult {
     // `sortableResource`: a stable sort by group unless --sort-by names another field.
     match flags.get("sort-by") {
         None | Some("") => {}
-        Some("name") => resources.sort_by_key(|r| r.name),
-        Some("kind") => resources.sort_by_key(|r| r.kind),
+        Some("name") => tidepool_core::stable_sort::sort_by_key(&mut resources, |r| r.name),
+        Some("kind") => tidepool_core::stable_sort::sort_by_key(&mut resources, |r| r.kind),
         Some(other) => {
             return Err(format!(
                 "error: --sort-by accepts only name or kind, got \"{other}\"\n"

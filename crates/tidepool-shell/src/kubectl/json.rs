@@ -24,7 +24,7 @@ pub fn map<'a>(v: &'a Value, ptr: &str) -> Vec<(&'a String, &'a Value)> {
         .and_then(Value::as_object)
         .map(|m| m.iter().collect())
         .unwrap_or_default();
-    out.sort_by(|a, b| a.0.cmp(b.0));
+    tidepool_core::stable_sort::sort_by(&mut out, |a, b| a.0.cmp(b.0));
     out
 }
 

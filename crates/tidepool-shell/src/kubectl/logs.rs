@@ -84,7 +84,9 @@ pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<V
                 })
         })
         .collect();
-    pods.sort_by(|a, b| s(a, "/metadata/name").cmp(s(b, "/metadata/name")));
+    tidepool_core::stable_sort::sort_by(&mut pods, |a, b| {
+        s(a, "/metadata/name").cmp(s(b, "/metadata/name"))
+    });
     if pods.is_empty() {
         return Err("error: timed out waiting for the condition\n".to_owned());
     }
@@ -334,7 +336,9 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
             .map(Object::to_json)
             .filter(|p| selector_matches(&reqs, p))
             .collect();
-        pods.sort_by(|a, b| s(a, "/metadata/name").cmp(s(b, "/metadata/name")));
+        tidepool_core::stable_sort::sort_by(&mut pods, |a, b| {
+            s(a, "/metadata/name").cmp(s(b, "/metadata/name"))
+        });
         if pods.is_empty() {
             return Ok(Res::err(
                 format!("No resources found in {ns} namespace.\n"),

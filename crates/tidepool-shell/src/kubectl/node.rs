@@ -289,7 +289,7 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
             })
             .map(|p| p.to_json())
             .collect();
-        pods.sort_by_key(|p| {
+        tidepool_core::stable_sort::sort_by_key(&mut pods, |p| {
             (
                 p.pointer("/metadata/namespace")
                     .and_then(Value::as_str)

@@ -389,7 +389,7 @@ fn parse_addresses(values: &[String]) -> Result<Vec<String>, String> {
             }
         }
     }
-    addresses.sort();
+    tidepool_core::stable_sort::sort(&mut addresses);
     Ok(addresses)
 }
 

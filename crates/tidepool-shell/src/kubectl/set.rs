@@ -310,7 +310,7 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             .filter(|k| wanted.is_empty() || wanted.contains(&k.as_str()))
             .collect();
         // kubectl walks a Go map here (random order); sorted keys keep the playground stable.
-        keys.sort();
+        tidepool_core::stable_sort::sort(&mut keys);
         keys.dedup();
         for key in keys {
             set_vars.push(json!({

@@ -125,7 +125,7 @@ fn top_pod(session: &Session, args: &[String]) -> KResult {
         }
     }
     let listed = !pods.is_empty();
-    pods.sort_by(|a, b| {
+    tidepool_core::stable_sort::sort_by(&mut pods, |a, b| {
         (s(a, "/metadata/namespace"), s(a, "/metadata/name"))
             .cmp(&(s(b, "/metadata/namespace"), s(b, "/metadata/name")))
     });
@@ -160,8 +160,12 @@ fn top_pod(session: &Session, args: &[String]) -> KResult {
     };
     // kubectl sorts pods by their summed usage, biggest first (stable for ties).
     match sort {
-        Some("cpu") => usage.sort_by_key(|u| std::cmp::Reverse(total(u).0)),
-        Some(_) => usage.sort_by_key(|u| std::cmp::Reverse(total(u).1)),
+        Some("cpu") => {
+            tidepool_core::stable_sort::sort_by_key(&mut usage, |u| std::cmp::Reverse(total(u).0));
+        }
+        Some(_) => {
+            tidepool_core::stable_sort::sort_by_key(&mut usage, |u| std::cmp::Reverse(total(u).1));
+        }
         None => {}
     }
     let containers = flags.has("containers");
@@ -255,7 +259,9 @@ fn top_node(session: &Session, args: &[String]) -> KResult {
     if nodes.is_empty() {
         return Ok(Res::err("No resources found\n", 0));
     }
-    nodes.sort_by(|a, b| s(a, "/metadata/name").cmp(s(b, "/metadata/name")));
+    tidepool_core::stable_sort::sort_by(&mut nodes, |a, b| {
+        s(a, "/metadata/name").cmp(s(b, "/metadata/name"))
+    });
     let basis = if flags.has("show-capacity") {
         "capacity"
     } else {
@@ -275,8 +281,10 @@ fn top_node(session: &Session, args: &[String]) -> KResult {
         })
         .collect();
     match sort {
-        Some("cpu") => usage.sort_by_key(|u| std::cmp::Reverse(u.1)),
-        Some(_) => usage.sort_by_key(|u| std::cmp::Reverse(u.2)),
+        Some("cpu") => {
+            tidepool_core::stable_sort::sort_by_key(&mut usage, |u| std::cmp::Reverse(u.1));
+        }
+        Some(_) => tidepool_core::stable_sort::sort_by_key(&mut usage, |u| std::cmp::Reverse(u.2)),
         None => {}
     }
     let percent = |used: u64, of: u64| {
