@@ -50,12 +50,21 @@ struct VisibleEvents(Vec<EventView>);
 #[function_component(EventsTimeline)]
 pub fn events_timeline(props: &EventsProps) -> Html {
     let t = |key| text(props.lang, key);
+    // The view the list shows. A new view is taken a frame after it arrived, once the graph
+    // has painted it: sorting thousands of events and creating the new rows otherwise ran in
+    // the same task as the graph's update and delayed its frame. Filters apply at once.
+    let shown = use_state(|| Rc::clone(&props.view));
+    {
+        let shown = shown.clone();
+        let view = Rc::clone(&props.view);
+        use_effect_with(Rc::as_ptr(&props.view) as usize, move |_| {
+            let timer =
+                (!Rc::ptr_eq(&shown, &view)).then(|| after_next_paint(move || shown.set(view)));
+            move || drop(timer)
+        });
+    }
     let events = use_memo(
-        (
-            Rc::clone(&props.view),
-            props.namespace.clone(),
-            props.filter,
-        ),
+        (Rc::clone(&shown), props.namespace.clone(), props.filter),
         |(view, namespace, filter)| {
             VisibleEvents(
                 visible_events(view, namespace.as_deref(), *filter)

@@ -433,6 +433,12 @@ fn chip_target(event: &Event) -> Option<ObjectRef> {
 
 const SVG_NS: &str = "http://www.w3.org/2000/svg";
 
+/// New chips fade in (CSS `tp-chip-enter`) only when a drawing adds at most this many: a
+/// fade is an animation per chip, and the browser restyles and repaints every animated SVG
+/// chip on each frame of it (SVG is not composited). Hundreds of new chips at once (a scale
+/// to 1,000 pods) cost tens of milliseconds a frame for half a second; they appear at once.
+const FADE_IN_UP_TO: usize = 24;
+
 /// The pod chips, drawn into their layer by hand rather than by Yew: a thousand-pod update
 /// creates hundreds of chips at once, and Yew's virtual DOM (a node, its attributes and its
 /// diff per element, several elements per chip) made that cost about 0.3 ms a chip in a
@@ -583,7 +589,12 @@ impl ChipPrototypes {
 }
 
 impl DrawnChip {
-    fn create(prototypes: &ChipPrototypes, chip: &Chip, look: ChipLook) -> Option<Self> {
+    fn create(
+        prototypes: &ChipPrototypes,
+        chip: &Chip,
+        look: ChipLook,
+        fade_in: bool,
+    ) -> Option<Self> {
         let prototype = if chip.compact {
             &prototypes.compact
         } else {
@@ -609,6 +620,11 @@ impl DrawnChip {
             look: ChipLook::default(),
         };
         drawn.show(look);
+        if fade_in {
+            // Not part of the look: the next change of class ends it, by then long done.
+            let class = format!("{} tp-chip-enter", drawn.look.class);
+            let _ = drawn.element.set_attribute("class", &class);
+        }
         Some(drawn)
     }
 
@@ -697,6 +713,15 @@ impl ChipLayer {
             }
             keep
         });
+        let new_chips = chips
+            .iter()
+            .filter(|chip| {
+                self.drawn
+                    .get(&chip.id)
+                    .is_none_or(|drawn| drawn.compact != chip.compact)
+            })
+            .count();
+        let fade_in = new_chips <= FADE_IN_UP_TO;
         for chip in chips {
             let is_selected = selected.is_some_and(|s| {
                 s.kind == ObjectKind::Pod
@@ -711,7 +736,7 @@ impl ChipLayer {
                     if let Some(old) = self.drawn.remove(&chip.id) {
                         old.element.remove();
                     }
-                    if let Some(drawn) = DrawnChip::create(prototypes, chip, look) {
+                    if let Some(drawn) = DrawnChip::create(prototypes, chip, look, fade_in) {
                         self.drawn.insert(chip.id.clone(), drawn);
                     }
                 }
