@@ -116,6 +116,9 @@ pub enum Key {
     CloseTab,
     TabShortcuts,
     NoticeTerminalFailed,
+    OfflineReady,
+    OfflineUpdateReady,
+    OfflineReload,
 }
 
 /// The string for `key` in `lang`.
@@ -312,5 +315,11 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, NoticeTerminalFailed) => "터미널을 열지 못했습니다:",
         (Lang::En, Reason) => "Reason",
         (Lang::Ko, Reason) => "이유",
+        (Lang::En, OfflineReady) => "Available offline",
+        (Lang::Ko, OfflineReady) => "오프라인에서도 사용 가능",
+        (Lang::En, OfflineUpdateReady) => "Update ready",
+        (Lang::Ko, OfflineUpdateReady) => "업데이트 준비됨",
+        (Lang::En, OfflineReload) => "Reload",
+        (Lang::Ko, OfflineReload) => "새로고침",
     }
 }

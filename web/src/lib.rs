@@ -11,6 +11,7 @@ pub mod gradcam;
 pub mod graph_layout;
 pub mod i18n;
 pub mod line_editor;
+pub mod offline;
 mod perf;
 pub mod playground_state;
 pub mod state;

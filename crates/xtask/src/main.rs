@@ -7,6 +7,7 @@
 mod bundle;
 mod csp;
 mod gen_explain;
+mod precache;
 mod setup;
 mod tasks;
 
@@ -26,9 +27,24 @@ commands:
           and gzip the `kubectl explain` data into web/generated/explain.data.gz
           (Trunk runs it before every build)
   csp     [DIR] write the Content-Security-Policy into DIR/index.html
-          (default: $TRUNK_STAGING_DIR; Trunk runs it after every build)
+          (default: $TRUNK_STAGING_DIR)
+  precache [DIR] write DIR's file list (with SHA-256) into the service worker DIR/sw.js
+          (default: $TRUNK_STAGING_DIR)
+  post-build [DIR] csp, then precache (Trunk runs it after every build)
   gen-explain  regenerate the `kubectl explain` data from the k8s-openapi sources
 ";
+
+/// The built site a post-build command works on: its argument, else Trunk's staging folder.
+fn site_dir(args: &[String]) -> Result<std::path::PathBuf, String> {
+    args.get(1)
+        .cloned()
+        .or_else(|| std::env::var("TRUNK_STAGING_DIR").ok())
+        .map(std::path::PathBuf::from)
+        .ok_or_else(|| {
+            let command = args.first().map_or("this command", String::as_str);
+            format!("{command} needs a directory (or TRUNK_STAGING_DIR)")
+        })
+}
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -44,14 +60,13 @@ fn main() -> ExitCode {
                 gen_explain::write_site_copy(&root, &root.join("web").join(gen_explain::SITE_COPY))
             })
         }
-        Some("csp") => match args
-            .get(1)
-            .cloned()
-            .or_else(|| std::env::var("TRUNK_STAGING_DIR").ok())
-        {
-            Some(dir) => csp::apply(std::path::Path::new(&dir)),
-            None => Err("csp needs a directory (or TRUNK_STAGING_DIR)".to_owned()),
-        },
+        Some("csp") => site_dir(&args).and_then(|dir| csp::apply(&dir)),
+        Some("precache") => site_dir(&args).and_then(|dir| precache::apply(&dir)),
+        // One hook, in this order: Trunk starts a stage's hooks at once, and the service
+        // worker's manifest must hash the page with its policy already in.
+        Some("post-build") => {
+            site_dir(&args).and_then(|dir| csp::apply(&dir).and_then(|()| precache::apply(&dir)))
+        }
         Some("gen-explain") => gen_explain::run(&setup::workspace_root()),
         Some("-h" | "--help" | "help") => {
             print!("{USAGE}");

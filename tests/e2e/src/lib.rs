@@ -74,6 +74,11 @@ pub async fn open_playground_with(gpu: Gpu) -> Playground {
 }
 
 impl Playground {
+    /// Stops serving the site, as if the learner went offline: new connections are refused.
+    pub fn stop_site(&mut self) {
+        self._site.stop();
+    }
+
     /// Ends the browser session (the processes stop on drop).
     pub async fn close(self) {
         self.browser
@@ -123,15 +128,20 @@ impl StaticSite {
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
     }
+
+    /// Stops accepting connections and closes the listening socket (idempotent).
+    pub fn stop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = TcpStream::connect(self.addr); // wakes the accept loop so it sees `stop`
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Drop for StaticSite {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(self.addr); // wakes the accept loop so it sees `stop`
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.stop();
     }
 }
 

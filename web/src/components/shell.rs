@@ -12,6 +12,7 @@ use crate::components::terminal::Terminal;
 use crate::components::terminal_tabs::{Instances, TerminalTabs, labels, panel_id, tab_id};
 use crate::components::time_controls::{TimeCommand, TimeControls};
 use crate::i18n::{Key, Lang, text};
+use crate::offline::OfflineStatus;
 use crate::playground_state::{EventTypeFilter, Theme};
 use crate::state::{AppState, WorkerStatus};
 use tidepool_worker::protocol::{InspectView, ObjectRef, TerminalId};
@@ -218,6 +219,7 @@ pub fn shell(props: &ShellProps) -> Html {
             </main>
             <footer class="tp-status" id="status-line" role="status" aria-live="polite">
                 { status_text(lang, &props.state.worker) }
+                <OfflineStatus {lang} start={matches!(props.state.worker, WorkerStatus::Ready { .. })} />
             </footer>
         </div>
     }
