@@ -8,7 +8,7 @@ use crate::state::{AppAction, TermEvent};
 use gloo_worker::{Spawnable, WorkerBridge};
 use std::cell::RefCell;
 use tidepool_worker::ClusterWorker;
-use tidepool_worker::answer_slot::{AnswerSlot, SlotAnswer};
+use tidepool_worker::answer_slot::{AnswerSlot, SlotAnswer, SlotContent};
 use tidepool_worker::protocol::{Effect, FromCluster, SharedMemory, TerminalId, ToCluster};
 
 /// How long the page, still inside the keydown of Enter, spins on the answer slot for the
@@ -101,7 +101,8 @@ pub fn send_line(mut send: impl FnMut(ToCluster), terminal: TerminalId, text: St
 }
 
 /// The answer to the line just sent, if the worker puts it in the slot within
-/// [`SLOT_PATIENCE_MS`]. Spins (the page's thread cannot `Atomics.wait`); returns at once
+/// [`SLOT_PATIENCE_MS`]; `None` at once when the worker declines (the answer is more than
+/// terminal text: a stream, a continuation prompt, an editor...). Spins (the page's thread cannot `Atomics.wait`); returns at once
 /// without a slot. An answer returned here is marked drawn: its posted message will not
 /// draw it again.
 pub fn wait_for_slot_answer() -> Option<SlotAnswer> {
@@ -112,10 +113,17 @@ pub fn wait_for_slot_answer() -> Option<SlotAnswer> {
     })?;
     let start = perf::now();
     loop {
-        if let Some(answer) = slot.read(seq) {
-            PAGE_SLOT.with(|page| page.borrow_mut().guard.drawn(seq));
-            note_slot("drawn", perf::now() - start);
-            return Some(answer);
+        match slot.read(seq) {
+            Some(SlotContent::Answer(answer)) => {
+                PAGE_SLOT.with(|page| page.borrow_mut().guard.drawn(seq));
+                note_slot("drawn", perf::now() - start);
+                return Some(answer);
+            }
+            Some(SlotContent::Declined { .. }) => {
+                note_slot("declined", perf::now() - start);
+                return None;
+            }
+            None => {}
         }
         if perf::now() - start > SLOT_PATIENCE_MS {
             note_slot("missed", perf::now() - start);
@@ -134,7 +142,7 @@ pub fn terminal_text<'a>(chunks: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Records for the latency probe (`tests/e2e/tests/latency.rs`), in
 /// `window.__tidepoolSlot`: whether the page is cross-origin isolated with a slot attached,
-/// and how long each wait on the slot took (`drawn` or `missed`).
+/// and how long each wait on the slot took (`drawn`, `declined` or `missed`).
 fn note_slot(list: &str, waited_ms: f64) {
     let Some(window) = web_sys::window() else {
         return;

@@ -94,6 +94,7 @@ fn a_slot_answer_is_read_at_once_and_its_message_does_not_draw_it_again() {
         "waited {waited} ms"
     );
     assert!(wait_for_slot_answer().is_none(), "one wait per line");
+    // (The worker answers after the page gave up.)
     assert!(worker.write(&SlotAnswer {
         seq: late,
         terminal,
@@ -118,4 +119,17 @@ fn a_slot_answer_is_read_at_once_and_its_message_does_not_draw_it_again() {
             }
         }]
     );
+
+    // A line whose answer is more than text (a stream, a heredoc): the worker declines and
+    // the page stops waiting at once.
+    sent.clear();
+    send_line(|m| sent.push(m), terminal, "cat <<EOF".to_owned());
+    let declined = match sent.as_slice() {
+        [ToCluster::AnswerInSlot { seq }, ToCluster::Line { .. }] => *seq,
+        _ => panic!("AnswerInSlot, then the line: {sent:?}"),
+    };
+    worker.decline(declined);
+    let start = now();
+    assert_eq!(wait_for_slot_answer(), None);
+    assert!(now() - start < SLOT_PATIENCE_MS, "no waiting for a refusal");
 }

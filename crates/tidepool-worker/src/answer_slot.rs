@@ -17,8 +17,8 @@
 
 use crate::protocol::TerminalId;
 
-/// Header words: sequence number, terminal, exit status, text bytes, prompt bytes, then
-/// spares.
+/// Header words: sequence number, terminal, exit status, text bytes, prompt bytes, state,
+/// then spares.
 pub const HEADER_WORDS: usize = 8;
 /// Header word holding the sequence number of the answer in the slot (0: none yet).
 pub const SEQ: usize = 0;
@@ -26,6 +26,11 @@ const TERMINAL: usize = 1;
 const EXIT_CODE: usize = 2;
 const TEXT_LEN: usize = 3;
 const PROMPT_LEN: usize = 4;
+/// [`ANSWERED`] or [`DECLINED`].
+const STATE: usize = 5;
+const ANSWERED: i32 = 0;
+/// The line's answer goes by message only: the page stops waiting at once.
+const DECLINED: i32 = 1;
 /// Bytes of the header.
 pub const HEADER_BYTES: usize = HEADER_WORDS * 4;
 /// Room for text and prompt: answers longer than this go by message only.
@@ -42,6 +47,25 @@ pub struct SlotAnswer {
     pub text: String,
     /// The prompt for the next line.
     pub prompt: String,
+}
+
+/// What the slot holds for one line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlotContent {
+    Answer(SlotAnswer),
+    /// The answer is not plain terminal text (or does not fit): it goes by message only.
+    Declined {
+        seq: u32,
+    },
+}
+
+impl SlotContent {
+    pub fn seq(&self) -> u32 {
+        match self {
+            SlotContent::Answer(answer) => answer.seq,
+            SlotContent::Declined { seq } => *seq,
+        }
+    }
 }
 
 /// The header and the data bytes for `answer`, or `None` when it does not fit in
@@ -63,22 +87,35 @@ pub fn encode(answer: &SlotAnswer, data_capacity: usize) -> Option<([i32; HEADER
     Some((header, data))
 }
 
-/// The answer the header describes, reading its bytes from `data`; `None` when the header is
-/// empty or inconsistent with `data` (a slot never written, or written by another build).
-pub fn decode(header: &[i32; HEADER_WORDS], data: &[u8]) -> Option<SlotAnswer> {
+/// The header of a declined line `seq` (no data).
+pub fn encode_declined(seq: u32) -> [i32; HEADER_WORDS] {
+    let mut header = [0; HEADER_WORDS];
+    header[SEQ] = seq as i32;
+    header[STATE] = DECLINED;
+    header
+}
+
+/// What the header describes, reading an answer's bytes from `data`; `None` when the header
+/// is empty or inconsistent with `data` (a slot never written, or written by another build).
+pub fn decode(header: &[i32; HEADER_WORDS], data: &[u8]) -> Option<SlotContent> {
     let seq = u32::try_from(header[SEQ]).ok().filter(|seq| *seq != 0)?;
+    match header[STATE] {
+        ANSWERED => {}
+        DECLINED => return Some(SlotContent::Declined { seq }),
+        _ => return None,
+    }
     let text_len = usize::try_from(header[TEXT_LEN]).ok()?;
     let prompt_len = usize::try_from(header[PROMPT_LEN]).ok()?;
     let end = text_len.checked_add(prompt_len)?;
     let bytes = data.get(..end)?;
     let (text, prompt) = bytes.split_at(text_len);
-    Some(SlotAnswer {
+    Some(SlotContent::Answer(SlotAnswer {
         seq,
         terminal: TerminalId(u32::try_from(header[TERMINAL]).ok()?),
         exit_code: header[EXIT_CODE],
         text: String::from_utf8(text.to_vec()).ok()?,
         prompt: String::from_utf8(prompt.to_vec()).ok()?,
-    })
+    }))
 }
 
 pub use js::AnswerSlot;
@@ -162,13 +199,23 @@ mod js {
                 return false;
             };
             self.data.subarray(0, data.len() as u32).copy_from(&data);
+            self.store(&header);
+            true
+        }
+
+        /// Tells the page waiting for line `seq` that its answer goes by message only.
+        pub fn decline(&self, seq: u32) {
+            self.store(&encode_declined(seq));
+        }
+
+        /// Stores the header, the sequence number last, and wakes any waiter.
+        fn store(&self, header: &[i32; HEADER_WORDS]) {
             for (word, value) in header.iter().enumerate().skip(1) {
                 let _ = js_sys::Atomics::store(&self.header, word as u32, *value);
             }
             let _ = js_sys::Atomics::store(&self.header, SEQ as u32, header[SEQ]);
             // Nobody waits on a plain ArrayBuffer, and notify refuses one: ignore the error.
             let _ = js_sys::Atomics::notify(&self.header, SEQ as u32);
-            true
         }
 
         /// The sequence number of the answer now in the slot (0: none).
@@ -176,8 +223,8 @@ mod js {
             js_sys::Atomics::load(&self.header, SEQ as u32).unwrap_or(0) as u32
         }
 
-        /// The answer for `seq`, if that is what the slot holds now.
-        pub fn read(&self, seq: u32) -> Option<SlotAnswer> {
+        /// The answer for `seq` (or its refusal), if that is what the slot holds now.
+        pub fn read(&self, seq: u32) -> Option<SlotContent> {
             if seq == 0 || self.seq() != seq {
                 return None;
             }
@@ -218,7 +265,12 @@ mod tests {
         let sent = answer("namespace/default\nnamespace/kube-system\n한글\n");
         let (header, data) = encode(&sent, DATA_BYTES).expect("fits");
         assert_eq!(header[SEQ], 7);
-        assert_eq!(decode(&header, &data), Some(sent));
+        assert_eq!(decode(&header, &data), Some(SlotContent::Answer(sent)));
+        let declined = encode_declined(8);
+        assert_eq!(
+            decode(&declined, &[]),
+            Some(SlotContent::Declined { seq: 8 })
+        );
     }
 
     #[test]
@@ -240,6 +292,9 @@ mod tests {
     fn an_empty_or_inconsistent_header_decodes_to_nothing() {
         assert_eq!(decode(&[0; HEADER_WORDS], &[]), None, "never written");
         let (mut header, data) = encode(&answer("abc"), DATA_BYTES).expect("fits");
+        header[STATE] = 7;
+        assert_eq!(decode(&header, &data), None, "unknown state");
+        header[STATE] = ANSWERED;
         header[TEXT_LEN] = 1_000;
         assert_eq!(decode(&header, &data), None, "lengths beyond the data");
         header[TEXT_LEN] = -1;

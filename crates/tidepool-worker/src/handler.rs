@@ -1,6 +1,6 @@
 //! The worker's behaviour as a pure function of (state, message): no DOM, no timers.
 
-use crate::answer_slot::{self, SlotAnswer};
+use crate::answer_slot::{self, SlotAnswer, SlotContent};
 use crate::cluster_view::{ViewTracker, ViewUpdate};
 use crate::editor;
 use crate::persist::{EditorDraft, Notice, SavedSession, Settings, TabsState};
@@ -48,8 +48,8 @@ pub struct ClusterHandler {
     /// The next line's answer goes to the answer slot under this number, if it can
     /// ([`ToCluster::AnswerInSlot`]).
     slot_seq: Option<u32>,
-    /// The answer for the worker body to write into the slot ([`Self::take_slot_answer`]).
-    slot_answer: Option<SlotAnswer>,
+    /// What the worker body writes into the slot ([`Self::take_slot_content`]).
+    slot_content: Option<SlotContent>,
 }
 
 impl ClusterHandler {
@@ -72,7 +72,7 @@ impl ClusterHandler {
             stream_exit: BTreeMap::new(),
             tabs: TabsState::default(),
             slot_seq: None,
-            slot_answer: None,
+            slot_content: None,
         }
     }
 
@@ -103,10 +103,11 @@ impl ClusterHandler {
         replies
     }
 
-    /// The answer that [`Self::answer`] just announced with [`FromCluster::AnsweredInSlot`],
-    /// for the worker body to write into the answer slot before it posts the replies.
-    pub fn take_slot_answer(&mut self) -> Option<SlotAnswer> {
-        self.slot_answer.take()
+    /// What the worker body writes into the answer slot before it posts the replies of a
+    /// line that asked for it: the answer [`Self::answer`] just announced with
+    /// [`FromCluster::AnsweredInSlot`], or the refusal that stops the page waiting.
+    pub fn take_slot_content(&mut self) -> Option<SlotContent> {
+        self.slot_content.take()
     }
 
     /// Handles one message and returns the replies that answer it, without the cluster view
@@ -149,11 +150,13 @@ impl ClusterHandler {
             ToCluster::Line { terminal, text } => {
                 let prompt = self.session.prompt_in(terminal);
                 let mut replies = self.run_line(terminal, &text);
-                if let Some(seq) = self.slot_seq.take()
-                    && let Some(answer) = slot_answer(seq, terminal, prompt.as_deref(), &replies)
-                {
-                    self.slot_answer = Some(answer);
-                    replies.insert(0, FromCluster::AnsweredInSlot { terminal, seq });
+                if let Some(seq) = self.slot_seq.take() {
+                    let answer = slot_answer(seq, terminal, prompt.as_deref(), &replies);
+                    if answer.is_some() {
+                        replies.insert(0, FromCluster::AnsweredInSlot { terminal, seq });
+                    }
+                    self.slot_content =
+                        Some(answer.map_or(SlotContent::Declined { seq }, SlotContent::Answer));
                 }
                 replies
             }
@@ -874,7 +877,9 @@ mod tests {
             panic!("announcement, then the output: {replies:?}");
         };
         assert_eq!(*terminal, T0);
-        let answer = handler.take_slot_answer().expect("an answer for the slot");
+        let Some(SlotContent::Answer(answer)) = handler.take_slot_content() else {
+            panic!("an answer for the slot");
+        };
         assert_eq!(answer.seq, 4);
         assert_eq!(answer.terminal, T0);
         assert_eq!(answer.exit_code, *exit_code);
@@ -882,11 +887,13 @@ mod tests {
         let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
         assert_eq!(answer.text, text);
         assert!(answer.text.contains("namespace/kube-system\n"));
-        assert_eq!(handler.take_slot_answer(), None, "handed over once");
+        assert_eq!(handler.take_slot_content(), None, "handed over once");
 
         // A failure is terminal text too (stderr, exit status 1).
         line_with_slot(&mut handler, 5, "kubectl get pdos");
-        let failed = handler.take_slot_answer().expect("an answer for the slot");
+        let Some(SlotContent::Answer(failed)) = handler.take_slot_content() else {
+            panic!("an answer for the slot");
+        };
         assert_eq!(failed.exit_code, 1);
         assert!(
             failed
@@ -903,15 +910,18 @@ mod tests {
             text: "echo a".to_owned(),
         });
         assert!(matches!(plain.as_slice(), [FromCluster::Output { .. }]));
-        assert_eq!(handler.take_slot_answer(), None);
+        assert_eq!(handler.take_slot_content(), None);
         line_with_slot(&mut handler, 1, "echo b");
-        assert!(handler.take_slot_answer().is_some());
+        assert!(matches!(
+            handler.take_slot_content(),
+            Some(SlotContent::Answer(_))
+        ));
         let after = handler.answer(ToCluster::Line {
             terminal: T0,
             text: "echo c".to_owned(),
         });
         assert!(matches!(after.as_slice(), [FromCluster::Output { .. }]));
-        assert_eq!(handler.take_slot_answer(), None);
+        assert_eq!(handler.take_slot_content(), None);
     }
 
     #[test]
@@ -931,7 +941,11 @@ mod tests {
                     .any(|r| matches!(r, FromCluster::AnsweredInSlot { .. })),
                 "{line}: {replies:?}"
             );
-            assert_eq!(handler.take_slot_answer(), None, "{line}");
+            assert_eq!(
+                handler.take_slot_content(),
+                Some(SlotContent::Declined { seq: 9 }),
+                "{line}: the page stops waiting"
+            );
         }
     }
 

@@ -2,7 +2,7 @@
 //! virtual clock from a real-time interval, and moves saved sessions to and from IndexedDB.
 
 use crate::ClusterHandler;
-use crate::answer_slot::AnswerSlot;
+use crate::answer_slot::{AnswerSlot, SlotContent};
 use crate::codec::SerdeWasmBindgen;
 use crate::idb;
 use crate::persist::Notice;
@@ -191,8 +191,21 @@ impl Worker for ClusterWorker {
         // not wait for the graph.
         let mut replies = self.handler.answer(msg);
         // The slot first: the page may be spinning on it right now.
-        if let Some(answer) = self.handler.take_slot_answer() {
-            let written = self.slot.as_ref().is_some_and(|slot| slot.write(&answer));
+        if let Some(content) = self.handler.take_slot_content() {
+            let written = match (&self.slot, content) {
+                (Some(slot), SlotContent::Answer(answer)) => {
+                    let written = slot.write(&answer);
+                    if !written {
+                        slot.decline(answer.seq);
+                    }
+                    written
+                }
+                (Some(slot), SlotContent::Declined { seq }) => {
+                    slot.decline(seq);
+                    false
+                }
+                (None, _) => false,
+            };
             if !written {
                 replies.retain(|r| !matches!(r, FromCluster::AnsweredInSlot { .. }));
             }

@@ -3,7 +3,7 @@
 //! crosses the worker codec as itself.
 #![cfg(all(target_arch = "wasm32", not(target_os = "wasi")))]
 
-use tidepool_worker::answer_slot::{AnswerSlot, DATA_BYTES, HEADER_BYTES, SlotAnswer};
+use tidepool_worker::answer_slot::{AnswerSlot, DATA_BYTES, HEADER_BYTES, SlotAnswer, SlotContent};
 use tidepool_worker::codec::{decode, encode};
 use tidepool_worker::protocol::{SharedMemory, TerminalId, ToCluster};
 use wasm_bindgen::JsCast;
@@ -32,26 +32,37 @@ fn what_the_worker_writes_the_page_reads_through_the_shared_buffer() {
     let first = answer(1, "NAME     STATUS   AGE\ndefault  Active   5m\n한글\n");
     assert!(worker.write(&first));
     assert_eq!(page.seq(), 1);
-    assert_eq!(page.read(1), Some(first));
+    assert_eq!(page.read(1), Some(SlotContent::Answer(first)));
     assert_eq!(page.read(2), None, "only the number asked for");
 
     // A longer answer, then a shorter one: lengths come from the header, not old bytes.
     assert!(worker.write(&answer(2, &"x".repeat(DATA_BYTES - 9))));
-    assert_eq!(page.read(2).map(|a| a.text.len()), Some(DATA_BYTES - 9));
+    let Some(SlotContent::Answer(long)) = page.read(2) else {
+        panic!("the long answer");
+    };
+    assert_eq!(long.text.len(), DATA_BYTES - 9);
     let short = answer(3, "ok\n");
     assert!(worker.write(&short));
-    assert_eq!(page.read(3), Some(short));
+    assert_eq!(page.read(3), Some(SlotContent::Answer(short)));
 
     // Too long: refused, and the slot keeps what it had.
     assert!(!worker.write(&answer(4, &"x".repeat(DATA_BYTES))));
     assert_eq!(page.seq(), 3);
+
+    // Declined: the page learns at once that the answer goes by message, then an answer
+    // after it is read whole.
+    worker.decline(4);
+    assert_eq!(page.read(4), Some(SlotContent::Declined { seq: 4 }));
+    let fifth = answer(5, "after a refusal\n");
+    assert!(worker.write(&fifth));
+    assert_eq!(page.read(5), Some(SlotContent::Answer(fifth)));
 }
 
 #[wasm_bindgen_test]
 fn an_unshared_or_small_buffer() {
     let slot = AnswerSlot::unshared();
     assert!(slot.write(&answer(5, "a\n")));
-    assert_eq!(slot.read(5), Some(answer(5, "a\n")));
+    assert_eq!(slot.read(5), Some(SlotContent::Answer(answer(5, "a\n"))));
     let small = js_sys::ArrayBuffer::new((HEADER_BYTES - 4) as u32);
     assert!(
         AnswerSlot::over(small.into()).is_none(),

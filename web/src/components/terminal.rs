@@ -64,7 +64,9 @@ impl Live {
                 EditorOut::Submit(line) => {
                     self.on_line.emit(line);
                     // Still inside the keydown: with the answer slot, the answer can be drawn
-                    // in the frame the browser renders next (see worker_link).
+                    // in the frame the browser renders next (see worker_link). The editor
+                    // submits only at a prompt, so no earlier answer of this terminal is still
+                    // to be drawn: drawing this one now keeps the order.
                     if let Some(answer) = crate::worker_link::wait_for_slot_answer() {
                         self.draw_slot_answer(&answer);
                     }
