@@ -15,7 +15,7 @@ pub mod offline;
 mod perf;
 pub mod playground_state;
 pub mod state;
-mod worker_link;
+pub mod worker_link;
 mod xterm;
 
 pub use components::app::{App, AppProps};

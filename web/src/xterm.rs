@@ -48,6 +48,30 @@ extern "C" {
     pub fn fit(this: &FitAddon);
 }
 
+/// Writes `data` and parses it now, so that xterm.js draws it in its next animation frame.
+/// `write` parses on a later task (unless it directly follows a key press), which is after
+/// the frame the browser renders next when called from a keydown. xterm.js 5.5 has no public
+/// synchronous write: this calls its write buffer's `writeSync` (the core's `writeSync`
+/// without its deprecation warning), which first parses anything still queued, in order.
+/// Falls back to `write` if a later xterm.js lacks it.
+pub fn write_now(term: &XTerm, data: &str) {
+    use wasm_bindgen::JsCast;
+    let write_sync = js_sys::Reflect::get(term, &"_core".into())
+        .and_then(|core| js_sys::Reflect::get(&core, &"_writeBuffer".into()))
+        .ok()
+        .filter(JsValue::is_object)
+        .and_then(|buffer| {
+            let function = js_sys::Reflect::get(&buffer, &"writeSync".into()).ok()?;
+            Some((buffer, function.dyn_into::<js_sys::Function>().ok()?))
+        });
+    if let Some((buffer, write_sync)) = write_sync
+        && write_sync.call1(&buffer, &data.into()).is_ok()
+    {
+        return;
+    }
+    term.write(data);
+}
+
 /// `new FitAddon.FitAddon()`; the UMD bundle nests the class in a namespace object.
 pub fn new_fit_addon() -> Option<FitAddon> {
     use wasm_bindgen::JsCast;

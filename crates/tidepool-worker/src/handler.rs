@@ -1,5 +1,6 @@
 //! The worker's behaviour as a pure function of (state, message): no DOM, no timers.
 
+use crate::answer_slot::{self, SlotAnswer, SlotContent};
 use crate::cluster_view::{ViewTracker, ViewUpdate};
 use crate::editor;
 use crate::persist::{EditorDraft, Notice, SavedSession, Settings, TabsState};
@@ -44,6 +45,11 @@ pub struct ClusterHandler {
     stream_exit: BTreeMap<TerminalId, i32>,
     /// The tab the UI shows and the editor's draft: saved with the session.
     tabs: TabsState,
+    /// The next line's answer goes to the answer slot under this number, if it can
+    /// ([`ToCluster::AnswerInSlot`]).
+    slot_seq: Option<u32>,
+    /// What the worker body writes into the slot ([`Self::take_slot_content`]).
+    slot_content: Option<SlotContent>,
 }
 
 impl ClusterHandler {
@@ -65,6 +71,8 @@ impl ClusterHandler {
             editing: None,
             stream_exit: BTreeMap::new(),
             tabs: TabsState::default(),
+            slot_seq: None,
+            slot_content: None,
         }
     }
 
@@ -93,6 +101,13 @@ impl ClusterHandler {
         let mut replies = self.answer(message);
         replies.extend(self.view_update());
         replies
+    }
+
+    /// What the worker body writes into the answer slot before it posts the replies of a
+    /// line that asked for it: the answer [`Self::answer`] just announced with
+    /// [`FromCluster::AnsweredInSlot`], or the refusal that stops the page waiting.
+    pub fn take_slot_content(&mut self) -> Option<SlotContent> {
+        self.slot_content.take()
     }
 
     /// Handles one message and returns the replies that answer it, without the cluster view
@@ -132,7 +147,25 @@ impl ClusterHandler {
                 self.dirty = true;
                 vec![self.clock()]
             }
-            ToCluster::Line { terminal, text } => self.run_line(terminal, &text),
+            ToCluster::Line { terminal, text } => {
+                let prompt = self.session.prompt_in(terminal);
+                let mut replies = self.run_line(terminal, &text);
+                if let Some(seq) = self.slot_seq.take() {
+                    let answer = slot_answer(seq, terminal, prompt.as_deref(), &replies);
+                    if answer.is_some() {
+                        replies.insert(0, FromCluster::AnsweredInSlot { terminal, seq });
+                    }
+                    self.slot_content =
+                        Some(answer.map_or(SlotContent::Declined { seq }, SlotContent::Answer));
+                }
+                replies
+            }
+            // The worker body keeps the buffer; the handler only decides what goes in it.
+            ToCluster::AttachAnswerSlot { .. } => Vec::new(),
+            ToCluster::AnswerInSlot { seq } => {
+                self.slot_seq = Some(seq);
+                Vec::new()
+            }
             ToCluster::Edit { terminal, target } => {
                 if self.editing.is_some()
                     || self.following.contains(&terminal)
@@ -770,12 +803,179 @@ impl Default for ClusterHandler {
     }
 }
 
+/// What the answer slot carries for a line's `replies`, if they are only terminal text: one
+/// [`FromCluster::Output`] for `terminal`, without effects (clear, editor, exit...), with the
+/// prompt it had before (`prompt_before`: no host change), fitting the slot; a clock move
+/// beside it (`sleep`) is fine, the posted message still carries it. Anything else (streams,
+/// continuation prompts, tab changes) goes by message only.
+fn slot_answer(
+    seq: u32,
+    terminal: TerminalId,
+    prompt_before: Option<&str>,
+    replies: &[FromCluster],
+) -> Option<SlotAnswer> {
+    let (output, rest) = replies.split_first()?;
+    if !rest.iter().all(|r| matches!(r, FromCluster::Clock { .. })) {
+        return None;
+    }
+    let FromCluster::Output {
+        terminal: answered,
+        chunks,
+        exit_code,
+        effects,
+        prompt,
+    } = output
+    else {
+        return None;
+    };
+    if *answered != terminal || !effects.is_empty() || prompt_before != Some(prompt.as_str()) {
+        return None;
+    }
+    let text_len: usize = chunks.iter().map(|(_, s)| s.len()).sum();
+    if text_len + prompt.len() > answer_slot::DATA_BYTES {
+        return None;
+    }
+    Some(SlotAnswer {
+        seq,
+        terminal,
+        exit_code: *exit_code,
+        text: chunks.iter().map(|(_, s)| s.as_str()).collect(),
+        prompt: prompt.clone(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::protocol::Stream;
 
     const T0: TerminalId = TerminalId::FIRST;
+
+    /// Asks for the slot as number `seq`, then runs `line` in the first terminal.
+    fn line_with_slot(handler: &mut ClusterHandler, seq: u32, line: &str) -> Vec<FromCluster> {
+        assert!(handler.answer(ToCluster::AnswerInSlot { seq }).is_empty());
+        handler.answer(ToCluster::Line {
+            terminal: T0,
+            text: line.to_owned(),
+        })
+    }
+
+    #[test]
+    fn a_plain_answer_is_announced_and_handed_over_for_the_slot() {
+        let mut handler = ClusterHandler::default();
+        let replies = line_with_slot(&mut handler, 4, "kubectl get ns -o name");
+        let [
+            FromCluster::AnsweredInSlot { terminal, seq: 4 },
+            FromCluster::Output {
+                chunks,
+                exit_code,
+                prompt,
+                ..
+            },
+        ] = replies.as_slice()
+        else {
+            panic!("announcement, then the output: {replies:?}");
+        };
+        assert_eq!(*terminal, T0);
+        let Some(SlotContent::Answer(answer)) = handler.take_slot_content() else {
+            panic!("an answer for the slot");
+        };
+        assert_eq!(answer.seq, 4);
+        assert_eq!(answer.terminal, T0);
+        assert_eq!(answer.exit_code, *exit_code);
+        assert_eq!(answer.prompt, *prompt);
+        let text: String = chunks.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(answer.text, text);
+        assert!(answer.text.contains("namespace/kube-system\n"));
+        assert_eq!(handler.take_slot_content(), None, "handed over once");
+
+        // A failure is terminal text too (stderr, exit status 1).
+        line_with_slot(&mut handler, 5, "kubectl get pdos");
+        let Some(SlotContent::Answer(failed)) = handler.take_slot_content() else {
+            panic!("an answer for the slot");
+        };
+        assert_eq!(failed.exit_code, 1);
+        assert!(
+            failed
+                .text
+                .starts_with("error: the server doesn't have a resource type")
+        );
+    }
+
+    #[test]
+    fn only_the_next_line_goes_to_the_slot_and_only_when_asked() {
+        let mut handler = ClusterHandler::default();
+        let plain = handler.answer(ToCluster::Line {
+            terminal: T0,
+            text: "echo a".to_owned(),
+        });
+        assert!(matches!(plain.as_slice(), [FromCluster::Output { .. }]));
+        assert_eq!(handler.take_slot_content(), None);
+        line_with_slot(&mut handler, 1, "echo b");
+        assert!(matches!(
+            handler.take_slot_content(),
+            Some(SlotContent::Answer(_))
+        ));
+        let after = handler.answer(ToCluster::Line {
+            terminal: T0,
+            text: "echo c".to_owned(),
+        });
+        assert!(matches!(after.as_slice(), [FromCluster::Output { .. }]));
+        assert_eq!(handler.take_slot_content(), None);
+    }
+
+    #[test]
+    fn answers_with_more_than_terminal_text_stay_out_of_the_slot() {
+        for line in [
+            "clear",                  // an effect: the screen is cleared
+            "cat <<EOF",              // a continuation prompt
+            "kubectl get pods -A -w", // a stream starts
+            "ssh node01",             // the prompt changes host
+            "vi notes.txt",           // the editor opens
+        ] {
+            let mut handler = ClusterHandler::default();
+            let replies = line_with_slot(&mut handler, 9, line);
+            assert!(
+                !replies
+                    .iter()
+                    .any(|r| matches!(r, FromCluster::AnsweredInSlot { .. })),
+                "{line}: {replies:?}"
+            );
+            assert_eq!(
+                handler.take_slot_content(),
+                Some(SlotContent::Declined { seq: 9 }),
+                "{line}: the page stops waiting"
+            );
+        }
+    }
+
+    #[test]
+    fn an_answer_too_long_for_the_slot_goes_by_message_only() {
+        let output = |text: String| FromCluster::Output {
+            terminal: T0,
+            chunks: vec![(Stream::Stdout, text)],
+            exit_code: 0,
+            effects: Vec::new(),
+            prompt: "$ ".to_owned(),
+        };
+        let fits = "x".repeat(answer_slot::DATA_BYTES - 2);
+        assert!(slot_answer(1, T0, Some("$ "), &[output(fits.clone())]).is_some());
+        let long = format!("{fits}y");
+        assert_eq!(slot_answer(1, T0, Some("$ "), &[output(long)]), None);
+        let clock = FromCluster::Clock {
+            virtual_time_ms: 1,
+            speed: 1,
+        };
+        assert!(
+            slot_answer(1, T0, Some("$ "), &[output("a".into()), clock]).is_some(),
+            "a clock move beside it (sleep) is fine"
+        );
+        assert_eq!(
+            slot_answer(1, TerminalId(2), Some("$ "), &[output("a".into())]),
+            None,
+            "another terminal's output"
+        );
+    }
 
     #[test]
     fn ping_answers_pong_with_the_same_nonce_and_the_prompt() {

@@ -5,6 +5,7 @@
 //! The worker body ([`ClusterWorker`]) only moves messages: all behaviour lives in the pure
 //! [`ClusterHandler`], which tests drive in-process.
 
+pub mod answer_slot;
 pub mod cluster_view;
 pub mod codec;
 pub mod editor;

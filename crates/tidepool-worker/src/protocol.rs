@@ -15,7 +15,9 @@ pub use tidepool_shell::{Effect, Stream, TerminalId, TerminalInfo};
 /// v6: the editor pane (open, save, close, validate).
 /// v7: terminal tabs: terminal ids on lines, completions, interrupts and their answers;
 /// open/close/select a terminal; the editor's draft survives a reload.
-pub const PROTOCOL_VERSION: u32 = 8;
+/// v9: the answer slot (`AttachAnswerSlot`, `AnswerInSlot`, `AnsweredInSlot`): a command's
+/// text also reaches the page through shared memory (`crate::answer_slot`).
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -66,6 +68,22 @@ pub enum InspectView {
     Logs,
 }
 
+/// A `SharedArrayBuffer` carried as is through the serde-wasm-bindgen codec (postMessage
+/// shares it rather than copying it). Only the browser codec can carry one: other encodings
+/// fail on it, and native code never builds one.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SharedMemory(#[serde(with = "serde_wasm_bindgen::preserve")] pub wasm_bindgen::JsValue);
+
+impl PartialEq for SharedMemory {
+    /// The same buffer (JS identity).
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for SharedMemory {}
+
 /// UI -> cluster worker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ToCluster {
@@ -77,6 +95,16 @@ pub enum ToCluster {
     SetSpeed { speed: u32 },
     /// One line typed in a terminal (heredocs arrive line by line).
     Line { terminal: TerminalId, text: String },
+    /// Once, at start-up, from a cross-origin isolated page: the answer slot's shared buffer
+    /// (`crate::answer_slot`). The worker writes answers there when asked by
+    /// [`ToCluster::AnswerInSlot`].
+    AttachAnswerSlot { slot: SharedMemory },
+    /// Sent right before a [`ToCluster::Line`] (in the same task, so nothing comes between):
+    /// if that line's answer is plain terminal text that fits, write it into the answer slot
+    /// as number `seq` before posting it, and precede the posted
+    /// [`FromCluster::Output`] with [`FromCluster::AnsweredInSlot`]. The page spins on the
+    /// slot for a few milliseconds to draw the answer in the frame after Enter.
+    AnswerInSlot { seq: u32 },
     /// Tab completion for `line` with the cursor at byte `cursor`.
     Complete {
         terminal: TerminalId,
@@ -179,6 +207,10 @@ pub enum FromCluster {
         received_at_us: u64,
         answered_at_us: u64,
     },
+    /// The next message is the [`FromCluster::Output`] whose text and prompt were written
+    /// into the answer slot as number `seq` (see [`ToCluster::AnswerInSlot`]): a page that
+    /// already drew it from the slot does not draw it again.
+    AnsweredInSlot { terminal: TerminalId, seq: u32 },
     /// A command line finished.
     Output {
         terminal: TerminalId,

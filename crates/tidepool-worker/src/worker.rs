@@ -2,6 +2,7 @@
 //! virtual clock from a real-time interval, and moves saved sessions to and from IndexedDB.
 
 use crate::ClusterHandler;
+use crate::answer_slot::{AnswerSlot, SlotContent};
 use crate::codec::SerdeWasmBindgen;
 use crate::idb;
 use crate::persist::Notice;
@@ -35,6 +36,8 @@ pub struct ClusterWorker {
     storage_ok: bool,
     /// Ticks spent waiting for the saved session.
     waited_ticks: u32,
+    /// The page's answer slot, when it is cross-origin isolated and sent one.
+    slot: Option<AnswerSlot>,
     _ticker: Interval,
 }
 
@@ -69,6 +72,7 @@ impl Worker for ClusterWorker {
             waiting: Some(Vec::new()),
             storage_ok: true,
             waited_ticks: 0,
+            slot: None,
             _ticker: ticker,
         }
     }
@@ -172,6 +176,11 @@ impl Worker for ClusterWorker {
     }
 
     fn received(&mut self, scope: &WorkerScope<Self>, msg: Self::Input, id: HandlerId) {
+        // The slot is memory, not a request: attach it at once, even while loading.
+        if let ToCluster::AttachAnswerSlot { slot } = msg {
+            self.slot = AnswerSlot::over(slot.0);
+            return;
+        }
         if let Some(waiting) = &mut self.waiting {
             waiting.push((msg, id));
             return;
@@ -180,7 +189,28 @@ impl Worker for ClusterWorker {
         let received_at_us = epoch_us();
         // The answer is posted before the cluster view is diffed: a command's output must
         // not wait for the graph.
-        for reply in self.handler.answer(msg) {
+        let mut replies = self.handler.answer(msg);
+        // The slot first: the page may be spinning on it right now.
+        if let Some(content) = self.handler.take_slot_content() {
+            let written = match (&self.slot, content) {
+                (Some(slot), SlotContent::Answer(answer)) => {
+                    let written = slot.write(&answer);
+                    if !written {
+                        slot.decline(answer.seq);
+                    }
+                    written
+                }
+                (Some(slot), SlotContent::Declined { seq }) => {
+                    slot.decline(seq);
+                    false
+                }
+                (None, _) => false,
+            };
+            if !written {
+                replies.retain(|r| !matches!(r, FromCluster::AnsweredInSlot { .. }));
+            }
+        }
+        for reply in replies {
             scope.respond(id, reply);
         }
         if line {

@@ -145,6 +145,13 @@ impl Drop for StaticSite {
     }
 }
 
+/// The headers that make a page cross-origin isolated (`crossOriginIsolated`), so that it
+/// may create a `SharedArrayBuffer`. Every resource of the site is same-origin, so
+/// `require-corp` blocks nothing. `TIDEPOOL_E2E_ISOLATION=0` serves without them, as static
+/// hosting without headers would (the answer slot is off: messages only).
+const CROSS_ORIGIN_ISOLATION: &str =
+    "Cross-Origin-Opener-Policy: same-origin\r\nCross-Origin-Embedder-Policy: require-corp\r\n";
+
 /// Answers one request on `stream`, then closes it.
 fn serve_one(root: &Path, mut stream: TcpStream) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
@@ -168,9 +175,15 @@ fn serve_one(root: &Path, mut stream: TcpStream) {
         "e2e server: {method} {url} -> {status} ({} bytes)",
         body.len()
     );
+    // Cross-origin isolation (as `cargo xtask serve` sends it, see Trunk.toml): the page may
+    // share memory with its workers, for the terminal's answer slot.
+    let isolation = match std::env::var("TIDEPOOL_E2E_ISOLATION").as_deref() {
+        Ok("0") => "",
+        _ => CROSS_ORIGIN_ISOLATION,
+    };
     let header = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-store\r\nConnection: close\r\n\r\n",
+         Cache-Control: no-store\r\n{isolation}Connection: close\r\n\r\n",
         body.len()
     );
     let _ = stream

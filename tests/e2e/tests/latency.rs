@@ -6,21 +6,22 @@
 use fantoccini::Client;
 use serde_json::json;
 use std::time::Duration;
-use tidepool_e2e::{open_playground, terminal_input};
+use tidepool_e2e::{open_playground, terminal_input, type_line, wait_for_text};
 
-/// Timestamps a keydown on xterm's input (capture phase, before xterm sees it) and the first
+/// Timestamps a keydown (window capture phase, before xterm sees it) and the first
 /// DOM change that shows the wanted row. xterm's renderer changes the DOM inside an animation
 /// frame callback, so that frame paints it: the DOM change is the figure reported. The probe
 /// still waits for the following frame so a figure is only read after the paint.
 const OBSERVE: &str = "
 const rows = document.querySelector('.xterm-rows');
-const input = document.querySelector('.xterm-helper-textarea');
 window.__latency = null;
 const lines = () => Array.from(rows.children)
     .map(row => row.textContent.replace(/\\u00a0/g, ' ').trimEnd());
 const matches = (row, l) => l.mode === 'exact' ? row === l.want
     : l.mode === 'start' ? row.startsWith(l.want) : row.endsWith(l.want);
-input.addEventListener('keydown', () => {
+// On the window, capture phase: before any listener of the input (xterm's keydown handler,
+// which sends the line and may wait on the answer slot, must count in the figure).
+window.addEventListener('keydown', () => {
     const l = window.__latency;
     if (l && l.down === undefined) { l.down = performance.now(); }
 }, true);
@@ -58,7 +59,9 @@ struct Trip {
 async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> Trip {
     browser
         .execute(
-            "window.__latency = { want: arguments[0], mode: arguments[1] };",
+            "const s = window.__tidepoolSlot || {};\
+             window.__latency = { want: arguments[0], mode: arguments[1],\
+               slotDrawn: (s.drawn || []).length, slotMissed: (s.missed || []).length };",
             vec![json!(want), json!(mode)],
         )
         .await
@@ -79,7 +82,12 @@ async fn measure(browser: &Client, keys: &str, want: &str, mode: &str) -> Trip {
                  const after = (list) => { const t = (p && p[list] || []).find(t => t >= l.down);\
                    return t === undefined ? '-' : f(t - l.down); };\
                  const sent = (p && p.sent || []).slice(-1)[0];\
-                 const stages = 'line sent ' + (sent === undefined ? '-' : f(sent - l.down)) + ', worker received ' + after('workerReceived') + ', answered '\
+                 const s = window.__tidepoolSlot || {};\
+                 const drawn = (s.drawn || []).slice(l.slotDrawn);\
+                 const missed = (s.missed || []).slice(l.slotMissed);\
+                 const slot = drawn.length ? 'slot read after ' + f(drawn[0]) + ' ms of waiting'\
+                   : missed.length ? 'slot missed (waited ' + f(missed[0]) + ' ms)' : 'no slot';\
+                 const stages = slot + ', line sent ' + (sent === undefined ? '-' : f(sent - l.down)) + ', worker received ' + after('workerReceived') + ', answered '\
                    + after('workerAnswered') + ', output arrived '\
                    + after('output') + ', written to xterm ' + after('written')\
                    + ', frames [' + (l.frames || []).map(f).join(', ') + ']';\
@@ -137,6 +145,18 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
         .execute(OBSERVE, vec![])
         .await
         .expect("install the probe");
+    // Whether the page may share memory with the worker (the server's COOP/COEP headers) and
+    // attached the answer slot: with it, a command's output can be drawn in the frame after
+    // Enter; without it, it goes by message only.
+    let isolation = browser
+        .execute(
+            "return [window.crossOriginIsolated === true,\
+                     !!(window.__tidepoolSlot && window.__tidepoolSlot.attached)];",
+            vec![],
+        )
+        .await
+        .expect("read the isolation");
+    println!("e2e latency: page cross-origin isolated, answer slot attached: {isolation}");
 
     terminal_input(browser)
         .await
@@ -192,5 +212,78 @@ async fn keystroke_echo_and_command_round_trips_are_measured() {
             &arrivals,
         );
     }
+    playground.close().await;
+}
+
+/// Served with the cross-origin isolation headers, the page attaches the answer slot;
+/// commands drawn from it appear once (their posted answer does not write them again), with
+/// their prompt, and the next line still works. Served without the headers
+/// (`TIDEPOOL_E2E_ISOLATION=0`), no slot: the same commands go by message only.
+#[tokio::test(flavor = "multi_thread")]
+async fn answers_drawn_from_the_slot_appear_once() {
+    let isolated = std::env::var("TIDEPOOL_E2E_ISOLATION").as_deref() != Ok("0");
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+    wait_for_text(browser, "controlplane $").await;
+    let state = browser
+        .execute(
+            "return [window.crossOriginIsolated === true,\
+                     !!(window.__tidepoolSlot && window.__tidepoolSlot.attached)];",
+            vec![],
+        )
+        .await
+        .expect("read the isolation");
+    assert_eq!(
+        state,
+        json!([isolated, isolated]),
+        "isolated, slot attached"
+    );
+
+    // The spin gives up after a few ms on a busy machine: try a few lines until one was
+    // drawn from the slot (with isolation), checking every one appears exactly once.
+    let mut from_slot = 0;
+    for round in 0..8 {
+        let word = format!("once{round}");
+        type_line(browser, &format!("echo {word}")).await;
+        let screen = wait_for_text(browser, &format!("\n{word}\ncontrolplane $")).await;
+        let rows: Vec<&str> = screen.lines().collect();
+        assert_eq!(
+            rows.iter().filter(|row| **row == word).count(),
+            1,
+            "{word} drawn once:\n{screen}"
+        );
+        from_slot = browser
+            .execute(
+                "return ((window.__tidepoolSlot || {}).drawn || []).length;",
+                vec![],
+            )
+            .await
+            .expect("read the slot record")
+            .as_u64()
+            .unwrap_or(0);
+        if from_slot > 0 {
+            break;
+        }
+    }
+    println!("e2e slot: {from_slot} answer(s) drawn from the answer slot (isolated: {isolated})");
+    if isolated {
+        assert!(
+            from_slot > 0,
+            "no answer was drawn from the slot in 8 lines"
+        );
+    } else {
+        assert_eq!(from_slot, 0);
+    }
+    // A failing command (stderr, exit status 1) and then a plain one.
+    type_line(browser, "kubectl get pdos").await;
+    // The narrow pane may wrap kubectl's line: match its start.
+    wait_for_text(browser, "error: the server doesn't have").await;
+    type_line(browser, "echo after").await;
+    let screen = wait_for_text(browser, "\nafter\ncontrolplane $").await;
+    assert_eq!(
+        screen.matches("error: the server doesn't have").count(),
+        1,
+        "{screen}"
+    );
     playground.close().await;
 }

@@ -90,7 +90,7 @@ pub fn app(props: &AppProps) -> Html {
     let on_line = {
         let send = send.clone();
         Callback::from(move |(terminal, text): (TerminalId, String)| {
-            send(ToCluster::Line { terminal, text });
+            worker_link::send_line(&send, terminal, text);
         })
     };
     let on_select_terminal = {

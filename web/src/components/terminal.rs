@@ -7,6 +7,7 @@ use crate::state::{TermEvent, TermFeed};
 use crate::xterm::{self, FitAddon, XTerm};
 use std::cell::RefCell;
 use std::rc::Rc;
+use tidepool_worker::answer_slot::SlotAnswer;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
@@ -60,12 +61,37 @@ impl Live {
         for out in outs {
             match out {
                 EditorOut::Write(text) => self.term.write(&text),
-                EditorOut::Submit(line) => self.on_line.emit(line),
+                EditorOut::Submit(line) => {
+                    self.on_line.emit(line);
+                    // Still inside the keydown: with the answer slot, the answer can be drawn
+                    // in the frame the browser renders next (see worker_link). The editor
+                    // submits only at a prompt, so no earlier answer of this terminal is still
+                    // to be drawn: drawing this one now keeps the order.
+                    if let Some(answer) = crate::worker_link::wait_for_slot_answer() {
+                        self.draw_slot_answer(&answer);
+                    }
+                }
                 EditorOut::Complete { line, cursor } => self.on_complete.emit((line, cursor)),
                 EditorOut::Clear => self.term.clear(),
                 EditorOut::Interrupt => self.on_interrupt.emit(()),
             }
         }
+    }
+
+    /// Draws an answer read from the answer slot as its posted `Output` would be drawn (text,
+    /// then the prompt), but parsed now; the posted message then draws nothing.
+    fn draw_slot_answer(&mut self, answer: &SlotAnswer) {
+        let mut text = crate::worker_link::terminal_text([answer.text.as_str()]);
+        let mut rest = Vec::new();
+        for out in self.editor.ready(&answer.prompt) {
+            match out {
+                EditorOut::Write(prompt) => text.push_str(&prompt),
+                other => rest.push(other),
+            }
+        }
+        xterm::write_now(&self.term, &text);
+        crate::perf::output_written();
+        self.perform(rest);
     }
 
     fn draw(&mut self, event: &TermEvent) {
