@@ -1253,7 +1253,7 @@ fn grep(session: &Session, args: &[String], stdin: &str) -> Res {
     let mut re = if extended {
         pattern
     } else {
-        basic_to_extended(&pattern)
+        tidepool_container::sed::basic_to_extended(&pattern)
     };
     if word {
         re = format!(r"\b(?:{re})\b");
@@ -1325,31 +1325,6 @@ fn grep(session: &Session, args: &[String], stdin: &str) -> Res {
         res.code = 1;
     }
     res
-}
-
-/// POSIX basic regex to Rust regex: `\|`, `\+`, `\?`, `\(`, `\)` are the operators and the bare
-/// characters are literal.
-fn basic_to_extended(pattern: &str) -> String {
-    let mut out = String::new();
-    let mut chars = pattern.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some(n @ ('|' | '+' | '?' | '(' | ')' | '{' | '}')) => out.push(n),
-                Some(n) => {
-                    out.push('\\');
-                    out.push(n);
-                }
-                None => out.push_str("\\\\"),
-            },
-            '|' | '+' | '?' | '(' | ')' | '{' | '}' => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 fn wc(session: &Session, args: &[String], stdin: &str) -> Res {
