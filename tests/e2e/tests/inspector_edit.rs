@@ -29,6 +29,10 @@ async fn inspector_edit_changes_a_pods_labels_through_the_editor() {
     wait_for_text(browser, "controlplane $").await;
     type_line(browser, "kubectl run edited --image=nginx").await;
     wait_for_text(browser, "pod/edited created").await;
+    // A running pod: the simulator's edit saves with the object's resourceVersion, so a
+    // status change during the edit (the pod starting) would fail the save with a conflict.
+    type_line(browser, "kubectl wait --for=condition=Ready pod/edited").await;
+    wait_for_text(browser, "pod/edited condition met").await;
     wait_until(
         browser,
         "the pod's chip",
@@ -92,9 +96,10 @@ async fn inspector_edit_changes_a_pods_labels_through_the_editor() {
     wait_until(browser, "Ctrl-S to close the editor", EDITOR_CLOSED).await;
     wait_for_text(browser, "pod/edited edited").await;
 
-    type_line(browser, "kubectl get pod edited --show-labels").await;
-    let screen = wait_for_text(browser, "run=edited,tier=probe").await;
-    assert!(screen.contains("LABELS"), "{screen}");
+    // `-L tier` keeps the row short enough not to wrap in the terminal pane.
+    type_line(browser, "kubectl get pod edited -L tier").await;
+    let screen = wait_for_text(browser, "   probe\n").await;
+    assert!(screen.contains("TIER"), "{screen}");
     screenshot(browser, "inspector-edit.png").await;
     playground.close().await;
 }
