@@ -100,7 +100,7 @@ async fn inspector_edit_changes_a_pods_labels_through_the_editor() {
         browser,
         "the new label in the inspector's YAML",
         "document.querySelector('#inspector-text') && \
-         document.querySelector('#inspector-text').textContent.includes('    tier: probe\n')",
+         document.querySelector('#inspector-text').textContent.includes('    tier: probe\\n')",
     )
     .await;
     screenshot(browser, "inspector-edit.png").await;
