@@ -50,6 +50,19 @@ pub struct ClusterHandler {
     slot_seq: Option<u32>,
     /// What the worker body writes into the slot ([`Self::take_slot_content`]).
     slot_content: Option<SlotContent>,
+    /// The inspector tab the UI shows, followed as the cluster changes.
+    inspecting: Option<Inspecting>,
+}
+
+/// The open inspector tab and what the UI was last sent for it.
+#[derive(Debug)]
+struct Inspecting {
+    target: ObjectRef,
+    view: InspectView,
+    /// The store revision the text was computed at.
+    revision: u64,
+    text: String,
+    ok: bool,
 }
 
 impl ClusterHandler {
@@ -73,6 +86,7 @@ impl ClusterHandler {
             tabs: TabsState::default(),
             slot_seq: None,
             slot_content: None,
+            inspecting: None,
         }
     }
 
@@ -117,6 +131,8 @@ impl ClusterHandler {
         match message {
             ToCluster::Ping { nonce } => {
                 self.view.reset();
+                // A (re)loaded page has no inspector open.
+                self.inspecting = None;
                 let mut replies = vec![
                     FromCluster::Pong {
                         nonce,
@@ -236,7 +252,29 @@ impl ClusterHandler {
                 }
                 Vec::new()
             }
-            ToCluster::Inspect { target, view } => vec![self.inspect(target, view)],
+            ToCluster::Inspect { target, view } => {
+                let reply = self.inspect(target, view);
+                if let FromCluster::Inspected {
+                    target,
+                    view,
+                    text,
+                    ok,
+                } = &reply
+                {
+                    self.inspecting = Some(Inspecting {
+                        target: target.clone(),
+                        view: *view,
+                        revision: self.store_revision(),
+                        text: text.clone(),
+                        ok: *ok,
+                    });
+                }
+                vec![reply]
+            }
+            ToCluster::CloseInspector => {
+                self.inspecting = None;
+                Vec::new()
+            }
             ToCluster::Delete { target } => {
                 let args = kubectl_args("delete", &target);
                 let res = tidepool_shell::kubectl::run(&mut self.session, &args, "");
@@ -521,15 +559,49 @@ impl ClusterHandler {
         self.finish_command(terminal, output)
     }
 
-    /// The cluster view update (full or delta) since the last one, when there is one.
-    pub fn view_update(&mut self) -> Option<FromCluster> {
-        match self.view.update(self.session.simulation())? {
-            ViewUpdate::Full(view) => Some(FromCluster::ClusterView { view }),
-            ViewUpdate::Delta(delta) if !delta.is_empty() => {
-                Some(FromCluster::ClusterDelta { delta })
+    /// The cluster view update (full or delta) since the last one, when there is one, and
+    /// the open inspector tab's text when the cluster changed it (so YAML, describe, events
+    /// and logs follow the object, e.g. after an Edit is saved).
+    pub fn view_update(&mut self) -> Vec<FromCluster> {
+        let mut replies = Vec::new();
+        match self.view.update(self.session.simulation()) {
+            Some(ViewUpdate::Full(view)) => replies.push(FromCluster::ClusterView { view }),
+            Some(ViewUpdate::Delta(delta)) if !delta.is_empty() => {
+                replies.push(FromCluster::ClusterDelta { delta });
             }
-            ViewUpdate::Delta(_) => None,
+            _ => {}
         }
+        replies.extend(self.inspector_update());
+        replies
+    }
+
+    fn store_revision(&self) -> u64 {
+        self.session.simulation().api().store().revision()
+    }
+
+    /// The open inspector tab's new text, when it differs from what the UI has. Objects
+    /// change only through the store, so YAML, describe and events are recomputed only when
+    /// its revision moved; logs grow without a store write, so they are read on every update.
+    fn inspector_update(&mut self) -> Option<FromCluster> {
+        let revision = self.store_revision();
+        let (target, view) = match &self.inspecting {
+            Some(open) if open.revision != revision || open.view == InspectView::Logs => {
+                (open.target.clone(), open.view)
+            }
+            _ => return None,
+        };
+        let reply = self.inspect(target, view);
+        let FromCluster::Inspected { text, ok, .. } = &reply else {
+            return None;
+        };
+        let open = self.inspecting.as_mut()?;
+        open.revision = revision;
+        if open.text == *text && open.ok == *ok {
+            return None;
+        }
+        open.text = text.clone();
+        open.ok = *ok;
+        Some(reply)
     }
 
     /// Appends the cluster view update (full or delta) when there is one.
@@ -1138,6 +1210,48 @@ mod tests {
             panic!("{view:?}: {replies:?}");
         };
         text.clone()
+    }
+
+    #[test]
+    fn the_open_inspector_tab_follows_its_object_until_closed() {
+        let mut handler = ClusterHandler::default();
+        line(&mut handler, "kubectl run web --image=nginx");
+        let target = ObjectRef {
+            kind: crate::protocol::ObjectKind::Pod,
+            namespace: "default".to_owned(),
+            name: "web".to_owned(),
+        };
+        let yaml = inspected(&mut handler, &target, InspectView::Yaml);
+        assert!(!yaml.contains("tier: probe"), "{yaml}");
+
+        // A change the graph does not show (a label) still refreshes the open tab.
+        let replies = line(&mut handler, "kubectl label pod web tier=probe");
+        let refreshed: Vec<&String> = replies
+            .iter()
+            .filter_map(|r| match r {
+                FromCluster::Inspected {
+                    target: t,
+                    view: InspectView::Yaml,
+                    text,
+                    ok: true,
+                } if *t == target => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            matches!(refreshed.as_slice(), [text] if text.contains("    tier: probe\n")),
+            "{replies:?}"
+        );
+
+        // Closed: later changes send nothing.
+        assert!(handler.handle(ToCluster::CloseInspector).is_empty());
+        let replies = line(&mut handler, "kubectl label pod web tier=other --overwrite");
+        assert!(
+            !replies
+                .iter()
+                .any(|r| matches!(r, FromCluster::Inspected { .. })),
+            "{replies:?}"
+        );
     }
 
     #[test]

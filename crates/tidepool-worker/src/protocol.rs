@@ -17,7 +17,7 @@ pub use tidepool_shell::{Effect, Stream, TerminalId, TerminalInfo};
 /// open/close/select a terminal; the editor's draft survives a reload.
 /// v9: the answer slot (`AttachAnswerSlot`, `AnswerInSlot`, `AnsweredInSlot`): a command's
 /// text also reaches the page through shared memory (`crate::answer_slot`).
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// The kinds the graph shows and the inspector opens.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -121,11 +121,14 @@ pub enum ToCluster {
     CloseTerminal { terminal: TerminalId },
     /// The learner switched to this tab: saved, so a reload shows it again.
     SelectTerminal { terminal: TerminalId },
-    /// Text for one inspector tab; answered with [`FromCluster::Inspected`].
+    /// Text for one inspector tab; answered with [`FromCluster::Inspected`], and again
+    /// whenever the cluster changes that text, until the next `Inspect` or `CloseInspector`.
     Inspect {
         target: ObjectRef,
         view: InspectView,
     },
+    /// The inspector was closed: its text is no longer followed.
+    CloseInspector,
     /// `kubectl delete` the object (the UI asked for confirmation first).
     Delete { target: ObjectRef },
     /// The inspector's Edit: runs `kubectl edit KIND/NAME [-n NS]` in `terminal` as if typed

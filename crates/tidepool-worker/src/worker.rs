@@ -223,8 +223,8 @@ impl Worker for ClusterWorker {
                 },
             );
         }
-        if let Some(view) = self.handler.view_update() {
-            scope.respond(id, view);
+        for update in self.handler.view_update() {
+            scope.respond(id, update);
         }
     }
 }

@@ -100,6 +100,14 @@ async fn inspector_edit_changes_a_pods_labels_through_the_editor() {
     type_line(browser, "kubectl get pod edited -L tier").await;
     let screen = wait_for_text(browser, "   probe\n").await;
     assert!(screen.contains("TIER"), "{screen}");
+    // The inspector, still open on the YAML tab, follows the object.
+    wait_until(
+        browser,
+        "the new label in the inspector's YAML",
+        "document.querySelector('#inspector-text') && \
+         document.querySelector('#inspector-text').textContent.includes('    tier: probe\\n')",
+    )
+    .await;
     screenshot(browser, "inspector-edit.png").await;
     playground.close().await;
 }

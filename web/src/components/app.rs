@@ -277,7 +277,14 @@ fn playground_callbacks(
                 }
             })
         },
-        on_close_inspector: simple(PlaygroundAction::CloseInspector),
+        on_close_inspector: {
+            let (dispatch, send) = (dispatch.clone(), send.clone());
+            Callback::from(move |()| {
+                dispatch(PlaygroundAction::CloseInspector);
+                // The worker stops following the closed tab's object.
+                send(ToCluster::CloseInspector);
+            })
+        },
         on_ask_delete: simple(PlaygroundAction::AskDelete),
         on_cancel_delete: simple(PlaygroundAction::CancelDelete),
         on_delete: {
