@@ -867,7 +867,39 @@ fn remove_dropped_fields(last: &Value, desired: &Value, patch: &mut Value) {
                     remove_dropped_fields(old, new, child);
                 }
             }
+            Some(Value::Array(new)) if old.is_array() && merge_key(key).is_some() => {
+                if let Some(Value::Array(items)) = patch_map.get_mut(key) {
+                    remove_dropped_items(
+                        old.as_array().map_or(&[], Vec::as_slice),
+                        new,
+                        items,
+                        key,
+                    );
+                }
+            }
             Some(_) => {}
+        }
+    }
+}
+
+/// For a list with a merge key: `$patch: delete` for items the last applied manifest had and
+/// the new one dropped, and dropped fields inside the items both have.
+fn remove_dropped_items(last: &[Value], desired: &[Value], patch: &mut Vec<Value>, field: &str) {
+    for old in last {
+        let Some((key, id)) = item_key(old, field) else {
+            continue;
+        };
+        let same = |item: &&Value| item_key(item, field).is_some_and(|(_, x)| x == id);
+        match desired.iter().find(same) {
+            None => patch.push(serde_json::json!({ key: id, "$patch": "delete" })),
+            Some(new) => {
+                if let Some(item) = patch
+                    .iter_mut()
+                    .find(|item| item_key(item, field).is_some_and(|(_, x)| x == id))
+                {
+                    remove_dropped_fields(old, new, item);
+                }
+            }
         }
     }
 }
@@ -909,31 +941,52 @@ fn merge_key(field: &str) -> Option<&'static str> {
     })
 }
 
-/// Strategic merge patch for the list fields kubectl apply and set image rely on.
+/// An item's merge key and value in a list field with one. `ports` is a container's
+/// (`containerPort`) or a Service's (`port`): the field name alone does not tell them apart.
+fn item_key<'a>(item: &'a Value, field: &str) -> Option<(&'static str, &'a Value)> {
+    let key = merge_key(field)?;
+    match item.get(key) {
+        Some(id) => Some((key, id)),
+        None if field == "ports" => item.get("port").map(|id| ("port", id)),
+        None => None,
+    }
+}
+
+/// Strategic merge patch for the list fields kubectl apply, edit and set image rely on.
 pub fn strategic_merge(target: &mut Value, patch: &Value, field: &str) {
-    if let (Some(current), Some(items), Some(key)) =
-        (target.as_array_mut(), patch.as_array(), merge_key(field))
+    if let (Some(current), Some(items)) = (target.as_array_mut(), patch.as_array())
+        && merge_key(field).is_some()
     {
+        // `{"$patch": "replace"}` in a list: the other items replace the list whole.
+        let replace = |i: &Value| i.get("$patch").and_then(Value::as_str) == Some("replace");
+        if items.iter().any(replace) {
+            *current = items.iter().filter(|i| !replace(i)).cloned().collect();
+            return;
+        }
         for item in items {
-            let id = item.get(key);
+            let id = item_key(item, field).map(|(_, id)| id);
             if item.get("$patch").and_then(Value::as_str) == Some("delete") {
-                current.retain(|c| c.get(key) != id);
+                current.retain(|c| item_key(c, field).map(|(_, id)| id) != id);
                 continue;
             }
             match current
                 .iter_mut()
-                .find(|c| id.is_some() && c.get(key) == id)
+                .find(|c| id.is_some() && item_key(c, field).map(|(_, id)| id) == id)
             {
                 Some(existing) => strategic_merge(existing, item, ""),
                 None => current.push(item.clone()),
             }
         }
         // Items the patch lists keep their patch order; others follow (apply semantics).
-        let order: Vec<Option<&Value>> = items.iter().map(|i| i.get(key)).collect();
+        let order: Vec<Option<&Value>> = items
+            .iter()
+            .map(|i| item_key(i, field).map(|(_, id)| id))
+            .collect();
         crate::stable_sort::sort_by_key(current, |c| {
+            let id = item_key(c, field).map(|(_, id)| id);
             order
                 .iter()
-                .position(|o| o.is_some() && *o == c.get(key))
+                .position(|o| o.is_some() && *o == id)
                 .unwrap_or(usize::MAX)
         });
         return;
@@ -957,6 +1010,86 @@ pub fn strategic_merge(target: &mut Value, patch: &Value, field: &str) {
             }
         }
     }
+}
+
+/// The strategic merge patch that turns `original` into `modified`, as kubectl edit computes
+/// it (`CreateTwoWayMergePatch`) so that changes made meanwhile by others survive: changed
+/// fields, `null` for removed ones, and in lists with a merge key every kept item by its key
+/// (changed fields only), new items whole and `$patch: delete` for removed ones.
+pub fn two_way_merge_patch(original: &Value, modified: &Value) -> Value {
+    diff_value(original, modified, "").unwrap_or_else(|| Value::Object(Default::default()))
+}
+
+fn diff_value(original: &Value, modified: &Value, field: &str) -> Option<Value> {
+    if original == modified {
+        return None;
+    }
+    match (original, modified) {
+        (Value::Object(old), Value::Object(new)) => {
+            let mut patch = serde_json::Map::new();
+            for (key, value) in new {
+                match old.get(key) {
+                    None => {
+                        patch.insert(key.clone(), value.clone());
+                    }
+                    Some(before) => {
+                        if let Some(change) = diff_value(before, value, key) {
+                            patch.insert(key.clone(), change);
+                        }
+                    }
+                }
+            }
+            for key in old.keys() {
+                if !new.contains_key(key) {
+                    patch.insert(key.clone(), Value::Null);
+                }
+            }
+            Some(Value::Object(patch))
+        }
+        (Value::Array(old), Value::Array(new)) if merge_key(field).is_some() => {
+            Some(Value::Array(diff_keyed_list(old, new, field)))
+        }
+        _ => Some(modified.clone()),
+    }
+}
+
+fn diff_keyed_list(old: &[Value], new: &[Value], field: &str) -> Vec<Value> {
+    let keyed = |items: &[Value]| items.iter().all(|i| item_key(i, field).is_some());
+    if !keyed(old) || !keyed(new) {
+        let mut items = vec![serde_json::json!({ "$patch": "replace" })];
+        items.extend(new.iter().cloned());
+        return items;
+    }
+    let find = |items: &'_ [Value], id: &Value| {
+        items
+            .iter()
+            .position(|i| item_key(i, field).is_some_and(|(_, x)| x == id))
+    };
+    let mut patch = Vec::new();
+    for item in new {
+        let Some((key, id)) = item_key(item, field) else {
+            continue;
+        };
+        match find(old, id) {
+            Some(at) => {
+                let mut change = match diff_value(&old[at], item, "") {
+                    Some(Value::Object(map)) => map,
+                    _ => serde_json::Map::new(),
+                };
+                change.insert(key.to_owned(), id.clone());
+                patch.push(Value::Object(change));
+            }
+            None => patch.push(item.clone()),
+        }
+    }
+    for item in old {
+        if let Some((key, id)) = item_key(item, field)
+            && find(new, id).is_none()
+        {
+            patch.push(serde_json::json!({ key: id, "$patch": "delete" }));
+        }
+    }
+    patch
 }
 
 /// An ownerReference naming `owner` as the managing controller.
@@ -1014,5 +1147,58 @@ mod tests {
             Some(Value::String("2026-01-01T00:01:01Z".into()))
         );
         assert_eq!(virtual_time(&t).as_millis(), 61_000);
+    }
+    /// Applying the two-way patch of (a, b) to a must give b.
+    fn round_trips(original: Value, modified: Value) -> Value {
+        let patch = two_way_merge_patch(&original, &modified);
+        let mut doc = original;
+        strategic_merge(&mut doc, &patch, "");
+        assert_eq!(doc, modified, "patch {patch}");
+        patch
+    }
+
+    #[test]
+    fn two_way_patches_carry_only_the_changes() {
+        let original = serde_json::json!({"metadata": {"name": "web", "labels": {"a": "1"}},
+            "spec": {"replicas": 2, "template": {"spec": {"containers": [
+                {"name": "c", "image": "nginx", "env": [{"name": "A", "value": "1"},
+                    {"name": "B", "value": "2"}], "args": ["x", "y"]},
+                {"name": "d", "image": "busybox"}]}}}});
+        let modified = serde_json::json!({"metadata": {"name": "web", "labels": {"b": "2"}},
+            "spec": {"replicas": 3, "template": {"spec": {"containers": [
+                {"name": "d", "image": "busybox:1.36"},
+                {"name": "c", "image": "nginx", "env": [{"name": "B", "value": "2"},
+                    {"name": "C", "value": "3"}], "args": ["y"]}]}}}});
+        let patch = round_trips(original.clone(), modified);
+        assert_eq!(
+            patch,
+            serde_json::json!({"metadata": {"labels": {"a": null, "b": "2"}},
+                "spec": {"replicas": 3, "template": {"spec": {"containers": [
+                    {"name": "d", "image": "busybox:1.36"},
+                    {"name": "c", "env": [{"name": "B"}, {"name": "C", "value": "3"},
+                        {"name": "A", "$patch": "delete"}], "args": ["y"]}]}}}})
+        );
+        assert_eq!(
+            two_way_merge_patch(&original, &original),
+            serde_json::json!({})
+        );
+    }
+
+    #[test]
+    fn service_ports_merge_by_port_and_keyless_lists_are_replaced() {
+        let original = serde_json::json!({"spec": {"ports": [
+            {"port": 80, "targetPort": 8080}, {"port": 443}]}});
+        let modified = serde_json::json!({"spec": {"ports": [{"port": 80, "targetPort": 9090}]}});
+        let patch = round_trips(original, modified);
+        assert_eq!(
+            patch,
+            serde_json::json!({"spec": {"ports": [{"port": 80, "targetPort": 9090},
+                {"port": 443, "$patch": "delete"}]}})
+        );
+        // Items without their merge key cannot be matched: the list is replaced whole.
+        round_trips(
+            serde_json::json!({"volumes": [{"emptyDir": {}}]}),
+            serde_json::json!({"volumes": [{"name": "v", "emptyDir": {}}]}),
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `kubectl edit` through the public host API: `Effect::OpenEditor`, `write_file`,
 //! `editor_closed`.
 
+use tidepool_core::{Kind, PatchType};
 use tidepool_shell::{CommandOutput, Effect, Feed, Session, SessionConfig};
 
 fn run(s: &mut Session, line: &str) -> CommandOutput {
@@ -182,4 +183,68 @@ fn edit_errors() {
     let path = editor_path(&run(&mut s, "kubectl edit deploy/web"));
     run(&mut s, "true");
     assert_eq!(s.editor_closed(&path), None);
+}
+
+/// Reads a field of a live object through kubectl's jsonpath.
+fn field(s: &mut Session, target: &str, path: &str) -> String {
+    run(s, &format!("kubectl get {target} -o jsonpath='{{{path}}}'")).text()
+}
+
+#[test]
+fn changes_made_while_the_editor_is_open_survive_the_save() {
+    let mut s = Session::new(&SessionConfig::default());
+    run(&mut s, "kubectl run probe --image=nginx");
+    // Opened while the pod is still Pending: the kubelet changes it before the save.
+    let path = editor_path(&run(&mut s, "kubectl edit pod probe"));
+    let shown = s.read_file(&path).unwrap_or_default();
+    assert!(shown.contains("phase: Pending"), "{shown}");
+    // The kubelet starts the pod and another client annotates it, while the editor is open.
+    s.advance(std::time::Duration::from_secs(30));
+    let api = s.simulation_mut().api_mut();
+    let patch = serde_json::json!({"metadata": {"annotations": {"owner": "ops"}}});
+    let annotated = api.patch(Kind::Pod, "default", "probe", PatchType::Merge, &patch);
+    assert!(annotated.is_ok(), "{annotated:?}");
+    let edited = shown.replace("    run: probe\n", "    run: probe\n    tier: web\n");
+    assert_ne!(edited, shown);
+    assert_eq!(s.write_file(&path, &edited), Ok(()));
+    let done = s.editor_closed(&path).unwrap_or_default();
+    // kubectl sends a patch of what changed in the file, so no conflict and nothing undone.
+    assert_eq!(done.text(), "pod/probe edited\n");
+    assert_eq!(field(&mut s, "pod probe", ".metadata.labels.tier"), "web");
+    assert_eq!(
+        field(&mut s, "pod probe", ".metadata.annotations.owner"),
+        "ops"
+    );
+    assert_eq!(field(&mut s, "pod probe", ".status.phase"), "Running");
+}
+
+#[test]
+fn removed_list_items_and_fields_are_removed() {
+    let mut s = session_with_web();
+    run(&mut s, "kubectl set env deployment/web A=1 B=2");
+    s.advance(std::time::Duration::from_secs(30));
+    let path = editor_path(&run(&mut s, "kubectl edit deploy web"));
+    let text = s.read_file(&path).unwrap_or_default();
+    let edited = text
+        .replace("        - name: A\n          value: \"1\"\n", "")
+        .replace("      terminationGracePeriodSeconds: 30\n", "");
+    assert_ne!(edited, text, "{text}");
+    assert_eq!(s.write_file(&path, &edited), Ok(()));
+    assert_eq!(
+        s.editor_closed(&path).unwrap_or_default().text(),
+        "deployment.apps/web edited\n"
+    );
+    let env = field(
+        &mut s,
+        "deploy web",
+        ".spec.template.spec.containers[0].env[*].name",
+    );
+    assert_eq!(env, "B");
+    // A removed defaulted field comes back with its default, as on a real apiserver.
+    let grace = field(
+        &mut s,
+        "deploy web",
+        ".spec.template.spec.terminationGracePeriodSeconds",
+    );
+    assert_eq!(grace, "30");
 }

@@ -11,7 +11,7 @@ use super::{FlagSpec, KResult, f, namespace, parse_flags};
 use crate::exec::Res;
 use crate::{Effect, Session};
 use std::time::Duration;
-use tidepool_core::{Kind, Object, StatusReason};
+use tidepool_core::{Kind, Object, PatchType, StatusReason};
 
 const EDIT_SPECS: &[FlagSpec] = &[
     f("output", Some('o'), true),
@@ -40,6 +40,9 @@ pub struct PendingEdit {
     name: String,
     /// The YAML last shown (without comments), to tell "no changes" apart.
     shown: String,
+    /// The object's YAML as first shown: the saved file is compared with it to make the patch,
+    /// also after a reopen.
+    original: String,
     /// Whether the file was reopened after an error (a second unchanged save gives up).
     reopened: bool,
 }
@@ -103,6 +106,7 @@ pub fn edit(session: &mut Session, args: &[String]) -> KResult {
         namespace,
         name,
         shown: strip_comments(&shown),
+        original: shown,
         reopened: false,
     });
     Ok(Res {
@@ -207,21 +211,26 @@ fn save(session: &mut Session, pending: &PendingEdit, text: &str) -> Result<(), 
     if pending.kind.namespaced() && object.namespace().is_empty() {
         object.meta_mut().namespace = Some(pending.namespace.clone());
     }
-    // The file carries status too; the apiserver ignores it on the main resource.
-    let current = session
-        .sim
-        .api()
-        .get(pending.kind, &pending.namespace, &pending.name)
-        .map_err(|e| Failure {
-            head: invalid_head.clone(),
-            causes: vec![e.message.clone()],
-            message: super::api_error(&e, None),
-        })?;
-    object.set_status_from(&current);
+    // As kubectl: send the difference between what was shown and what was saved as a
+    // strategic merge patch, not the whole object, so a change the cluster made meanwhile (a
+    // pod's status, a controller's annotation) neither conflicts nor is undone. Status in the
+    // patch is ignored by the apiserver on the main resource.
+    let original = tidepool_core::decode_manifests(&pending.original)
+        .ok()
+        .and_then(|objects| objects.into_iter().next())
+        .map(|o| o.to_json())
+        .unwrap_or_default();
+    let patch = tidepool_core::api::two_way_merge_patch(&original, &object.to_json());
     session
         .sim
         .api_mut()
-        .update(object)
+        .patch(
+            pending.kind,
+            &pending.namespace,
+            &pending.name,
+            PatchType::Strategic,
+            &patch,
+        )
         .map(|_| ())
         .map_err(|e| {
             let causes = if e.reason == StatusReason::Invalid && !e.causes.is_empty() {
