@@ -406,10 +406,10 @@ impl Session {
         // `!!` history expansion happens before anything else, and bash echoes the result.
         let mut echoed = None;
         let mut text = line.to_owned();
-        if text.contains("!!") {
+        if !bang_bang_positions(&text).is_empty() {
             match self.history.last() {
                 Some(last) => {
-                    text = text.replace("!!", last);
+                    text = expand_bang_bang(&text, last);
                     echoed = Some(text.clone());
                 }
                 None => {
@@ -663,6 +663,42 @@ impl Session {
     }
 }
 
+/// Where `!!` would be expanded by interactive bash: not inside single quotes, not after a
+/// backslash (double quotes do not stop it, and a `'` inside them is literal).
+fn bang_bang_positions(line: &str) -> Vec<usize> {
+    let bytes = line.as_bytes();
+    let (mut single, mut double) = (false, false);
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if !single => i += 1,
+            b'\'' if !double => single = !single,
+            b'"' if !single => double = !double,
+            b'!' if !single && bytes.get(i + 1) == Some(&b'!') => {
+                found.push(i);
+                i += 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+/// The line with each expandable `!!` replaced by the last history entry.
+fn expand_bang_bang(line: &str, last: &str) -> String {
+    let mut out = String::with_capacity(line.len() + last.len());
+    let mut from = 0;
+    for at in bang_bang_positions(line) {
+        out.push_str(&line[from..at]);
+        out.push_str(last);
+        from = at + 2;
+    }
+    out.push_str(&line[from..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -675,6 +711,20 @@ mod tests {
                 ..CommandOutput::default()
             },
         }
+    }
+
+    #[test]
+    fn bang_bang_expands_outside_single_quotes_only() {
+        let last = "ls -l";
+        assert_eq!(expand_bang_bang("sudo !!", last), "sudo ls -l");
+        assert_eq!(expand_bang_bang("echo '!!'", last), "echo '!!'");
+        assert_eq!(expand_bang_bang("echo \"!!\"", last), "echo \"ls -l\"");
+        assert_eq!(
+            expand_bang_bang("echo \"it's !!\"", last),
+            "echo \"it's ls -l\""
+        );
+        assert_eq!(expand_bang_bang("echo \\!! !!!", last), "echo \\!! ls -l!");
+        assert!(bang_bang_positions("echo '!!x'").is_empty());
     }
 
     #[test]

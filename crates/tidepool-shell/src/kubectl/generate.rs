@@ -53,6 +53,13 @@ fn sub_specs(sub: &str) -> Vec<FlagSpec> {
         "service nodeport" => vec![f("tcp", None, true), f("node-port", None, true)],
         "service loadbalancer" => vec![f("tcp", None, true)],
         "service externalname" => vec![f("tcp", None, true), f("external-name", None, true)],
+        "secret docker-registry" => vec![
+            f("docker-server", None, true),
+            f("docker-username", None, true),
+            f("docker-password", None, true),
+            f("docker-email", None, true),
+            f("from-file", None, true),
+        ],
         "quota" => vec![f("hard", None, true), f("scopes", None, true)],
         "token" => vec![f("duration", None, true), f("audience", None, true)],
         _ => vec![],
@@ -138,11 +145,69 @@ pub fn print_object(value: &Value, kind: Kind, name: &str, output: &str, op: &st
         "name" => format!("{}\n", super::get::kind_name(kind, name)),
         "yaml" => crate::yaml::to_yaml(value),
         "json" => crate::yaml::to_json(value),
+        o if o.starts_with("jsonpath=") => {
+            super::json::jsonpath(o.split_once('=').map_or("", |(_, t)| t), value)?
+        }
         other => {
             return Err(format!(
                 "error: unable to match a printer suitable for the output format \"{other}\", allowed formats are: go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,yaml\n"
             ));
         }
+    }))
+}
+
+/// `kubectl create secret docker-registry`: a `kubernetes.io/dockerconfigjson` Secret whose
+/// `.dockerconfigjson` is the given file or kubectl's `{"auths":{SERVER:{...}}}` (Go's
+/// json.Marshal: compact, struct field order, empty fields left out).
+fn docker_registry_secret(
+    session: &Session,
+    flags: &Flags,
+    name: &str,
+    ns: Option<&str>,
+) -> Result<Value, String> {
+    let mut data = Map::new();
+    for file in flags.all("from-file") {
+        let (key, path) = match file.split_once('=') {
+            Some((k, p)) => (k.to_owned(), p.to_owned()),
+            None => (crate::vfs::basename(&file).to_owned(), file.clone()),
+        };
+        let text = session
+            .read_file(&path)
+            .ok_or_else(|| format!("error: error reading {path}: no such file or directory\n"))?;
+        data.insert(key, json!(base64(text.as_bytes())));
+    }
+    if data.is_empty() {
+        let username = flags.get("docker-username").unwrap_or_default();
+        let password = flags.get("docker-password").unwrap_or_default();
+        let server = flags
+            .get("docker-server")
+            .unwrap_or("https://index.docker.io/v1/");
+        if username.is_empty() || password.is_empty() || server.is_empty() {
+            return Err("error: either --from-file or the combination of --docker-username, --docker-password and --docker-server is required\n".to_owned());
+        }
+        // Written by hand: serde_json's maps sort their keys, Go keeps the struct's order.
+        let quote = |s: &str| Value::from(s).to_string();
+        let email = flags
+            .get("docker-email")
+            .filter(|e| !e.is_empty())
+            .map(|e| format!(",\"email\":{}", quote(e)))
+            .unwrap_or_default();
+        let auth = base64(format!("{username}:{password}").as_bytes());
+        let config = format!(
+            "{{\"auths\":{{{}:{{\"username\":{},\"password\":{}{email},\"auth\":{}}}}}}}",
+            quote(server),
+            quote(username),
+            quote(password),
+            quote(&auth)
+        );
+        data.insert(
+            ".dockerconfigjson".to_owned(),
+            json!(base64(config.as_bytes())),
+        );
+    }
+    Ok(json!({
+        "apiVersion": "v1", "kind": "Secret", "metadata": meta(name, ns),
+        "data": data, "type": "kubernetes.io/dockerconfigjson"
     }))
 }
 
@@ -186,7 +251,12 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         }
         _ => (sub.to_owned(), args, String::new()),
     };
-    let spec_key = if sub == "service" {
+    if sub == "secret" && !["generic", "docker-registry"].contains(&variant.as_str()) {
+        return Err(format!(
+            "error: \"kubectl create secret {variant}\" is not available in this playground yet\n"
+        ));
+    }
+    let spec_key = if sub == "service" || sub_name == "secret docker-registry" {
         sub_name.as_str()
     } else {
         sub
@@ -314,17 +384,19 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
                 }),
             )
         }
+        "secret" if variant == "docker-registry" => {
+            let name = need_name(&flags, "secret docker-registry")?;
+            (
+                Kind::Secret,
+                docker_registry_secret(session, &flags, &name, ns)?,
+            )
+        }
         "configmap" | "secret" => {
             let what = if sub == "secret" {
                 "secret generic"
             } else {
                 "configmap"
             };
-            if sub == "secret" && variant != "generic" {
-                return Err(format!(
-                    "error: only \"kubectl create secret generic\" is available in this playground (got \"{variant}\")\n"
-                ));
-            }
             let name = need_name(&flags, what)?;
             let mut data = Map::new();
             for lit in flags.all("from-literal") {

@@ -16,6 +16,7 @@ pub use explain::{
     data_unavailable as explain_data_unavailable, provide_data as provide_explain_data,
 };
 mod generate;
+pub(crate) use generate::base64;
 mod get;
 mod info;
 pub(crate) mod json;
