@@ -60,6 +60,9 @@ pub fn attach(session: &mut Session, a: Attach) -> Res {
                 break;
             }
             Err(ExecError::NotRunning) => {
+                if let Some(done) = completed_container(session, &a) {
+                    return attach_completed(session, &a, &done);
+                }
                 session.sim.advance(Duration::from_secs(1));
             }
             Err(e) => return exec_error(res, &a.container, e),
@@ -97,6 +100,91 @@ pub fn attach(session: &mut Session, a: Attach) -> Res {
     res
 }
 
+/// How a `kubectl run -i` pod that ran to completion ended (phase and its container's exit).
+struct Completed {
+    failed: bool,
+    exit_code: i32,
+    reason: String,
+    message: String,
+}
+
+/// The pod's end when it is Succeeded or Failed (kubectl's `podRunningAndReady` gives up with
+/// `ErrPodCompleted` then): commands like `nslookup` finish before there is anything to attach to.
+fn completed_container(session: &Session, a: &Attach) -> Option<Completed> {
+    let pod = session
+        .sim
+        .api()
+        .get_ref(tidepool_core::Kind::Pod, &a.namespace, &a.pod)
+        .ok()?;
+    let status = pod.as_pod()?.status.as_ref()?;
+    let failed = match status.phase.as_deref() {
+        Some("Succeeded") => false,
+        Some("Failed") => true,
+        _ => return None,
+    };
+    let terminated = status
+        .container_statuses
+        .iter()
+        .flatten()
+        .find(|c| c.name == a.container)
+        .and_then(|c| c.state.as_ref())
+        .and_then(|s| s.terminated.as_ref());
+    Some(Completed {
+        failed,
+        exit_code: terminated.map_or(0, |t| t.exit_code),
+        reason: terminated
+            .and_then(|t| t.reason.clone())
+            .unwrap_or_default(),
+        message: terminated
+            .and_then(|t| t.message.clone())
+            .unwrap_or_default(),
+    })
+}
+
+/// As kubectl's `handleAttachPod` for a completed pod: the container's logs, then `--rm`'s
+/// deletion, then (restart policy Never or OnFailure) the pod's failure as the exit code.
+fn attach_completed(session: &mut Session, a: &Attach, done: &Completed) -> Res {
+    let args: Vec<String> = ["logs", &a.pod, "-c", &a.container, "-n", &a.namespace]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let mut res = super::run(session, &args, "");
+    res.code = 0;
+    if a.remove {
+        let end = end_attach_delete(session, &a.pod, &a.namespace);
+        res.chunks.extend(end.chunks);
+    }
+    if !a.restart_always && done.failed {
+        let ns = &a.namespace;
+        let pod = &a.pod;
+        if done.exit_code == 0 {
+            res.push_err(format!(
+                "error: pod {ns}/{pod} failed with unknown exit code\n"
+            ));
+            res.code = 1;
+        } else {
+            res.push_err(format!(
+                "pod {ns}/{pod} terminated ({})\n{}",
+                done.reason, done.message
+            ));
+            if !done.message.is_empty() && !done.message.ends_with('\n') {
+                res.push_err("\n");
+            }
+            res.code = done.exit_code;
+        }
+    }
+    res
+}
+
+/// `--rm`: deletes the pod without waiting, as kubectl's deferred removal does.
+fn end_attach_delete(session: &mut Session, pod: &str, namespace: &str) -> Res {
+    let args: Vec<String> = ["delete", "pod", pod, "-n", namespace, "--wait=false"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    super::run(session, &args, "")
+}
+
 /// The end of a `kubectl run -i` session: attach's resume hint, then `--rm`'s deletion.
 fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
     let mut res = Res::ok();
@@ -111,18 +199,7 @@ fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
         ));
     }
     if end.remove {
-        let args: Vec<String> = [
-            "delete",
-            "pod",
-            &it.pod,
-            "-n",
-            &it.namespace,
-            "--wait=false",
-        ]
-        .iter()
-        .map(|s| (*s).to_owned())
-        .collect();
-        let deleted = super::run(session, &args, "");
+        let deleted = end_attach_delete(session, &it.pod, &it.namespace);
         res.chunks.extend(deleted.chunks);
     }
     res
