@@ -5,6 +5,7 @@
 //! network) but does not move the virtual clock: a `sleep 2` inside an exec adds 2 s to
 //! [`ExecOutput::elapsed_ms`] and the kubelet compares that with the probe's timeoutSeconds.
 
+use crate::host::BesideMainProcess;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -362,7 +363,13 @@ fn run_to_completion(
     let mut instructions: u64 = 0;
     let mut elapsed: Millis = 0;
     let exit_code = loop {
-        let state = shell.run(fs, host, &mut out, EXEC_SLICE);
+        let state = {
+            let mut beside = BesideMainProcess {
+                host: &mut *host,
+                process: &mut *process,
+            };
+            shell.run(fs, &mut beside, &mut out, EXEC_SLICE)
+        };
         instructions += u64::from(shell.last_instructions());
         for (pid, signal) in shell.take_outgoing_signals() {
             if pid == 1 {
@@ -463,7 +470,13 @@ impl ExecSession {
             return SessionState::Exited { code };
         }
         out.reset_budget();
-        let state = self.shell.run(fs, host, out, EXEC_SLICE);
+        let state = {
+            let mut beside = BesideMainProcess {
+                host: &mut *host,
+                process: &mut *process,
+            };
+            self.shell.run(fs, &mut beside, out, EXEC_SLICE)
+        };
         for (pid, signal) in self.shell.take_outgoing_signals() {
             if pid == 1 {
                 process.signal(signal);

@@ -8,6 +8,9 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+use crate::fs::MountedFs;
+use crate::process::Process;
+
 /// Virtual milliseconds since the simulation started (the same instant as
 /// `tidepool_core::VirtualTime`).
 pub type Millis = u64;
@@ -106,6 +109,116 @@ pub trait Host {
 
     /// Opens (and closes) a TCP connection to `ip:port`: `nc -z`, tcpSocket probes.
     fn tcp_connect(&mut self, ip: Ipv4Addr, port: u16) -> Result<(), NetError>;
+
+    /// The calling pod's IP, when the caller is a pod's container: the pod's containers share
+    /// one network namespace, so they answer there and on `localhost`.
+    fn pod_ip(&self) -> Option<Ipv4Addr> {
+        None
+    }
+
+    /// Where a connection to `ip:port` lands: a Service IP or NodePort becomes one ready
+    /// endpoint (round robin); any other address stays as it is.
+    fn route(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
+        Ok((ip, port))
+    }
+
+    /// [`Host::http`] from a process whose container filesystem is `fs`: a request to its own
+    /// pod (`localhost`, the pod IP) reaches the pod's other containers, which see the pod's
+    /// volumes through `fs`.
+    fn http_from(
+        &mut self,
+        fs: &mut MountedFs<'_>,
+        ip: Ipv4Addr,
+        port: u16,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        let _ = fs;
+        self.http(ip, port, request)
+    }
+}
+
+/// The host a command sees beside its container's main process (`kubectl exec`, exec
+/// probes): that process is borrowed for the command's run, so it answers `localhost` and the
+/// pod IP here; everything else goes to the kubelet's host.
+pub(crate) struct BesideMainProcess<'h> {
+    pub host: &'h mut dyn Host,
+    pub process: &'h mut Process,
+}
+
+impl BesideMainProcess<'_> {
+    /// Whether `ip:port` (already routed) is the main process's own listening socket.
+    fn is_own(&self, ip: Ipv4Addr, port: u16) -> bool {
+        (ip.is_loopback() || Some(ip) == self.host.pod_ip()) && self.process.listens_on(port)
+    }
+
+    fn routed(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
+        if ip.is_loopback() {
+            Ok((ip, port))
+        } else {
+            self.host.route(ip, port)
+        }
+    }
+}
+
+impl Host for BesideMainProcess<'_> {
+    fn now(&self) -> Millis {
+        self.host.now()
+    }
+
+    fn lookup(&mut self, fqdn: &str) -> Vec<Ipv4Addr> {
+        self.host.lookup(fqdn)
+    }
+
+    fn reverse_lookup(&mut self, ip: Ipv4Addr) -> Option<String> {
+        self.host.reverse_lookup(ip)
+    }
+
+    fn http(
+        &mut self,
+        ip: Ipv4Addr,
+        port: u16,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        self.host.http(ip, port, request)
+    }
+
+    fn tcp_connect(&mut self, ip: Ipv4Addr, port: u16) -> Result<(), NetError> {
+        let (ip, port) = self.routed(ip, port)?;
+        if self.is_own(ip, port) {
+            return Ok(());
+        }
+        self.host.tcp_connect(ip, port)
+    }
+
+    fn pod_ip(&self) -> Option<Ipv4Addr> {
+        self.host.pod_ip()
+    }
+
+    fn route(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
+        self.host.route(ip, port)
+    }
+
+    fn http_from(
+        &mut self,
+        fs: &mut MountedFs<'_>,
+        ip: Ipv4Addr,
+        port: u16,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        let (ip, port) = self.routed(ip, port)?;
+        if self.is_own(ip, port) {
+            let now = self.host.now();
+            let mut request = request.clone();
+            if ip.is_loopback() {
+                request.client_ip = ip;
+            }
+            return self
+                .process
+                .serve_beside(fs, now, port, &request)
+                .ok_or(NetError::Refused);
+        }
+        self.host.http_from(fs, ip, port, request)
+    }
 }
 
 /// A host with no network and a fixed clock; useful for exec in isolation and in tests.

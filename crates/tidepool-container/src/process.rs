@@ -301,6 +301,10 @@ pub struct Process {
     /// process's image and PATH never change). Not saved: rebuilt on the next exec.
     #[serde(skip)]
     located: Vec<(String, std::sync::Arc<str>)>,
+    /// Access-log lines of requests served to commands beside it (`kubectl exec ... curl
+    /// localhost`), written to its output on its next run.
+    #[serde(default)]
+    served_beside: Output,
 }
 
 /// Resolves ENTRYPOINT/CMD against `command`/`args` (Kubernetes' rules).
@@ -388,6 +392,7 @@ impl Process {
             last_instructions: 0,
             cpu_limit_millicores: spec.cpu_limit_millicores,
             located: Vec::new(),
+            served_beside: Output::default(),
         })
     }
 
@@ -467,6 +472,9 @@ impl Process {
             return self.state;
         }
         out.reset_budget();
+        for (stream, text) in std::mem::take(&mut self.served_beside.chunks) {
+            out.push(stream, &text);
+        }
         let signals = std::mem::take(&mut self.pending_signals);
         self.state = match &mut self.body {
             Body::Shell(shell) => {
@@ -526,6 +534,21 @@ impl Process {
             }
             Body::Shell(_) => None,
         }
+    }
+
+    /// Answers a request from a command running beside this process in its container; the
+    /// access-log line waits for the process's next run.
+    pub(crate) fn serve_beside(
+        &mut self,
+        fs: &MountedFs<'_>,
+        now: Millis,
+        port: u16,
+        request: &HttpRequest,
+    ) -> Option<HttpResponse> {
+        let mut log = std::mem::take(&mut self.served_beside);
+        let response = self.serve_http(fs, now, port, request, &mut log);
+        self.served_beside = log;
+        response
     }
 
     /// `limits.cpu` in millicores, if set.

@@ -2268,7 +2268,7 @@ impl Shell {
             user_agent: "Wget".into(),
             client_ip: self.client_ip(cx),
         };
-        match cx.host.http(ip, port, &request) {
+        match cx.host.http_from(cx.fs, ip, port, &request) {
             Ok(response) if response.status < 400 => {
                 if spider {
                     if !quiet {
@@ -2408,7 +2408,7 @@ impl Shell {
             user_agent: "curl/7.88.1".into(),
             client_ip: self.client_ip(cx),
         };
-        match cx.host.http(ip, port, &request) {
+        match cx.host.http_from(cx.fs, ip, port, &request) {
             Ok(response) => {
                 if fail && response.status >= 400 {
                     report(

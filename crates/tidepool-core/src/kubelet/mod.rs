@@ -28,7 +28,7 @@ use k8s_openapi::api::core::v1::{
 };
 use logs::LogBuffer;
 use probes::{ProbeKind, ProbeRt};
-use runtime::KubeletHost;
+use runtime::{KubeletHost, PodPeers};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
@@ -615,6 +615,7 @@ impl Kubelet {
                 spec_c,
                 c,
                 &mut rt.volumes,
+                &mut PodPeers::none(),
                 &mut rt.changed,
             );
             match c.exited() {
@@ -640,7 +641,8 @@ impl Kubelet {
             }
         }
         if rt.init_done == rt.init.len() {
-            for (c, spec_c) in rt.app.iter_mut().zip(&spec.containers) {
+            for (index, spec_c) in spec.containers.iter().enumerate().take(rt.app.len()) {
+                let (c, mut peers) = PodPeers::around(ip, &mut rt.app, index);
                 let w = self.step_container(
                     api,
                     recorder,
@@ -648,6 +650,7 @@ impl Kubelet {
                     spec_c,
                     c,
                     &mut rt.volumes,
+                    &mut peers,
                     &mut rt.changed,
                 );
                 soonest(w);
@@ -666,6 +669,7 @@ impl Kubelet {
         spec: &Container,
         c: &mut ContainerRt,
         volumes: &mut Volumes,
+        peers: &mut PodPeers<'_>,
         changed: &mut bool,
     ) -> Option<VirtualTime> {
         let now = ctx.now;
@@ -868,15 +872,16 @@ impl Kubelet {
                     *changed = true;
                 }
                 Phase::Running { started_at } => {
-                    return self
-                        .run_container(api, recorder, ctx, spec, c, volumes, started_at, changed);
+                    return self.run_container(
+                        api, recorder, ctx, spec, c, volumes, peers, started_at, changed,
+                    );
                 }
                 Phase::Stopping {
                     started_at,
                     kill_at,
                     restart,
                 } => {
-                    let code = match self.run_process(api, c, volumes, now, ctx.ip) {
+                    let code = match self.run_process(api, c, volumes, peers, now, ctx.ip) {
                         Some(ProcessState::Exited { code }) => code,
                         None => 0,
                         Some(ProcessState::Running { .. }) if now >= kill_at => {
@@ -1065,6 +1070,7 @@ impl Kubelet {
         spec: &Container,
         c: &mut ContainerRt,
         volumes: &mut Volumes,
+        peers: &mut PodPeers<'_>,
         started_at: VirtualTime,
         changed: &mut bool,
     ) -> Option<VirtualTime> {
@@ -1072,7 +1078,7 @@ impl Kubelet {
         // A process that is not due (sleeping, or an idle server) is not run: probes and other
         // wake-ups cost nothing in the shell.
         let ran = if c.due.is_some_and(|t| t <= now) {
-            self.run_process(api, c, volumes, now, ctx.ip)
+            self.run_process(api, c, volumes, peers, now, ctx.ip)
         } else if c.process.is_some() {
             Some(ProcessState::Running {
                 wake_at: c.due.map(VirtualTime::as_millis),
@@ -1121,6 +1127,7 @@ impl Kubelet {
                 now,
                 cursor: &mut self.cursor,
                 client_ip: node_ip(ctx),
+                peers: PodPeers::none(),
             };
             probes::run_due(c, spec, volumes, &mut host, ctx.ip, now)
         };
@@ -1302,7 +1309,8 @@ impl Kubelet {
                     rt.changed = true;
                 }
                 Phase::Stopping { started_at, .. } => {
-                    let exited = self.run_process(api, c, &mut rt.volumes, now, &ip);
+                    let exited =
+                        self.run_process(api, c, &mut rt.volumes, &mut PodPeers::none(), now, &ip);
                     match exited {
                         Some(ProcessState::Exited { code }) => {
                             self.finish(c, &ctx, code, None, started_at, false);
@@ -1427,25 +1435,39 @@ impl Kubelet {
             let PodRt {
                 init, app, volumes, ..
             } = &mut *rt;
-            init.iter_mut()
-                .chain(app.iter_mut())
-                .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))
-                .and_then(|c| {
-                    let p = c.process.as_mut()?;
-                    let mut host = KubeletHost {
-                        api,
-                        pods: &mut self.pods,
-                        now,
-                        cursor: &mut self.cursor,
-                        client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
-                    };
-                    let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
-                    let out = work(p, &mut fs, &mut host);
-                    c.due = Some(now);
-                    Some(out)
-                })
+            let running =
+                |c: &ContainerRt| c.name == container && matches!(c.phase, Phase::Running { .. });
+            // An app container's neighbours answer its `localhost`; an init container runs
+            // alone.
+            let found = match app.iter().position(running) {
+                Some(index) => Some(PodPeers::around(&ip, app, index)),
+                None => init
+                    .iter_mut()
+                    .find(|c| running(c))
+                    .map(|c| (c, PodPeers::none())),
+            };
+            found.and_then(|(c, peers)| {
+                let p = c.process.as_mut()?;
+                let mut host = KubeletHost {
+                    api,
+                    pods: &mut self.pods,
+                    now,
+                    cursor: &mut self.cursor,
+                    client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
+                    peers,
+                };
+                let mut fs = MountedFs::new(&mut c.fs, volumes, &c.mounts, c.image);
+                let out = work(p, &mut fs, &mut host);
+                c.due = Some(now);
+                Some(out)
+            })
         };
         self.pods.put_back(slot, rt);
+        if result.is_some() {
+            // So that it does run next: a signal, or an access-log line of a request the
+            // work sent to it (`curl localhost`), takes effect now, not at its next timer.
+            self.pods.wake_at(&PodKey::from(key.clone()), now);
+        }
         result
     }
 
@@ -1501,6 +1523,7 @@ impl Kubelet {
             now,
             cursor: &mut self.cursor,
             client_ip: request.client_ip,
+            peers: PodPeers::none(),
         };
         host.http(ip, port, request)
     }
@@ -1526,6 +1549,7 @@ impl Kubelet {
         api: &ApiServer,
         c: &mut ContainerRt,
         volumes: &mut Volumes,
+        peers: &mut PodPeers<'_>,
         now: VirtualTime,
         ip: &str,
     ) -> Option<ProcessState> {
@@ -1536,6 +1560,11 @@ impl Kubelet {
             now,
             cursor: &mut self.cursor,
             client_ip: ip.parse().unwrap_or(std::net::Ipv4Addr::LOCALHOST),
+            peers: PodPeers {
+                ip: peers.ip,
+                before: &mut *peers.before,
+                after: &mut *peers.after,
+            },
         };
         let mut out = Output::default();
         let state = {

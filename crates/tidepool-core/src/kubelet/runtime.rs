@@ -3,7 +3,7 @@
 //! (`env`, `valueFrom`, service links) and pod volumes (emptyDir, configMap, secret, the
 //! service-account projection).
 
-use super::PodRt;
+use super::{ContainerRt, PodRt};
 use crate::admission;
 use crate::api::ApiServer;
 use crate::clock::VirtualTime;
@@ -26,6 +26,74 @@ pub(super) struct KubeletHost<'a> {
     pub(super) cursor: &'a mut u64,
     /// The calling pod's IP (client IP in access logs).
     pub(super) client_ip: Ipv4Addr,
+    /// The calling pod's other containers (the pod is out of `pods` while one of its
+    /// containers runs): they answer on `localhost` and the pod IP.
+    pub(super) peers: PodPeers<'a>,
+}
+
+/// A pod's containers other than the one running, and the pod's IP; empty for callers that
+/// are not a pod's container (probes, node shells).
+pub(super) struct PodPeers<'a> {
+    pub(super) ip: Option<Ipv4Addr>,
+    pub(super) before: &'a mut [ContainerRt],
+    pub(super) after: &'a mut [ContainerRt],
+}
+
+impl<'a> PodPeers<'a> {
+    pub(super) fn none() -> PodPeers<'a> {
+        PodPeers {
+            ip: None,
+            before: &mut [],
+            after: &mut [],
+        }
+    }
+
+    /// The containers of `containers` other than the one at `index`, which runs.
+    pub(super) fn around(
+        ip: &str,
+        containers: &'a mut [ContainerRt],
+        index: usize,
+    ) -> (&'a mut ContainerRt, PodPeers<'a>) {
+        let (before, rest) = containers.split_at_mut(index);
+        let (running, after) = rest
+            .split_first_mut()
+            .expect("index is within the pod's containers");
+        let peers = PodPeers {
+            ip: ip.parse().ok(),
+            before,
+            after,
+        };
+        (running, peers)
+    }
+
+    fn iter_mut(&mut self) -> impl Iterator<Item = &mut ContainerRt> {
+        self.before.iter_mut().chain(self.after.iter_mut())
+    }
+}
+
+/// Serves `request` from the first of `containers` listening on `port`, as that container
+/// (its root, the pod's `volumes`, its mounts); the access-log line goes to its log.
+fn serve_from<'c>(
+    containers: impl Iterator<Item = &'c mut ContainerRt>,
+    volumes: &mut Volumes,
+    port: u16,
+    request: &HttpRequest,
+    at: VirtualTime,
+) -> Result<HttpResponse, NetError> {
+    for c in containers {
+        let (Some(p), image) = (c.process.as_mut(), c.image) else {
+            continue;
+        };
+        if !p.listens_on(port) {
+            continue;
+        }
+        let mut out = Output::default();
+        let fs = tidepool_container::MountedFs::new(&mut c.fs, volumes, &c.mounts, image);
+        let response = p.serve_http(&fs, at.as_millis(), port, request, &mut out);
+        super::push_output(c, at, &out);
+        return response.ok_or(NetError::Refused);
+    }
+    Err(NetError::Refused)
 }
 
 fn services(api: &ApiServer) -> impl Iterator<Item = &k8s_openapi::api::core::v1::Service> {
@@ -93,7 +161,7 @@ impl KubeletHost<'_> {
     }
 
     /// Resolves a Service IP (or NodePort) to one ready endpoint, round-robin.
-    fn route(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
+    fn route_service(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
         match self.service_backend(ip, port) {
             Some((ips, _)) if ips.is_empty() => Err(NetError::Refused),
             Some((ips, target)) => {
@@ -150,9 +218,8 @@ impl Host for KubeletHost<'_> {
         port: u16,
         request: &HttpRequest,
     ) -> Result<HttpResponse, NetError> {
-        let (ip, port) = self.route(ip, port)?;
+        let (ip, port) = self.route_service(ip, port)?;
         let text = ip.to_string();
-        let now = self.now.as_millis();
         let at = self.now;
         let client = self.client_ip;
         let rt = self
@@ -162,24 +229,59 @@ impl Host for KubeletHost<'_> {
         let mut request = request.clone();
         request.client_ip = client;
         let PodRt { app, volumes, .. } = rt;
-        for c in app.iter_mut() {
-            let (Some(p), image) = (c.process.as_mut(), c.image) else {
-                continue;
-            };
-            if !p.listens_on(port) {
-                continue;
-            }
-            let mut out = Output::default();
-            let fs = tidepool_container::MountedFs::new(&mut c.fs, volumes, &c.mounts, image);
-            let response = p.serve_http(&fs, now, port, &request, &mut out);
-            super::push_output(c, at, &out);
-            return response.ok_or(NetError::Refused);
+        serve_from(app.iter_mut(), volumes, port, &request, at)
+    }
+
+    fn pod_ip(&self) -> Option<Ipv4Addr> {
+        self.peers.ip
+    }
+
+    fn route(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
+        self.route_service(ip, port)
+    }
+
+    fn http_from(
+        &mut self,
+        fs: &mut tidepool_container::MountedFs<'_>,
+        ip: Ipv4Addr,
+        port: u16,
+        request: &HttpRequest,
+    ) -> Result<HttpResponse, NetError> {
+        let (ip, port) = if ip.is_loopback() {
+            (ip, port)
+        } else {
+            self.route_service(ip, port)?
+        };
+        if self.peers.ip.is_some() && (ip.is_loopback() || Some(ip) == self.peers.ip) {
+            let mut request = request.clone();
+            request.client_ip = if ip.is_loopback() { ip } else { self.client_ip };
+            let at = self.now;
+            return serve_from(self.peers.iter_mut(), fs.volumes, port, &request, at);
         }
-        Err(NetError::Refused)
+        if ip.is_loopback() {
+            // Not a pod's container (or nothing beside it): nothing listens there.
+            return Err(NetError::Refused);
+        }
+        self.http(ip, port, request)
     }
 
     fn tcp_connect(&mut self, ip: Ipv4Addr, port: u16) -> Result<(), NetError> {
-        let (ip, port) = self.route(ip, port)?;
+        let (ip, port) = if ip.is_loopback() {
+            (ip, port)
+        } else {
+            self.route_service(ip, port)?
+        };
+        if self.peers.ip.is_some() && (ip.is_loopback() || Some(ip) == self.peers.ip) {
+            let listens = self
+                .peers
+                .iter_mut()
+                .any(|c| c.process.as_ref().is_some_and(|p| p.listens_on(port)));
+            return if listens {
+                Ok(())
+            } else {
+                Err(NetError::Refused)
+            };
+        }
         let text = ip.to_string();
         let rt = self
             .pods

@@ -932,9 +932,14 @@ pub fn expose(session: &mut Session, args: &[String]) -> KResult {
         None => selector,
     };
     let Some(selector) = selector.filter(|s| s.as_object().is_some_and(|m| !m.is_empty())) else {
+        // kubectl's polymorphichelpers texts, through UsageErrorf.
+        let why = match kind {
+            Kind::Pod => "the pod has no labels and cannot be exposed".to_owned(),
+            Kind::Service => "the service has no pod selector set".to_owned(),
+            other => format!("the {} has no labels", other.name().to_ascii_lowercase()),
+        };
         return Err(format!(
-            "error: couldn't retrieve selectors via --selector flag or introspection: the {} has no labels\n",
-            kind.name().to_ascii_lowercase()
+            "error: couldn't retrieve selectors via --selector flag or introspection: {why}\nSee 'kubectl expose -h' for help and examples\n"
         ));
     };
     let mut ports: Vec<Value> = Vec::new();
