@@ -155,7 +155,7 @@ impl PlaygroundState {
                 next.cluster_namespaces = Rc::new(namespaces_of(&next.cluster));
             }
             PlaygroundAction::ClusterDelta(delta) => {
-                Rc::make_mut(&mut next.cluster).apply(&delta);
+                Rc::make_mut(&mut next.cluster).apply_owned(delta);
                 let namespaces = namespaces_of(&next.cluster);
                 if *self.cluster_namespaces != namespaces {
                     next.cluster_namespaces = Rc::new(namespaces);

@@ -139,6 +139,14 @@ impl<T: Clone> Changes<T> {
             section.insert(key.clone(), value.clone());
         }
     }
+
+    /// [`Changes::apply`], moving the entries instead of copying them.
+    fn apply_owned(self, section: &mut Section<T>) {
+        for key in &self.removed {
+            section.remove(key);
+        }
+        section.extend(self.upserted);
+    }
 }
 
 /// What changed between two views.
@@ -193,6 +201,16 @@ impl ClusterView {
         }
         view.sum_node_requests();
         view
+    }
+
+    /// Applies a delta received from the worker, taking its entries (no copy of each).
+    pub fn apply_owned(&mut self, delta: ViewDelta) {
+        self.revision = delta.revision;
+        delta.nodes.apply_owned(&mut self.nodes);
+        delta.pods.apply_owned(&mut self.pods);
+        delta.workloads.apply_owned(&mut self.workloads);
+        delta.services.apply_owned(&mut self.services);
+        delta.events.apply_owned(&mut self.events);
     }
 
     /// Applies a delta received from the worker.
@@ -707,15 +725,18 @@ kubectl expose deployment web --port=80",
             delta.pods
         );
         assert!(delta.pods.removed.is_empty());
+        let mut moved_into = ui_view.clone();
         ui_view.apply(&delta);
         assert_eq!(ui_view, ClusterView::build(session.simulation()));
+        moved_into.apply_owned(delta);
+        assert_eq!(moved_into, ui_view, "applying by value gives the same view");
 
         session.run_script("kubectl delete deployment web");
         session.advance(Duration::from_secs(60));
         let Some(ViewUpdate::Delta(delta)) = tracker.update(session.simulation()) else {
             panic!("a delta");
         };
-        ui_view.apply(&delta);
+        ui_view.apply_owned(delta);
         assert_eq!(ui_view, ClusterView::build(session.simulation()));
         assert!(!ui_view.pods.keys().any(|k| k.starts_with("default/web-")));
         assert!(!ui_view.workloads.keys().any(|k| k.contains("/default/")));
