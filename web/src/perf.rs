@@ -4,7 +4,7 @@
 //!
 //! `window.__tidepoolPerf.graph` holds one record per graph commit: when the cluster-view
 //! messages it draws arrived (before decoding), what they carried, when the last of them had
-//! been decoded and reduced into the state, how long drawing the pod chips took (`chipsMs`),
+//! been decoded (`decoded`) and then reduced into the state (`reduced`), how long drawing the pod chips took (`chipsMs`),
 //! a few named moments of the render (`stamps`, see [`stamp`]), when the chips were drawn
 //! (`committed`: the graph's render, whose SVG Yew commits in the same task),
 //! and when the next animation frame started and ended. `window.__tidepoolPerf.output` holds
@@ -32,6 +32,8 @@ mod page {
     /// A cluster-view message waiting for the graph to draw it.
     struct Arrival {
         arrived: f64,
+        /// When the UI had decoded it (before the reducer).
+        decoded: f64,
         /// When the UI had decoded it and run the reducer on it.
         reduced: f64,
         kind: &'static str,
@@ -99,6 +101,7 @@ mod page {
         PENDING.with(|p| {
             p.borrow_mut().push(Arrival {
                 arrived,
+                decoded: now(),
                 reduced: arrived,
                 kind,
                 entries,
@@ -177,6 +180,7 @@ mod page {
         );
         set(&record, "arrived", first.arrived.into());
         if let Some(last) = arrivals.last() {
+            set(&record, "decoded", last.decoded.into());
             set(&record, "reduced", last.reduced.into());
         }
         set(&record, "chipsMs", chips_ms.into());

@@ -155,7 +155,7 @@ impl PlaygroundState {
                 next.cluster_namespaces = Rc::new(namespaces_of(&next.cluster));
             }
             PlaygroundAction::ClusterDelta(delta) => {
-                Rc::make_mut(&mut next.cluster).apply(&delta);
+                Rc::make_mut(&mut next.cluster).apply_owned(delta);
                 let namespaces = namespaces_of(&next.cluster);
                 if *self.cluster_namespaces != namespaces {
                     next.cluster_namespaces = Rc::new(namespaces);
@@ -285,6 +285,8 @@ mod tests {
         let mut view = ClusterView::default();
         view.pods
             .insert("default/a".to_owned(), pod("a", "Pending"));
+        view.pods
+            .insert("default/c".to_owned(), pod("c", "Running"));
         let state = PlaygroundState::default().apply(PlaygroundAction::ClusterView(view));
         let kept = Rc::clone(&state.cluster);
         let next = state.apply(PlaygroundAction::ClusterDelta(ViewDelta {
@@ -298,12 +300,16 @@ mod tests {
         assert_eq!(next.cluster.revision, 9);
         assert_eq!(
             next.cluster.pods.keys().collect::<Vec<_>>(),
-            ["default/b"],
+            ["default/b", "default/c"],
             "b added, a removed"
         );
         assert!(
             kept.pods.contains_key("default/a"),
             "the old state is untouched"
+        );
+        assert!(
+            std::ptr::eq(&kept.pods["default/c"], &next.cluster.pods["default/c"]),
+            "an unchanged pod is shared with the old state, not copied"
         );
         assert_eq!(next.namespaces(), ["default"]);
         let filtered = next.apply(PlaygroundAction::SetNamespace(Some("other".to_owned())));

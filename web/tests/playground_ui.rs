@@ -157,6 +157,100 @@ async fn the_graph_draws_one_labelled_chip_per_pod() {
     );
 }
 
+/// More than 24 pods on a node: compact chips, each a single `<path>` (its status glyph a
+/// shared marker, no text, no `<title>`), still labelled, focusable and selectable by key.
+#[wasm_bindgen_test]
+async fn compact_chips_are_single_labelled_elements() {
+    let host = fresh_host("compact-graph-host");
+    let selected = Rc::new(std::cell::RefCell::new(None::<ObjectRef>));
+    let pods: Vec<PodView> = (0..30)
+        .map(|i| {
+            let status = if i == 7 {
+                "CrashLoopBackOff"
+            } else {
+                "Running"
+            };
+            pod(&format!("web-{i:02}"), Some("node01"), status)
+        })
+        .collect();
+    let props = GraphProps {
+        lang: Lang::En,
+        view: Rc::new(view(&pods)),
+        known: true,
+        namespace: None,
+        selected: None,
+        on_select: {
+            let selected = Rc::clone(&selected);
+            Callback::from(move |target| *selected.borrow_mut() = Some(target))
+        },
+    };
+    yew::Renderer::<ClusterGraph>::with_root_and_props(host.clone(), props).render();
+    yew::scheduler::flush().await;
+
+    assert_eq!(chips(&host).len(), 30);
+    let chip: web_sys::HtmlElement = host
+        .query_selector(".tp-chip[data-pod='web-07']")
+        .expect("query")
+        .expect("chip")
+        .unchecked_into();
+    assert_eq!(chip.tag_name(), "path");
+    assert_eq!(chip.child_element_count(), 0, "one element per chip");
+    let class = chip.get_attribute("class").unwrap_or_default();
+    assert!(
+        class.contains("tp-chip-shape") && class.contains("tp-st-crash"),
+        "{class}"
+    );
+    assert!(
+        chip.get_attribute("aria-label")
+            .unwrap_or_default()
+            .contains("STATUS CrashLoopBackOff")
+    );
+    assert_eq!(chip.get_attribute("tabindex").as_deref(), Some("0"));
+    assert_eq!(chip.get_attribute("role").as_deref(), Some("button"));
+    // The glyph each status class picks (app.css `marker-start`) is defined once.
+    for id in ["tp-glyph-running", "tp-glyph-crash", "tp-glyph-pending"] {
+        assert!(
+            host.query_selector(&format!("marker#{id} path"))
+                .expect("query")
+                .is_some(),
+            "{id}"
+        );
+    }
+    assert_eq!(
+        host.query_selector_all(".tp-g-chips title")
+            .expect("query")
+            .length(),
+        0,
+        "no title per chip"
+    );
+    // Pointing at a chip shows its label in the one shared tooltip.
+    let bubbles = web_sys::EventInit::new();
+    bubbles.set_bubbles(true);
+    chip.dispatch_event(
+        &web_sys::Event::new_with_event_init_dict("mouseover", &bubbles).expect("event"),
+    )
+    .expect("hover");
+    let tooltip = host
+        .query_selector(".tp-g-chip-area > title")
+        .expect("query")
+        .expect("the shared title");
+    assert_eq!(tooltip.text_content(), chip.get_attribute("aria-label"));
+    // Enter on the focused chip selects its pod.
+    chip.focus().expect("focus");
+    let key = web_sys::KeyboardEventInit::new();
+    key.set_bubbles(true);
+    key.set_key("Enter");
+    chip.dispatch_event(
+        &web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &key).expect("event"),
+    )
+    .expect("Enter");
+    yew::scheduler::flush().await;
+    assert_eq!(
+        selected.borrow().as_ref().map(|s| s.name.clone()),
+        Some("web-07".to_owned())
+    );
+}
+
 #[wasm_bindgen_test]
 async fn the_inspector_renders_markup_as_text() {
     let host = fresh_host("inspector-host");

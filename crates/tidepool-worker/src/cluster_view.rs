@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 use tidepool_core::api::virtual_time;
 use tidepool_core::scheduler::plugins::{allocatable, pod_requests};
 use tidepool_core::{Kind, Object, ObjectKey, Simulation};
@@ -96,7 +97,121 @@ pub struct EventView {
 }
 
 /// Entries keyed by `namespace/name` (`name` for nodes, `Kind/namespace/name` for workloads).
-pub type Section<T> = BTreeMap<String, T>;
+///
+/// Shared structure: the map and each entry sit behind an `Rc`, so a copy of a view shares
+/// them, and changing a copy copies only the map's spine (keys and pointers), never the
+/// entries. The UI needs that: its reducer applies each delta to a copy of the view while
+/// the previous state (and the graph's memo) still hold the old one, and a deep copy of a
+/// thousand pods and thousands of events cost milliseconds per delta. On the wire it is a
+/// plain map of entries.
+#[derive(Clone)]
+pub struct Section<T>(Rc<BTreeMap<String, Rc<T>>>);
+
+impl<T> Default for Section<T> {
+    fn default() -> Self {
+        Self(Rc::default())
+    }
+}
+
+impl<T: PartialEq> PartialEq for Section<T> {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+            || (self.0.len() == other.0.len()
+                && self
+                    .0
+                    .iter()
+                    .zip(other.0.iter())
+                    .all(|((ka, va), (kb, vb))| ka == kb && (Rc::ptr_eq(va, vb) || va == vb)))
+    }
+}
+
+impl<T: Eq> Eq for Section<T> {}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for Section<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<T: Serialize> Serialize for Section<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Section<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let entries = BTreeMap::<String, T>::deserialize(deserializer)?;
+        Ok(entries.into_iter().collect())
+    }
+}
+
+impl<T> FromIterator<(String, T)> for Section<T> {
+    fn from_iter<I: IntoIterator<Item = (String, T)>>(entries: I) -> Self {
+        Self(Rc::new(
+            entries.into_iter().map(|(k, v)| (k, Rc::new(v))).collect(),
+        ))
+    }
+}
+
+impl<T> Section<T> {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn get(&self, key: &str) -> Option<&T> {
+        self.0.get(key).map(|entry| &**entry)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.0.contains_key(key)
+    }
+
+    pub fn keys(&self) -> impl DoubleEndedIterator<Item = &String> + ExactSizeIterator {
+        self.0.keys()
+    }
+
+    pub fn values(&self) -> impl DoubleEndedIterator<Item = &T> + ExactSizeIterator {
+        self.0.values().map(|entry| &**entry)
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (&String, &T)> + ExactSizeIterator {
+        self.0.iter().map(|(key, entry)| (key, &**entry))
+    }
+
+    /// Sets an entry; the map's spine is copied first if another view shares it.
+    pub fn insert(&mut self, key: String, value: T) {
+        Rc::make_mut(&mut self.0).insert(key, Rc::new(value));
+    }
+
+    /// Removes an entry (copying the spine first if it is shared and holds the key).
+    pub fn remove(&mut self, key: &str) {
+        if self.0.contains_key(key) {
+            Rc::make_mut(&mut self.0).remove(key);
+        }
+    }
+}
+
+impl<T> std::ops::Index<&str> for Section<T> {
+    type Output = T;
+
+    fn index(&self, key: &str) -> &T {
+        &self.0[key]
+    }
+}
+
+impl<T: Clone> Section<T> {
+    /// Every entry, mutable: shared ones are copied first.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = (&String, &mut T)> {
+        Rc::make_mut(&mut self.0)
+            .iter_mut()
+            .map(|(key, entry)| (key, Rc::make_mut(entry)))
+    }
+}
 
 /// Everything the graph, the inspector's lists and the events timeline show.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +252,16 @@ impl<T: Clone> Changes<T> {
         }
         for (key, value) in &self.upserted {
             section.insert(key.clone(), value.clone());
+        }
+    }
+
+    /// [`Changes::apply`], moving the entries instead of copying them.
+    fn apply_owned(self, section: &mut Section<T>) {
+        for key in &self.removed {
+            section.remove(key);
+        }
+        for (key, value) in self.upserted {
+            section.insert(key, value);
         }
     }
 }
@@ -195,6 +320,16 @@ impl ClusterView {
         view
     }
 
+    /// Applies a delta received from the worker, taking its entries (no copy of each).
+    pub fn apply_owned(&mut self, delta: ViewDelta) {
+        self.revision = delta.revision;
+        delta.nodes.apply_owned(&mut self.nodes);
+        delta.pods.apply_owned(&mut self.pods);
+        delta.workloads.apply_owned(&mut self.workloads);
+        delta.services.apply_owned(&mut self.services);
+        delta.events.apply_owned(&mut self.events);
+    }
+
     /// Applies a delta received from the worker.
     pub fn apply(&mut self, delta: &ViewDelta) {
         self.revision = delta.revision;
@@ -247,7 +382,7 @@ impl ClusterView {
                 }
             }
         }
-        for (name, node) in &mut self.nodes {
+        for (name, node) in self.nodes.values_mut() {
             let (cpu, memory, pods) = totals.get(name.as_str()).copied().unwrap_or_default();
             node.cpu_requested_milli = cpu;
             node.memory_requested_bytes = memory;
@@ -443,6 +578,9 @@ pub struct ViewTracker {
 }
 
 /// What the tracker has to send.
+// A full view is small now (its sections are shared pointers); each update is moved once to
+// the message that carries it, so boxing the delta would buy nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ViewUpdate {
     Full(ClusterView),
@@ -580,12 +718,12 @@ fn diff<T: Clone + PartialEq>(before: &Section<T>, after: &Section<T>) -> Change
     Changes {
         upserted: after
             .iter()
-            .filter(|(k, v)| before.get(*k) != Some(*v))
+            .filter(|(k, v)| before.get(k) != Some(*v))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
         removed: before
             .keys()
-            .filter(|k| !after.contains_key(*k))
+            .filter(|k| !after.contains_key(k))
             .cloned()
             .collect(),
     }
@@ -707,18 +845,53 @@ kubectl expose deployment web --port=80",
             delta.pods
         );
         assert!(delta.pods.removed.is_empty());
+        let mut moved_into = ui_view.clone();
         ui_view.apply(&delta);
         assert_eq!(ui_view, ClusterView::build(session.simulation()));
+        moved_into.apply_owned(delta);
+        assert_eq!(moved_into, ui_view, "applying by value gives the same view");
 
         session.run_script("kubectl delete deployment web");
         session.advance(Duration::from_secs(60));
         let Some(ViewUpdate::Delta(delta)) = tracker.update(session.simulation()) else {
             panic!("a delta");
         };
-        ui_view.apply(&delta);
+        ui_view.apply_owned(delta);
         assert_eq!(ui_view, ClusterView::build(session.simulation()));
         assert!(!ui_view.pods.keys().any(|k| k.starts_with("default/web-")));
         assert!(!ui_view.workloads.keys().any(|k| k.contains("/default/")));
+    }
+
+    /// A changed copy of a view shares the entries it did not change, leaves the original
+    /// as it was, and a section travels as a plain map.
+    #[test]
+    fn sections_are_shared_between_copies_and_serialise_as_maps() {
+        let session =
+            session_with("kubectl create deployment web --image=nginx --replicas=2\nsleep 30");
+        let before = ClusterView::build(session.simulation());
+        let mut after = before.clone();
+        let (kept, _) = before.pods.iter().next().expect("a pod");
+        let kept = kept.clone();
+        let mut added = before.pods[kept.as_str()].clone();
+        added.name = "added".to_owned();
+        after.pods.insert("default/added".to_owned(), added);
+        after.events.remove("no/such-event");
+        assert!(!before.pods.contains_key("default/added"));
+        assert_eq!(after.pods.len(), before.pods.len() + 1);
+        assert!(
+            std::ptr::eq(&before.pods[kept.as_str()], &after.pods[kept.as_str()]),
+            "an unchanged entry is shared, not copied"
+        );
+        assert!(
+            Rc::ptr_eq(&before.events.0, &after.events.0),
+            "removing a missing key copies nothing"
+        );
+        assert_ne!(before, after);
+
+        let json = serde_json::to_value(&after).expect("serialise");
+        assert_eq!(json["pods"]["default/added"]["name"], "added");
+        let back: ClusterView = serde_json::from_value(json).expect("deserialise");
+        assert_eq!(back, after);
     }
 
     /// 1,000 pods on 10 extra nodes: the full view and a rolling update's deltas stay cheap.

@@ -48,6 +48,69 @@ impl<T> PartialEq for Shared<T> {
     }
 }
 
+/// A compact chip's outline: an 18 x 18 rounded square that starts at its top middle, where
+/// its status glyph (a marker, see [`glyph_defs`]) is anchored.
+const COMPACT_OUTLINE: &str =
+    "M9,0H12A6,6 0 0 1 18,6V12A6,6 0 0 1 12,18H6A6,6 0 0 1 0,12V6A6,6 0 0 1 6,0Z";
+
+/// Every status class, for the glyph markers.
+const STATUS_CLASSES: [StatusClass; 8] = [
+    StatusClass::Running,
+    StatusClass::Pending,
+    StatusClass::Creating,
+    StatusClass::CrashLoop,
+    StatusClass::Completed,
+    StatusClass::Terminating,
+    StatusClass::Error,
+    StatusClass::Other,
+];
+
+/// A status glyph as a path around (0, 0), about 9 units across: the shapes of
+/// [`StatusClass::glyph`] (a disc, a ring, a half disc, a circular arrow, a tick, a cross,
+/// `!`, `?`), drawn as geometry so a compact chip needs no text (no shaping, no font).
+fn glyph_shape(class: StatusClass) -> &'static str {
+    const DISC: &str = "M-4,0A4,4 0 1 0 4,0A4,4 0 1 0 -4,0Z";
+    match class {
+        StatusClass::Running => DISC,
+        StatusClass::Pending => {
+            "M-4,0A4,4 0 1 0 4,0A4,4 0 1 0 -4,0ZM-2.6,0A2.6,2.6 0 1 0 2.6,0A2.6,2.6 0 1 0 -2.6,0Z"
+        }
+        StatusClass::Creating => "M-4,0A4,4 0 1 0 4,0A4,4 0 1 0 -4,0ZM0,-2.6A2.6,2.6 0 0 1 0,2.6Z",
+        StatusClass::CrashLoop => {
+            "M3.22,-2.7A4.2,4.2 0 1 1 -2.41,-3.44L-1.61,-2.29A2.8,2.8 0 1 0 2.14,-1.8Z\
+             M-3.33,-4.75L0.12,-4.36L-0.69,-0.98Z"
+        }
+        StatusClass::Completed => "M-4.4,-0.2L-1.6,2.6L4.2,-3.2L5.2,-2.2L-1.6,4.6L-5.4,0.8Z",
+        StatusClass::Terminating => {
+            "M-3.9,-2.9L-2.9,-3.9L0,-1L2.9,-3.9L3.9,-2.9L1,0L3.9,2.9L2.9,3.9L0,1L-2.9,3.9\
+             L-3.9,2.9L-1,0Z"
+        }
+        StatusClass::Error => "M-1,-4.6H1L0.6,1.2H-0.6ZM-0.95,2.3H0.95V4.2H-0.95Z",
+        StatusClass::Other => {
+            "M-2.9,-1.9A2.9,2.9 0 0 1 2.9,-1.9C2.9,-0.3 0.65,-0.2 0.65,1.1H-0.65\
+             C-0.65,-1 1.6,-0.9 1.6,-1.9A1.6,1.6 0 0 0 -1.6,-1.9ZM-0.75,2.4H0.75V3.9H-0.75Z"
+        }
+    }
+}
+
+/// One `<marker>` per status glyph. A compact chip is a single `<path>` (one layout object
+/// instead of a group, a rect, a text and a title) whose CSS class picks its glyph marker
+/// (`marker-start`, app.css): the glyph is laid out once per status, not once per chip.
+/// The marker's point (9, 0) sits on the outline's first vertex, so the glyph lands in the
+/// middle of the 18 x 18 chip.
+fn glyph_defs() -> Html {
+    let markers = STATUS_CLASSES.iter().map(|class| {
+        html! {
+            <marker id={format!("tp-glyph-{}", &class.css()["tp-st-".len()..])} class="tp-glyph"
+                    markerUnits="userSpaceOnUse" markerWidth="18" markerHeight="18"
+                    refX="9" refY="0" orient="0">
+                <path transform="translate(9,9)" d={glyph_shape(*class)} />
+            </marker>
+        }
+    });
+    html! { <defs>{ for markers }</defs> }
+}
+
 /// The statuses the legend explains, with a sample STATUS text each.
 const LEGEND: [(StatusClass, &str); 7] = [
     (StatusClass::Running, "Running"),
@@ -240,6 +303,22 @@ fn graph_canvas(props: &CanvasProps) -> Html {
             }
         })
     };
+    let hover_title = use_node_ref();
+    let on_chip_hover = {
+        let hover_title = hover_title.clone();
+        Callback::from(move |event: MouseEvent| {
+            let label = event
+                .target()
+                .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+                .and_then(|target| target.closest(".tp-chip").ok().flatten())
+                .and_then(|chip| chip.get_attribute("aria-label"));
+            if let (Some(label), Some(title)) = (label, hover_title.cast::<web_sys::Element>())
+                && title.text_content().as_deref() != Some(label.as_str())
+            {
+                title.set_text_content(Some(&label));
+            }
+        })
+    };
     let selected = props.selected.as_ref();
     let is_selected = |target: &ObjectRef| selected == Some(target);
 
@@ -392,7 +471,9 @@ fn graph_canvas(props: &CanvasProps) -> Html {
     let legend = LEGEND.iter().map(|(class, status)| {
         html! {
             <li class={classes!("tp-legend-item", class.css())}>
-                <span class="tp-legend-swatch" aria-hidden="true">{ class.glyph() }</span>
+                <svg class="tp-legend-swatch" viewBox="-1 -1 20 20" aria-hidden="true">
+                    <path class={classes!("tp-chip-shape", class.css())} d={COMPACT_OUTLINE} />
+                </svg>
                 { *status }
             </li>
         }
@@ -410,11 +491,17 @@ fn graph_canvas(props: &CanvasProps) -> Html {
                  data-pods={layout.pods.to_string()}
                  viewBox={format!("0 0 {WIDTH} {:.1}", layout.height)}
                  width="100%" preserveAspectRatio="xMidYMin meet">
+                { glyph_defs() }
                 { for section_titles }
                 { for nodes }
                 <g class="tp-g-edges" aria-hidden="true">{ for edges }</g>
                 { for object_boxes }
-                <g class="tp-g-chips" ref={chip_layer} onclick={on_chip_click} onkeydown={on_chip_key} />
+                // One tooltip for all chips (a `<title>` per chip was hundreds more elements
+                // to lay out): pointing at a chip puts its label in the group's title.
+                <g class="tp-g-chip-area" onmouseover={on_chip_hover}>
+                    <title ref={hover_title} />
+                    <g class="tp-g-chips" ref={chip_layer} onclick={on_chip_click} onkeydown={on_chip_key} />
+                </g>
             </svg>
         </div>
     }
@@ -456,20 +543,26 @@ struct ChipLayer {
     prototypes: Option<ChipPrototypes>,
 }
 
-/// An empty full and compact chip, cloned for each new chip.
+/// An empty full and compact chip, cloned for each new chip. A compact chip is one `<path>`
+/// (its glyph comes from a marker); a full chip is a group of a rect and two texts.
 struct ChipPrototypes {
     full: web_sys::Element,
     compact: web_sys::Element,
 }
 
-/// A chip in the DOM, with the elements whose text changes and what it shows now.
+/// A chip in the DOM, with the elements whose text changes (full chips only) and what it
+/// shows now.
 struct DrawnChip {
     element: web_sys::Element,
     compact: bool,
-    title: web_sys::Element,
-    name: Option<web_sys::Element>,
-    status: web_sys::Element,
+    texts: Option<ChipTexts>,
     look: ChipLook,
+}
+
+/// A full chip's name and status texts.
+struct ChipTexts {
+    name: web_sys::Element,
+    status: web_sys::Element,
 }
 
 /// The attributes and texts of one chip.
@@ -488,7 +581,7 @@ impl ChipLook {
         let pod = &chip.pod;
         let mut class = format!("tp-chip {}", chip.class.css());
         if chip.compact {
-            class.push_str(" tp-chip-compact");
+            class.push_str(" tp-chip-compact tp-chip-shape");
         }
         if selected {
             class.push_str(" tp-selected");
@@ -504,22 +597,21 @@ impl ChipLook {
                 .map(|n| format!(", {n}"))
                 .unwrap_or_default()
         );
-        let glyph = chip.class.glyph();
+        let (name, status_text) = if chip.compact {
+            (String::new(), String::new())
+        } else {
+            (
+                short_name(&pod.name, 18),
+                format!("{} {}", chip.class.glyph(), pod.status),
+            )
+        };
         Self {
             class,
             transform: format!("translate({:.1},{:.1})", chip.rect.x, chip.rect.y),
             status: pod.status.clone(),
             label,
-            name: if chip.compact {
-                String::new()
-            } else {
-                short_name(&pod.name, 18)
-            },
-            status_text: if chip.compact {
-                glyph.to_owned()
-            } else {
-                format!("{glyph} {}", pod.status)
-            },
+            name,
+            status_text,
         }
     }
 }
@@ -538,53 +630,43 @@ fn svg_element(
 
 impl ChipPrototypes {
     fn new(document: &web_sys::Document) -> Option<Self> {
-        let chip = |compact: bool| -> Option<web_sys::Element> {
-            let (w, h) = if compact { COMPACT_CHIP } else { FULL_CHIP };
-            let chip = svg_element(document, "g", &[("tabindex", "0"), ("role", "button")])?;
-            let mut children = vec![
-                svg_element(document, "title", &[])?,
-                svg_element(
-                    document,
-                    "rect",
-                    &[
-                        ("width", &format!("{w:.1}")),
-                        ("height", &format!("{h:.1}")),
-                        ("rx", "6"),
-                    ],
-                )?,
-            ];
-            if compact {
-                children.push(svg_element(
-                    document,
-                    "text",
-                    &[
-                        ("class", "tp-chip-glyph"),
-                        ("x", &format!("{:.1}", w / 2.0)),
-                        ("y", "13"),
-                        ("text-anchor", "middle"),
-                    ],
-                )?);
-            } else {
-                children.push(svg_element(
-                    document,
-                    "text",
-                    &[("class", "tp-chip-name"), ("x", "8"), ("y", "15")],
-                )?);
-                children.push(svg_element(
-                    document,
-                    "text",
-                    &[("class", "tp-chip-status"), ("x", "8"), ("y", "29")],
-                )?);
-            }
-            for child in children {
-                chip.append_child(&child).ok()?;
-            }
-            Some(chip)
-        };
-        Some(Self {
-            full: chip(false)?,
-            compact: chip(true)?,
-        })
+        // The layout's compact chip size is the outline's.
+        debug_assert_eq!(COMPACT_CHIP, (18.0, 18.0));
+        let compact = svg_element(
+            document,
+            "path",
+            &[
+                ("tabindex", "0"),
+                ("role", "button"),
+                ("d", COMPACT_OUTLINE),
+            ],
+        )?;
+        let (w, h) = FULL_CHIP;
+        let full = svg_element(document, "g", &[("tabindex", "0"), ("role", "button")])?;
+        for child in [
+            svg_element(
+                document,
+                "rect",
+                &[
+                    ("width", &format!("{w:.1}")),
+                    ("height", &format!("{h:.1}")),
+                    ("rx", "6"),
+                ],
+            )?,
+            svg_element(
+                document,
+                "text",
+                &[("class", "tp-chip-name"), ("x", "8"), ("y", "15")],
+            )?,
+            svg_element(
+                document,
+                "text",
+                &[("class", "tp-chip-status"), ("x", "8"), ("y", "29")],
+            )?,
+        ] {
+            full.append_child(&child).ok()?;
+        }
+        Some(Self { full, compact })
     }
 }
 
@@ -603,20 +685,17 @@ impl DrawnChip {
         let element: web_sys::Element = prototype.clone_node_with_deep(true).ok()?.unchecked_into();
         element.set_attribute("data-ns", &chip.pod.namespace).ok()?;
         element.set_attribute("data-pod", &chip.pod.name).ok()?;
-        let title = element.first_element_child()?;
-        let first_text = title.next_element_sibling()?.next_element_sibling()?;
-        let (name, status) = if chip.compact {
-            (None, first_text)
+        let texts = if chip.compact {
+            None
         } else {
-            let status = first_text.next_element_sibling()?;
-            (Some(first_text), status)
+            let name = element.first_element_child()?.next_element_sibling()?;
+            let status = name.next_element_sibling()?;
+            Some(ChipTexts { name, status })
         };
         let mut drawn = Self {
             element,
             compact: chip.compact,
-            title,
-            name,
-            status,
+            texts,
             look: ChipLook::default(),
         };
         drawn.show(look);
@@ -643,15 +722,14 @@ impl DrawnChip {
         }
         if look.label != old.label {
             let _ = element.set_attribute("aria-label", &look.label);
-            self.title.set_text_content(Some(&look.label));
         }
-        if look.name != old.name
-            && let Some(name) = &self.name
-        {
-            name.set_text_content(Some(&look.name));
-        }
-        if look.status_text != old.status_text {
-            self.status.set_text_content(Some(&look.status_text));
+        if let Some(texts) = &self.texts {
+            if look.name != old.name {
+                texts.name.set_text_content(Some(&look.name));
+            }
+            if look.status_text != old.status_text {
+                texts.status.set_text_content(Some(&look.status_text));
+            }
         }
         self.look = look;
     }
