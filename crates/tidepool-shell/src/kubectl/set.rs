@@ -518,10 +518,11 @@ fn parse_resource_list(text: &str) -> Result<Map<String, Value>, String> {
                 "error: Invalid argument syntax {part}, expected <resource>=<value>\n"
             ));
         };
-        if tidepool_core::quantity::parse(quantity).is_none() {
+        let Some(amount) = tidepool_core::quantity::parse(quantity) else {
             return Err("error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n".to_owned());
-        }
-        out.insert(name.to_owned(), json!(quantity));
+        };
+        // A resource.Quantity serialises canonically: 0.5 is 500m, 1024Mi is 1Gi.
+        out.insert(name.to_owned(), json!(amount.to_canonical()));
     }
     Ok(out)
 }
@@ -835,5 +836,10 @@ mod tests {
         assert_eq!(out, vec![set[0].clone(), set[1].clone()]);
         assert_eq!(key_to_env_name("b.c-d"), "B_C_D");
         assert!(valid_env_name("my.env-name") && !valid_env_name("1A"));
+        let list = parse_resource_list("cpu=0.5,memory=1024Mi,ephemeral-storage=1000m").unwrap();
+        assert_eq!(
+            Value::Object(list),
+            json!({"cpu": "500m", "memory": "1Gi", "ephemeral-storage": "1"})
+        );
     }
 }
