@@ -159,6 +159,13 @@ fn file_target(
     let kind_text = text_at(&value, "/kind").to_owned();
     let name = text_at(&value, "/metadata/name").to_owned();
     let kind = Kind::from_type(&api_version, &kind_text);
+    let own_namespace = text_at(&value, "/metadata/namespace").to_owned();
+    let ns = namespace(session, flags);
+    if flags.has("namespace") && !own_namespace.is_empty() && own_namespace != ns {
+        return Err(format!(
+            "error: the namespace from the provided object \"{own_namespace}\" does not match the namespace \"{ns}\". You must pass '--namespace={own_namespace}' to perform this operation.\n"
+        ));
+    }
     if local {
         if !typed {
             return Ok(Target {
@@ -180,16 +187,15 @@ fn file_target(
             live: None,
         });
     }
-    let own_namespace = text_at(&value, "/metadata/namespace");
     let Some(kind) = kind else {
         return Err(format!(
             "error: resource mapping not found for name: \"{name}\" namespace: \"{own_namespace}\" from \"{source}\": no matches for kind \"{kind_text}\" in version \"{api_version}\"\nensure CRDs are installed first\n"
         ));
     };
     let ns = if own_namespace.is_empty() {
-        namespace(session, flags)
+        ns
     } else {
-        own_namespace.to_owned()
+        own_namespace
     };
     let ns = if kind.namespaced() { ns.as_str() } else { "" };
     session
@@ -309,6 +315,21 @@ pub(super) fn typed_form(kind: Kind, mut value: Value) -> Value {
             | Kind::CronJob
     ) {
         ensure(&mut value, "", "status", json!({}));
+        // Status counters without `omitempty`.
+        let counters: &[&str] = match kind {
+            Kind::DaemonSet => &[
+                "currentNumberScheduled",
+                "desiredNumberScheduled",
+                "numberMisscheduled",
+                "numberReady",
+            ],
+            Kind::StatefulSet => &["availableReplicas", "replicas"],
+            Kind::ReplicaSet | Kind::ReplicationController => &["replicas"],
+            _ => &[],
+        };
+        for counter in counters {
+            ensure(&mut value, "/status", counter, json!(0));
+        }
     }
     value
 }

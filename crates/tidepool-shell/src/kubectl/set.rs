@@ -150,7 +150,9 @@ fn matching_containers<'a>(
             _ => {}
         }
     }
-    for (label, list) in [("init container", init), ("container", main)] {
+    // kubectl's order: the containers, then the init containers (`--list` calls both
+    // "container").
+    for (label, list) in [("container", main), ("container", init)] {
         for c in list.into_iter().flatten() {
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
             if crate::exec::glob_match(selector, name) {
@@ -414,6 +416,7 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             continue;
         }
         let mut listing = String::new();
+        let mut conflict = None;
         for (label, c) in containers {
             let existing: Vec<Value> = c
                 .get("env")
@@ -428,8 +431,10 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                         .any(|s| s.get("name").and_then(Value::as_str) == Some(name))
                     {
                         let value = e.get("value").and_then(Value::as_str).unwrap_or("");
-                        return Err(format!(
-                            "error: '{name}' already has a value ({value}), and --overwrite is false\n"
+                        // kubectl wraps the patch error as "error: OBJECT\n ERR".
+                        conflict = Some(format!(
+                            "error: {}\n '{name}' already has a value ({value}), and --overwrite is false\n",
+                            object.display
                         ));
                     }
                 }
@@ -461,6 +466,10 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                     obj.insert("env".to_owned(), Value::Array(updated));
                 }
             }
+        }
+        if let Some(e) = conflict {
+            errors.push(e);
+            continue;
         }
         if list {
             res.push_out(listing);
