@@ -12,7 +12,7 @@ use super::{Flags, namespace};
 use crate::Session;
 use crate::exec::Res;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use tidepool_core::{Kind, Object};
 
 /// `resource.LocalResourceError`: resource arguments given with `--local`.
@@ -249,6 +249,10 @@ pub(super) fn typed_form(kind: Kind, mut value: Value) -> Value {
     if !value.is_object() {
         return value;
     }
+    // Fields the typed structs do not have are dropped by kubectl's decode.
+    if let Ok(typed) = Object::from_json(kind, value.clone()) {
+        drop_unknown_fields(&mut value, &typed.to_json());
+    }
     ensure(&mut value, "", "metadata", json!({}));
     ensure(&mut value, "/metadata", "creationTimestamp", Value::Null);
     match kind {
@@ -332,6 +336,32 @@ pub(super) fn typed_form(kind: Kind, mut value: Value) -> Value {
         }
     }
     value
+}
+
+/// Removes the keys of `value` that the typed round trip `typed` lost. Empty values stay: the
+/// typed structs may omit them on output while kubectl's print them (`resources: {}`).
+fn drop_unknown_fields(value: &mut Value, typed: &Value) {
+    match (value, typed) {
+        (Value::Object(map), Value::Object(known)) => {
+            map.retain(|key, child| {
+                known.contains_key(key)
+                    || child.is_null()
+                    || child.as_object().is_some_and(Map::is_empty)
+                    || child.as_array().is_some_and(Vec::is_empty)
+            });
+            for (key, child) in map.iter_mut() {
+                if let Some(known_child) = known.get(key) {
+                    drop_unknown_fields(child, known_child);
+                }
+            }
+        }
+        (Value::Array(items), Value::Array(known)) if items.len() == known.len() => {
+            for (item, known_item) in items.iter_mut().zip(known) {
+                drop_unknown_fields(item, known_item);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// `-o` printing of one object: the name printer (`KIND/NAME OPERATION`), `name`, yaml, json,
@@ -455,6 +485,24 @@ mod tests {
         assert_eq!(typed["spec"]["ports"][0]["targetPort"], json!(0));
         assert_eq!(typed["spec"]["ports"][1]["targetPort"], json!("http"));
         assert_eq!(typed["status"], json!({"loadBalancer": {}}));
+    }
+
+    #[test]
+    fn typed_form_drops_unknown_fields() {
+        let deployment = json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "bogus": 1},
+            "spec": {"foo": {"bar": 1}, "template": {"spec": {"containers": [
+                {"name": "c", "image": "i", "zzz": 1, "ports": [{"containerPort": 80}]}
+            ]}}}
+        });
+        let typed = typed_form(Kind::Deployment, deployment);
+        assert!(typed["metadata"].get("bogus").is_none());
+        assert!(typed["spec"].get("foo").is_none());
+        let container = &typed["spec"]["template"]["spec"]["containers"][0];
+        assert!(container.get("zzz").is_none());
+        assert_eq!(container["ports"], json!([{"containerPort": 80}]));
+        assert_eq!(container["image"], json!("i"));
     }
 
     #[test]
