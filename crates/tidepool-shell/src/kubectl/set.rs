@@ -763,8 +763,10 @@ pub fn selector(session: &mut Session, args: &[String], stdin: &str) -> KResult 
             continue;
         }
         let mut v = object.value.clone();
-        if let Some(rv) = flags.get("resource-version") {
-            v["metadata"]["resourceVersion"] = json!(rv);
+        if let Some(rv) = flags.get("resource-version")
+            && let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut)
+        {
+            meta.insert("resourceVersion".to_owned(), json!(rv));
         }
         if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) {
             spec.insert("selector".to_owned(), Value::Object(labels.clone()));
