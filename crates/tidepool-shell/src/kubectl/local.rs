@@ -367,6 +367,19 @@ fn drop_unknown_fields(value: &mut Value, typed: &Value) {
 /// `-o` printing of one object: the name printer (`KIND/NAME OPERATION`), `name`, yaml, json,
 /// jsonpath.
 pub(super) fn print(value: &Value, display: &str, output: &str, operation: &str) -> KResultText {
+    // kubectl hides managedFields unless --show-managed-fields (a client dry run of a live
+    // object prints the object as read, with them).
+    let mut shown;
+    let value = match value.pointer("/metadata/managedFields") {
+        Some(_) => {
+            shown = value.clone();
+            if let Some(meta) = shown.get_mut("metadata").and_then(Value::as_object_mut) {
+                meta.remove("managedFields");
+            }
+            &shown
+        }
+        None => value,
+    };
     match output {
         "" => Ok(format!("{display} {operation}\n")),
         "name" => Ok(format!("{display}\n")),
