@@ -9,7 +9,7 @@ use crate::exec::Res;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::Duration;
-use tidepool_core::{ApiError, DecodeError, DeleteOptions, Kind, Object, PatchType, Propagation};
+use tidepool_core::{ApiError, DecodeError, DeleteOptions, Kind, Object, Propagation};
 
 fn server_error(e: &ApiError) -> String {
     super::api_error(e, None)
@@ -25,17 +25,22 @@ enum Loaded {
     Error(String),
 }
 
-fn load(session: &Session, sources: &[String], stdin: &str, recursive: bool) -> Vec<Loaded> {
+/// The texts of `-f` sources (`-` is stdin; a folder gives its .yaml/.yml/.json files), each
+/// with the name kubectl reports, or kubectl's error for a source it cannot read.
+pub(super) fn read_sources(
+    session: &Session,
+    sources: &[String],
+    stdin: &str,
+    recursive: bool,
+) -> Vec<Result<(String, String), String>> {
     let mut out = Vec::new();
     for src in sources {
-        let mut files: Vec<(String, String)> = Vec::new();
         if src == "-" {
-            files.push(("STDIN".to_owned(), stdin.to_owned()));
+            out.push(Ok(("STDIN".to_owned(), stdin.to_owned())));
         } else if src.starts_with("http://") || src.starts_with("https://") {
-            out.push(Loaded::Error(format!(
+            out.push(Err(format!(
                 "error: unable to read URL \"{src}\": this playground has no internet access\n"
             )));
-            continue;
         } else {
             let path = crate::vfs::resolve(&session.cwd, src);
             if session.vfs.is_dir(&path) {
@@ -57,48 +62,55 @@ fn load(session: &Session, sources: &[String], stdin: &str, recursive: bool) -> 
                         } else {
                             format!("{src}/{}", crate::vfs::basename(&file))
                         };
-                        files.push((shown, session.vfs.read(&file).unwrap_or_default()));
+                        out.push(Ok((shown, session.vfs.read(&file).unwrap_or_default())));
                     }
                 }
             } else {
                 match session.vfs.read(&path) {
-                    Ok(text) => files.push((src.clone(), text)),
-                    Err(_) => {
-                        out.push(Loaded::Error(format!(
-                            "error: the path \"{src}\" does not exist\n"
-                        )));
-                        continue;
-                    }
+                    Ok(text) => out.push(Ok((src.clone(), text))),
+                    Err(_) => out.push(Err(format!("error: the path \"{src}\" does not exist\n"))),
                 }
             }
         }
-        for (name, text) in files {
-            match tidepool_core::decode_manifests(&text) {
-                Ok(objects) => {
-                    out.extend(
-                        objects
-                            .into_iter()
-                            .map(|o| Loaded::Object(name.clone(), Box::new(o))),
-                    );
-                }
-                Err(DecodeError::Syntax { line, message }) => {
-                    out.push(Loaded::Error(format!(
+    }
+    out
+}
+
+fn load(session: &Session, sources: &[String], stdin: &str, recursive: bool) -> Vec<Loaded> {
+    let mut out = Vec::new();
+    for source in read_sources(session, sources, stdin, recursive) {
+        let (name, text) = match source {
+            Ok(file) => file,
+            Err(e) => {
+                out.push(Loaded::Error(e));
+                continue;
+            }
+        };
+        match tidepool_core::decode_manifests(&text) {
+            Ok(objects) => {
+                out.extend(
+                    objects
+                        .into_iter()
+                        .map(|o| Loaded::Object(name.clone(), Box::new(o))),
+                );
+            }
+            Err(DecodeError::Syntax { line, message }) => {
+                out.push(Loaded::Error(format!(
                         "error: error parsing {name}: error converting YAML to JSON: yaml: line {line}: {message}\n"
                     )));
-                }
-                Err(_) => {
-                    // Decode document by document so the good ones still go through.
-                    for document in serde_norway::Deserializer::from_str(&text) {
-                        let Ok(value) = Value::deserialize(document) else {
-                            break;
-                        };
-                        if value.is_null() {
-                            continue;
-                        }
-                        match tidepool_core::decode::decode_value(value) {
-                            Ok(o) => out.push(Loaded::Object(name.clone(), Box::new(o))),
-                            Err(e) => out.push(Loaded::Error(decode_error(&name, &e))),
-                        }
+            }
+            Err(_) => {
+                // Decode document by document so the good ones still go through.
+                for document in serde_norway::Deserializer::from_str(&text) {
+                    let Ok(value) = Value::deserialize(document) else {
+                        break;
+                    };
+                    if value.is_null() {
+                        continue;
+                    }
+                    match tidepool_core::decode::decode_value(value) {
+                        Ok(o) => out.push(Loaded::Object(name.clone(), Box::new(o))),
+                        Err(e) => out.push(Loaded::Error(decode_error(&name, &e))),
                     }
                 }
             }
@@ -558,18 +570,6 @@ pub fn scale(session: &mut Session, args: &[String]) -> KResult {
     Ok(Res::out(format!("{} scaled\n", kind_name(kind, &name))))
 }
 
-const SET_SPECS: &[FlagSpec] = &[
-    f("all", None, false),
-    f("selector", Some('l'), true),
-    f("filename", Some('f'), true),
-    f("local", None, false),
-    f("output", Some('o'), true),
-    f("dry-run", None, true),
-    f("record", None, false),
-    f("env", Some('e'), true),
-    f("containers", Some('c'), true),
-];
-
 /// Where a kind keeps its pod spec (JSON pointer).
 pub(super) fn template_ptr(kind: Kind) -> Option<&'static str> {
     match kind {
@@ -583,103 +583,6 @@ pub(super) fn template_ptr(kind: Kind) -> Option<&'static str> {
         Kind::CronJob => Some("/spec/jobTemplate/spec/template/spec"),
         _ => None,
     }
-}
-
-pub fn set(session: &mut Session, args: &[String]) -> KResult {
-    let Some(sub) = args.first() else {
-        return Err(
-            "error: Required resource not specified.\nSee 'kubectl set -h' for help and examples\n"
-                .to_owned(),
-        );
-    };
-    if sub != "image" {
-        return Err(format!(
-            "error: \"kubectl set {sub}\" is not available in this playground yet\n"
-        ));
-    }
-    let flags = parse_flags(&args[1..], SET_SPECS, "set image")?;
-    let ns = namespace(session, &flags);
-    // Positionals: resource(s) first (TYPE NAME or TYPE/NAME...), then container=image pairs.
-    let (resources, pairs): (Vec<String>, Vec<String>) =
-        flags.args.iter().cloned().partition(|a| !a.contains('='));
-    if pairs.is_empty() {
-        return Err("error: at least one image update is required\nSee 'kubectl set image -h' for help and examples\n".to_owned());
-    }
-    let mut targets: Vec<(Kind, String)> = Vec::new();
-    if resources.iter().any(|r| r.contains('/')) {
-        for r in &resources {
-            let (t, n) = r.split_once('/').unwrap_or((r, ""));
-            let t = resolve_type(t).ok_or_else(|| {
-                format!("error: the server doesn't have a resource type \"{t}\"\n")
-            })?;
-            targets.push((t.kind, n.to_owned()));
-        }
-    } else if let Some(types) = resources.first() {
-        for ty in types.split(',') {
-            let t = resolve_type(ty).ok_or_else(|| {
-                format!("error: the server doesn't have a resource type \"{ty}\"\n")
-            })?;
-            if flags.bool("all") {
-                for o in session.sim.api().store().list(t.kind, Some(&ns)) {
-                    targets.push((t.kind, o.name().to_owned()));
-                }
-            }
-            for n in &resources[1..] {
-                targets.push((t.kind, n.clone()));
-            }
-        }
-    }
-    let mut res = Res::ok();
-    for (kind, name) in targets {
-        let Some(ptr) = template_ptr(kind) else {
-            continue;
-        };
-        let object = session
-            .sim
-            .api()
-            .get(kind, &ns, &name)
-            .map_err(|e| server_error(&e))?;
-        let mut v = object.to_json();
-        let mut changed = false;
-        for pair in &pairs {
-            let (container, image) = pair.split_once('=').unwrap_or((pair, ""));
-            let mut found = false;
-            for list in ["containers", "initContainers"] {
-                if let Some(cs) = v
-                    .pointer_mut(&format!("{ptr}/{list}"))
-                    .and_then(Value::as_array_mut)
-                {
-                    for c in cs {
-                        if container == "*"
-                            || c.get("name").and_then(Value::as_str) == Some(container)
-                        {
-                            found = true;
-                            if c.get("image").and_then(Value::as_str) != Some(image) {
-                                changed = true;
-                            }
-                            c["image"] = json!(image);
-                        }
-                    }
-                }
-            }
-            if !found {
-                return Err(format!(
-                    "error: unable to find container named \"{container}\"\n"
-                ));
-            }
-        }
-        if changed {
-            let updated = Object::from_json(kind, v).map_err(|e| format!("error: {e}\n"))?;
-            session
-                .sim
-                .api_mut()
-                .update(updated)
-                .map_err(|e| server_error(&e))?;
-            res.push_out(format!("{} image updated\n", kind_name(kind, &name)));
-        }
-    }
-    settle(session);
-    Ok(res)
 }
 
 const ROLLOUT_SPECS: &[FlagSpec] = &[
@@ -996,135 +899,4 @@ pub fn expose(session: &mut Session, args: &[String]) -> KResult {
     }
     let value = json!({"apiVersion": "v1", "kind": "Service", "metadata": metadata, "spec": spec, "status": {"loadBalancer": {}}});
     super::generate::finish(session, &flags, value, Kind::Service, "exposed")
-}
-
-const LABEL_SPECS: &[FlagSpec] = &[
-    f("overwrite", None, false),
-    f("all", None, false),
-    f("selector", Some('l'), true),
-    f("list", None, false),
-    f("filename", Some('f'), true),
-    f("dry-run", None, true),
-    f("output", Some('o'), true),
-    f("local", None, false),
-    f("resource-version", None, true),
-];
-
-pub fn label(session: &mut Session, command: &str, args: &[String]) -> KResult {
-    let flags = parse_flags(args, LABEL_SPECS, command)?;
-    let ns = namespace(session, &flags);
-    let field = if command == "label" {
-        "labels"
-    } else {
-        "annotations"
-    };
-    let (changes, resources): (Vec<String>, Vec<String>) = flags
-        .args
-        .iter()
-        .cloned()
-        .partition(|a| a.contains('=') || a.ends_with('-'));
-    let mut targets: Vec<(Kind, String)> = Vec::new();
-    if resources.iter().any(|r| r.contains('/')) {
-        for r in &resources {
-            let (t, n) = r.split_once('/').unwrap_or((r, ""));
-            let t = resolve_type(t).ok_or_else(|| {
-                format!("error: the server doesn't have a resource type \"{t}\"\n")
-            })?;
-            targets.push((t.kind, n.to_owned()));
-        }
-    } else if let Some(ty) = resources.first() {
-        let t = resolve_type(ty)
-            .ok_or_else(|| format!("error: the server doesn't have a resource type \"{ty}\"\n"))?;
-        if flags.bool("all") || flags.has("selector") {
-            let sel = match flags.get("selector") {
-                Some(s) => super::json::parse_selector(s)?,
-                None => Vec::new(),
-            };
-            for o in session
-                .sim
-                .api()
-                .store()
-                .list(t.kind, t.kind.namespaced().then_some(ns.as_str()))
-            {
-                if super::json::selector_matches(&sel, &o.to_json()) {
-                    targets.push((t.kind, o.name().to_owned()));
-                }
-            }
-        }
-        for n in &resources[1..] {
-            targets.push((t.kind, n.clone()));
-        }
-    }
-    if targets.is_empty() {
-        return Err(
-            "error: one or more resources must be specified as <resource> <name> or <resource>/<name>\n"
-                .to_owned(),
-        );
-    }
-    if changes.is_empty() {
-        return Err(format!(
-            "error: at least one {} update is required\nSee 'kubectl {command} -h' for help and examples\n",
-            if command == "label" {
-                "label"
-            } else {
-                "annotation"
-            }
-        ));
-    }
-    let mut res = Res::ok();
-    for (kind, name) in targets {
-        let object = session
-            .sim
-            .api()
-            .get(kind, if kind.namespaced() { &ns } else { "" }, &name)
-            .map_err(|e| server_error(&e))?;
-        let current = object.to_json();
-        let mut patch = serde_json::Map::new();
-        let mut removed_only = true;
-        for c in &changes {
-            if let Some(key) = c.strip_suffix('-') {
-                patch.insert(key.to_owned(), Value::Null);
-            } else if let Some((k, val)) = c.split_once('=') {
-                removed_only = false;
-                let existing = current
-                    .pointer(&format!(
-                        "/metadata/{field}/{}",
-                        k.replace('~', "~0").replace('/', "~1")
-                    ))
-                    .and_then(Value::as_str);
-                if let Some(old) = existing
-                    && old != val
-                    && !flags.bool("overwrite")
-                {
-                    return Err(format!(
-                        "error: '{k}' already has a value ({old}), and --overwrite is false\n"
-                    ));
-                }
-                patch.insert(k.to_owned(), json!(val));
-            }
-        }
-        let body = json!({"metadata": {field: Value::Object(patch)}});
-        let before = object.resource_version();
-        let updated = session
-            .sim
-            .api_mut()
-            .patch(kind, object.namespace(), &name, PatchType::Merge, &body)
-            .map_err(|e| server_error(&e))?;
-        let verb = if updated.resource_version() == before {
-            if command == "label" {
-                "not labeled"
-            } else {
-                "not annotated"
-            }
-        } else if removed_only && command == "label" {
-            "unlabeled"
-        } else if command == "label" {
-            "labeled"
-        } else {
-            "annotated"
-        };
-        res.push_out(format!("{} {verb}\n", kind_name(kind, &name)));
-    }
-    settle(session);
-    Ok(res)
 }

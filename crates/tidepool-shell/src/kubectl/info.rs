@@ -92,9 +92,9 @@ pub fn command_help(command: &str) -> Option<String> {
             "  kubectl scale deployment web --replicas=5",
         ),
         "set" => (
-            "Change a part of existing objects: container images (image), environment variables (env), resource requests and limits (resources).",
-            "kubectl set image (TYPE NAME | TYPE/NAME) CONTAINER=IMAGE ... [flags]\n  kubectl set env (TYPE NAME | TYPE/NAME) KEY=VALUE ... KEY- ... [--from=configmap/NAME] [--list] [-c CONTAINER] [flags]\n  kubectl set resources (TYPE NAME | TYPE/NAME) [--limits=cpu=200m,memory=512Mi] [--requests=...] [-c CONTAINER] [flags]",
-            "  kubectl set image deployment/nginx nginx=nginx:1.16.1\n  kubectl set env deployment/web LOG_LEVEL=debug\n  kubectl set env deployment/web --from=configmap/app-config --prefix=APP_\n  kubectl set resources deployment web --limits=cpu=200m,memory=512Mi --requests=cpu=100m",
+            "Change a part of existing objects: container images (image), environment variables (env), resource requests and limits (resources), a Service's selector (selector), the service account of a pod template (serviceaccount). With --local -f FILE the file's object is changed and printed, the cluster is not contacted.",
+            "kubectl set image (-f FILENAME | TYPE NAME | TYPE/NAME) CONTAINER=IMAGE ... [flags]\n  kubectl set env (-f FILENAME | TYPE NAME | TYPE/NAME) KEY=VALUE ... KEY- ... [--from=configmap/NAME] [--list] [-c CONTAINER] [flags]\n  kubectl set resources (-f FILENAME | TYPE NAME | TYPE/NAME) [--limits=cpu=200m,memory=512Mi] [--requests=...] [-c CONTAINER] [flags]\n  kubectl set selector (-f FILENAME | TYPE NAME | TYPE/NAME) KEY=VALUE,... [--resource-version=V] [flags]\n  kubectl set serviceaccount|sa (-f FILENAME | TYPE NAME | TYPE/NAME) SERVICE_ACCOUNT [flags]",
+            "  kubectl set image deployment/nginx nginx=nginx:1.16.1\n  kubectl set image --local -f api.yaml nginx=nginx:1.27 -o yaml\n  kubectl set selector svc/web app=api\n  kubectl set sa deploy/api sa1\n  kubectl set env deployment/web LOG_LEVEL=debug\n  kubectl set env deployment/web --from=configmap/app-config --prefix=APP_\n  kubectl set resources deployment web --limits=cpu=200m,memory=512Mi --requests=cpu=100m",
         ),
         "cordon" => (
             "Mark a node unschedulable: the scheduler places no new pods there; pods already running stay.",
@@ -138,8 +138,8 @@ pub fn command_help(command: &str) -> Option<String> {
         ),
         "label" | "annotate" => (
             "Add, change (--overwrite) or remove (KEY-) labels or annotations.",
-            "kubectl label|annotate (TYPE NAME | TYPE/NAME | TYPE -l selector | TYPE --all) KEY=VALUE ... KEY- [flags]",
-            "  kubectl label pod web tier=fe\n  kubectl annotate pod web note=hello",
+            "kubectl label|annotate (-f FILENAME | TYPE NAME | TYPE/NAME | TYPE -l selector | TYPE --all) KEY=VALUE ... KEY- [--local] [flags]",
+            "  kubectl label pod web tier=fe\n  kubectl annotate pod web note=hello\n  kubectl label --local -f pod.yaml tier=fe -o yaml",
         ),
         "explain" => (
             "Describe the fields of a resource type: what each field means, its type, and whether it is required, from the Kubernetes v1.32 API schema. Fields are named by a dotted path: TYPE.FIELD.FIELD...",
@@ -267,6 +267,15 @@ fn command_options(command: &str) -> &'static str {
         "set" => {
             "    --all=false:
 \tChange every object of the type in the namespace.
+
+    -f, --filename=[]:
+\tThe objects of these files (- is stdin): the live ones, or with --local the files' own.
+
+    --local=false:
+\tChange the objects of the -f files and print them; the cluster is not contacted.
+
+    -o, --output='':
+\tyaml, json, name or jsonpath=... prints the changed object.
 
     -c, --containers='*':
 \tOnly containers whose name matches this glob.

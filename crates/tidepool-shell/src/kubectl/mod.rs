@@ -20,6 +20,8 @@ pub(crate) use generate::base64;
 mod get;
 mod info;
 pub(crate) mod json;
+mod label;
+mod local;
 mod logs;
 mod node;
 mod patch;
@@ -380,7 +382,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "set" => set::set(session, &rest, stdin),
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),
-        "label" | "annotate" => apply::label(session, cmd, &rest),
+        "label" | "annotate" => label::label(session, cmd, &rest, stdin),
         "patch" => patch::patch(session, &rest),
         "cordon" | "uncordon" => node::cordon(session, cmd, &rest),
         "drain" => node::drain(session, &rest),

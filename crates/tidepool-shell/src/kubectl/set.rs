@@ -1,8 +1,10 @@
-//! `kubectl set env` and `kubectl set resources` (and the dispatch of `set`; `set image` lives
-//! in `apply.rs`). Changing a workload's pod template starts a rollout through the simulated
+//! `kubectl set env|image|resources|selector|serviceaccount`: on live objects (by argument
+//! or `-f`), or with `--local` on the objects of `-f` files, printed without contacting the
+//! cluster. Changing a workload's pod template starts a rollout through the simulated
 //! controllers, exactly as the real patch does.
 
-use super::get::kind_name;
+use super::apply::template_ptr;
+use super::local::{self, Target};
 use super::resources::resolve_type;
 use super::{FlagSpec, Flags, KResult, f, namespace, parse_flags};
 use crate::Session;
@@ -12,10 +14,20 @@ use std::time::Duration;
 use tidepool_core::{Kind, Object};
 
 pub fn set(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    let rest = args.get(1..).unwrap_or_default();
     match args.first().map(String::as_str) {
-        Some("env") => env(session, &args[1..], stdin),
-        Some("resources") => resources(session, &args[1..]),
-        _ => super::apply::set(session, args),
+        None => Err(
+            "error: Required resource not specified.\nSee 'kubectl set -h' for help and examples\n"
+                .to_owned(),
+        ),
+        Some("env") => env(session, rest, stdin),
+        Some("resources") => resources(session, rest, stdin),
+        Some("image") => image(session, rest, stdin),
+        Some("selector") => selector(session, rest, stdin),
+        Some("serviceaccount" | "sa") => service_account(session, rest, stdin),
+        Some(sub) => Err(format!(
+            "error: \"kubectl set {sub}\" is not available in this playground yet\n"
+        )),
     }
 }
 
@@ -34,6 +46,7 @@ const ENV_SPECS: &[FlagSpec] = &[
     f("dry-run", None, true),
     f("local", None, false),
     f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
 ];
 
 const RESOURCES_SPECS: &[FlagSpec] = &[
@@ -46,6 +59,7 @@ const RESOURCES_SPECS: &[FlagSpec] = &[
     f("dry-run", None, true),
     f("local", None, false),
     f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
 ];
 
 /// The objects named by `TYPE NAME...`, `TYPE/NAME...`, `TYPE --all` or `TYPE -l sel`.
@@ -136,7 +150,9 @@ fn matching_containers<'a>(
             _ => {}
         }
     }
-    for (label, list) in [("init container", init), ("container", main)] {
+    // kubectl's order: the containers, then the init containers (`--list` calls both
+    // "container").
+    for (label, list) in [("container", main), ("container", init)] {
         for c in list.into_iter().flatten() {
             let name = c.get("name").and_then(Value::as_str).unwrap_or("");
             if crate::exec::glob_match(selector, name) {
@@ -147,32 +163,68 @@ fn matching_containers<'a>(
     out
 }
 
-/// Writes the changed object; prints `KIND/NAME MESSAGE` (or the dry-run form).
-fn save(
-    session: &mut Session,
-    original: &Object,
-    updated: Value,
+/// What `--local` makes of resource arguments: an error (`set image|resources|selector`) or
+/// nothing (`set env|serviceaccount` only read `-f` then).
+#[derive(Clone, Copy, PartialEq)]
+enum LocalArgs {
+    Reject,
+    Ignore,
+}
+
+/// The objects a `set` command edits: files' objects with `--local`; otherwise the live objects
+/// named by `-f` files and by arguments. Errors about single objects are collected.
+fn set_targets(
+    session: &Session,
     flags: &Flags,
-    message: &str,
-    res: &mut Res,
-) -> Result<(), String> {
-    let kind = original.kind();
-    let name = original.name().to_owned();
-    if original.to_json() == updated {
-        return Ok(());
+    stdin: &str,
+    resources: &[String],
+    command: &str,
+    local_args: LocalArgs,
+) -> Result<(Vec<Target>, Vec<String>), String> {
+    let has_files = flags.has("filename");
+    if flags.bool("local") {
+        if local::dry_run(flags)? == Some("server") {
+            return Err("error: cannot specify --local and --dry-run=server - did you mean --dry-run=client?\n".to_owned());
+        }
+        if local_args == LocalArgs::Reject && !resources.is_empty() {
+            return Err(local::LOCAL_RESOURCE_ERROR.to_owned());
+        }
+        if !has_files {
+            return Err(local::NO_RESOURCES.to_owned());
+        }
+        return Ok(local::file_targets(session, flags, stdin, true));
     }
-    let dry_run = flags.get("dry-run").is_some_and(|d| d == "client");
-    if !dry_run {
-        let object = Object::from_json(kind, updated).map_err(|e| format!("error: {e}\n"))?;
-        session
-            .sim
-            .api_mut()
-            .update(object)
-            .map_err(|e| super::api_error(&e, None))?;
+    let (mut found, errors) = if has_files {
+        local::file_targets(session, flags, stdin, false)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    if !resources.is_empty() || !has_files {
+        found.extend(
+            targets(session, flags, resources, command)?
+                .into_iter()
+                .map(Target::live),
+        );
     }
-    let suffix = if dry_run { " (dry run)" } else { "" };
-    res.push_out(format!("{} {message}{suffix}\n", kind_name(kind, &name)));
-    Ok(())
+    Ok((found, errors))
+}
+
+/// kubectl's error for an object without a pod spec.
+fn no_pod_spec(target: &Target) -> String {
+    format!(
+        "error: {} the object is not a pod or does not have a pod template: {}\n",
+        target.display,
+        target.go_type()
+    )
+}
+
+/// The pod spec of a pod or workload (JSON pointer), or kubectl's error.
+fn pod_spec_ptr(target: &Target) -> Result<&'static str, String> {
+    target
+        .kind
+        .and_then(template_ptr)
+        .filter(|ptr| target.value.pointer(ptr).is_some())
+        .ok_or_else(|| no_pod_spec(target))
 }
 
 /// `IsEnvironmentArgument` or a `KEY-` removal.
@@ -249,7 +301,8 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             ));
         }
     }
-    env_args.extend(flags.all("env"));
+    // `-e` values come before the positional ones (kubectl appends the arguments to EnvParams).
+    let env_args: Vec<String> = flags.all("env").into_iter().chain(env_args).collect();
     let mut set_vars: Vec<Value> = Vec::new();
     let mut remove: Vec<String> = Vec::new();
     for a in &env_args {
@@ -320,33 +373,50 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
         }
     }
     let list = flags.bool("list");
-    let objects = targets(session, &flags, &resources, "set env")?;
+    let (objects, mut errors) = set_targets(
+        session,
+        &flags,
+        stdin,
+        &resources,
+        "set env",
+        LocalArgs::Ignore,
+    )?;
     let selector = flags.get("containers").unwrap_or("*").to_owned();
     let overwrite = !flags.has("overwrite") || flags.bool("overwrite");
     let mut res = Res::ok();
     for object in objects {
-        let kind = object.kind();
-        let Some(ptr) = super::apply::template_ptr(kind) else {
-            return Err(format!(
-                "error: {}/{} environment variables cannot be set on this object\n",
-                kind.name(),
-                object.name()
-            ));
+        let ptr = match pod_spec_ptr(&object) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
-        let mut v = object.to_json();
+        let kind_text = object
+            .value
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let name = object
+            .value
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let mut v = object.value.clone();
         let Some(spec) = v.pointer_mut(ptr) else {
             continue;
         };
         let containers = matching_containers(spec, &selector);
         if containers.is_empty() {
             res.push_err(format!(
-                "Warning: {}/{} does not have any containers matching \"{selector}\"\n",
-                kind.name(),
-                object.name()
+                "Warning: {kind_text}/{name} does not have any containers matching \"{selector}\"\n"
             ));
             continue;
         }
         let mut listing = String::new();
+        let mut conflict = None;
         for (label, c) in containers {
             let existing: Vec<Value> = c
                 .get("env")
@@ -361,8 +431,10 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                         .any(|s| s.get("name").and_then(Value::as_str) == Some(name))
                     {
                         let value = e.get("value").and_then(Value::as_str).unwrap_or("");
-                        return Err(format!(
-                            "error: '{name}' already has a value ({value}), and --overwrite is false\n"
+                        // kubectl wraps the patch error as "error: OBJECT\n ERR".
+                        conflict = Some(format!(
+                            "error: {}\n '{name}' already has a value ({value}), and --overwrite is false\n",
+                            object.display
                         ));
                     }
                 }
@@ -370,9 +442,7 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             let updated = update_env(&existing, &set_vars, &remove);
             if list {
                 listing.push_str(&format!(
-                    "# {} {}, {label} {}\n",
-                    kind.name(),
-                    object.name(),
+                    "# {kind_text} {name}, {label} {}\n",
                     c.get("name").and_then(Value::as_str).unwrap_or("")
                 ));
                 for e in &updated {
@@ -397,13 +467,21 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                 }
             }
         }
+        if let Some(e) = conflict {
+            errors.push(e);
+            continue;
+        }
         if list {
             res.push_out(listing);
             continue;
         }
-        save(session, &object, v, &flags, "env updated", &mut res)?;
+        // kubectl skips an object whose patch is empty.
+        if v != object.value {
+            local::save(session, &flags, &object, v, "env updated", &mut res)?;
+        }
     }
     session.sim.advance(Duration::ZERO);
+    local::report(&mut res, errors);
     Ok(res)
 }
 
@@ -449,37 +527,50 @@ fn parse_resource_list(text: &str) -> Result<Map<String, Value>, String> {
                 "error: Invalid argument syntax {part}, expected <resource>=<value>\n"
             ));
         };
-        if tidepool_core::quantity::parse(quantity).is_none() {
+        let Some(amount) = tidepool_core::quantity::parse(quantity) else {
             return Err("error: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'\n".to_owned());
-        }
-        out.insert(name.to_owned(), json!(quantity));
+        };
+        // A resource.Quantity serialises canonically: 0.5 is 500m, 1024Mi is 1Gi.
+        out.insert(name.to_owned(), json!(amount.to_canonical()));
     }
     Ok(out)
 }
 
-pub fn resources(session: &mut Session, args: &[String]) -> KResult {
+pub fn resources(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let flags = parse_flags(args, RESOURCES_SPECS, "set resources")?;
+    let (objects, mut errors) = set_targets(
+        session,
+        &flags,
+        stdin,
+        &flags.args,
+        "set resources",
+        LocalArgs::Reject,
+    )?;
     let limits = parse_resource_list(flags.get("limits").unwrap_or(""))?;
     let requests = parse_resource_list(flags.get("requests").unwrap_or(""))?;
     if limits.is_empty() && requests.is_empty() {
         return Err("error: you must specify an update to requests or limits (in the form of --requests/--limits)\n".to_owned());
     }
-    let objects = targets(session, &flags, &flags.args, "set resources")?;
     let selector = flags.get("containers").unwrap_or("*").to_owned();
     let mut res = Res::ok();
     for object in objects {
-        let Some(ptr) = super::apply::template_ptr(object.kind()) else {
-            continue;
+        let ptr = match pod_spec_ptr(&object) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
         };
-        let mut v = object.to_json();
+        let mut v = object.value.clone();
         let Some(spec) = v.pointer_mut(ptr) else {
             continue;
         };
         let containers = matching_containers(spec, &selector);
         if containers.is_empty() {
-            return Err(format!(
+            errors.push(format!(
                 "error: unable to find container named {selector}\n"
             ));
+            continue;
         }
         for (_, c) in containers {
             let Some(c) = c.as_object_mut() else {
@@ -504,16 +595,237 @@ pub fn resources(session: &mut Session, args: &[String]) -> KResult {
                 }
             }
         }
-        save(
+        if v != object.value {
+            local::save(
+                session,
+                &flags,
+                &object,
+                v,
+                "resource requirements updated",
+                &mut res,
+            )?;
+        }
+    }
+    session.sim.advance(Duration::ZERO);
+    local::report(&mut res, errors);
+    Ok(res)
+}
+
+const IMAGE_SPECS: &[FlagSpec] = &[
+    f("all", None, false),
+    f("selector", Some('l'), true),
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("local", None, false),
+    f("output", Some('o'), true),
+    f("dry-run", None, true),
+    f("record", None, false),
+];
+
+/// Sets `image` on the containers named `container` (`*`: all); whether one matched.
+fn set_image(list: Option<&mut Value>, container: &str, image: &str) -> bool {
+    let mut found = false;
+    for c in list.and_then(Value::as_array_mut).into_iter().flatten() {
+        if container == "*" || c.get("name").and_then(Value::as_str) == Some(container) {
+            found = true;
+            if let Some(c) = c.as_object_mut() {
+                c.insert("image".to_owned(), json!(image));
+            }
+        }
+    }
+    found
+}
+
+pub fn image(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    let flags = parse_flags(args, IMAGE_SPECS, "set image")?;
+    // Positionals: resource(s) first (TYPE NAME or TYPE/NAME...), then container=image pairs.
+    let (resources, pairs): (Vec<String>, Vec<String>) =
+        flags.args.iter().cloned().partition(|a| !a.contains('='));
+    let (objects, mut errors) = set_targets(
+        session,
+        &flags,
+        stdin,
+        &resources,
+        "set image",
+        LocalArgs::Reject,
+    )?;
+    if pairs.is_empty() {
+        let see = if flags.bool("local") {
+            ""
+        } else {
+            "See 'kubectl set image -h' for help and examples\n"
+        };
+        return Err(format!(
+            "error: at least one image update is required\n{see}"
+        ));
+    }
+    let mut res = Res::ok();
+    for object in objects {
+        let ptr = match pod_spec_ptr(&object) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut v = object.value.clone();
+        for pair in &pairs {
+            let (container, image) = pair.split_once('=').unwrap_or((pair, ""));
+            let init = set_image(
+                v.pointer_mut(&format!("{ptr}/initContainers")),
+                container,
+                image,
+            );
+            let main = set_image(
+                v.pointer_mut(&format!("{ptr}/containers")),
+                container,
+                image,
+            );
+            if !init && !main {
+                errors.push(format!(
+                    "error: unable to find container named \"{container}\"\n"
+                ));
+            }
+        }
+        if v != object.value {
+            local::save(session, &flags, &object, v, "image updated", &mut res)?;
+        }
+    }
+    session.sim.advance(Duration::ZERO);
+    local::report(&mut res, errors);
+    Ok(res)
+}
+
+const SELECTOR_SPECS: &[FlagSpec] = &[
+    f("all", None, false),
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("local", None, false),
+    f("output", Some('o'), true),
+    f("dry-run", None, true),
+    f("record", None, false),
+    f("resource-version", None, true),
+];
+
+/// A label selector as `metav1.ParseToLabelSelector` splits it: `matchLabels` for `=`/`==`,
+/// the rest as match expressions printed like Go's `%v` (`{app In [a b]}`).
+fn split_selector(text: &str) -> Result<(Map<String, Value>, Vec<String>), String> {
+    use super::json::Req;
+    let mut labels = Map::new();
+    let mut expressions = Vec::new();
+    for req in super::json::parse_selector(text)? {
+        match req {
+            Req::Eq(k, v) => {
+                labels.insert(k, json!(v));
+            }
+            Req::Ne(k, v) => expressions.push(format!("{{{k} NotIn [{v}]}}")),
+            Req::In(k, vs) => expressions.push(format!("{{{k} In [{}]}}", vs.join(" "))),
+            Req::NotIn(k, vs) => expressions.push(format!("{{{k} NotIn [{}]}}", vs.join(" "))),
+            Req::Exists(k) => expressions.push(format!("{{{k} Exists []}}")),
+            Req::NotExists(k) => expressions.push(format!("{{{k} DoesNotExist []}}")),
+        }
+    }
+    Ok((labels, expressions))
+}
+
+pub fn selector(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    let flags = parse_flags(args, SELECTOR_SPECS, "set selector")?;
+    // The last argument is the selector, the ones before it name resources.
+    let (resources, selector) = match flags.args.split_last() {
+        Some((selector, resources)) => (resources.to_vec(), Some(split_selector(selector)?)),
+        None => (Vec::new(), None),
+    };
+    if flags.bool("local") && !resources.is_empty() {
+        return Err(local::LOCAL_RESOURCE_ERROR.to_owned());
+    }
+    let Some((labels, expressions)) = selector else {
+        return Err("error: one selector is required\n".to_owned());
+    };
+    let (objects, mut errors) = set_targets(
+        session,
+        &flags,
+        stdin,
+        &resources,
+        "set selector",
+        LocalArgs::Reject,
+    )?;
+    let mut res = Res::ok();
+    for object in objects {
+        if object.kind != Some(Kind::Service) {
+            errors.push("error: setting a selector is only supported for Services\n".to_owned());
+            continue;
+        }
+        if !expressions.is_empty() {
+            errors.push(format!(
+                "error: match expression [{}] not supported on this object\n",
+                expressions.join(" ")
+            ));
+            continue;
+        }
+        let mut v = object.value.clone();
+        if let Some(rv) = flags.get("resource-version")
+            && let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut)
+        {
+            meta.insert("resourceVersion".to_owned(), json!(rv));
+        }
+        if let Some(spec) = v.get_mut("spec").and_then(Value::as_object_mut) {
+            spec.insert("selector".to_owned(), Value::Object(labels.clone()));
+        }
+        local::save(session, &flags, &object, v, "selector updated", &mut res)?;
+    }
+    session.sim.advance(Duration::ZERO);
+    local::report(&mut res, errors);
+    Ok(res)
+}
+
+const SERVICE_ACCOUNT_SPECS: &[FlagSpec] = &[
+    f("all", None, false),
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("local", None, false),
+    f("output", Some('o'), true),
+    f("dry-run", None, true),
+    f("record", None, false),
+];
+
+pub fn service_account(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    let flags = parse_flags(args, SERVICE_ACCOUNT_SPECS, "set serviceaccount")?;
+    let Some((account, resources)) = flags.args.split_last() else {
+        return Err("error: serviceaccount is required\n".to_owned());
+    };
+    let (objects, mut errors) = set_targets(
+        session,
+        &flags,
+        stdin,
+        resources,
+        "set serviceaccount",
+        LocalArgs::Ignore,
+    )?;
+    let mut res = Res::ok();
+    for object in objects {
+        let ptr = match pod_spec_ptr(&object) {
+            Ok(ptr) => ptr,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        let mut v = object.value.clone();
+        if let Some(spec) = v.pointer_mut(ptr).and_then(Value::as_object_mut) {
+            spec.insert("serviceAccountName".to_owned(), json!(account));
+        }
+        // kubectl prints this one even when nothing changed.
+        local::save(
             session,
+            &flags,
             &object,
             v,
-            &flags,
-            "resource requirements updated",
+            "serviceaccount updated",
             &mut res,
         )?;
     }
     session.sim.advance(Duration::ZERO);
+    local::report(&mut res, errors);
     Ok(res)
 }
 
@@ -535,5 +847,10 @@ mod tests {
         assert_eq!(out, vec![set[0].clone(), set[1].clone()]);
         assert_eq!(key_to_env_name("b.c-d"), "B_C_D");
         assert!(valid_env_name("my.env-name") && !valid_env_name("1A"));
+        let list = parse_resource_list("cpu=0.5,memory=1024Mi,ephemeral-storage=1000m").unwrap();
+        assert_eq!(
+            Value::Object(list),
+            json!({"cpu": "500m", "memory": "1Gi", "ephemeral-storage": "1"})
+        );
     }
 }
