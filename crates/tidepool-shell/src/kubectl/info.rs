@@ -418,21 +418,31 @@ pub fn version(session: &Session, args: &[String]) -> KResult {
 }
 
 pub(crate) fn control_plane_ip(session: &Session) -> String {
-    for n in session.sim.api().list(Kind::Node, None) {
-        let v = n.to_json();
+    let ip = |v: &serde_json::Value| -> Option<String> {
         let is_cp = v
             .pointer("/metadata/labels")
             .and_then(|l| l.as_object())
             .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"));
-        if is_cp {
-            for a in arr(&v, "/status/addresses") {
-                if s(a, "/type") == "InternalIP" {
-                    return s(a, "/address").to_owned();
-                }
-            }
-        }
+        let address = arr(v, "/status/addresses")
+            .iter()
+            .find(|a| s(a, "/type") == "InternalIP")
+            .map(|a| s(a, "/address").to_owned());
+        address.filter(|_| is_cp)
+    };
+    // kubectl resolves the kubeconfig's server on every command: look up the kubeadm node by
+    // name first rather than listing every node of a large cluster.
+    let api = session.sim.api();
+    if let Some(found) = api
+        .get_ref(Kind::Node, "", "controlplane")
+        .ok()
+        .and_then(|n| ip(&n.to_json()))
+    {
+        return found;
     }
-    "127.0.0.1".to_owned()
+    api.list(Kind::Node, None)
+        .iter()
+        .find_map(|n| ip(&n.to_json()))
+        .unwrap_or_else(|| "127.0.0.1".to_owned())
 }
 
 pub fn cluster_info(session: &Session, args: &[String]) -> KResult {
