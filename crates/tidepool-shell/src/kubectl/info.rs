@@ -157,9 +157,9 @@ pub fn command_help(command: &str) -> Option<String> {
             "  kubectl port-forward pod/web 8080:80\n  kubectl port-forward deployment/web 8080:80 &\n  kubectl port-forward service/web 8443:https\n  kubectl port-forward --address 0.0.0.0 pod/web 8888:80\n  kubectl port-forward pod/web :80",
         ),
         "config" => (
-            "Show or change the kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS.",
+            "Show or change the kubeconfig (~/.kube/config): view, current-context, get-contexts, get-clusters, get-users, use-context, set-context, rename-context, delete-context, set-cluster, set-credentials, set, unset.",
             "kubectl config SUBCOMMAND [flags]",
-            "  kubectl config set-context --current --namespace=dev",
+            "  kubectl config set-context --current --namespace=dev\n  kubectl config set-context dev --namespace=dev --cluster=kubernetes --user=kubernetes-admin\n  kubectl config use-context dev\n  kubectl config view --minify -o jsonpath='{..namespace}'",
         ),
         "api-resources" => (
             "Print the resource types the cluster serves.",
