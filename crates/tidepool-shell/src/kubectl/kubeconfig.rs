@@ -746,6 +746,64 @@ Usage:
 Use "kubectl options" for a list of global command-line options (applies to all commands).
 "#;
 
+const DELETE_CLUSTER_HELP: &str = r#"Delete the specified cluster from the kubeconfig.
+
+Examples:
+  # Delete the minikube cluster
+  kubectl config delete-cluster minikube
+
+Usage:
+  kubectl config delete-cluster NAME [options]
+
+Use "kubectl options" for a list of global command-line options (applies to all commands).
+"#;
+const SET_HELP: &str = r#"Set an individual value in a kubeconfig file.
+
+ PROPERTY_NAME is a dot delimited name where each token represents either an attribute name or a map key.  Map keys may not contain dots.
+
+ PROPERTY_VALUE is the new value you want to set. Binary fields such as 'certificate-authority-data' expect a base64 encoded string unless the --set-raw-bytes flag is used.
+
+ Specifying an attribute name that already exists will merge new fields on top of existing values.
+
+Examples:
+  # Set the server field on the my-cluster cluster to https://1.2.3.4
+  kubectl config set clusters.my-cluster.server https://1.2.3.4
+  
+  # Set the certificate-authority-data field on the my-cluster cluster
+  kubectl config set clusters.my-cluster.certificate-authority-data $(echo "cert_data_here" | base64 -i -)
+  
+  # Set the cluster field in the my-context context to my-cluster
+  kubectl config set contexts.my-context.cluster my-cluster
+  
+  # Set the client-key-data field in the cluster-admin user using --set-raw-bytes option
+  kubectl config set users.cluster-admin.client-key-data cert_data_here --set-raw-bytes=true
+
+Options:
+    --set-raw-bytes=false:
+	When writing a []byte PROPERTY_VALUE, write the given string directly without base64 decoding.
+
+Usage:
+  kubectl config set PROPERTY_NAME PROPERTY_VALUE [options]
+
+Use "kubectl options" for a list of global command-line options (applies to all commands).
+"#;
+const UNSET_HELP: &str = r#"Unset an individual value in a kubeconfig file.
+
+ PROPERTY_NAME is a dot delimited name where each token represents either an attribute name or a map key.  Map keys may not contain dots.
+
+Examples:
+  # Unset the current-context
+  kubectl config unset current-context
+  
+  # Unset namespace in foo context
+  kubectl config unset contexts.foo.namespace
+
+Usage:
+  kubectl config unset PROPERTY_NAME [options]
+
+Use "kubectl options" for a list of global command-line options (applies to all commands).
+"#;
+
 fn unexpected_args(help: &str, args: &[String]) -> Res {
     let mut res = Res::out(help);
     res.push_err(format!("error: Unexpected args: [{}]\n", args.join(" ")));
@@ -897,10 +955,13 @@ pub fn config(session: &mut Session, args: &[String]) -> KResult {
         "delete-context" | "delete-cluster" | "delete-user" => {
             let what = &sub["delete-".len()..];
             let Some(name) = names.first() else {
-                return Ok(if what == "context" {
-                    Res::out(DELETE_CONTEXT_HELP)
-                } else {
-                    Res::err(format!("error: you must specify a {what} name\n"), 1)
+                return Ok(match what {
+                    "context" => Res::out(DELETE_CONTEXT_HELP),
+                    "cluster" => Res::out(DELETE_CLUSTER_HELP),
+                    _ => Res::err(
+                        "error: user to delete is required\nSee 'kubectl config delete-user -h' for help and examples\n",
+                        1,
+                    ),
                 });
             };
             modify(session, &flags, |cfg, target| {
@@ -947,8 +1008,10 @@ pub fn config(session: &mut Session, args: &[String]) -> KResult {
             })
         }
         "set-cluster" => {
-            let Some(name) = names.first().filter(|n| !n.is_empty()) else {
-                return Err("error: you must specify a non-empty cluster name\n".to_owned());
+            // kubectl prints the command's long help before this error; the playground keeps
+            // to the error (`kubectl config set-cluster --help` has the usage).
+            let [name] = names.as_slice() else {
+                return Err(format!("error: Unexpected args: [{}]\n", names.join(" ")));
             };
             let mut fields: Vec<(&str, Value)> = Vec::new();
             if let Some(v) = flags.get("server") {
@@ -975,8 +1038,8 @@ pub fn config(session: &mut Session, args: &[String]) -> KResult {
             })
         }
         "set-credentials" => {
-            let Some(name) = names.first().filter(|n| !n.is_empty()) else {
-                return Err("error: you must specify a non-empty user name\n".to_owned());
+            let [name] = names.as_slice() else {
+                return Err(format!("error: unexpected args: [{}]\n", names.join(" ")));
             };
             if flags.has("token") && (flags.has("username") || flags.has("password")) {
                 return Err("error: you cannot specify more than one authentication method at the same time: --token, --username/--password\n".to_owned());
@@ -1002,10 +1065,8 @@ pub fn config(session: &mut Session, args: &[String]) -> KResult {
         "set" | "unset" => {
             let expected = if sub == "set" { 2 } else { 1 };
             if names.len() != expected {
-                return Err(format!(
-                    "error: unexpected args: {:?}\n",
-                    names.iter().map(String::as_str).collect::<Vec<_>>()
-                ));
+                let help = if sub == "set" { SET_HELP } else { UNSET_HELP };
+                return Ok(unexpected_args(help, names));
             }
             let property = names[0].clone();
             let value = names.get(1).cloned();
