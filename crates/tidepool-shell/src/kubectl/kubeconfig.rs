@@ -871,6 +871,17 @@ pub fn config(session: &mut Session, args: &[String]) -> KResult {
     };
     // `--namespace`, `--cluster` and `--user` are set-context's own flags here; pflag parses
     // them as the global ones, which have the same names.
+    // set-context's own `--namespace` has no shorthand and shadows the global `-n`.
+    if sub == "set-context"
+        && let Some(short) = rest
+            .iter()
+            .take_while(|a| a.as_str() != "--")
+            .find(|a| a.starts_with("-n") && !a.starts_with("--"))
+    {
+        return Err(format!(
+            "Error: unknown shorthand flag: 'n' in {short}\nSee 'kubectl config set-context --help' for usage.\n"
+        ));
+    }
     let flags = parse_flags(&rest, specs, &format!("config {sub}"))?;
     let names = &flags.args;
     match sub.as_str() {
