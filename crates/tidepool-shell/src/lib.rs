@@ -142,7 +142,9 @@ pub(crate) struct Pending {
     body: String,
 }
 
-/// kubectl's client configuration (the kubeconfig's current context).
+/// The namespace of the kubeconfig's current context, as kubectl last resolved it (the file
+/// `/root/.kube/config` is the truth; see `kubectl::kubeconfig`). Saved so that states stay
+/// readable by versions before the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KubeConfig {
     pub namespace: String,
@@ -267,14 +269,16 @@ impl Session {
     /// A default 3-node cluster and a filesystem seeded with example manifests.
     pub fn new(config: &SessionConfig) -> Self {
         let sim = Simulation::new(&SimulationConfig { seed: config.seed });
-        Self::with_shell(
+        let mut session = Self::with_shell(
             vfs::Vfs::seeded(config.example_files),
             KubeConfig {
                 namespace: "default".to_owned(),
             },
             sim,
             terminals::Shell::login("controlplane"),
-        )
+        );
+        kubectl::write_admin_kubeconfig(&mut session, "default");
+        session
     }
 
     /// A session whose only (active) terminal is `shell`.
@@ -542,7 +546,11 @@ impl Session {
     pub fn save(&mut self) -> SessionState {
         SessionState {
             vfs: self.vfs.clone(),
-            kube: self.kube.clone(),
+            // The kubeconfig file is the truth; the namespace is saved beside it so that an
+            // older version (which has no file) restores the same default namespace.
+            kube: KubeConfig {
+                namespace: kubectl::kubeconfig_namespace(self),
+            },
             simulation: self.sim.snapshot(),
             terminals: self.saved_terminals(),
         }
@@ -557,6 +565,10 @@ impl Session {
             terminals::Shell::login("controlplane"),
         );
         session.resume_terminals(state.terminals.clone());
+        // States saved before the kubeconfig was a file: write it, with the saved namespace.
+        if !session.vfs.exists(kubectl::KUBECONFIG_PATH) {
+            kubectl::write_admin_kubeconfig(&mut session, &state.kube.namespace);
+        }
         Ok(session)
     }
 
@@ -866,6 +878,62 @@ mod tests {
         let b = done(r.feed_line("k get pods")).text();
         assert_eq!(a, b);
         assert!(a.contains("web"), "{a}");
+    }
+
+    #[test]
+    fn the_kubeconfig_file_is_saved_and_its_namespace_kept_for_older_readers() {
+        let mut s = Session::new(&SessionConfig::default());
+        s.run_script(
+            "kubectl create namespace dev\nkubectl config set-context --current --namespace=dev",
+        );
+        let state = s.save();
+        assert_eq!(state.kube.namespace, "dev");
+        let json = serde_json::to_string(&state).unwrap_or_default();
+        assert!(json.contains(r#""kube":{"namespace":"dev"}"#), "{json}");
+        let Some(mut r) = Session::restore(&state).ok() else {
+            panic!("state did not restore");
+        };
+        let view = done(r.feed_line("kubectl config view --minify -o jsonpath='{..namespace}'"));
+        assert_eq!(view.text(), "dev");
+    }
+
+    #[test]
+    fn a_state_saved_before_the_kubeconfig_file_gets_one_with_its_namespace() {
+        let mut s = Session::new(&SessionConfig::default());
+        s.run_script("kubectl create namespace dev\nkubectl run web -n dev --image=nginx");
+        let mut state = s.save();
+        // What the version before the file saved: no /root/.kube/config, the namespace beside.
+        state.vfs.remove(kubectl::KUBECONFIG_PATH);
+        state.kube.namespace = "dev".to_owned();
+        let Some(mut r) = Session::restore(&state).ok() else {
+            panic!("state did not restore");
+        };
+        assert!(r.read_file("/root/.kube/config").is_some());
+        assert_eq!(
+            done(r.feed_line("kubectl get pods -o name")).text(),
+            "pod/web\n"
+        );
+        let contexts = done(r.feed_line("kubectl config get-contexts")).text();
+        assert!(
+            contexts.contains(
+                "*         kubernetes-admin@kubernetes   kubernetes   kubernetes-admin   dev"
+            ),
+            "{contexts}"
+        );
+    }
+
+    #[test]
+    fn completes_config_subcommands_and_context_names() {
+        let mut s = Session::new(&SessionConfig::default());
+        assert_eq!(
+            s.complete("kubectl config use-", 19),
+            vec!["use-context".to_owned()]
+        );
+        s.run_script("kubectl config set-context dev --namespace=dev");
+        assert_eq!(
+            s.complete("kubectl config use-context d", 28),
+            vec!["dev".to_owned()]
+        );
     }
 
     #[test]

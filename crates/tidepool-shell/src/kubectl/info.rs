@@ -2,7 +2,7 @@
 
 use super::json::{arr, s};
 use super::resources::{API_VERSIONS, DISCOVERY, Discovered};
-use super::{FlagSpec, KResult, f, parse_flags};
+use super::{KResult, f, parse_flags};
 use crate::Session;
 use crate::exec::Res;
 use tidepool_core::Kind;
@@ -157,9 +157,9 @@ pub fn command_help(command: &str) -> Option<String> {
             "  kubectl port-forward pod/web 8080:80\n  kubectl port-forward deployment/web 8080:80 &\n  kubectl port-forward service/web 8443:https\n  kubectl port-forward --address 0.0.0.0 pod/web 8888:80\n  kubectl port-forward pod/web :80",
         ),
         "config" => (
-            "Show or change the kubeconfig: view, current-context, get-contexts, use-context, set-context --current --namespace=NS.",
+            "Show or change the kubeconfig (~/.kube/config): view, current-context, get-contexts, get-clusters, get-users, use-context, set-context, rename-context, delete-context, set-cluster, set-credentials, set, unset.",
             "kubectl config SUBCOMMAND [flags]",
-            "  kubectl config set-context --current --namespace=dev",
+            "  kubectl config set-context --current --namespace=dev\n  kubectl config set-context dev --namespace=dev --cluster=kubernetes --user=kubernetes-admin\n  kubectl config use-context dev\n  kubectl config view --minify -o jsonpath='{..namespace}'",
         ),
         "api-resources" => (
             "Print the resource types the cluster serves.",
@@ -426,22 +426,32 @@ pub fn version(session: &Session, args: &[String]) -> KResult {
     Ok(Res::out(out))
 }
 
-fn control_plane_ip(session: &Session) -> String {
-    for n in session.sim.api().list(Kind::Node, None) {
-        let v = n.to_json();
+pub(crate) fn control_plane_ip(session: &Session) -> String {
+    let ip = |v: &serde_json::Value| -> Option<String> {
         let is_cp = v
             .pointer("/metadata/labels")
             .and_then(|l| l.as_object())
             .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"));
-        if is_cp {
-            for a in arr(&v, "/status/addresses") {
-                if s(a, "/type") == "InternalIP" {
-                    return s(a, "/address").to_owned();
-                }
-            }
-        }
+        let address = arr(v, "/status/addresses")
+            .iter()
+            .find(|a| s(a, "/type") == "InternalIP")
+            .map(|a| s(a, "/address").to_owned());
+        address.filter(|_| is_cp)
+    };
+    // kubectl resolves the kubeconfig's server on every command: look up the kubeadm node by
+    // name first rather than listing every node of a large cluster.
+    let api = session.sim.api();
+    if let Some(found) = api
+        .get_ref(Kind::Node, "", "controlplane")
+        .ok()
+        .and_then(|n| ip(&n.to_json()))
+    {
+        return found;
     }
-    "127.0.0.1".to_owned()
+    api.list(Kind::Node, None)
+        .iter()
+        .find_map(|n| ip(&n.to_json()))
+        .unwrap_or_else(|| "127.0.0.1".to_owned())
 }
 
 pub fn cluster_info(session: &Session, args: &[String]) -> KResult {
@@ -464,102 +474,4 @@ pub fn cluster_info(session: &Session, args: &[String]) -> KResult {
         "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n",
     );
     Ok(Res::out(out))
-}
-
-const CONTEXT: &str = "kubernetes-admin@kubernetes";
-
-pub fn config(session: &mut Session, args: &[String]) -> KResult {
-    let specs: &[FlagSpec] = &[
-        f("current", None, false),
-        f("output", Some('o'), true),
-        f("minify", None, false),
-        f("raw", None, false),
-        f("flatten", None, false),
-    ];
-    let Some(sub) = args.first() else {
-        return Err("error: a config subcommand is required (view, get-contexts, current-context, set-context, use-context)\n".to_owned());
-    };
-    // `--namespace` here is set-context's own flag, not the global one.
-    let flags = parse_flags(&args[1..], specs, &format!("config {sub}"))?;
-    match sub.as_str() {
-        "current-context" => Ok(Res::out(format!("{CONTEXT}\n"))),
-        "get-contexts" => {
-            let ns = if session.kube.namespace == "default" {
-                String::new()
-            } else {
-                session.kube.namespace.clone()
-            };
-            let rows = vec![
-                ["CURRENT", "NAME", "CLUSTER", "AUTHINFO", "NAMESPACE"]
-                    .iter()
-                    .map(|s| (*s).to_owned())
-                    .collect(),
-                vec![
-                    "*".to_owned(),
-                    CONTEXT.to_owned(),
-                    "kubernetes".to_owned(),
-                    "kubernetes-admin".to_owned(),
-                    ns,
-                ],
-            ];
-            Ok(Res::out(crate::tabwriter::table(&rows)))
-        }
-        "set-context" => {
-            let target = flags.args.first().map(String::as_str);
-            if !flags.bool("current") && target != Some(CONTEXT) {
-                return Err(match target {
-                    None => {
-                        "error: you must specify a non-empty context name or --current\n".to_owned()
-                    }
-                    Some(t) => format!(
-                        "error: contexts other than \"{CONTEXT}\" are not available in this playground (got \"{t}\")\n"
-                    ),
-                });
-            }
-            if let Some(ns) = flags.get("namespace") {
-                session.kube.namespace = ns.to_owned();
-            }
-            Ok(Res::out(format!("Context \"{CONTEXT}\" modified.\n")))
-        }
-        "use-context" => match flags.args.first().map(String::as_str) {
-            Some(CONTEXT) => Ok(Res::out(format!("Switched to context \"{CONTEXT}\".\n"))),
-            Some(other) => Err(format!(
-                "error: no context exists with the name: \"{other}\"\n"
-            )),
-            None => Err("error: empty context names are not allowed\n".to_owned()),
-        },
-        "view" => {
-            let ip = control_plane_ip(session);
-            let ns_line = if session.kube.namespace == "default" {
-                String::new()
-            } else {
-                format!("    namespace: {}\n", session.kube.namespace)
-            };
-            Ok(Res::out(format!(
-                "apiVersion: v1
-clusters:
-- cluster:
-    certificate-authority-data: DATA+OMITTED
-    server: https://{ip}:6443
-  name: kubernetes
-contexts:
-- context:
-    cluster: kubernetes
-{ns_line}    user: kubernetes-admin
-  name: {CONTEXT}
-current-context: {CONTEXT}
-kind: Config
-preferences: {{}}
-users:
-- name: kubernetes-admin
-  user:
-    client-certificate-data: DATA+OMITTED
-    client-key-data: DATA+OMITTED
-"
-            )))
-        }
-        other => Err(format!(
-            "error: unknown command \"{other}\" for \"kubectl config\"\n"
-        )),
-    }
 }

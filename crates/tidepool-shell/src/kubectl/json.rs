@@ -287,6 +287,14 @@ fn eval(expr: &str, root: &Value, cur: &Value) -> Result<Vec<Value>, String> {
             let key = key.as_str();
             rest = &r[end..];
             if key.is_empty() {
+                // `..key`: every container below (and including) the current values.
+                if r.starts_with('.') {
+                    let mut all = Vec::new();
+                    for v in &values {
+                        descendants(v, &mut all);
+                    }
+                    values = all;
+                }
                 continue;
             }
             values = values.iter().filter_map(|v| v.get(key).cloned()).collect();
@@ -296,6 +304,22 @@ fn eval(expr: &str, root: &Value, cur: &Value) -> Result<Vec<Value>, String> {
                 .ok_or_else(|| format!("error: error parsing jsonpath {expr}\n"))?;
             let index = &r[..end];
             rest = &r[end + 1..];
+            if let Some(filter) = index.strip_prefix("?(").and_then(|f| f.strip_suffix(')')) {
+                values = values
+                    .iter()
+                    .flat_map(|v| match v {
+                        Value::Array(a) => a.clone(),
+                        _ => Vec::new(),
+                    })
+                    .map(|item| filter_matches(filter, root, &item).map(|m| (m, item)))
+                    .filter_map(|r| match r {
+                        Ok((true, item)) => Some(Ok(item)),
+                        Ok((false, _)) => None,
+                        Err(e) => Some(Err(e)),
+                    })
+                    .collect::<Result<Vec<_>, String>>()?;
+                continue;
+            }
             let index = index.trim_matches(|c| c == '\'' || c == '"');
             values = values
                 .iter()
@@ -330,10 +354,74 @@ fn eval(expr: &str, root: &Value, cur: &Value) -> Result<Vec<Value>, String> {
     Ok(values)
 }
 
+/// Pre-order: `v` if it is a container, then the containers inside it (JSONPath's `..`).
+fn descendants(v: &Value, out: &mut Vec<Value>) {
+    match v {
+        Value::Object(m) => {
+            out.push(v.clone());
+            for child in m.values() {
+                descendants(child, out);
+            }
+        }
+        Value::Array(a) => {
+            out.push(v.clone());
+            for child in a {
+                descendants(child, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A filter `@.path==LITERAL` / `@.path!=LITERAL` / `@.path` (exists) on one array item.
+fn filter_matches(filter: &str, root: &Value, item: &Value) -> Result<bool, String> {
+    let (path, op, literal) = if let Some((p, l)) = filter.split_once("!=") {
+        (p, Some(false), Some(l))
+    } else if let Some((p, l)) = filter.split_once("==") {
+        (p, Some(true), Some(l))
+    } else {
+        (filter, None, None)
+    };
+    let found = eval(path.trim(), root, item)?;
+    let (Some(equal), Some(literal)) = (op, literal) else {
+        return Ok(found.iter().any(|v| !v.is_null()));
+    };
+    let literal = literal.trim();
+    let wanted = literal
+        .strip_prefix('"')
+        .and_then(|l| l.strip_suffix('"'))
+        .or_else(|| {
+            literal
+                .strip_prefix('\'')
+                .and_then(|l| l.strip_suffix('\''))
+        })
+        .map_or_else(
+            || serde_json::from_str::<Value>(literal).unwrap_or(Value::Null),
+            |s| Value::String(s.to_owned()),
+        );
+    let is = found.first().is_some_and(|v| *v == wanted);
+    Ok(is == equal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn jsonpath_recursive_descent_and_filters() {
+        let cfg = json!({"contexts": [{"name": "a", "context": {"namespace": "dev"}}],
+            "users": [{"name": "x", "user": {"token": "t1"}}, {"name": "y", "user": {"token": "t2"}}]});
+        assert_eq!(jsonpath("{..namespace}", &cfg).ok(), Some("dev".to_owned()));
+        assert_eq!(
+            jsonpath("{.users[?(@.name == \"y\")].user.token}", &cfg).ok(),
+            Some("t2".to_owned())
+        );
+        assert_eq!(
+            jsonpath("{.users[?(@.name!='y')].name}", &cfg).ok(),
+            Some("x".to_owned())
+        );
+    }
 
     #[test]
     fn selectors() {

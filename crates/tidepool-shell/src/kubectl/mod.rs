@@ -20,6 +20,7 @@ pub(crate) use generate::base64;
 mod get;
 mod info;
 pub(crate) mod json;
+pub(crate) mod kubeconfig;
 mod label;
 mod local;
 mod logs;
@@ -371,6 +372,9 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
     {
         return Res::out(text);
     }
+    if let Some(res) = connect(session, cmd, &rest) {
+        return res;
+    }
     let result = match cmd.as_str() {
         "get" => get::get(session, &rest),
         "describe" => describe::describe(session, &rest),
@@ -398,7 +402,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "api-versions" => info::api_versions(&rest),
         "version" => info::version(session, &rest),
         "cluster-info" => info::cluster_info(session, &rest),
-        "config" => info::config(session, &rest),
+        "config" => kubeconfig::config(session, &rest),
         "help" => Ok(Res::out(info::ROOT_HELP)),
         c if COMMANDS.contains(&c) => Err(format!(
             "error: \"kubectl {c}\" is not available in this playground yet\n"
@@ -416,6 +420,128 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
     if bare_dry_run && flag_known {
         res.chunks
             .insert(0, (crate::Stream::Stderr, dry_run_warning(session)));
+    }
+    res
+}
+
+pub(crate) use kubeconfig::DEFAULT_PATH as KUBECONFIG_PATH;
+
+/// Writes kubeadm's admin kubeconfig to `/root/.kube/config` (a new session, or a restored one
+/// saved before the file existed).
+pub(crate) fn write_admin_kubeconfig(session: &mut Session, namespace: &str) {
+    let config = kubeconfig::Kubeconfig::admin(&info::control_plane_ip(session), namespace);
+    // `/root/.kube` always exists in a fresh VFS; if a restored one lacks it, save creates it.
+    let _ = kubeconfig::save(session, KUBECONFIG_PATH, &config);
+}
+
+/// The namespace kubectl would use now without `-n` (the saved session's `kube.namespace`).
+pub(crate) fn kubeconfig_namespace(session: &Session) -> String {
+    let server = format!("https://{}:6443", info::control_plane_ip(session));
+    kubeconfig::client(session, &[], &server).namespace
+}
+
+/// Commands that work without the kubeconfig (or, for `version --client`, without a server).
+fn needs_config(cmd: &str, rest: &[String]) -> bool {
+    match cmd {
+        "config" | "help" => false,
+        "version" => !rest.iter().any(|a| a == "--client" || a == "--client=true"),
+        c => COMMANDS.contains(&c),
+    }
+}
+
+/// Loads the kubeconfig for `kubectl CMD REST`: sets the session's namespace to the context's,
+/// or returns how kubectl fails when the file, the context, the cluster or the user is wrong.
+fn connect(session: &mut Session, cmd: &str, rest: &[String]) -> Option<Res> {
+    if !needs_config(cmd, rest) {
+        return None;
+    }
+    let server = format!("https://{}:6443", info::control_plane_ip(session));
+    // `create rolebinding --user=jane` names a subject, not kubectl's user: the command's own
+    // flag shadows the global one.
+    let own_flags: Vec<String>;
+    let rest = if cmd == "create" {
+        own_flags = rest
+            .iter()
+            .take_while(|a| a.as_str() != "--")
+            .filter(|a| !a.starts_with("--user") && !a.starts_with("--cluster"))
+            .cloned()
+            .collect();
+        &own_flags
+    } else {
+        rest
+    };
+    let client = kubeconfig::client(session, rest, &server);
+    session.kube.namespace = client.namespace;
+    let why = client.unreachable?;
+    // `create`/`run` with a client-side dry run never talk to the server.
+    let client_side = matches!(cmd, "create" | "run")
+        && rest
+            .iter()
+            .take_while(|a| a.as_str() != "--")
+            .any(|a| a == "--dry-run=client");
+    let refused = "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
+    let text = match why {
+        kubeconfig::Unreachable::Config(text) => text,
+        kubeconfig::Unreachable::NoContext(name) if client_side => {
+            format!("error: context \"{name}\" does not exist\n")
+        }
+        kubeconfig::Unreachable::NoContext(name) => {
+            format!("Error in configuration: context was not found for specified context: {name}\n")
+        }
+        kubeconfig::Unreachable::NoCredentials => "Please enter Username: error: EOF\n".to_owned(),
+        kubeconfig::Unreachable::Localhost | kubeconfig::Unreachable::Timeout(_) if client_side => {
+            return None;
+        }
+        kubeconfig::Unreachable::Localhost => {
+            let err = "dial tcp 127.0.0.1:8080: connect: connection refused";
+            let mut res = discovery_errors(session, cmd, "http://localhost:8080", err);
+            res.push_err(refused);
+            return Some(res);
+        }
+        kubeconfig::Unreachable::Timeout(host) => {
+            let err = format!("dial tcp {host}: i/o timeout");
+            let mut res = discovery_errors(session, cmd, &format!("https://{host}"), &err);
+            res.push_err(format!("Unable to connect to the server: {err}\n"));
+            return Some(res);
+        }
+    };
+    Some(Res::err(text, 1))
+}
+
+/// What kubectl prints before giving up on an unreachable server: client-go's discovery
+/// retries (one klog line each, as many as the command makes; checked against kubectl v1.32
+/// for get, describe, delete, scale, label, logs, exec, rollout, explain, run, top, version)
+/// and what the command printed before it needed the server.
+fn discovery_errors(session: &Session, cmd: &str, base: &str, err: &str) -> Res {
+    let attempts = match cmd {
+        "top" | "version" => 0,
+        "run" => 1,
+        "explain" => 2,
+        "logs" | "exec" | "rollout" | "port-forward" | "attach" => 4,
+        _ => 5,
+    };
+    let now = session.sim.now();
+    let t = tidepool_core::api::timestamp(now).0;
+    let mut res = Res {
+        code: 1,
+        ..Res::ok()
+    };
+    for i in 0..attempts {
+        res.push_err(format!(
+            "E{} {}.{:03}{:03} {:>7} memcache.go:265] \"Unhandled Error\" err=\"couldn't get current server API group list: Get \\\"{base}/api?timeout=32s\\\": {err}\"\n",
+            t.format("%m%d"),
+            t.format("%H:%M:%S"),
+            now.as_millis() % 1000,
+            100 + 150 * i,
+            session.jobs.next_pid()
+        ));
+    }
+    match cmd {
+        "version" => res.push_out("Client Version: v1.32.4\nKustomize Version: v5.5.0\n"),
+        "cluster-info" => res.push_out(
+            "\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n",
+        ),
+        _ => {}
     }
     res
 }
@@ -441,6 +567,25 @@ pub fn editor_closed(session: &mut Session, path: &str) -> Option<Res> {
     let pending = session.edit.take()?;
     Some(edit::finish(session, pending))
 }
+
+/// `kubectl config`'s subcommands, as its help lists them.
+const CONFIG_SUBCOMMANDS: &[&str] = &[
+    "current-context",
+    "delete-cluster",
+    "delete-context",
+    "delete-user",
+    "get-clusters",
+    "get-contexts",
+    "get-users",
+    "rename-context",
+    "set",
+    "set-cluster",
+    "set-context",
+    "set-credentials",
+    "unset",
+    "use-context",
+    "view",
+];
 
 /// Candidates for the word being completed after `kubectl WORDS`.
 pub fn complete(session: &Session, words: &[&str], current: &str) -> Vec<String> {
@@ -489,7 +634,9 @@ pub fn complete(session: &Session, words: &[&str], current: &str) -> Vec<String>
             let Some(t) = resolve_type(ty) else {
                 return Vec::new();
             };
-            let ns = session.kube.namespace.clone();
+            let server = format!("https://{}:6443", info::control_plane_ip(session));
+            let words: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+            let ns = kubeconfig::client(session, &words, &server).namespace;
             session
                 .sim
                 .api()
@@ -504,6 +651,25 @@ pub fn complete(session: &Session, words: &[&str], current: &str) -> Vec<String>
             .filter(|c| c.starts_with(current))
             .map(|c| (*c).to_owned())
             .collect(),
+        ["config"] => CONFIG_SUBCOMMANDS
+            .iter()
+            .filter(|c| c.starts_with(current))
+            .map(|c| (*c).to_owned())
+            .collect(),
+        [
+            "config",
+            "use-context" | "use" | "delete-context" | "rename-context" | "get-contexts"
+            | "set-context",
+        ] => {
+            let flags: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
+            let overrides = kubeconfig::global_overrides(&flags);
+            kubeconfig::load(session, overrides.get("kubeconfig").map(String::as_str))
+                .map(|l| l.config.contexts.into_keys().collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|n| n.starts_with(current))
+                .collect()
+        }
         ["rollout"] => ["history", "pause", "restart", "resume", "status", "undo"]
             .iter()
             .filter(|c| c.starts_with(current))
