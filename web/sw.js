@@ -131,21 +131,39 @@ async function navigation(request) {
 
 // Cache first for the build's hashed files.
 async function precached(request) {
-  const cache = await caches.open(PRECACHE);
-  return (await cache.match(request.url)) || fetch(request);
+  try {
+    const cache = await caches.open(PRECACHE);
+    const hit = await cache.match(request.url);
+    if (hit) {
+      return hit;
+    }
+  } catch (error) {
+    // Storage unavailable: the network answers.
+  }
+  return fetch(request);
 }
 
 // The Grad-CAM worker and its weights: from the cache once fetched, else from the network
 // (then kept for next time).
 async function lazy(request) {
-  const cache = await caches.open(RUNTIME);
-  const hit = await cache.match(request.url);
-  if (hit) {
-    return hit;
+  let cache = null;
+  try {
+    cache = await caches.open(RUNTIME);
+    const hit = await cache.match(request.url);
+    if (hit) {
+      return hit;
+    }
+  } catch (error) {
+    cache = null; // storage unavailable: the network answers
   }
   const response = await fetch(request);
-  if (response.ok && response.status === 200) {
-    await cache.put(request.url, response.clone());
+  if (cache && response.ok && response.status === 200) {
+    try {
+      await cache.put(request.url, response.clone());
+    } catch (error) {
+      // A full disk (QuotaExceededError) must not fail the request: it is served uncached
+      // and downloaded again next time. (Rejecting here left the Grad-CAM worker unloaded.)
+    }
   }
   return response;
 }
