@@ -426,3 +426,41 @@ mod tests {
         assert_eq!(resolve(root, "/missing.js"), None);
     }
 }
+
+/// A Chrome DevTools Protocol command, sent through chromedriver's `goog/cdp/execute`.
+#[derive(Debug)]
+struct CdpCommand {
+    method: &'static str,
+    params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for CdpCommand {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.method, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Runs a Chrome DevTools Protocol command (e.g. `Storage.overrideQuotaForOrigin`) in the
+/// browser and returns its result.
+pub async fn cdp(
+    browser: &Client,
+    method: &'static str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    browser
+        .issue_cmd(CdpCommand { method, params })
+        .await
+        .unwrap_or_else(|e| panic!("CDP {method}: {e}"))
+}

@@ -4,7 +4,9 @@
 
 use fantoccini::{Client, Locator};
 use std::time::{Duration, Instant};
-use tidepool_e2e::{Gpu, artifacts_dir, open_playground, open_playground_with};
+use tidepool_e2e::{
+    Gpu, artifacts_dir, cdp, open_playground, open_playground_with, wait_until_within,
+};
 
 /// The model loads on SwiftShader WebGPU or Flex; a 2-core CI machine needs time.
 const MODEL_WAIT: Duration = Duration::from_secs(240);
@@ -195,5 +197,58 @@ async fn without_webgpu_the_lab_falls_back_to_flex_and_recolours_without_a_new_p
     );
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(artifacts_dir().join("gradcam-flex.png"), png).expect("save the screenshot");
+    playground.close().await;
+}
+
+/// A full disk must not break the lab: with the origin's quota cut to what it already uses
+/// plus 1 MB (once the service worker controls the page), the Grad-CAM worker and its weights
+/// cannot be cached, so they are served uncached, on the first visit and after a reload.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_disk_still_loads_the_lab_uncached() {
+    let playground = open_playground().await;
+    let browser = &playground.browser;
+    wait_until_within(
+        browser,
+        "the service worker to control the page",
+        "navigator.serviceWorker && navigator.serviceWorker.controller",
+        Duration::from_secs(180),
+    )
+    .await;
+    let origin = browser
+        .execute("return location.origin;", vec![])
+        .await
+        .expect("origin");
+    let usage = browser
+        .execute(
+            "return navigator.storage.estimate().then((e) => e.usage);",
+            vec![],
+        )
+        .await
+        .expect("storage estimate")
+        .as_f64()
+        .expect("usage in bytes");
+    let quota = usage + 1_000_000.0;
+    cdp(
+        browser,
+        "Storage.overrideQuotaForOrigin",
+        serde_json::json!({ "origin": origin, "quotaSize": quota }),
+    )
+    .await;
+    println!("e2e: quota cut to {quota} bytes ({usage} used)");
+
+    open_lab(browser).await;
+    let status = status_text(browser).await;
+    assert!(status.contains("weights downloaded"), "{status}");
+
+    browser.refresh().await.expect("reload");
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("tab-gradcam"))
+        .await
+        .expect("the lab tabs after reload");
+    open_lab(browser).await;
+    let status = status_text(browser).await;
+    assert!(status.contains("weights downloaded"), "{status}");
     playground.close().await;
 }
