@@ -28,6 +28,19 @@ async fn open_lab(browser: &Client) -> String {
     backend.text().await.expect("backend text")
 }
 
+/// Reloads the page, opens the lab again once its tab is back, and returns the model status.
+async fn reload_and_open_lab(browser: &Client) -> String {
+    browser.refresh().await.expect("reload");
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("tab-gradcam"))
+        .await
+        .expect("the lab tabs after reload");
+    open_lab(browser).await;
+    status_text(browser).await
+}
+
 async fn status_text(browser: &Client) -> String {
     browser
         .find(Locator::Id("gc-model-status"))
@@ -124,15 +137,7 @@ async fn a_sample_photo_gets_top5_and_an_overlay() {
     std::fs::write(artifacts_dir().join("gradcam.png"), png).expect("save the screenshot");
 
     // A reload takes the weights from the Cache API.
-    browser.refresh().await.expect("reload");
-    browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Id("tab-gradcam"))
-        .await
-        .expect("the lab tabs after reload");
-    open_lab(browser).await;
-    let status = status_text(browser).await;
+    let status = reload_and_open_lab(browser).await;
     assert!(status.contains("weights from the cache"), "{status}");
     playground.close().await;
 }
@@ -240,15 +245,7 @@ async fn a_full_disk_still_loads_the_lab_uncached() {
     let status = status_text(browser).await;
     assert!(status.contains("weights downloaded"), "{status}");
 
-    browser.refresh().await.expect("reload");
-    browser
-        .wait()
-        .at_most(Duration::from_secs(30))
-        .for_element(Locator::Id("tab-gradcam"))
-        .await
-        .expect("the lab tabs after reload");
-    open_lab(browser).await;
-    let status = status_text(browser).await;
+    let status = reload_and_open_lab(browser).await;
     assert!(status.contains("weights downloaded"), "{status}");
     playground.close().await;
 }
