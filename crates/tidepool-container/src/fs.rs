@@ -71,6 +71,9 @@ enum Node {
     File(String),
 }
 
+/// The one device whose writes vanish (`cp f /dev/null`, `tee /dev/null`).
+const NULL_DEVICE: &str = "/dev/null";
+
 /// One in-memory filesystem: a flat map from normalised absolute path to node. Directories are
 /// explicit entries; `/` always exists.
 ///
@@ -333,10 +336,29 @@ impl Fs {
     pub fn image_root(image: Image) -> Fs {
         let mut fs = Fs::default();
         for dir in [
-            "/bin", "/dev", "/etc", "/home", "/proc", "/root", "/sys", "/tmp", "/usr", "/var",
-            "/var/log", "/var/run",
+            "/bin",
+            "/dev",
+            "/etc",
+            "/home",
+            "/proc",
+            "/root",
+            "/sys",
+            "/tmp",
+            "/usr",
+            "/var",
+            "/var/log",
+            "/var/run",
+            "/dev/mqueue",
+            "/dev/pts",
+            "/dev/shm",
         ] {
             fs.seed_dir(dir);
+        }
+        // The runtime's device nodes, as plain files: `/dev/null` reads empty and
+        // `MountedFs::write` discards what is written to it; the kubelet's termination-message
+        // file starts empty.
+        for device in [NULL_DEVICE, "/dev/termination-log"] {
+            fs.seed_file(device, "");
         }
         fs.seed_file(
             "/etc/passwd",
@@ -832,8 +854,11 @@ impl<'a> MountedFs<'a> {
         }
     }
 
-    /// Writes or appends to a file.
+    /// Writes or appends to a file (what goes to `/dev/null` is discarded).
     pub fn write(&mut self, path: &str, content: &str, append: bool) -> Result<(), FsError> {
+        if path == NULL_DEVICE {
+            return Ok(());
+        }
         let target = self.target(path);
         if matches!(target, Target::Volume { mount, .. } if mount.read_only) {
             return Err(FsError::ReadOnly);

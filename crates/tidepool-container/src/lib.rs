@@ -37,6 +37,7 @@
 //! Everything the kubelet stores is `Serialize`/`Deserialize`; runs are deterministic: the same
 //! inputs give the same outputs and states.
 
+pub mod base64;
 pub mod exec;
 pub mod fs;
 pub mod host;

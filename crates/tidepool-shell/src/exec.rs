@@ -1328,157 +1328,28 @@ fn grep(session: &Session, args: &[String], stdin: &str) -> Res {
     res
 }
 
-/// GNU coreutils' `base64 [-d] [-i] [-w COLS] [FILE]`: secrets' `data` values are base64, and
-/// `kubectl get secret s -o jsonpath='{.data.pw}' | base64 -d` is how learners read them.
+/// GNU coreutils' `base64 [-d] [-i] [-w COLS] [FILE]` (`tidepool_container::base64`, shared
+/// with the containers' shells).
 fn base64_command(session: &Session, args: &[String], stdin: &str) -> Res {
-    const TRY: &str = "Try 'base64 --help' for more information.\n";
-    let (mut decode, mut ignore_garbage, mut wrap) = (false, false, 76usize);
-    let mut files: Vec<&String> = Vec::new();
-    let mut i = 0;
-    while i < args.len() {
-        let arg = &args[i];
-        let wrap_value = |value: Option<&String>| -> Result<usize, Res> {
-            let Some(value) = value else {
-                return Err(Res::err(
-                    format!("base64: option requires an argument -- 'w'\n{TRY}"),
-                    1,
-                ));
-            };
-            value
-                .parse()
-                .map_err(|_| Res::err(format!("base64: invalid wrap size: ‘{value}’\n"), 1))
-        };
-        match arg.as_str() {
-            "-d" | "--decode" => decode = true,
-            "-i" | "--ignore-garbage" => ignore_garbage = true,
-            "-w" | "--wrap" => {
-                i += 1;
-                match wrap_value(args.get(i)) {
-                    Ok(w) => wrap = w,
-                    Err(res) => return res,
-                }
-            }
-            "-" => files.push(arg),
-            long if long.starts_with("--wrap=") => {
-                match wrap_value(Some(&long["--wrap=".len()..].to_owned())) {
-                    Ok(w) => wrap = w,
-                    Err(res) => return res,
-                }
-            }
-            long if long.starts_with("--") => {
-                return Res::err(format!("base64: unrecognized option '{long}'\n{TRY}"), 1);
-            }
-            short if short.starts_with('-') => {
-                let mut chars = short[1..].chars();
-                while let Some(c) = chars.next() {
-                    match c {
-                        'd' => decode = true,
-                        'i' => ignore_garbage = true,
-                        'w' => {
-                            let attached: String = chars.by_ref().collect();
-                            let value = if attached.is_empty() {
-                                i += 1;
-                                args.get(i).cloned()
-                            } else {
-                                Some(attached)
-                            };
-                            match wrap_value(value.as_ref()) {
-                                Ok(w) => wrap = w,
-                                Err(res) => return res,
-                            }
-                        }
-                        other => {
-                            return Res::err(
-                                format!("base64: invalid option -- '{other}'\n{TRY}"),
-                                1,
-                            );
-                        }
-                    }
-                }
-            }
-            _ => files.push(arg),
-        }
-        i += 1;
-    }
-    if let Some(extra) = files.get(1) {
-        return Res::err(format!("base64: extra operand ‘{extra}’\n{TRY}"), 1);
-    }
-    let input = match files.first() {
-        None => stdin.to_owned(),
-        Some(f) if f.as_str() == "-" => stdin.to_owned(),
+    use tidepool_container::base64;
+    let options = match base64::parse(base64::Flavor::Gnu, args) {
+        Ok(options) => options,
+        Err(usage) => return Res::err(usage, 1),
+    };
+    let input = match options.file.as_deref() {
+        None | Some("-") => stdin.to_owned(),
         Some(f) => match session.vfs.read(&resolve(&session.cwd, f)) {
             Ok(text) => text,
             Err(e) => return Res::err(format!("base64: {f}: {e}\n"), 1),
         },
     };
-    if !decode {
-        let encoded = crate::kubectl::base64(input.as_bytes());
-        let mut out = String::with_capacity(encoded.len() + encoded.len() / 76 + 1);
-        if wrap == 0 {
-            out.push_str(&encoded);
-        } else {
-            for (n, c) in encoded.chars().enumerate() {
-                if n > 0 && n % wrap == 0 {
-                    out.push('\n');
-                }
-                out.push(c);
-            }
-        }
-        // GNU ends wrapped output with a newline; `-w 0` prints none.
-        if !out.is_empty() && wrap > 0 {
-            out.push('\n');
-        }
-        return Res::out(out);
-    }
-    let (bytes, valid) = base64_decode(&input, ignore_garbage);
-    let mut res = Res::out(String::from_utf8_lossy(&bytes).into_owned());
-    if !valid {
-        res.push_err("base64: invalid input\n".to_owned());
+    let (out, error) = base64::run(&options, &input);
+    let mut res = Res::out(out);
+    if let Some(error) = error {
+        res.push_err(error.to_owned());
         res.code = 1;
     }
     res
-}
-
-/// Decodes as GNU base64 does: newlines are skipped (with `ignore_garbage`, anything outside
-/// the alphabet), padded groups may follow one another, and decoding stops at the first bad
-/// group, keeping what came before (and the whole bytes of a short last group).
-fn base64_decode(input: &str, ignore_garbage: bool) -> (Vec<u8>, bool) {
-    fn value(c: u8) -> Option<u32> {
-        Some(u32::from(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        }))
-    }
-    let chars: Vec<u8> = input
-        .bytes()
-        .filter(|&c| c != b'\n' && (!ignore_garbage || c == b'=' || value(c).is_some()))
-        .collect();
-    let mut out = Vec::with_capacity(chars.len() / 4 * 3);
-    for group in chars.chunks(4) {
-        let padding = group.iter().rev().take_while(|&&c| c == b'=').count();
-        let data = &group[..group.len() - padding];
-        let Some(values) = data.iter().map(|&c| value(c)).collect::<Option<Vec<u32>>>() else {
-            return (out, false);
-        };
-        if values.len() < 2 || (padding > 0 && group.len() < 4) {
-            return (out, false);
-        }
-        let n = values
-            .iter()
-            .chain(std::iter::repeat(&0))
-            .take(4)
-            .fold(0u32, |acc, v| (acc << 6) | v);
-        let whole = values.len() - 1;
-        out.extend_from_slice(&n.to_be_bytes()[1..=whole]);
-        if group.len() < 4 || padding > 2 {
-            return (out, false);
-        }
-    }
-    (out, true)
 }
 
 fn wc(session: &Session, args: &[String], stdin: &str) -> Res {

@@ -27,7 +27,7 @@ const CORE: &[&str] = &[
     "cat", "cp", "date", "echo", "env", "expr", "false", "grep", "head", "hostname", "id", "kill",
     "ls", "mkdir", "mv", "printenv", "printf", "pwd", "rm", "rmdir", "seq", "sleep", "sort",
     "tail", "tee", "test", "[", "touch", "tr", "true", "uname", "uniq", "wc", "basename",
-    "dirname", "cut", "whoami", "ln", "chmod", "yes", "sh", "sed",
+    "dirname", "cut", "whoami", "ln", "chmod", "yes", "sh", "sed", "base64",
 ];
 /// Busybox-only applets we implement.
 const BUSYBOX_EXTRA: &[&str] = &[
@@ -522,6 +522,7 @@ impl Shell {
             }
             "sh" | "ash" | "bash" | "dash" => self.subshell_program(cx, name, args, io),
             "nslookup" => self.nslookup(cx, args, io),
+            "base64" => self.base64(cx, args, io),
             "wget" => self.wget(cx, args, io),
             "curl" => self.curl(cx, args, io),
             "nc" => self.nc(cx, args, io),
@@ -2110,6 +2111,38 @@ impl Shell {
                     .map(|s| s.trim().to_string())
             })
             .unwrap_or_else(|| "10.96.0.10".to_string())
+    }
+
+    /// `base64` (see `crate::base64`): BusyBox's options and texts in busybox and Alpine
+    /// images, GNU coreutils' in Debian ones.
+    fn base64(&mut self, cx: &mut Cx<'_, '_>, args: &[String], io: &mut Io) -> Outcome {
+        let flavor = if busybox(self) {
+            crate::base64::Flavor::Busybox(self.image.version())
+        } else {
+            crate::base64::Flavor::Gnu
+        };
+        let options = match crate::base64::parse(flavor, args) {
+            Ok(options) => options,
+            Err(usage) => {
+                io.err.push_str(&usage);
+                return Outcome::Done(1);
+            }
+        };
+        let files: Vec<String> = options.file.iter().cloned().collect();
+        let (mut inputs, status) = self.read_inputs(cx, "base64", &files, io);
+        if status != 0 {
+            return Outcome::Done(status);
+        }
+        let input = inputs.pop().map(|(_, content)| content).unwrap_or_default();
+        let (out, error) = crate::base64::run(&options, &input);
+        io.out.push_str(&out);
+        match error {
+            Some(error) => {
+                io.err.push_str(error);
+                Outcome::Done(1)
+            }
+            None => Outcome::Done(0),
+        }
     }
 
     fn nslookup(&mut self, cx: &mut Cx<'_, '_>, args: &[String], io: &mut Io) -> Outcome {
