@@ -43,6 +43,7 @@ pub enum Key {
     LanguageSwitch,
     WorkerConnecting,
     WorkerReady,
+    WorkerSilent,
     TerminalPlaceholder,
     GraphPlaceholder,
     VirtualTime,
@@ -143,6 +144,15 @@ pub fn text(lang: Lang, key: Key) -> &'static str {
         (Lang::Ko, WorkerConnecting) => "클러스터 워커를 시작하는 중…",
         (Lang::En, WorkerReady) => "Cluster worker ready",
         (Lang::Ko, WorkerReady) => "클러스터 워커 준비됨",
+        (Lang::En, WorkerSilent) => {
+            "The cluster worker has not started after 20 s: a file failed to load, or this \
+             browser blocks Web Workers or WebAssembly. Reload the page to try again."
+        }
+        (Lang::Ko, WorkerSilent) => {
+            "20초가 지나도 클러스터 워커가 시작되지 않았습니다. 파일을 불러오지 못했거나 이 \
+             브라우저가 Web Worker 또는 WebAssembly를 막고 있습니다. 페이지를 새로 고쳐 다시 \
+             시도하세요."
+        }
         (Lang::En, TerminalPlaceholder) => "The terminal could not load (xterm.js is missing).",
         (Lang::Ko, TerminalPlaceholder) => "터미널을 불러오지 못했습니다 (xterm.js 없음).",
         (Lang::En, GraphPlaceholder) => "The live cluster graph appears here.",

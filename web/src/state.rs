@@ -8,12 +8,21 @@ use std::rc::Rc;
 use tidepool_worker::protocol::{TerminalId, TerminalInfo};
 use yew::Reducible;
 
+/// How long the cluster worker may take to answer its first ping before the status line
+/// says something is wrong (a normal start takes about a second; a slow device or network
+/// several).
+pub const WORKER_SILENT_AFTER_MS: u32 = 20_000;
+
 /// What the UI knows about the cluster worker.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum WorkerStatus {
     /// Spawned, no answer yet.
     #[default]
     Connecting,
+    /// Spawned, and still no answer after [`WORKER_SILENT_AFTER_MS`]: its script or wasm did
+    /// not load, or this browser blocks workers or WebAssembly. The page says so instead of
+    /// waiting in silence; an answer that comes later still makes it `Ready`.
+    Silent,
     /// Answered a ping.
     Ready {
         seed: u64,
@@ -179,6 +188,8 @@ pub enum AppAction {
         virtual_time_ms: u64,
         protocol_version: u32,
     },
+    /// [`WORKER_SILENT_AFTER_MS`] passed since the worker was spawned.
+    WorkerStartTimedOut,
     ClockMoved {
         virtual_time_ms: u64,
         speed: u32,
@@ -217,6 +228,11 @@ impl AppState {
                     speed: 1,
                     protocol_version,
                 };
+            }
+            AppAction::WorkerStartTimedOut => {
+                if next.worker == WorkerStatus::Connecting {
+                    next.worker = WorkerStatus::Silent;
+                }
             }
             AppAction::ClockMoved {
                 virtual_time_ms: now,
@@ -286,6 +302,23 @@ mod tests {
                 speed: 10,
                 protocol_version: 2
             }
+        );
+    }
+
+    #[test]
+    fn a_worker_that_never_answers_is_reported_and_a_late_answer_still_counts() {
+        let silent = AppState::default().apply(AppAction::WorkerStartTimedOut);
+        assert_eq!(silent.worker, WorkerStatus::Silent);
+        let late = silent.apply(AppAction::WorkerAnswered {
+            seed: 1,
+            virtual_time_ms: 0,
+            protocol_version: 2,
+        });
+        assert!(matches!(late.worker, WorkerStatus::Ready { .. }));
+        // The timer firing after the answer changes nothing.
+        assert_eq!(
+            late.apply(AppAction::WorkerStartTimedOut).worker,
+            late.worker
         );
     }
 

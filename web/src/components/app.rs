@@ -7,7 +7,7 @@ use crate::components::time_controls::{STEP_MS, TimeCommand};
 use crate::editor_state::EditorAction;
 use crate::gradcam::GradcamPage;
 use crate::playground_state::{Download, PlaygroundAction};
-use crate::state::{AppAction, AppState, TermEvent, WorkerStatus};
+use crate::state::{AppAction, AppState, TermEvent, WORKER_SILENT_AFTER_MS, WorkerStatus};
 use crate::worker_link;
 use gloo_worker::WorkerBridge;
 use tidepool_worker::ClusterWorker;
@@ -45,11 +45,18 @@ pub fn app(props: &AppProps) -> Html {
         let dispatcher = state.dispatcher();
         let bridge = bridge.clone();
         use_effect_with(props.worker_url.clone(), move |url| {
+            let timed_out = dispatcher.clone();
             *bridge.borrow_mut() = Some(worker_link::spawn(url, move |action| {
                 dispatcher.dispatch(action);
             }));
+            let watchdog = gloo_timers::callback::Timeout::new(WORKER_SILENT_AFTER_MS, move || {
+                timed_out.dispatch(AppAction::WorkerStartTimedOut);
+            });
             // Dropping the bridge on unmount terminates the worker.
-            move || drop(bridge.borrow_mut().take())
+            move || {
+                drop(watchdog);
+                drop(bridge.borrow_mut().take());
+            }
         });
     }
 
@@ -190,7 +197,7 @@ fn settings_of(state: &AppState) -> Settings {
         theme: state.playground.theme.tag().to_owned(),
         speed: match state.worker {
             WorkerStatus::Ready { speed, .. } => speed,
-            WorkerStatus::Connecting => 1,
+            WorkerStatus::Connecting | WorkerStatus::Silent => 1,
         },
     }
 }

@@ -229,6 +229,7 @@ pub fn shell(props: &ShellProps) -> Html {
 pub fn status_text(lang: Lang, worker: &WorkerStatus) -> String {
     match worker {
         WorkerStatus::Connecting => text(lang, Key::WorkerConnecting).to_owned(),
+        WorkerStatus::Silent => text(lang, Key::WorkerSilent).to_owned(),
         WorkerStatus::Ready {
             seed,
             virtual_time_ms,

@@ -16,6 +16,7 @@ pub enum GKey {
     Loading,
     LoadingFromCache,
     LoadFailed,
+    WorkerSilent,
     Retry,
     Backend,
     BackendFallback,
@@ -81,6 +82,16 @@ pub fn gtext(lang: Lang, key: GKey) -> &'static str {
         (Lang::Ko, LoadingFromCache) => "캐시에서 모델 가중치를 읽는 중…",
         (Lang::En, LoadFailed) => "The model could not be loaded:",
         (Lang::Ko, LoadFailed) => "모델을 불러오지 못했습니다:",
+        (Lang::En, WorkerSilent) => {
+            "The model's worker has not answered after a minute. On a slow connection it may \
+             still be downloading (about 19 MB); if a file failed to load, or this browser blocks \
+             Web Workers or WebAssembly, reload the page to try again."
+        }
+        (Lang::Ko, WorkerSilent) => {
+            "1분이 지나도 모델 워커가 응답하지 않습니다. 느린 연결에서는 아직 내려받는 중일 수 \
+             있습니다(약 19 MB). 파일을 불러오지 못했거나 이 브라우저가 Web Worker 또는 \
+             WebAssembly를 막고 있다면 페이지를 새로 고쳐 다시 시도하세요."
+        }
         (Lang::En, Retry) => "Try again",
         (Lang::Ko, Retry) => "다시 시도",
         (Lang::En, Backend) => "Backend",

@@ -15,7 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen_futures::JsFuture;
 use yew::prelude::*;
 
-use super::state::{GradcamAction, GradcamState};
+use super::state::{GradcamAction, GradcamState, WORKER_SILENT_AFTER_MS};
 use super::view::{Controls, Explanation, ModelBanner, Panels, PhotoInput, TopFive};
 use crate::i18n::Lang;
 
@@ -171,7 +171,15 @@ pub fn gradcam_lab(props: &GradcamLabProps) -> Html {
                         prefer_gpu: true,
                     },
                 );
-                move || drop(bridge.borrow_mut().take())
+                let silent = dispatch.clone();
+                let watchdog =
+                    gloo_timers::callback::Timeout::new(WORKER_SILENT_AFTER_MS, move || {
+                        silent.emit(GradcamAction::WorkerSilent);
+                    });
+                move || {
+                    drop(watchdog);
+                    drop(bridge.borrow_mut().take());
+                }
             },
         );
     }
@@ -280,7 +288,7 @@ pub fn gradcam_lab(props: &GradcamLabProps) -> Html {
 
     html! {
         <div class="gc-lab" id="gradcam-lab">
-            <ModelBanner {lang} model={state.model.clone()} {on_retry} />
+            <ModelBanner {lang} model={state.model.clone()} worker_silent={state.worker_silent} {on_retry} />
             <div class="gc-grid">
                 <section class="gc-input-col">
                     <PhotoInput {lang} {on_files} {on_sample}

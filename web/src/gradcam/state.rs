@@ -74,7 +74,14 @@ pub struct GradcamState {
     /// The last error for the user (bad file, failed analysis).
     pub error: Option<String>,
     pub class_query: String,
+    /// The model was asked for [`WORKER_SILENT_AFTER_MS`] ago and the worker has said nothing
+    /// yet (not even download progress): the banner says what may be wrong.
+    pub worker_silent: bool,
 }
+
+/// How long the lab waits for the worker's first word before it warns. The worker's wasm is
+/// about 19 MB, so a slow connection alone can take this long.
+pub const WORKER_SILENT_AFTER_MS: u32 = 60_000;
 
 impl Default for GradcamState {
     fn default() -> Self {
@@ -89,6 +96,7 @@ impl Default for GradcamState {
             result: None,
             error: None,
             class_query: String::new(),
+            worker_silent: false,
         }
     }
 }
@@ -142,6 +150,8 @@ pub enum GradcamAction {
     LoadFailed {
         message: String,
     },
+    /// [`WORKER_SILENT_AFTER_MS`] passed since the model was asked for.
+    WorkerSilent,
     /// A new photo: analyse it with the current options (the class goes back to top-1).
     PhotoChosen {
         label: String,
@@ -167,7 +177,25 @@ impl Reducible for GradcamState {
 
     fn reduce(self: Rc<Self>, action: Self::Action) -> Rc<Self> {
         let mut next = (*self).clone();
+        if matches!(
+            action,
+            GradcamAction::Progress { .. }
+                | GradcamAction::Ready { .. }
+                | GradcamAction::LoadFailed { .. }
+        ) {
+            next.worker_silent = false;
+        }
         match action {
+            GradcamAction::WorkerSilent => {
+                next.worker_silent = matches!(
+                    next.model,
+                    ModelStatus::Loading {
+                        received: 0,
+                        total: None,
+                        ..
+                    }
+                );
+            }
             GradcamAction::LoadRequested => {
                 if matches!(next.model, ModelStatus::Idle | ModelStatus::Failed { .. }) {
                     next.model = ModelStatus::Loading {
@@ -290,6 +318,24 @@ mod tests {
             downscaled: false,
             timings: Timings::default(),
         })
+    }
+
+    #[test]
+    fn a_silent_worker_is_reported_until_it_says_anything() {
+        let asked = reduce(GradcamState::default(), GradcamAction::LoadRequested);
+        let silent = reduce(asked, GradcamAction::WorkerSilent);
+        assert!(silent.worker_silent);
+        let progress = reduce(
+            silent,
+            GradcamAction::Progress {
+                received: 10,
+                total: Some(100),
+                source: WeightsSource::Network,
+            },
+        );
+        assert!(!progress.worker_silent);
+        // Once it has spoken, the timer means nothing.
+        assert!(!reduce(progress, GradcamAction::WorkerSilent).worker_silent);
     }
 
     #[test]

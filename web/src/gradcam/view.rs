@@ -28,6 +28,9 @@ fn mib(bytes: u64) -> String {
 pub struct ModelBannerProps {
     pub lang: Lang,
     pub model: ModelStatus,
+    /// The worker has not answered for a long time (see `GradcamState::worker_silent`).
+    #[prop_or_default]
+    pub worker_silent: bool,
     pub on_retry: Callback<()>,
 }
 
@@ -63,6 +66,9 @@ pub fn model_banner(props: &ModelBannerProps) -> Html {
                         <progress id="gc-progress"></progress>
                     }
                     <span class="gc-amount">{ amount }</span>
+                    if props.worker_silent {
+                        <p class="gc-warning" id="gc-worker-silent" role="alert">{ t(GKey::WorkerSilent) }</p>
+                    }
                 </div>
             }
         }
