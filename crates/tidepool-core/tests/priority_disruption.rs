@@ -149,3 +149,60 @@ fn evictions_respect_the_budget_and_charge_it() {
         .evict("default", &pods[1], &options)
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+fn cpu_pod(name: &str, class: Option<&str>, cpu: &str) -> Object {
+    let class = class.map_or(String::new(), |c| format!("  priorityClassName: {c}\n"));
+    one(&format!(
+        "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}}}\nspec:\n{class}  \
+         containers: [{{name: app, image: nginx, resources: {{requests: {{cpu: {cpu}}}}}}}]\n"
+    ))
+}
+
+#[test]
+fn a_higher_priority_pod_preempts_just_enough_lower_ones() {
+    let mut sim = sim();
+    sim.api_mut()
+        .create(one(
+            "apiVersion: scheduling.k8s.io/v1\nkind: PriorityClass\nmetadata: {name: high}\n\
+             value: 1000\n",
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
+    for name in ["low-a", "low-b", "low-c", "low-d"] {
+        sim.api_mut()
+            .create(cpu_pod(name, None, "700m"))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    sim.advance(Duration::from_secs(20));
+    let node_of = |sim: &Simulation, name: &str| {
+        sim.api()
+            .get(Kind::Pod, "default", name)
+            .ok()
+            .and_then(|p| p.as_pod()?.spec.as_ref()?.node_name.clone())
+    };
+    sim.api_mut()
+        .create(cpu_pod("boss", Some("high"), "1500m"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    sim.advance(Duration::ZERO);
+    let boss = sim
+        .api()
+        .get(Kind::Pod, "default", "boss")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let nominated = boss
+        .as_pod()
+        .and_then(|p| p.status.as_ref()?.nominated_node_name.clone())
+        .unwrap_or_else(|| panic!("boss was not nominated"));
+    // Both 700m pods on the nominated node go (1500m needs both); the others stay.
+    let kept: Vec<String> = sim
+        .api()
+        .list(Kind::Pod, Some("default"))
+        .iter()
+        .filter(|p| p.name().starts_with("low-") && p.meta().deletion_timestamp.is_none())
+        .map(|p| p.name().to_owned())
+        .collect();
+    assert_eq!(kept.len(), 2, "{kept:?}");
+    for name in &kept {
+        assert_ne!(node_of(&sim, name).as_deref(), Some(nominated.as_str()));
+    }
+    sim.advance(Duration::from_secs(60));
+    assert_eq!(node_of(&sim, "boss"), Some(nominated));
+}
