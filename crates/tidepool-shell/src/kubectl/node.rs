@@ -426,6 +426,8 @@ fn evict_pods(
     let mut errors: Vec<String> = Vec::new();
     let mut elapsed = Duration::ZERO;
     let limit = timeout.unwrap_or(UNBOUNDED_EVICTION_RETRIES);
+    // The playground's own note about giving up, printed once.
+    let mut noted = false;
     loop {
         for ((ns, name), state) in pods.iter().zip(states.iter_mut()) {
             let Eviction::Due(at) = *state else {
@@ -436,7 +438,8 @@ fn evict_pods(
             }
             res.push_out(format!("evicting pod {ns}/{name}\n"));
             if elapsed >= limit {
-                if timeout.is_none() {
+                if timeout.is_none() && !noted {
+                    noted = true;
                     res.push_err(format!(
                         "(the playground stops retrying after {}: real kubectl keeps retrying \
                          until interrupted; pass --timeout to choose)\n",
