@@ -299,6 +299,10 @@ impl ApiServer {
             status.phase.get_or_insert_with(|| "Pending".to_owned());
             status.qos_class = Some(qos_class(pod.spec.as_ref()).to_owned());
         }
+        if let Object::PodDisruptionBudget(pdb) = &mut object {
+            // PrepareForCreate: the status is the disruption controller's to fill in.
+            pdb.status = None;
+        }
         if let Object::PriorityClass(pc) = &object
             && let Err(why) = priority::admit_class(&self.store, pc, false)
         {
@@ -797,6 +801,27 @@ impl ApiServer {
                 }
                 self.update_status(pdb)?;
             }
+        }
+        // addConditionAndDeletePod: the pod learns why it goes (PodDisruptionConditions, GA).
+        let mut marked = current.clone();
+        if let Some(p) = marked.as_pod_mut()
+            && p.metadata.deletion_timestamp.is_none()
+        {
+            let conditions = p
+                .status
+                .get_or_insert_with(Default::default)
+                .conditions
+                .get_or_insert_with(Vec::new);
+            conditions.retain(|c| c.type_ != "DisruptionTarget");
+            conditions.push(k8s_openapi::api::core::v1::PodCondition {
+                type_: "DisruptionTarget".to_owned(),
+                status: "True".to_owned(),
+                reason: Some("EvictionByEvictionAPI".to_owned()),
+                message: Some("Eviction API: evicting".to_owned()),
+                last_transition_time: Some(timestamp(self.now)),
+                last_probe_time: None,
+            });
+            self.update_status(marked)?;
         }
         self.delete(Kind::Pod, namespace, name, options)
     }

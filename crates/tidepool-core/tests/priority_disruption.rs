@@ -133,6 +133,18 @@ fn evictions_respect_the_budget_and_charge_it() {
     sim.api_mut()
         .evict("default", &pods[0], &options)
         .unwrap_or_else(|e| panic!("{e}"));
+    let evicted = sim
+        .api()
+        .get(Kind::Pod, "default", &pods[0])
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reason = evicted
+        .as_pod()
+        .and_then(|p| p.status.as_ref()?.conditions.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|c| c.type_ == "DisruptionTarget")
+        .and_then(|c| c.reason);
+    assert_eq!(reason.as_deref(), Some("EvictionByEvictionAPI"));
     let refused = sim.api_mut().evict("default", &pods[1], &options).err();
     assert_eq!(
         refused.map(|e| (e.reason, e.code(), e.message)),
