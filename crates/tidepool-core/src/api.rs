@@ -7,6 +7,7 @@ use crate::defaults;
 use crate::errors::{ApiError, FieldError};
 use crate::naming;
 use crate::objects::{Kind, Object, ObjectKey};
+use crate::priority;
 use crate::rng::SimRng;
 use crate::store::{Store, WatchEvent};
 use crate::validation;
@@ -202,7 +203,26 @@ impl ApiServer {
     }
 
     /// Like [`ApiServer::create`], but returns the stored object shared instead of a copy.
-    pub fn create_shared(&mut self, mut object: Object) -> Result<Arc<Object>, ApiError> {
+    pub fn create_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
+        self.create_with_uid(object, None)
+    }
+
+    /// Creates one of the apiserver's own bootstrap PriorityClasses with a uid of its own
+    /// stream ([`priority::system_priority_class_uid`]), so the main RNG is not drawn from.
+    pub fn create_system_priority_class(
+        &mut self,
+        pc: k8s_openapi::api::scheduling::v1::PriorityClass,
+    ) -> Result<Object, ApiError> {
+        let uid = priority::system_priority_class_uid(pc.metadata.name.as_deref().unwrap_or(""));
+        self.create_with_uid(Object::PriorityClass(Box::new(pc)), Some(uid))
+            .map(Arc::unwrap_or_clone)
+    }
+
+    fn create_with_uid(
+        &mut self,
+        mut object: Object,
+        fixed_uid: Option<String>,
+    ) -> Result<Arc<Object>, ApiError> {
         let kind = object.kind();
         {
             let meta = object.meta_mut();
@@ -269,6 +289,9 @@ impl ApiServer {
             if let Err(why) = admission::admit_service_account(&self.store, &mut self.rng, pod) {
                 return Err(ApiError::forbidden(kind, &admission_name, &why));
             }
+            if let Err(why) = priority::admit_pod(&self.store, pod) {
+                return Err(ApiError::forbidden(kind, &admission_name, &why));
+            }
             if let Some(spec) = pod.spec.as_mut() {
                 add_default_tolerations(spec);
             }
@@ -276,7 +299,19 @@ impl ApiServer {
             status.phase.get_or_insert_with(|| "Pending".to_owned());
             status.qos_class = Some(qos_class(pod.spec.as_ref()).to_owned());
         }
-        let uid = naming::uid(&mut self.rng);
+        if let Object::PodDisruptionBudget(pdb) = &mut object {
+            // PrepareForCreate: the status is the disruption controller's to fill in.
+            pdb.status = None;
+        }
+        if let Object::PriorityClass(pc) = &object
+            && let Err(why) = priority::admit_class(&self.store, pc, false)
+        {
+            return Err(ApiError::forbidden(kind, &admission_name, &why));
+        }
+        let uid = match fixed_uid {
+            Some(uid) => uid,
+            None => naming::uid(&mut self.rng),
+        };
         if let Object::Job(job) = &mut object {
             generate_job_selector(job, &uid);
         }
@@ -449,6 +484,14 @@ impl ApiServer {
             let mut out = object;
             defaults::apply(&mut out);
             copy_status(&current, &mut out);
+            if let (Object::Pod(old), Object::Pod(new)) = (&*current, &mut out) {
+                priority::keep_pod_priority(old, new);
+            }
+            if let Object::PriorityClass(pc) = &out
+                && let Err(why) = priority::admit_class(&self.store, pc, true)
+            {
+                return Err(ApiError::forbidden(kind, &name, &why));
+            }
             {
                 let meta = out.meta_mut();
                 let old = current.meta();
@@ -636,6 +679,11 @@ impl ApiServer {
     ) -> Result<Object, ApiError> {
         let current = self.get(kind, namespace, name)?;
         let key = current.key();
+        if kind == Kind::PriorityClass
+            && let Some(why) = priority::deletion_refused(name)
+        {
+            return Err(ApiError::forbidden(kind, name, why));
+        }
         if kind == Kind::Namespace {
             if ["default", "kube-system", "kube-public"].contains(&name) {
                 return Err(ApiError::forbidden(
@@ -711,6 +759,71 @@ impl ApiServer {
             meta.deletion_grace_period_seconds = Some(grace);
         }
         Ok(self.store.put(marked))
+    }
+
+    /// The pod's `eviction` subresource (policy/v1 Eviction): deletes the pod unless the
+    /// PodDisruptionBudget selecting it allows no disruption (429 TooManyRequests); a budget
+    /// that allows one is charged (`disruptionsAllowed` - 1, the pod in `disruptedPods`).
+    pub fn evict(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Object, ApiError> {
+        use crate::disruption::{EvictionCheck, check_eviction};
+        let current = self.get(Kind::Pod, namespace, name)?;
+        let Some(pod) = current.as_pod() else {
+            return Err(ApiError::not_found(Kind::Pod, name));
+        };
+        match check_eviction(&self.store, pod) {
+            EvictionCheck::Delete => {}
+            EvictionCheck::TooManyRequests(message) => {
+                return Err(ApiError::too_many_requests(message));
+            }
+            EvictionCheck::Internal(message) => return Err(ApiError::internal(message)),
+            EvictionCheck::Forbidden(why) => {
+                return Err(ApiError::forbidden(Kind::PodDisruptionBudget, "", &why));
+            }
+            EvictionCheck::DeleteCharging(budget) => {
+                let mut pdb = self.get(Kind::PodDisruptionBudget, namespace, &budget)?;
+                if let Some(p) = pdb.as_pod_disruption_budget_mut() {
+                    let status = p.status.get_or_insert_with(Default::default);
+                    status.disruptions_allowed -= 1;
+                    status
+                        .disrupted_pods
+                        .get_or_insert_with(Default::default)
+                        .insert(name.to_owned(), timestamp(self.now));
+                    if status.disruptions_allowed == 0 {
+                        crate::controllers::disruption::set_allowed_condition(
+                            status, false, self.now,
+                        );
+                    }
+                }
+                self.update_status(pdb)?;
+            }
+        }
+        // addConditionAndDeletePod: the pod learns why it goes (PodDisruptionConditions, GA).
+        let mut marked = current.clone();
+        if let Some(p) = marked.as_pod_mut()
+            && p.metadata.deletion_timestamp.is_none()
+        {
+            let conditions = p
+                .status
+                .get_or_insert_with(Default::default)
+                .conditions
+                .get_or_insert_with(Vec::new);
+            conditions.retain(|c| c.type_ != "DisruptionTarget");
+            conditions.push(k8s_openapi::api::core::v1::PodCondition {
+                type_: "DisruptionTarget".to_owned(),
+                status: "True".to_owned(),
+                reason: Some("EvictionByEvictionAPI".to_owned()),
+                message: Some("Eviction API: evicting".to_owned()),
+                last_transition_time: Some(timestamp(self.now)),
+                last_probe_time: None,
+            });
+            self.update_status(marked)?;
+        }
+        self.delete(Kind::Pod, namespace, name, options)
     }
 
     /// Removes an object regardless of finalizers or grace (kubelet confirming a pod is gone,
@@ -791,6 +904,8 @@ fn has_generation(kind: Kind) -> bool {
             | Kind::StatefulSet
             | Kind::Job
             | Kind::CronJob
+            | Kind::PriorityClass
+            | Kind::PodDisruptionBudget
     )
 }
 

@@ -209,6 +209,16 @@ fn mirror_pod(
 
 /// Creates the default objects through the API layer (controllers then do the rest).
 pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {
+    bootstrap_objects(api, config)?;
+    // The apiserver's own system PriorityClasses, last and with uids of their own stream, so
+    // every object above keeps its uid and resourceVersion.
+    for pc in crate::priority::system_priority_classes() {
+        api.create_system_priority_class(pc)?;
+    }
+    Ok(())
+}
+
+fn bootstrap_objects(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
         let mut n = Namespace::default();
         n.metadata.name = Some(ns.to_owned());

@@ -95,9 +95,8 @@ pub fn apply(object: &mut Object) {
             if let Some(spec) = pod.spec.as_mut() {
                 default_pod_spec(spec);
                 spec.enable_service_links.get_or_insert(true);
-                spec.preemption_policy
-                    .get_or_insert_with(|| "PreemptLowerPriority".to_owned());
-                spec.priority.get_or_insert(0);
+                // priority and preemptionPolicy come from the Priority admission plugin
+                // (`priority::admit_pod`), not from defaulting.
             }
         }
         Object::Deployment(d) => {
@@ -255,6 +254,7 @@ pub fn apply(object: &mut Object) {
         Object::Secret(secret) => {
             secret.type_.get_or_insert_with(|| "Opaque".to_owned());
         }
+        Object::PriorityClass(pc) => crate::priority::default_class(pc),
         _ => {}
     }
 }

@@ -14,6 +14,10 @@ pub enum StatusReason {
     Forbidden,
     BadRequest,
     MethodNotAllowed,
+    /// 429, as the eviction subresource answers when a disruption budget forbids it.
+    TooManyRequests,
+    /// 500.
+    InternalError,
 }
 
 impl StatusReason {
@@ -26,6 +30,8 @@ impl StatusReason {
             StatusReason::Forbidden => 403,
             StatusReason::BadRequest => 400,
             StatusReason::MethodNotAllowed => 405,
+            StatusReason::TooManyRequests => 429,
+            StatusReason::InternalError => 500,
         }
     }
 }
@@ -112,6 +118,14 @@ impl ApiError {
 
     pub fn method_not_allowed(message: impl Into<String>) -> Self {
         Self::plain(StatusReason::MethodNotAllowed, message.into())
+    }
+
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::plain(StatusReason::TooManyRequests, message.into())
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::plain(StatusReason::InternalError, message.into())
     }
 
     /// `Pod "x" is invalid: a` or, for several causes, `Pod "x" is invalid: [a, b]`.

@@ -1,7 +1,10 @@
 //! The API kinds the simulated apiserver serves, as one typed enum over real `k8s-openapi`
 //! (v1.32) types, so every field a learner writes parses and round-trips.
 
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{
+    apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy,
+    scheduling::v1 as scheduling,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,6 +109,8 @@ kinds! {
     ControllerRevision => apps::ControllerRevision, "controllerrevisions", "apps/v1", true;
     Job => batch::Job, "jobs", "batch/v1", true;
     CronJob => batch::CronJob, "cronjobs", "batch/v1", true;
+    PriorityClass => scheduling::PriorityClass, "priorityclasses", "scheduling.k8s.io/v1", false;
+    PodDisruptionBudget => policy::PodDisruptionBudget, "poddisruptionbudgets", "policy/v1", true;
 }
 
 impl Kind {
@@ -227,6 +232,9 @@ accessors! {
     as_endpoints, as_endpoints_mut, Endpoints => core::Endpoints;
     as_config_map, as_config_map_mut, ConfigMap => core::ConfigMap;
     as_secret, as_secret_mut, Secret => core::Secret;
+    as_priority_class, as_priority_class_mut, PriorityClass => scheduling::PriorityClass;
+    as_pod_disruption_budget, as_pod_disruption_budget_mut, PodDisruptionBudget => policy::PodDisruptionBudget;
+    as_stateful_set, as_stateful_set_mut, StatefulSet => apps::StatefulSet;
 }
 
 macro_rules! status_kinds {
@@ -304,7 +312,8 @@ status_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    PodDisruptionBudget
 );
 
 macro_rules! spec_kinds {
@@ -334,7 +343,8 @@ spec_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    PodDisruptionBudget
 );
 
 #[cfg(test)]

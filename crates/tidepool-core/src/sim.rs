@@ -263,6 +263,9 @@ impl Simulation {
                         Reconciled::Done(controllers::statefulset::reconcile(&mut ctx, &key))
                     }
                     ControllerId::GarbageCollector => Reconciled::Done(Action::AwaitChange),
+                    ControllerId::Disruption => {
+                        Reconciled::Done(controllers::disruption::reconcile(&mut ctx, &key))
+                    }
                 };
                 let slot = (id, key.clone());
                 match outcome {
@@ -806,6 +809,9 @@ impl Router<'_> {
                 self.wake(ControllerId::StatefulSet, key);
             }
             Kind::Pod => self.route_pod(object, event_type),
+            Kind::PodDisruptionBudget if !own_status_write && !deleted => {
+                self.wake(ControllerId::Disruption, key);
+            }
             _ => {}
         }
     }
@@ -845,6 +851,11 @@ impl Router<'_> {
             None => {}
         }
         self.wake_all(ControllerId::Endpoints, Kind::Service, Some(&ns));
+        self.wake_all(
+            ControllerId::Disruption,
+            Kind::PodDisruptionBudget,
+            Some(&ns),
+        );
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
         let terminal = matches!(
             pod.status.as_ref().and_then(|s| s.phase.as_deref()),
@@ -878,6 +889,7 @@ fn observed_generation(object: &Object) -> Option<i64> {
         Object::ReplicationController(o) => o.status.as_ref()?.observed_generation,
         Object::DaemonSet(o) => o.status.as_ref()?.observed_generation,
         Object::StatefulSet(o) => o.status.as_ref()?.observed_generation,
+        Object::PodDisruptionBudget(o) => o.status.as_ref()?.observed_generation,
         _ => None,
     }
 }

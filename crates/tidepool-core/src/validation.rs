@@ -461,6 +461,8 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                 }
             }
         }
+        Object::PriorityClass(pc) => errors.extend(crate::priority::validate_class(pc)),
+        Object::PodDisruptionBudget(pdb) => errors.extend(crate::disruption::validate(pdb)),
         _ => {}
     }
     errors
@@ -519,6 +521,10 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
                      previously negative)",
                 )
             })
+        }
+        (Object::PriorityClass(a), Object::PriorityClass(b)) => {
+            errors.extend(crate::priority::validate_class_update(a, b));
+            None
         }
         _ => None,
     };

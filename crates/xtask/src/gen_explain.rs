@@ -51,6 +51,18 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("Job", "batch", "v1", "api::batch::v1::Job"),
     ("CronJob", "batch", "v1", "api::batch::v1::CronJob"),
+    (
+        "PriorityClass",
+        "scheduling.k8s.io",
+        "v1",
+        "api::scheduling::v1::PriorityClass",
+    ),
+    (
+        "PodDisruptionBudget",
+        "policy",
+        "v1",
+        "api::policy::v1::PodDisruptionBudget",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

@@ -5,6 +5,7 @@
 pub mod cronjob;
 pub mod daemonset;
 pub mod deployment;
+pub mod disruption;
 pub mod endpoints;
 pub mod gc;
 pub mod job;
@@ -46,10 +47,11 @@ pub enum ControllerId {
     Job,
     CronJob,
     StatefulSet,
+    Disruption,
 }
 
 impl ControllerId {
-    pub const ALL: [ControllerId; 12] = [
+    pub const ALL: [ControllerId; 13] = [
         ControllerId::Namespace,
         ControllerId::ServiceAccount,
         ControllerId::GarbageCollector,
@@ -62,6 +64,7 @@ impl ControllerId {
         ControllerId::Job,
         ControllerId::CronJob,
         ControllerId::StatefulSet,
+        ControllerId::Disruption,
     ];
 
     /// The event source component, as `kubectl describe` shows it in FROM.
@@ -79,6 +82,7 @@ impl ControllerId {
             ControllerId::Job => "job-controller",
             ControllerId::CronJob => "cronjob-controller",
             ControllerId::StatefulSet => "statefulset-controller",
+            ControllerId::Disruption => "controllermanager",
         }
     }
 }

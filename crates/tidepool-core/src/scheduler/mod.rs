@@ -4,6 +4,7 @@
 //! `FailedScheduling` text; unschedulable pods wait until the cluster changes.
 
 pub mod plugins;
+pub mod preemption;
 
 use crate::api::{ApiServer, timestamp};
 use crate::events::{EventRecorder, EventType, Source};
@@ -48,6 +49,8 @@ struct Placement {
     requests: Requests,
     scoring: Requests,
     host_ports: Vec<(String, String, i32)>,
+    /// `spec.priority`, for preemption's "anything lower placed?" check.
+    priority: i32,
 }
 
 /// One node as the scheduler sees it, parsed once per change of the node.
@@ -125,6 +128,21 @@ struct Cache {
     /// fitted there, while the node's state is unchanged. Pods of one workload ask for the
     /// same requests, so each bind recomputes one node's score instead of every node's.
     scores: Vec<Option<(Requests, i64)>>,
+    /// How many placed pods have each priority (the lowest tells preemption whether any
+    /// pod could be a victim at all).
+    priorities: BTreeMap<i32, usize>,
+    /// Unbound pods with a `nominatedNodeName` (preemptors waiting for their victims): their
+    /// requests are held on that node for pods of lower or equal priority
+    /// (`RunFilterPluginsWithNominatedPods`).
+    nominated: BTreeMap<ObjectKey, Nomination>,
+}
+
+/// A preemptor's claim on its nominated node.
+#[derive(Debug, Clone)]
+struct Nomination {
+    node: String,
+    priority: i32,
+    requests: Requests,
 }
 
 /// Requests beyond this (in milli-units) are clamped when summed per node, so sums never
@@ -185,6 +203,8 @@ impl Cache {
         self.states = vec![empty; self.nodes.len()];
         self.scores = vec![None; self.nodes.len()];
         self.placed = LookupMap::default();
+        self.priorities = BTreeMap::new();
+        self.nominated = BTreeMap::new();
         for object in store.list(Kind::Pod, None) {
             if let Object::Pod(pod) = object {
                 self.observe(object.key(), pod, false);
@@ -195,6 +215,32 @@ impl Cache {
 
     /// Accounts for the latest state of one pod (the informer's add/update/delete handler).
     fn observe(&mut self, key: ObjectKey, pod: &Pod, deleted: bool) {
+        let nominated = pod
+            .status
+            .as_ref()
+            .and_then(|s| s.nominated_node_name.as_ref())
+            .filter(|n| !n.is_empty());
+        match nominated {
+            Some(node)
+                if !deleted
+                    && pod.metadata.deletion_timestamp.is_none()
+                    && pod.spec.as_ref().is_some_and(|s| s.node_name.is_none()) =>
+            {
+                self.nominated.insert(
+                    key.clone(),
+                    Nomination {
+                        node: node.clone(),
+                        priority: preemption::priority_of(pod),
+                        requests: plugins::pod_requests(pod),
+                    },
+                );
+            }
+            _ => {
+                if !self.nominated.is_empty() {
+                    self.nominated.remove(&key);
+                }
+            }
+        }
         if !deleted
             && !is_terminal(pod)
             && let Some(placed) = self.placed.get(&key)
@@ -225,6 +271,7 @@ impl Cache {
             requests,
             scoring: plugins::non_zero(requests),
             host_ports: plugins::host_ports(pod),
+            priority: preemption::priority_of(pod),
         };
         self.place(&placement);
         self.placed.insert(key, placement);
@@ -234,6 +281,7 @@ impl Cache {
         let Some(state) = self.states.get_mut(p.slot) else {
             return;
         };
+        *self.priorities.entry(p.priority).or_default() += 1;
         if let Some(score) = self.scores.get_mut(p.slot) {
             *score = None;
         }
@@ -252,6 +300,12 @@ impl Cache {
         let Some(state) = self.states.get_mut(p.slot) else {
             return;
         };
+        if let Some(n) = self.priorities.get_mut(&p.priority) {
+            *n -= 1;
+            if *n == 0 {
+                self.priorities.remove(&p.priority);
+            }
+        }
         if let Some(score) = self.scores.get_mut(p.slot) {
             *score = None;
         }
@@ -389,6 +443,21 @@ struct Scratch {
     feasible: Vec<(usize, i64, i64)>,
 }
 
+/// `0/3 nodes are available: <histogram>.`: the filters' part of a FitError, which is the
+/// whole message when preemption nominated a node.
+pub fn fit_reasons(total: usize, failures: &[plugins::FilterStatus]) -> String {
+    if total == 0 {
+        return "no nodes available to schedule pods".to_owned();
+    }
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for reason in failures.iter().flat_map(|f| f.reasons.iter()) {
+        *counts.entry(reason.clone()).or_default() += 1;
+    }
+    let mut lines: Vec<String> = counts.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    crate::stable_sort::sort(&mut lines);
+    format!("0/{total} nodes are available: {}.", lines.join(", "))
+}
+
 /// `0/3 nodes are available: <histogram>. preemption: 0/3 nodes are available: <histogram>.`
 pub fn fit_error(total: usize, failures: &[plugins::FilterStatus]) -> String {
     if total == 0 {
@@ -434,11 +503,29 @@ fn schedule_one(
     let plain_pod = is_plain(pod, &info);
     let want_f64 = exact_f64(plugins::non_zero(info.requests));
     let mut failures = Vec::new();
+    let mut failed_slots = Vec::new();
     scratch.feasible.clear();
+    // Room held for nominated preemptors that outrank (or equal) this pod.
+    let my_priority = preemption::priority_of(pod);
+    let held: Vec<(usize, Requests)> = cache
+        .nominated
+        .iter()
+        .filter(|(k, n)| *k != key && n.priority >= my_priority)
+        .filter_map(|(_, n)| Some((*cache.index.get(&n.node)?, n.requests)))
+        .collect();
     let nodes = cache.nodes.iter().zip(&cache.states).zip(&mut cache.scores);
     for (slot, ((node, state), memo)) in nodes.enumerate() {
+        let mut held_usage: Option<NodeUsage> = None;
+        for (_, requests) in held.iter().filter(|(s, _)| *s == slot) {
+            let usage = held_usage.get_or_insert_with(|| state.usage.clone());
+            usage.cpu_milli += requests.cpu_milli;
+            usage.memory_milli += requests.memory_milli;
+            usage.pods += 1000;
+        }
+        let usage = held_usage.as_ref().unwrap_or(&state.usage);
         let plain = plain_pod && node.plain;
-        if plain
+        if held_usage.is_none()
+            && plain
             && !node.prefers_not
             && let Some((requests, resources)) = *memo
             && requests == info.requests
@@ -453,12 +540,13 @@ fn schedule_one(
         // The same decision as `run_filters`: on a plain node a plain pod passes every filter
         // but NodeResourcesFit.
         let fits = if plain {
-            plugins::node_resources_fit::filter(&info, &node.alloc, &state.usage)
+            plugins::node_resources_fit::filter(&info, &node.alloc, usage)
         } else {
-            plugins::run_filters(pod, &info, node_object, &node.alloc, &state.usage)
+            plugins::run_filters(pod, &info, node_object, &node.alloc, usage)
         };
         if let Err(status) = fits {
             failures.push(status);
+            failed_slots.push(slot);
             continue;
         }
         // Exact in f64 when both terms are below 2^52, so this equals `plugins::fractions`.
@@ -471,7 +559,7 @@ fn schedule_one(
         };
         let resources = plugins::least_allocated::from_fractions(fractions)
             + plugins::balanced_allocation::from_fractions(fractions);
-        if plain {
+        if plain && held_usage.is_none() {
             *memo = Some((info.requests, resources));
         }
         let taints = if node.prefers_not {
@@ -489,8 +577,37 @@ fn schedule_one(
     };
     let top = scratch.feasible.iter().map(total).max();
     let Some(top) = top else {
-        let message = fit_error(cache.nodes.len(), &failures);
+        let failed_nodes: Vec<preemption::FailedNode<'_>> = failed_slots
+            .iter()
+            .zip(&failures)
+            .filter_map(|(&slot, status)| {
+                Some(preemption::FailedNode {
+                    node: cache.nodes[slot].object.as_node()?,
+                    alloc: &cache.nodes[slot].alloc,
+                    usage: &cache.states[slot].usage,
+                    code: status.code,
+                })
+            })
+            .collect();
+        let lowest_placed = cache.priorities.keys().next().copied();
+        let outcome =
+            preemption::post_filter(api.store(), pod, &info, &failed_nodes, lowest_placed);
+        let total = cache.nodes.len();
+        let message = match &outcome {
+            preemption::Outcome::NoCandidates => fit_error(total, &failures),
+            preemption::Outcome::NotEligible(why) => {
+                format!("{} preemption: {why}", fit_reasons(total, &failures))
+            }
+            preemption::Outcome::Nominate { .. } => fit_reasons(total, &failures),
+        };
         let mut failed = pod.clone();
+        if let preemption::Outcome::Nominate { node, victims } = &outcome {
+            failed
+                .status
+                .get_or_insert_with(Default::default)
+                .nominated_node_name = Some(node.clone());
+            preempt(api, recorder, pod, node, victims);
+        }
         set_scheduled_condition(
             &mut failed,
             api,
@@ -536,6 +653,64 @@ fn schedule_one(
         &format!("Successfully assigned {ns}/{name} to {node_name}"),
     );
     Attempt::Bound(node_name)
+}
+
+/// `prepareCandidate`: each victim gets the DisruptionTarget condition, is deleted gracefully,
+/// and gets a `Preempted` event naming the preemptor's uid.
+fn preempt(
+    api: &mut ApiServer,
+    recorder: &mut EventRecorder,
+    preemptor: &Pod,
+    node: &str,
+    victims: &[ObjectKey],
+) {
+    let uid = preemptor.metadata.uid.clone().unwrap_or_default();
+    let scheduler = preemptor
+        .spec
+        .as_ref()
+        .and_then(|s| s.scheduler_name.clone())
+        .unwrap_or_else(|| SCHEDULER_NAME.to_owned());
+    for key in victims {
+        let Ok(mut victim) = api.get(Kind::Pod, &key.namespace, &key.name) else {
+            continue;
+        };
+        if let Some(p) = victim.as_pod_mut() {
+            let now = timestamp(api.now());
+            let conditions = p
+                .status
+                .get_or_insert_with(Default::default)
+                .conditions
+                .get_or_insert_with(Vec::new);
+            conditions.retain(|c| c.type_ != "DisruptionTarget");
+            conditions.push(PodCondition {
+                type_: "DisruptionTarget".to_owned(),
+                status: "True".to_owned(),
+                reason: Some("PreemptionByScheduler".to_owned()),
+                message: Some(format!(
+                    "{scheduler}: preempting to accommodate a higher priority pod"
+                )),
+                last_transition_time: Some(now),
+                last_probe_time: None,
+            });
+        }
+        if let Ok(updated) = api.update_status(victim.clone()) {
+            victim = updated;
+        }
+        let _ = api.delete(
+            Kind::Pod,
+            &key.namespace,
+            &key.name,
+            &crate::api::DeleteOptions::default(),
+        );
+        recorder.record(
+            api,
+            Source::component(SCHEDULER_NAME),
+            &victim,
+            EventType::Normal,
+            "Preempted",
+            &format!("Preempted by pod {uid} on node {node}"),
+        );
+    }
 }
 
 fn set_scheduled_condition(

@@ -52,6 +52,8 @@ fn reason(r: StatusReason) -> &'static str {
         StatusReason::Forbidden => "Forbidden",
         StatusReason::BadRequest => "BadRequest",
         StatusReason::MethodNotAllowed => "MethodNotAllowed",
+        StatusReason::TooManyRequests => "TooManyRequests",
+        StatusReason::InternalError => "InternalError",
     }
 }
 

@@ -2226,11 +2226,70 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::LimitRange => limit_range_desc(o),
             Kind::ServiceAccount => service_account_desc(session, o, now),
             Kind::Endpoints => endpoints_desc(session, o, now),
+            Kind::PriorityClass => priority_class_desc(session, o, now),
+            Kind::PodDisruptionBudget => pod_disruption_budget_desc(session, o, now),
             _ => generic(session, o, now),
         });
     }
     res.chunks.insert(0, (crate::Stream::Stdout, out));
     Ok(res)
+}
+
+/// `describePriorityClass`.
+fn priority_class_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Value", int(&v, "/value").to_string());
+    let global_default = v.pointer("/globalDefault").and_then(Value::as_bool);
+    w.kv(
+        0,
+        "GlobalDefault",
+        global_default.unwrap_or(false).to_string(),
+    );
+    w.kv(0, "PreemptionPolicy", s(&v, "/preemptionPolicy"));
+    w.kv(0, "Description", s(&v, "/description"));
+    // `labels.FormatLabels` of the annotations, on one line.
+    w.kv(0, "Annotations", format_labels(&v, "/metadata/annotations"));
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `describePodDisruptionBudgetV1`.
+fn pod_disruption_budget_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    let int_or_string = |ptr: &str| match v.pointer(ptr) {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::String(t)) => Some(t.clone()),
+        _ => None,
+    };
+    if let Some(min) = int_or_string("/spec/minAvailable") {
+        w.kv(0, "Min available", min);
+    } else if let Some(max) = int_or_string("/spec/maxUnavailable") {
+        w.kv(0, "Max unavailable", max);
+    }
+    // LabelSelectorAsSelector(...).String(): empty for a missing or empty selector.
+    let selector = match v.pointer("/spec/selector") {
+        Some(sel) if sel.as_object().is_some_and(|m| !m.is_empty()) => {
+            format_selector(&v, "/spec/selector")
+        }
+        _ => String::new(),
+    };
+    w.kv(0, "Selector", selector);
+    w.line(0, "Status:");
+    w.kv(
+        2,
+        "Allowed disruptions",
+        int(&v, "/status/disruptionsAllowed").to_string(),
+    );
+    w.kv(2, "Current", int(&v, "/status/currentHealthy").to_string());
+    w.kv(2, "Desired", int(&v, "/status/desiredHealthy").to_string());
+    w.kv(2, "Total", int(&v, "/status/expectedPods").to_string());
+    events(&mut w, session, object, now);
+    w.finish()
 }
 
 #[cfg(test)]

@@ -18,6 +18,8 @@ pub const CREATE_SUBCOMMANDS: &[&str] = &[
     "service",
     "serviceaccount",
     "token",
+    "priorityclass",
+    "poddisruptionbudget",
 ];
 
 const COMMON: &[FlagSpec] = &[
@@ -62,6 +64,17 @@ fn sub_specs(sub: &str) -> Vec<FlagSpec> {
         ],
         "quota" => vec![f("hard", None, true), f("scopes", None, true)],
         "token" => vec![f("duration", None, true), f("audience", None, true)],
+        "priorityclass" => vec![
+            f("value", None, true),
+            f("global-default", None, false),
+            f("description", None, true),
+            f("preemption-policy", None, true),
+        ],
+        "poddisruptionbudget" => vec![
+            f("selector", None, true),
+            f("min-available", None, true),
+            f("max-unavailable", None, true),
+        ],
         _ => vec![],
     });
     v
@@ -237,6 +250,8 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         "svc" => "service",
         "sa" => "serviceaccount",
         "resourcequota" => "quota",
+        "pc" => "priorityclass",
+        "pdb" => "poddisruptionbudget",
         s => s,
     };
     // `secret generic` / `service clusterip` have a second level.
@@ -537,6 +552,8 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
                 json!({"apiVersion": "v1", "kind": "ResourceQuota", "metadata": meta(&name, ns), "spec": spec, "status": {}}),
             )
         }
+        "priorityclass" => priority_class(&flags)?,
+        "poddisruptionbudget" => pod_disruption_budget(&flags, ns)?,
         other => {
             return Err(format!(
                 "error: \"kubectl create {other}\" is not available in this playground yet\n"
@@ -544,6 +561,140 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         }
     };
     finish(session, &flags, value, kind, "created")
+}
+
+/// `kubectl create priorityclass NAME --value=N [--global-default] [--description=TEXT]
+/// [--preemption-policy=POLICY]` (cluster-scoped: `-n` is ignored).
+fn priority_class(flags: &Flags) -> Result<(Kind, Value), String> {
+    let name = need_name(flags, "priorityclass")?;
+    let value: i32 = match flags.get("value") {
+        Some(v) => v.parse().map_err(|_| {
+            format!(
+                "Error: invalid argument \"{v}\" for \"--value\" flag: strconv.ParseInt: parsing \"{v}\": {}\nSee 'kubectl create priorityclass --help' for usage.\n",
+                go_parse_int_error(v)
+            )
+        })?,
+        None => 0,
+    };
+    let mut object = json!({
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": meta(&name, None),
+        "value": value,
+        "preemptionPolicy": flags.get("preemption-policy").unwrap_or("PreemptLowerPriority"),
+    });
+    if flags.bool("global-default") {
+        object["globalDefault"] = json!(true);
+    }
+    if let Some(d) = flags.get("description").filter(|d| !d.is_empty()) {
+        object["description"] = json!(d);
+    }
+    Ok((Kind::PriorityClass, object))
+}
+
+/// `metav1.ParseToLabelSelector`: equality into matchLabels, set-based requirements into
+/// matchExpressions (sorted by key, values sorted, as `labels.Parse` leaves them).
+fn label_selector(text: &str) -> Result<Value, String> {
+    use super::json::Req;
+    let reqs = super::json::parse_selector(text)?;
+    let mut labels = Map::new();
+    let mut exprs: Vec<(String, Value)> = Vec::new();
+    let sorted = |values: &[String]| {
+        let mut v = values.to_vec();
+        tidepool_core::stable_sort::sort(&mut v);
+        v
+    };
+    for req in reqs {
+        match req {
+            Req::Eq(k, v) => {
+                labels.insert(k, json!(v));
+            }
+            Req::Ne(..) => {
+                return Err("error: \"!=\" is not a valid label selector operator\n".to_owned());
+            }
+            Req::In(k, vs) => exprs.push((
+                k.clone(),
+                json!({"key": k, "operator": "In", "values": sorted(&vs)}),
+            )),
+            Req::NotIn(k, vs) => exprs.push((
+                k.clone(),
+                json!({"key": k, "operator": "NotIn", "values": sorted(&vs)}),
+            )),
+            Req::Exists(k) => exprs.push((k.clone(), json!({"key": k, "operator": "Exists"}))),
+            Req::NotExists(k) => {
+                exprs.push((k.clone(), json!({"key": k, "operator": "DoesNotExist"})));
+            }
+        }
+    }
+    tidepool_core::stable_sort::sort_by_key(&mut exprs, |(k, _)| k.clone());
+    let mut selector = Map::new();
+    if !labels.is_empty() {
+        selector.insert("matchLabels".to_owned(), Value::Object(labels));
+    }
+    if !exprs.is_empty() {
+        selector.insert(
+            "matchExpressions".to_owned(),
+            Value::Array(exprs.into_iter().map(|(_, e)| e).collect()),
+        );
+    }
+    Ok(Value::Object(selector))
+}
+
+/// `kubectl create poddisruptionbudget NAME --selector=SELECTOR --min-available=N|
+/// --max-unavailable=N` (numbers or percentages).
+fn pod_disruption_budget(flags: &Flags, ns: Option<&str>) -> Result<(Kind, Value), String> {
+    let name = need_name(flags, "poddisruptionbudget")?;
+    let selector = flags.get("selector").unwrap_or("");
+    let min = flags.get("min-available").unwrap_or("");
+    let max = flags.get("max-unavailable").unwrap_or("");
+    if selector.is_empty() {
+        return Err("error: a selector must be specified\n".to_owned());
+    }
+    if min.is_empty() && max.is_empty() {
+        return Err(
+            "error: one of min-available or max-unavailable must be specified\n".to_owned(),
+        );
+    }
+    if !min.is_empty() && !max.is_empty() {
+        return Err(
+            "error: min-available and max-unavailable cannot be both specified\n".to_owned(),
+        );
+    }
+    // kubectl's `^([0-9]+|[0-9]+%)$` check, then intstr.Parse (a number, else the text).
+    let int_or_percent = |text: &str, flag: &str| -> Result<Value, String> {
+        let digits = text.strip_suffix('%').unwrap_or(text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("error: invalid format specified for {flag}\n"));
+        }
+        Ok(match text.parse::<i32>() {
+            Ok(n) => json!(n),
+            Err(_) => json!(text),
+        })
+    };
+    let mut spec = Map::new();
+    if !min.is_empty() {
+        spec.insert(
+            "minAvailable".to_owned(),
+            int_or_percent(min, "min-available")?,
+        );
+    }
+    if !max.is_empty() {
+        spec.insert(
+            "maxUnavailable".to_owned(),
+            int_or_percent(max, "max-unavailable")?,
+        );
+    }
+    spec.insert("selector".to_owned(), label_selector(selector)?);
+    Ok((
+        Kind::PodDisruptionBudget,
+        json!({
+            "apiVersion": "policy/v1",
+            "kind": "PodDisruptionBudget",
+            "metadata": meta(&name, ns),
+            "spec": spec,
+            "status": {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0},
+        }),
+    ))
 }
 
 /// RFC 4648 base64 with padding.

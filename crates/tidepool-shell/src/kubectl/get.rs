@@ -134,6 +134,20 @@ pub fn table(
         Kind::Endpoints => h(&["NAME", "ENDPOINTS", "AGE"], &[]),
         Kind::LimitRange => h(&["NAME", "CREATED AT"], &[]),
         Kind::ControllerRevision => h(&["NAME", "CONTROLLER", "REVISION", "AGE"], &[]),
+        Kind::PriorityClass => h(
+            &["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"],
+            &[],
+        ),
+        Kind::PodDisruptionBudget => h(
+            &[
+                "NAME",
+                "MIN AVAILABLE",
+                "MAX UNAVAILABLE",
+                "ALLOWED DISRUPTIONS",
+                "AGE",
+            ],
+            &[],
+        ),
     };
     let rows = objects.iter().map(|o| row(kind, o, now, wide)).collect();
     (header, rows)
@@ -503,6 +517,33 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
                     }
                 });
             r.extend([owner, opt_int(o, "/revision"), created]);
+        }
+        Kind::PriorityClass => {
+            let global_default = o.pointer("/globalDefault").and_then(Value::as_bool);
+            let policy = match s(o, "/preemptionPolicy") {
+                "" => "<none>",
+                p => p,
+            };
+            r.extend([
+                opt_int(o, "/value"),
+                global_default.unwrap_or(false).to_string(),
+                created,
+                policy.to_owned(),
+            ]);
+        }
+        Kind::PodDisruptionBudget => {
+            // IntOrString.String(): the number or the percentage text; N/A when unset.
+            let cell = |ptr: &str| match o.pointer(ptr) {
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::String(t)) => t.clone(),
+                _ => "N/A".to_owned(),
+            };
+            r.extend([
+                cell("/spec/minAvailable"),
+                cell("/spec/maxUnavailable"),
+                opt_int(o, "/status/disruptionsAllowed"),
+                created,
+            ]);
         }
     }
     if wide {

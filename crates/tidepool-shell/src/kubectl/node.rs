@@ -357,8 +357,34 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
             res.push_out(format!("{} drained (dry run)\n", node_name(&name)));
             continue;
         }
-        if let Err(text) = evict(session, &doomed, grace, timeout, &mut res) {
-            res.push_err(text);
+        if flags.bool("disable-eviction") {
+            if let Err(text) = delete_and_wait(session, &doomed, grace, timeout, &mut res) {
+                res.push_err(text);
+                res.code = 1;
+                return Ok(res);
+            }
+        } else if let Err(error) = evict_pods(session, &doomed, grace, timeout, &mut res) {
+            // deleteOrEvictPodsSimple, then RunDrain's fatal branch, then CheckErr.
+            let pending: Vec<&(String, String)> = doomed
+                .iter()
+                .filter(|(ns, pod)| session.sim.api().get(Kind::Pod, ns, pod).is_ok())
+                .collect();
+            if !pending.is_empty() {
+                res.push_err(format!(
+                    "There are pending pods in node \"{name}\" when an error occurred: {error}\n"
+                ));
+                for (_, pod) in pending {
+                    res.push_err(format!("pod/{pod}\n"));
+                }
+            }
+            res.push_err(format!(
+                "error: unable to drain node \"{name}\" due to error: {error}, continuing command...\n"
+            ));
+            res.push_err("There are pending nodes to be drained:\n");
+            for n in &nodes[index..] {
+                res.push_err(format!(" {}\n", n.name()));
+            }
+            res.push_err(format!("error: {error}\n"));
             res.code = 1;
             return Ok(res);
         }
@@ -367,9 +393,132 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
     Ok(res)
 }
 
-/// Evicts (deletes gracefully) the pods, then lets virtual time pass, a second at a time as
-/// kubectl polls, until each is gone: `pod/x evicted` in the order they disappear.
-fn evict(
+/// How long a drain without `--timeout` keeps retrying evictions a disruption budget refuses.
+/// Real kubectl retries until interrupted; a playground command has to end.
+const UNBOUNDED_EVICTION_RETRIES: Duration = Duration::from_secs(120);
+
+/// Where one pod of `drain`'s eviction loop stands (one goroutine of kubectl's `evictPods`).
+enum Eviction {
+    /// The next eviction request is due at this offset from the start.
+    Due(Duration),
+    /// Evicted; waiting for the pod with this uid to go.
+    Deleting(String),
+    /// Gone, or failed (the error is collected).
+    Finished,
+}
+
+/// kubectl's `evictPods`: each pod's eviction is retried every 5 s while its disruption budget
+/// answers 429, until `--timeout`; evicted pods are then awaited (`pod/x evicted`). Returns the
+/// aggregated error (`a` or `[a, b]`).
+fn evict_pods(
+    session: &mut Session,
+    pods: &[(String, String)],
+    grace: Option<i64>,
+    timeout: Option<Duration>,
+    res: &mut Res,
+) -> Result<(), String> {
+    const RETRY: Duration = Duration::from_secs(5);
+    let options = DeleteOptions {
+        grace_period_seconds: grace,
+        ..DeleteOptions::default()
+    };
+    let mut states: Vec<Eviction> = pods.iter().map(|_| Eviction::Due(Duration::ZERO)).collect();
+    let mut errors: Vec<String> = Vec::new();
+    let mut elapsed = Duration::ZERO;
+    let limit = timeout.unwrap_or(UNBOUNDED_EVICTION_RETRIES);
+    // The playground's own note about giving up, printed once.
+    let mut noted = false;
+    loop {
+        for ((ns, name), state) in pods.iter().zip(states.iter_mut()) {
+            let Eviction::Due(at) = *state else {
+                continue;
+            };
+            if at > elapsed {
+                continue;
+            }
+            res.push_out(format!("evicting pod {ns}/{name}\n"));
+            if elapsed >= limit {
+                if timeout.is_none() && !noted {
+                    noted = true;
+                    res.push_err(format!(
+                        "(the playground stops retrying after {}: real kubectl keeps retrying \
+                         until interrupted; pass --timeout to choose)\n",
+                        crate::duration::go_duration(limit)
+                    ));
+                }
+                errors.push(format!(
+                    "error when evicting pods/\"{name}\" -n \"{ns}\": global timeout reached: {}",
+                    crate::duration::go_duration(limit)
+                ));
+                *state = Eviction::Finished;
+                continue;
+            }
+            let uid = session
+                .sim
+                .api()
+                .get(Kind::Pod, ns, name)
+                .map(|p| p.uid().to_owned())
+                .unwrap_or_default();
+            match session.sim.api_mut().evict(ns, name, &options) {
+                Ok(_) => *state = Eviction::Deleting(uid),
+                Err(e) if e.reason == tidepool_core::StatusReason::NotFound => {
+                    *state = Eviction::Finished;
+                }
+                Err(e) if e.reason == tidepool_core::StatusReason::TooManyRequests => {
+                    res.push_err(format!(
+                        "error when evicting pods/\"{name}\" -n \"{ns}\" (will retry after 5s): {}\n",
+                        e.message
+                    ));
+                    *state = Eviction::Due(elapsed + RETRY);
+                }
+                Err(e) => {
+                    errors.push(format!(
+                        "error when evicting pods/\"{name}\" -n \"{ns}\": {}",
+                        e.message
+                    ));
+                    *state = Eviction::Finished;
+                }
+            }
+        }
+        session.sim.advance(Duration::ZERO);
+        for ((ns, name), state) in pods.iter().zip(states.iter_mut()) {
+            let Eviction::Deleting(uid) = state else {
+                continue;
+            };
+            let gone = session
+                .sim
+                .api()
+                .get(Kind::Pod, ns, name)
+                .map_or(true, |p| p.uid() != uid);
+            if gone {
+                res.push_out(format!("pod/{name} evicted\n"));
+                *state = Eviction::Finished;
+            } else if elapsed >= limit {
+                // waitForDelete polls under the drain's context, which has expired.
+                errors.push(format!(
+                    "error when waiting for pod \"{name}\" in namespace \"{ns}\" to terminate: \
+                     context deadline exceeded"
+                ));
+                *state = Eviction::Finished;
+            }
+        }
+        if states.iter().all(|s| matches!(s, Eviction::Finished)) {
+            break;
+        }
+        session.sim.advance(Duration::from_secs(1));
+        elapsed += Duration::from_secs(1);
+    }
+    match errors.as_slice() {
+        [] => Ok(()),
+        [one] => Err(one.clone()),
+        many => Err(format!("[{}]", many.join(", "))),
+    }
+}
+
+/// `--disable-eviction`: deletes the pods (kubectl's `deletePods`), then lets virtual time
+/// pass, a second at a time as kubectl polls, until each is gone: `pod/x deleted` in the
+/// order they disappear.
+fn delete_and_wait(
     session: &mut Session,
     pods: &[(String, String)],
     grace: Option<i64>,
@@ -378,7 +527,6 @@ fn evict(
 ) -> Result<(), String> {
     let mut waiting: Vec<(String, String, String)> = Vec::new();
     for (ns, name) in pods {
-        res.push_out(format!("evicting pod {ns}/{name}\n"));
         let uid = session
             .sim
             .api()
@@ -392,10 +540,7 @@ fn evict(
         if let Err(e) = session.sim.api_mut().delete(Kind::Pod, ns, name, &options)
             && e.reason != tidepool_core::StatusReason::NotFound
         {
-            return Err(format!(
-                "error when evicting pods/\"{name}\" -n \"{ns}\": {}",
-                super::api_error(&e, None)
-            ));
+            return Err(super::api_error(&e, None));
         }
         waiting.push((ns.clone(), name.clone(), uid));
     }
@@ -411,7 +556,7 @@ fn evict(
                 .get(Kind::Pod, ns, name)
                 .map_or(true, |p| p.uid() != uid);
             if gone {
-                res.push_out(format!("pod/{name} evicted\n"));
+                res.push_out(format!("pod/{name} deleted\n"));
             }
             !gone
         });

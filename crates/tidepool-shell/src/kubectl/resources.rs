@@ -67,6 +67,16 @@ pub const TYPES: &[ResourceType] = &[
     ),
     t(Kind::CronJob, &["cronjobs", "cronjob"], &["cj"]),
     t(Kind::Job, &["jobs", "job"], &[]),
+    t(
+        Kind::PriorityClass,
+        &["priorityclasses", "priorityclass"],
+        &["pc"],
+    ),
+    t(
+        Kind::PodDisruptionBudget,
+        &["poddisruptionbudgets", "poddisruptionbudget"],
+        &["pdb"],
+    ),
 ];
 
 /// The kinds `kubectl get all` lists, in discovery order.
@@ -475,7 +485,6 @@ const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
     "ingresses",
     "networkpolicies",
     "runtimeclasses",
-    "poddisruptionbudgets",
     "csidrivers",
     "csistoragecapacities",
     "storageclasses",
