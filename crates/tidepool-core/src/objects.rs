@@ -1,7 +1,9 @@
 //! The API kinds the simulated apiserver serves, as one typed enum over real `k8s-openapi`
 //! (v1.32) types, so every field a learner writes parses and round-trips.
 
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{
+    apps::v1 as apps, batch::v1 as batch, core::v1 as core, storage::v1 as storage,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,6 +108,9 @@ kinds! {
     ControllerRevision => apps::ControllerRevision, "controllerrevisions", "apps/v1", true;
     Job => batch::Job, "jobs", "batch/v1", true;
     CronJob => batch::CronJob, "cronjobs", "batch/v1", true;
+    PersistentVolume => core::PersistentVolume, "persistentvolumes", "v1", false;
+    PersistentVolumeClaim => core::PersistentVolumeClaim, "persistentvolumeclaims", "v1", true;
+    StorageClass => storage::StorageClass, "storageclasses", "storage.k8s.io/v1", false;
 }
 
 impl Kind {
@@ -227,6 +232,9 @@ accessors! {
     as_endpoints, as_endpoints_mut, Endpoints => core::Endpoints;
     as_config_map, as_config_map_mut, ConfigMap => core::ConfigMap;
     as_secret, as_secret_mut, Secret => core::Secret;
+    as_persistent_volume, as_persistent_volume_mut, PersistentVolume => core::PersistentVolume;
+    as_persistent_volume_claim, as_persistent_volume_claim_mut, PersistentVolumeClaim => core::PersistentVolumeClaim;
+    as_storage_class, as_storage_class_mut, StorageClass => storage::StorageClass;
 }
 
 macro_rules! status_kinds {
@@ -304,7 +312,9 @@ status_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    PersistentVolume,
+    PersistentVolumeClaim
 );
 
 macro_rules! spec_kinds {
@@ -334,7 +344,9 @@ spec_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    PersistentVolume,
+    PersistentVolumeClaim
 );
 
 #[cfg(test)]

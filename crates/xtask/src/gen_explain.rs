@@ -51,6 +51,24 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("Job", "batch", "v1", "api::batch::v1::Job"),
     ("CronJob", "batch", "v1", "api::batch::v1::CronJob"),
+    (
+        "PersistentVolume",
+        "",
+        "v1",
+        "api::core::v1::PersistentVolume",
+    ),
+    (
+        "PersistentVolumeClaim",
+        "",
+        "v1",
+        "api::core::v1::PersistentVolumeClaim",
+    ),
+    (
+        "StorageClass",
+        "storage.k8s.io",
+        "v1",
+        "api::storage::v1::StorageClass",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

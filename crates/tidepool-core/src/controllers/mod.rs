@@ -13,6 +13,7 @@ pub mod node_lifecycle;
 pub mod replicaset;
 pub mod revision;
 pub mod statefulset;
+pub mod volume;
 
 use crate::api::{ApiServer, controller_ref};
 use crate::events::{EventRecorder, EventType, Source};
@@ -46,10 +47,13 @@ pub enum ControllerId {
     Job,
     CronJob,
     StatefulSet,
+    PersistentVolumeBinder,
+    PvcProtection,
+    PvProtection,
 }
 
 impl ControllerId {
-    pub const ALL: [ControllerId; 12] = [
+    pub const ALL: [ControllerId; 15] = [
         ControllerId::Namespace,
         ControllerId::ServiceAccount,
         ControllerId::GarbageCollector,
@@ -62,6 +66,9 @@ impl ControllerId {
         ControllerId::Job,
         ControllerId::CronJob,
         ControllerId::StatefulSet,
+        ControllerId::PersistentVolumeBinder,
+        ControllerId::PvcProtection,
+        ControllerId::PvProtection,
     ];
 
     /// The event source component, as `kubectl describe` shows it in FROM.
@@ -79,6 +86,9 @@ impl ControllerId {
             ControllerId::Job => "job-controller",
             ControllerId::CronJob => "cronjob-controller",
             ControllerId::StatefulSet => "statefulset-controller",
+            ControllerId::PersistentVolumeBinder => "persistentvolume-controller",
+            ControllerId::PvcProtection => "pvc-protection-controller",
+            ControllerId::PvProtection => "pv-protection-controller",
         }
     }
 }
