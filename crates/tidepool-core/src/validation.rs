@@ -633,10 +633,19 @@ fn validate_storage_update(old: &Object, new: &Object) -> Vec<FieldError> {
                     .and_then(|q| crate::quantity::parse(&q.0))
                     .map_or(0, |a| a.milli)
             };
-            if bound && size(b) < size(a) {
+            // RecoverVolumeExpansionFailure (beta, on in v1.32): a claim may shrink back
+            // towards what was allocated, never below its status capacity.
+            let status_size = a
+                .status
+                .as_ref()
+                .and_then(|s| s.capacity.as_ref())
+                .and_then(|c| c.get("storage"))
+                .and_then(|q| crate::quantity::parse(&q.0))
+                .map_or(0, |a| a.milli);
+            if size(b) < size(a) && size(b) <= status_size {
                 errors.push(FieldError::forbidden(
                     "spec.resources.requests.storage",
-                    "field can not be less than previous value",
+                    "field can not be less than status.capacity",
                 ));
             }
         }

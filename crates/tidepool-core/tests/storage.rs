@@ -196,3 +196,49 @@ fn a_bound_volume_keeps_its_protection_finalizer_until_released() {
             .all(|o: &Object| o.name() != "claim")
     );
 }
+
+#[test]
+fn a_bound_claim_grows_only_when_its_class_allows_expansion() {
+    let mut sim = sim();
+    let class = "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata:\n  name: grow\n\
+                 provisioner: example.com/csi\nallowVolumeExpansion: true\n---\n";
+    let manifests = [
+        class.to_owned(),
+        pv(
+            "roomy",
+            "1Gi",
+            "ReadWriteOnce",
+            "  storageClassName: grow\n",
+        ),
+        pv("fixed", "1Gi", "ReadWriteOnce", ""),
+        pvc("growing", "1Gi", "ReadWriteOnce", "")
+            .replace("storageClassName: \"\"", "storageClassName: grow"),
+        pvc("stuck", "1Gi", "ReadWriteOnce", ""),
+    ]
+    .concat();
+    create(&mut sim, &manifests);
+    let grow = serde_json::json!({"spec": {"resources": {"requests": {"storage": "2Gi"}}}});
+    let patch = |sim: &mut Simulation, name: &str, body: &serde_json::Value| {
+        sim.api_mut().patch(
+            Kind::PersistentVolumeClaim,
+            "default",
+            name,
+            tidepool_core::PatchType::Merge,
+            body,
+        )
+    };
+    assert!(patch(&mut sim, "growing", &grow).is_ok());
+    let err = patch(&mut sim, "stuck", &grow).expect_err("refused");
+    assert_eq!(
+        err.message,
+        "persistentvolumeclaims \"stuck\" is forbidden: only dynamically provisioned pvc can be \
+         resized and the storageclass that provisions the pvc must support resize"
+    );
+    let shrink = serde_json::json!({"spec": {"resources": {"requests": {"storage": "500Mi"}}}});
+    let err = patch(&mut sim, "growing", &shrink).expect_err("refused");
+    assert_eq!(
+        err.message,
+        "PersistentVolumeClaim \"growing\" is invalid: spec.resources.requests.storage: \
+         Forbidden: field can not be less than status.capacity"
+    );
+}
