@@ -242,3 +242,37 @@ fn a_bound_claim_grows_only_when_its_class_allows_expansion() {
          Forbidden: field can not be less than status.capacity"
     );
 }
+
+fn host_path_pod(name: &str, command: &str) -> String {
+    format!(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n  nodeName: node02\n  \
+         containers:\n  - name: app\n    image: busybox\n    command: [\"sh\", \"-c\", \"{command}\"]\n    \
+         volumeMounts:\n    - name: host\n      mountPath: /host\n  volumes:\n  - name: host\n    \
+         hostPath:\n      path: /var/shared\n"
+    )
+}
+
+#[test]
+fn a_host_path_directory_outlives_the_pod_that_wrote_it() {
+    let mut sim = sim();
+    create(
+        &mut sim,
+        &host_path_pod("first", "echo kept > /host/note; sleep 3600"),
+    );
+    sim.advance(Duration::from_secs(10));
+    sim.api_mut()
+        .delete(Kind::Pod, "default", "first", &DeleteOptions::default())
+        .expect("deleted");
+    sim.advance(Duration::from_secs(40));
+    assert!(sim.api().get(Kind::Pod, "default", "first").is_err());
+    create(&mut sim, &host_path_pod("second", "sleep 3600"));
+    sim.advance(Duration::from_secs(10));
+    let argv: Vec<String> = ["cat", "/host/note"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let out = sim
+        .exec_in_container("default", "second", "app", &argv)
+        .expect("runs");
+    assert_eq!(out.stdout, "kept\n");
+}
