@@ -284,6 +284,7 @@ impl ApiServer {
         }
         self.namespace_gate(&object)?;
         defaults::apply(&mut object);
+        crate::storage::admit(&self.store, &mut object);
         if let Object::Pod(pod) = &mut object {
             admission::apply_limit_range_defaults(&self.store, pod);
             if let Err(why) = admission::admit_service_account(&self.store, &mut self.rng, pod) {
@@ -505,6 +506,9 @@ impl ApiServer {
             errors.extend(validation::validate_update(&current, &out));
             if !errors.is_empty() {
                 return Err(ApiError::invalid(kind, &name, errors));
+            }
+            if let Err(why) = crate::storage::admit_resize(&self.store, &current, &out) {
+                return Err(ApiError::forbidden(kind, &name, &why));
             }
             if has_generation(kind) && !current.spec_eq(&out) {
                 out.meta_mut().generation = Some(current.meta().generation.unwrap_or(0) + 1);

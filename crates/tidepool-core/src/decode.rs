@@ -456,7 +456,7 @@ mod tests {
         }
         use k8s_openapi::api::{
             apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy,
-            scheduling::v1 as scheduling,
+            scheduling::v1 as scheduling, storage::v1 as storage,
         };
         decode_as!(
             Namespace => core::Namespace, Node => core::Node, Pod => core::Pod,
@@ -468,7 +468,10 @@ mod tests {
             StatefulSet => apps::StatefulSet, ControllerRevision => apps::ControllerRevision,
             Job => batch::Job, CronJob => batch::CronJob,
             PriorityClass => scheduling::PriorityClass,
-            PodDisruptionBudget => policy::PodDisruptionBudget
+            PodDisruptionBudget => policy::PodDisruptionBudget,
+            PersistentVolume => core::PersistentVolume,
+            PersistentVolumeClaim => core::PersistentVolumeClaim,
+            StorageClass => storage::StorageClass
         )
     }
 

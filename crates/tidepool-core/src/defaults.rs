@@ -255,6 +255,37 @@ pub fn apply(object: &mut Object) {
             secret.type_.get_or_insert_with(|| "Opaque".to_owned());
         }
         Object::PriorityClass(pc) => crate::priority::default_class(pc),
+        Object::PersistentVolume(pv) => {
+            let spec = pv.spec.get_or_insert_with(Default::default);
+            spec.persistent_volume_reclaim_policy
+                .get_or_insert_with(|| "Retain".to_owned());
+            spec.volume_mode
+                .get_or_insert_with(|| "Filesystem".to_owned());
+            if let Some(host_path) = spec.host_path.as_mut() {
+                host_path.type_.get_or_insert_with(String::new);
+            }
+            pv.status
+                .get_or_insert_with(Default::default)
+                .phase
+                .get_or_insert_with(|| "Pending".to_owned());
+        }
+        Object::PersistentVolumeClaim(pvc) => {
+            let spec = pvc.spec.get_or_insert_with(Default::default);
+            spec.volume_mode
+                .get_or_insert_with(|| "Filesystem".to_owned());
+            pvc.status
+                .get_or_insert_with(Default::default)
+                .phase
+                .get_or_insert_with(|| "Pending".to_owned());
+        }
+        Object::StorageClass(class) => {
+            class
+                .reclaim_policy
+                .get_or_insert_with(|| "Delete".to_owned());
+            class
+                .volume_binding_mode
+                .get_or_insert_with(|| "Immediate".to_owned());
+        }
         _ => {}
     }
 }

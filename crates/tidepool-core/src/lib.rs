@@ -59,6 +59,7 @@ pub mod scheduler;
 pub mod selector;
 mod sim;
 pub mod stable_sort;
+pub mod storage;
 pub mod store;
 pub mod token;
 pub mod validation;

@@ -3,7 +3,7 @@
 
 use k8s_openapi::api::{
     apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy,
-    scheduling::v1 as scheduling,
+    scheduling::v1 as scheduling, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -111,6 +111,9 @@ kinds! {
     CronJob => batch::CronJob, "cronjobs", "batch/v1", true;
     PriorityClass => scheduling::PriorityClass, "priorityclasses", "scheduling.k8s.io/v1", false;
     PodDisruptionBudget => policy::PodDisruptionBudget, "poddisruptionbudgets", "policy/v1", true;
+    PersistentVolume => core::PersistentVolume, "persistentvolumes", "v1", false;
+    PersistentVolumeClaim => core::PersistentVolumeClaim, "persistentvolumeclaims", "v1", true;
+    StorageClass => storage::StorageClass, "storageclasses", "storage.k8s.io/v1", false;
 }
 
 impl Kind {
@@ -235,6 +238,9 @@ accessors! {
     as_priority_class, as_priority_class_mut, PriorityClass => scheduling::PriorityClass;
     as_pod_disruption_budget, as_pod_disruption_budget_mut, PodDisruptionBudget => policy::PodDisruptionBudget;
     as_stateful_set, as_stateful_set_mut, StatefulSet => apps::StatefulSet;
+    as_persistent_volume, as_persistent_volume_mut, PersistentVolume => core::PersistentVolume;
+    as_persistent_volume_claim, as_persistent_volume_claim_mut, PersistentVolumeClaim => core::PersistentVolumeClaim;
+    as_storage_class, as_storage_class_mut, StorageClass => storage::StorageClass;
 }
 
 macro_rules! status_kinds {
@@ -313,7 +319,9 @@ status_kinds!(
     StatefulSet,
     Job,
     CronJob,
-    PodDisruptionBudget
+    PodDisruptionBudget,
+    PersistentVolume,
+    PersistentVolumeClaim
 );
 
 macro_rules! spec_kinds {
@@ -344,7 +352,9 @@ spec_kinds!(
     StatefulSet,
     Job,
     CronJob,
-    PodDisruptionBudget
+    PodDisruptionBudget,
+    PersistentVolume,
+    PersistentVolumeClaim
 );
 
 #[cfg(test)]

@@ -262,6 +262,15 @@ impl Simulation {
                     ControllerId::StatefulSet => {
                         Reconciled::Done(controllers::statefulset::reconcile(&mut ctx, &key))
                     }
+                    ControllerId::PersistentVolumeBinder => {
+                        Reconciled::Done(controllers::volume::reconcile(&mut ctx, &key))
+                    }
+                    ControllerId::PvcProtection => Reconciled::Done(
+                        controllers::volume::reconcile_claim_protection(&mut ctx, &key),
+                    ),
+                    ControllerId::PvProtection => Reconciled::Done(
+                        controllers::volume::reconcile_volume_protection(&mut ctx, &key),
+                    ),
                     ControllerId::GarbageCollector => Reconciled::Done(Action::AwaitChange),
                     ControllerId::Disruption => {
                         Reconciled::Done(controllers::disruption::reconcile(&mut ctx, &key))
@@ -812,6 +821,42 @@ impl Router<'_> {
             Kind::PodDisruptionBudget if !own_status_write && !deleted => {
                 self.wake(ControllerId::Disruption, key);
             }
+            Kind::PersistentVolumeClaim => {
+                self.wake(ControllerId::PersistentVolumeBinder, key.clone());
+                if object.meta().deletion_timestamp.is_some() {
+                    self.wake(ControllerId::PvcProtection, key);
+                }
+                if deleted {
+                    // Its volume is released.
+                    self.wake_all(
+                        ControllerId::PersistentVolumeBinder,
+                        Kind::PersistentVolume,
+                        None,
+                    );
+                }
+                self.scheduler.cluster_changed();
+            }
+            Kind::PersistentVolume => {
+                self.wake(ControllerId::PersistentVolumeBinder, key.clone());
+                if object.meta().deletion_timestamp.is_some() {
+                    self.wake(ControllerId::PvProtection, key);
+                }
+                // The claim it names completes its binding now; other waiting claims find
+                // it on their next periodic sync, as with the real binder.
+                let claim_ref = object
+                    .as_persistent_volume()
+                    .and_then(|pv| pv.spec.as_ref()?.claim_ref.as_ref());
+                if let Some(claim_ref) = claim_ref {
+                    let claim = ObjectKey::new(
+                        Kind::PersistentVolumeClaim,
+                        claim_ref.namespace.as_deref().unwrap_or(""),
+                        claim_ref.name.as_deref().unwrap_or(""),
+                    );
+                    self.wake(ControllerId::PersistentVolumeBinder, claim);
+                }
+                self.scheduler.cluster_changed();
+            }
+            Kind::StorageClass => self.scheduler.cluster_changed(),
             _ => {}
         }
     }
@@ -856,6 +901,11 @@ impl Router<'_> {
             Kind::PodDisruptionBudget,
             Some(&ns),
         );
+        for claim in crate::storage::pod_claims(pod) {
+            let claim = ObjectKey::new(Kind::PersistentVolumeClaim, &ns, claim);
+            self.wake(ControllerId::PvcProtection, claim.clone());
+            self.wake(ControllerId::PersistentVolumeBinder, claim);
+        }
         let node = pod.spec.as_ref().and_then(|s| s.node_name.clone());
         let terminal = matches!(
             pod.status.as_ref().and_then(|s| s.phase.as_deref()),

@@ -463,6 +463,242 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         }
         Object::PriorityClass(pc) => errors.extend(crate::priority::validate_class(pc)),
         Object::PodDisruptionBudget(pdb) => errors.extend(crate::disruption::validate(pdb)),
+        Object::PersistentVolume(pv) => validate_persistent_volume(pv, &mut errors),
+        Object::PersistentVolumeClaim(pvc) => validate_claim(pvc, &mut errors),
+        Object::StorageClass(class) => validate_storage_class(class, &mut errors),
+        _ => {}
+    }
+    errors
+}
+
+const ACCESS_MODES: &[&str] = &[
+    "ReadOnlyMany",
+    "ReadWriteMany",
+    "ReadWriteOnce",
+    "ReadWriteOncePod",
+];
+
+fn validate_access_modes(modes: &[String], errors: &mut Vec<FieldError>) {
+    for mode in modes {
+        if !ACCESS_MODES.contains(&mode.as_str()) {
+            errors.push(FieldError::not_supported(
+                "spec.accessModes",
+                mode,
+                ACCESS_MODES,
+            ));
+        }
+    }
+}
+
+/// `ValidatePersistentVolumeSpec`: capacity, access modes, exactly one volume source.
+fn validate_persistent_volume(
+    pv: &k8s_openapi::api::core::v1::PersistentVolume,
+    errors: &mut Vec<FieldError>,
+) {
+    let spec = pv.spec.clone().unwrap_or_default();
+    let modes = spec.access_modes.clone().unwrap_or_default();
+    if modes.is_empty() {
+        errors.push(FieldError::required("spec.accessModes", ""));
+    }
+    validate_access_modes(&modes, errors);
+    let capacity = spec.capacity.clone().unwrap_or_default();
+    if capacity.is_empty() {
+        errors.push(FieldError::required("spec.capacity", ""));
+    } else if !capacity.contains_key("storage") || capacity.len() > 1 {
+        let keys: Vec<&str> = capacity.keys().map(String::as_str).collect();
+        errors.push(FieldError::not_supported(
+            "spec.capacity",
+            &format!("[{}]", keys.join(" ")),
+            &["storage"],
+        ));
+    }
+    if let Some(policy) = spec.persistent_volume_reclaim_policy.as_deref()
+        && !["Delete", "Recycle", "Retain"].contains(&policy)
+    {
+        errors.push(FieldError::not_supported(
+            "spec.persistentVolumeReclaimPolicy",
+            policy,
+            &["Delete", "Recycle", "Retain"],
+        ));
+    }
+    if crate::storage::volume_source_count(&spec) == 0 {
+        errors.push(FieldError::required("spec", "must specify a volume type"));
+    }
+    if let Some(host_path) = &spec.host_path
+        && host_path.path.is_empty()
+    {
+        errors.push(FieldError::required("spec.hostPath.path", ""));
+    }
+    if let Some(local) = &spec.local {
+        if local.path.is_empty() {
+            errors.push(FieldError::required("spec.local.path", ""));
+        }
+        if spec.node_affinity.is_none() {
+            errors.push(FieldError::required(
+                "spec.nodeAffinity",
+                "Local volume requires node affinity",
+            ));
+        }
+    }
+}
+
+/// `ValidatePersistentVolumeClaimSpec`: access modes and a positive storage request.
+fn validate_claim(
+    pvc: &k8s_openapi::api::core::v1::PersistentVolumeClaim,
+    errors: &mut Vec<FieldError>,
+) {
+    let spec = pvc.spec.clone().unwrap_or_default();
+    let modes = spec.access_modes.clone().unwrap_or_default();
+    if modes.is_empty() {
+        errors.push(FieldError::required(
+            "spec.accessModes",
+            "at least 1 access mode is required",
+        ));
+    }
+    validate_access_modes(&modes, errors);
+    let request = spec
+        .resources
+        .as_ref()
+        .and_then(|r| r.requests.as_ref())
+        .and_then(|r| r.get("storage"));
+    match request {
+        None => errors.push(FieldError::required("spec.resources[storage]", "")),
+        Some(q) => {
+            if crate::quantity::parse(&q.0).is_none_or(|a| a.milli <= 0) {
+                errors.push(FieldError::invalid_str(
+                    "spec.resources.requests[storage]",
+                    &q.0,
+                    "must be greater than zero",
+                ));
+            }
+        }
+    }
+}
+
+fn validate_storage_class(
+    class: &k8s_openapi::api::storage::v1::StorageClass,
+    errors: &mut Vec<FieldError>,
+) {
+    if class.provisioner.is_empty() {
+        errors.push(FieldError::required("provisioner", ""));
+    }
+    if let Some(policy) = class.reclaim_policy.as_deref()
+        && !["Delete", "Retain"].contains(&policy)
+    {
+        errors.push(FieldError::not_supported(
+            "reclaimPolicy",
+            policy,
+            &["Delete", "Retain"],
+        ));
+    }
+    if let Some(mode) = class.volume_binding_mode.as_deref()
+        && !["Immediate", "WaitForFirstConsumer"].contains(&mode)
+    {
+        errors.push(FieldError::not_supported(
+            "volumeBindingMode",
+            mode,
+            &["Immediate", "WaitForFirstConsumer"],
+        ));
+    }
+}
+
+/// The storage kinds' update rules (`ValidatePersistentVolumeClaimUpdate` and friends).
+fn validate_storage_update(old: &Object, new: &Object) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    match (old, new) {
+        (Object::PersistentVolumeClaim(a), Object::PersistentVolumeClaim(b)) => {
+            let bound = a.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound");
+            let mut old_spec = a.spec.clone().unwrap_or_default();
+            let mut new_spec = b.spec.clone().unwrap_or_default();
+            // The binder fills in volumeName once; a claim may also be pre-bound later.
+            if old_spec.volume_name.as_deref().unwrap_or("").is_empty() {
+                old_spec.volume_name = new_spec.volume_name.clone();
+            }
+            if bound {
+                new_spec.resources = old_spec.resources.clone();
+                new_spec.volume_attributes_class_name =
+                    old_spec.volume_attributes_class_name.clone();
+            }
+            if old_spec != new_spec {
+                errors.push(FieldError::forbidden(
+                    "spec",
+                    "spec is immutable after creation except resources.requests and \
+                     volumeAttributesClassName for bound claims",
+                ));
+            }
+            let size = |pvc: &k8s_openapi::api::core::v1::PersistentVolumeClaim| {
+                pvc.spec
+                    .as_ref()
+                    .and_then(|s| s.resources.as_ref())
+                    .and_then(|r| r.requests.as_ref())
+                    .and_then(|r| r.get("storage"))
+                    .and_then(|q| crate::quantity::parse(&q.0))
+                    .map_or(0, |a| a.milli)
+            };
+            // RecoverVolumeExpansionFailure (beta, on in v1.32): a claim may shrink back
+            // towards what was allocated, never below its status capacity.
+            let status_size = a
+                .status
+                .as_ref()
+                .and_then(|s| s.capacity.as_ref())
+                .and_then(|c| c.get("storage"))
+                .and_then(|q| crate::quantity::parse(&q.0))
+                .map_or(0, |a| a.milli);
+            if size(b) < size(a) && size(b) <= status_size {
+                errors.push(FieldError::forbidden(
+                    "spec.resources.requests.storage",
+                    "field can not be less than status.capacity",
+                ));
+            }
+        }
+        (Object::PersistentVolume(a), Object::PersistentVolume(b)) => {
+            let source = |pv: &k8s_openapi::api::core::v1::PersistentVolume| {
+                let mut spec = pv.spec.clone().unwrap_or_default();
+                spec.access_modes = None;
+                spec.capacity = None;
+                spec.claim_ref = None;
+                spec.mount_options = None;
+                spec.node_affinity = None;
+                spec.persistent_volume_reclaim_policy = None;
+                spec.storage_class_name = None;
+                spec.volume_attributes_class_name = None;
+                spec.volume_mode = None;
+                spec
+            };
+            if source(a) != source(b) {
+                errors.push(FieldError::forbidden(
+                    "spec.persistentvolumesource",
+                    "spec.persistentvolumesource is forbidden.",
+                ));
+            }
+        }
+        (Object::StorageClass(a), Object::StorageClass(b)) => {
+            if a.parameters != b.parameters {
+                errors.push(FieldError::forbidden(
+                    "parameters",
+                    "updates to parameters are forbidden.",
+                ));
+            }
+            if a.provisioner != b.provisioner {
+                errors.push(FieldError::forbidden(
+                    "provisioner",
+                    "updates to provisioner are forbidden.",
+                ));
+            }
+            if a.reclaim_policy != b.reclaim_policy {
+                errors.push(FieldError::forbidden(
+                    "reclaimPolicy",
+                    "updates to reclaimPolicy are forbidden.",
+                ));
+            }
+            if a.volume_binding_mode != b.volume_binding_mode {
+                errors.push(FieldError::invalid_str(
+                    "volumeBindingMode",
+                    b.volume_binding_mode.as_deref().unwrap_or(""),
+                    "field is immutable",
+                ));
+            }
+        }
         _ => {}
     }
     errors
@@ -529,6 +765,7 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
         _ => None,
     };
     errors.extend(err);
+    errors.extend(validate_storage_update(old, new));
     errors
 }
 

@@ -63,6 +63,24 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
         "v1",
         "api::policy::v1::PodDisruptionBudget",
     ),
+    (
+        "PersistentVolume",
+        "",
+        "v1",
+        "api::core::v1::PersistentVolume",
+    ),
+    (
+        "PersistentVolumeClaim",
+        "",
+        "v1",
+        "api::core::v1::PersistentVolumeClaim",
+    ),
+    (
+        "StorageClass",
+        "storage.k8s.io",
+        "v1",
+        "api::storage::v1::StorageClass",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

@@ -14,6 +14,7 @@ pub mod node_lifecycle;
 pub mod replicaset;
 pub mod revision;
 pub mod statefulset;
+pub mod volume;
 
 use crate::api::{ApiServer, controller_ref};
 use crate::events::{EventRecorder, EventType, Source};
@@ -48,10 +49,13 @@ pub enum ControllerId {
     CronJob,
     StatefulSet,
     Disruption,
+    PersistentVolumeBinder,
+    PvcProtection,
+    PvProtection,
 }
 
 impl ControllerId {
-    pub const ALL: [ControllerId; 13] = [
+    pub const ALL: [ControllerId; 16] = [
         ControllerId::Namespace,
         ControllerId::ServiceAccount,
         ControllerId::GarbageCollector,
@@ -65,6 +69,9 @@ impl ControllerId {
         ControllerId::CronJob,
         ControllerId::StatefulSet,
         ControllerId::Disruption,
+        ControllerId::PersistentVolumeBinder,
+        ControllerId::PvcProtection,
+        ControllerId::PvProtection,
     ];
 
     /// The event source component, as `kubectl describe` shows it in FROM.
@@ -83,6 +90,9 @@ impl ControllerId {
             ControllerId::CronJob => "cronjob-controller",
             ControllerId::StatefulSet => "statefulset-controller",
             ControllerId::Disruption => "controllermanager",
+            ControllerId::PersistentVolumeBinder => "persistentvolume-controller",
+            ControllerId::PvcProtection => "pvc-protection-controller",
+            ControllerId::PvProtection => "pv-protection-controller",
         }
     }
 }

@@ -166,6 +166,10 @@ struct PodRt {
     failed_init: bool,
     /// The pod's volumes, shared by its containers.
     volumes: Volumes,
+    /// Volumes backed by a node directory (hostPath, or a hostPath/local PersistentVolume):
+    /// (volume name, node, path). Their files are written back to `Kubelet::host_dirs`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    host_volumes: Vec<(String, String, String)>,
     #[serde(skip)]
     changed: bool,
 }
@@ -200,6 +204,10 @@ pub struct Kubelet {
     /// by its pods' volumes (each adds its own token). A cache: not saved.
     #[serde(skip)]
     service_account_bases: BTreeMap<String, Fs>,
+    /// Node directories that hostPath volumes (and hostPath/local PersistentVolumes) expose,
+    /// by node then path; `""` as the node holds network volumes any node reaches (by PV).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    host_dirs: BTreeMap<String, BTreeMap<String, Fs>>,
 }
 
 fn condition(type_: &str, status: &str, now: VirtualTime) -> PodCondition {
@@ -520,6 +528,9 @@ impl Kubelet {
             write_status(api, &shared, &rt, now);
             rt.changed = false;
         }
+        if !rt.host_volumes.is_empty() {
+            self.save_host_volumes(&rt);
+        }
         self.pods.put_back(slot, rt);
         wake.map_or(Next::Idle, Next::At)
     }
@@ -538,6 +549,8 @@ impl Kubelet {
         } else {
             SANDBOX_MIN_MS + SANDBOX_STEP_MS * api.rng().below(SANDBOX_STEPS)
         };
+        let mut volumes = runtime::pod_volumes(api, pod, &mut self.service_account_bases);
+        let host_volumes = self.mount_host_volumes(api, pod, node, &mut volumes);
         let spec = pod.spec.clone().unwrap_or_default();
         let inits = spec.init_containers.unwrap_or_default();
         let has_init = !inits.is_empty();
@@ -564,8 +577,45 @@ impl Kubelet {
                 .collect(),
             init_done: 0,
             failed_init: false,
-            volumes: runtime::pod_volumes(api, pod, &mut self.service_account_bases),
+            volumes,
+            host_volumes,
             changed: true,
+        }
+    }
+
+    /// Mounts the node directories behind the pod's hostPath and PersistentVolumeClaim
+    /// volumes: each starts with the files the directory holds now.
+    fn mount_host_volumes(
+        &self,
+        api: &ApiServer,
+        pod: &Pod,
+        node: &str,
+        volumes: &mut Volumes,
+    ) -> Vec<(String, String, String)> {
+        let mut mounted = Vec::new();
+        for (volume, dir_node, path) in runtime::host_backed_volumes(api, pod, node) {
+            let fs = self
+                .host_dirs
+                .get(&dir_node)
+                .and_then(|dirs| dirs.get(&path))
+                .cloned()
+                .unwrap_or_default();
+            volumes.insert(&volume, fs);
+            mounted.push((volume, dir_node, path));
+        }
+        mounted
+    }
+
+    /// Writes a pod's node-backed volumes back to their node directories, so the next pod
+    /// that mounts them reads what this one wrote.
+    fn save_host_volumes(&mut self, rt: &PodRt) {
+        for (volume, node, path) in &rt.host_volumes {
+            if let Some(fs) = rt.volumes.get(volume) {
+                self.host_dirs
+                    .entry(node.clone())
+                    .or_default()
+                    .insert(path.clone(), fs.clone());
+            }
         }
     }
 
@@ -1337,6 +1387,7 @@ impl Kubelet {
         }
         let all_stopped = rt.init.iter().chain(rt.app.iter()).all(|c| !c.running());
         if all_stopped {
+            self.save_host_volumes(&rt);
             api.remove_now(key);
             self.pods.remove_taken(key, &rt.uid);
             return Next::Idle;

@@ -512,6 +512,51 @@ pub fn pod_volumes(
     volumes
 }
 
+/// The pod's volumes that live outside the pod: `(volume, node, path)` for hostPath volumes
+/// and for claims bound to hostPath or local PersistentVolumes (on `node`), and
+/// `(volume, "", "pv/<name>")` for other PersistentVolumes (network storage every node sees).
+pub fn host_backed_volumes(
+    api: &ApiServer,
+    pod: &Pod,
+    node: &str,
+) -> Vec<(String, String, String)> {
+    let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+    let store = api.store();
+    let mut out = Vec::new();
+    for v in pod.spec.iter().flat_map(|s| s.volumes.iter().flatten()) {
+        if let Some(host_path) = &v.host_path {
+            out.push((v.name.clone(), node.to_owned(), host_path.path.clone()));
+            continue;
+        }
+        let Some(claim) = &v.persistent_volume_claim else {
+            continue;
+        };
+        let pvc = store
+            .get(&ObjectKey::new(
+                Kind::PersistentVolumeClaim,
+                ns,
+                &claim.claim_name,
+            ))
+            .and_then(Object::as_persistent_volume_claim);
+        let Some(pv) = pvc.and_then(|pvc| crate::storage::bound_volume(store, pvc)) else {
+            continue;
+        };
+        let spec = pv.spec.as_ref();
+        let local = spec
+            .and_then(|s| s.host_path.as_ref().map(|h| h.path.clone()))
+            .or_else(|| spec.and_then(|s| s.local.as_ref().map(|l| l.path.clone())));
+        match local {
+            Some(path) => out.push((v.name.clone(), node.to_owned(), path)),
+            None => out.push((
+                v.name.clone(),
+                String::new(),
+                format!("pv/{}", pv.metadata.name.as_deref().unwrap_or("")),
+            )),
+        }
+    }
+    out
+}
+
 fn config_map_data(api: &ApiServer, ns: &str, name: &str) -> BTreeMap<String, String> {
     api.store()
         .get(&ObjectKey::new(Kind::ConfigMap, ns, name))

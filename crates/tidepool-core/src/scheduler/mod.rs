@@ -10,7 +10,7 @@ use crate::api::{ApiServer, timestamp};
 use crate::events::{EventRecorder, EventType, Source};
 use crate::objects::{Kind, LookupMap, Object, ObjectKey};
 use crate::store::{Store, WatchEventType};
-use k8s_openapi::api::core::v1::{Pod, PodCondition};
+use k8s_openapi::api::core::v1::{Node, Pod, PodCondition};
 use plugins::{Code, NodeUsage, Requests};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -500,7 +500,22 @@ fn schedule_one(
     scratch: &mut Scratch,
 ) -> Attempt {
     let info = plugins::PodInfo::of(pod);
-    let plain_pod = is_plain(pod, &info);
+    let volumes = match plugins::volume_binding::pre_filter(api.store(), pod) {
+        Ok(plan) => plan,
+        Err(status) => {
+            let total = cache.nodes.len();
+            let message = if total == 0 {
+                "no nodes available to schedule pods".to_owned()
+            } else {
+                format!(
+                    "0/{total} nodes are available: {status}. preemption: 0/{total} nodes are \
+                     available: {total} Preemption is not helpful for scheduling."
+                )
+            };
+            return unschedulable(api, recorder, pod_object, pod, message);
+        }
+    };
+    let plain_pod = is_plain(pod, &info) && volumes.is_none();
     let want_f64 = exact_f64(plugins::non_zero(info.requests));
     let mut failures = Vec::new();
     let mut failed_slots = Vec::new();
@@ -544,6 +559,10 @@ fn schedule_one(
         } else {
             plugins::run_filters(pod, &info, node_object, &node.alloc, usage)
         };
+        let fits = fits.and_then(|()| match &volumes {
+            Some(plan) => plugins::volume_binding::filter(api.store(), plan, node_object),
+            None => Ok(()),
+        });
         if let Err(status) = fits {
             failures.push(status);
             failed_slots.push(slot);
@@ -608,23 +627,7 @@ fn schedule_one(
                 .nominated_node_name = Some(node.clone());
             preempt(api, recorder, pod, node, victims);
         }
-        set_scheduled_condition(
-            &mut failed,
-            api,
-            "False",
-            Some("Unschedulable"),
-            Some(&message),
-        );
-        api.put_raw(Object::Pod(Box::new(failed)));
-        recorder.record(
-            api,
-            Source::component(SCHEDULER_NAME),
-            pod_object,
-            EventType::Warning,
-            "FailedScheduling",
-            &message,
-        );
-        return Attempt::Failed(message);
+        return unschedulable(api, recorder, pod_object, &failed, message);
     };
     let tied: Vec<usize> = scratch
         .feasible
@@ -635,6 +638,9 @@ fn schedule_one(
     let pick = api.rng().below(tied.len() as u64) as usize;
     let slot = tied[pick];
     let node_name = cache.nodes[slot].object.name().to_owned();
+    if let (Some(plan), Some(node)) = (&volumes, cache.nodes[slot].object.as_node()) {
+        bind_delayed_claims(api, plan, node);
+    }
     let mut bound = pod.clone();
     if let Some(spec) = bound.spec.as_mut() {
         spec.node_name = Some(node_name.clone());
@@ -710,6 +716,66 @@ fn preempt(
             "Preempted",
             &format!("Preempted by pod {uid} on node {node}"),
         );
+    }
+}
+
+/// Records a failed attempt: the PodScheduled condition and a FailedScheduling event.
+fn unschedulable(
+    api: &mut ApiServer,
+    recorder: &mut EventRecorder,
+    pod_object: &Object,
+    pod: &Pod,
+    message: String,
+) -> Attempt {
+    let mut failed = pod.clone();
+    set_scheduled_condition(
+        &mut failed,
+        api,
+        "False",
+        Some("Unschedulable"),
+        Some(&message),
+    );
+    api.put_raw(Object::Pod(Box::new(failed)));
+    recorder.record(
+        api,
+        Source::component(SCHEDULER_NAME),
+        pod_object,
+        EventType::Warning,
+        "FailedScheduling",
+        &message,
+    );
+    Attempt::Failed(message)
+}
+
+/// VolumeBinding's PreBind for WaitForFirstConsumer claims: each gets the best volume on the
+/// chosen node through the volume's claimRef; the PV controller completes the binding.
+fn bind_delayed_claims(api: &mut ApiServer, plan: &plugins::volume_binding::Plan, node: &Node) {
+    for pvc in &plan.delayed {
+        let Some(pv) = crate::storage::find_matching_volume(api.store(), pvc, Some(node)) else {
+            continue;
+        };
+        let mut pv = pv.clone();
+        let spec = pv.spec.get_or_insert_with(Default::default);
+        if spec.claim_ref.is_none() {
+            pv.metadata
+                .annotations
+                .get_or_insert_with(Default::default)
+                .insert(
+                    crate::storage::ANN_BOUND_BY_CONTROLLER.to_owned(),
+                    "yes".to_owned(),
+                );
+        }
+        let spec = pv.spec.get_or_insert_with(Default::default);
+        spec.claim_ref = Some(k8s_openapi::api::core::v1::ObjectReference {
+            api_version: Some("v1".to_owned()),
+            kind: Some("PersistentVolumeClaim".to_owned()),
+            name: pvc.metadata.name.clone(),
+            namespace: pvc.metadata.namespace.clone(),
+            resource_version: pvc.metadata.resource_version.clone(),
+            uid: pvc.metadata.uid.clone(),
+            ..Default::default()
+        });
+        let _ = api.update(Object::PersistentVolume(Box::new(pv)));
     }
 }
 

@@ -232,7 +232,7 @@ fn requirement_matches(req: &NodeSelectorRequirement, value: Option<&str>) -> bo
     }
 }
 
-fn term_matches(term: &NodeSelectorTerm, node: &Node) -> bool {
+pub(crate) fn term_matches(term: &NodeSelectorTerm, node: &Node) -> bool {
     let empty = std::collections::BTreeMap::new();
     let labels = node.metadata.labels.as_ref().unwrap_or(&empty);
     let exprs = term.match_expressions.iter().flatten();
@@ -581,5 +581,91 @@ mod tests {
                 .map(|s| s.reasons[0].clone());
             assert_eq!(got.as_deref(), want, "{name}");
         }
+    }
+}
+
+/// VolumeBinding: the pod's claims must exist and be bound (or wait for their first consumer),
+/// and the volumes must be reachable from the node.
+pub mod volume_binding {
+    use super::*;
+    use crate::objects::{Kind, Object, ObjectKey};
+    use crate::storage;
+    use crate::store::Store;
+    use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+
+    pub const NAME: &str = "VolumeBinding";
+    pub const ERR_REASON_NODE_CONFLICT: &str = "node(s) had volume node affinity conflict";
+    pub const ERR_REASON_BIND_CONFLICT: &str =
+        "node(s) didn't find available persistent volumes to bind";
+    pub const ERR_REASON_UNBOUND_IMMEDIATE: &str =
+        "pod has unbound immediate PersistentVolumeClaims";
+
+    /// What PreFilter learnt about the pod's claims.
+    #[derive(Debug, Clone, Default)]
+    pub struct Plan {
+        /// Volumes the pod's bound claims use.
+        pub bound: Vec<PersistentVolume>,
+        /// Claims of a WaitForFirstConsumer class still to be bound on the chosen node.
+        pub delayed: Vec<PersistentVolumeClaim>,
+    }
+
+    /// PreFilter: `Ok(None)` for a pod without claims; `Err` carries the status message
+    /// (every node fails with it, so preemption cannot help).
+    pub fn pre_filter(store: &Store, pod: &Pod) -> Result<Option<Plan>, String> {
+        let ns = pod.metadata.namespace.as_deref().unwrap_or("default");
+        let mut plan = Plan::default();
+        let mut any = false;
+        let mut unbound_immediate = false;
+        for claim in storage::pod_claims(pod) {
+            any = true;
+            let Some(pvc) = store
+                .get(&ObjectKey::new(Kind::PersistentVolumeClaim, ns, claim))
+                .and_then(Object::as_persistent_volume_claim)
+            else {
+                return Err(format!("persistentvolumeclaim \"{claim}\" not found"));
+            };
+            if pvc.metadata.deletion_timestamp.is_some() {
+                return Err(format!(
+                    "persistentvolumeclaim \"{claim}\" is being deleted"
+                ));
+            }
+            if let Some(pv) = storage::bound_volume(store, pvc) {
+                plan.bound.push(pv.clone());
+            } else if storage::delays_binding(store, pvc) {
+                plan.delayed.push(pvc.clone());
+            } else {
+                unbound_immediate = true;
+            }
+        }
+        if unbound_immediate {
+            return Err(ERR_REASON_UNBOUND_IMMEDIATE.to_owned());
+        }
+        Ok(any.then_some(plan))
+    }
+
+    pub fn filter(store: &Store, plan: &Plan, node: &Node) -> Result<(), FilterStatus> {
+        if plan
+            .bound
+            .iter()
+            .any(|pv| !storage::node_affinity_admits(pv, node))
+        {
+            return Err(fail(
+                NAME,
+                Code::UnschedulableAndUnresolvable,
+                ERR_REASON_NODE_CONFLICT,
+            ));
+        }
+        if plan
+            .delayed
+            .iter()
+            .any(|pvc| storage::find_matching_volume(store, pvc, Some(node)).is_none())
+        {
+            return Err(fail(
+                NAME,
+                Code::UnschedulableAndUnresolvable,
+                ERR_REASON_BIND_CONFLICT,
+            ));
+        }
+        Ok(())
     }
 }

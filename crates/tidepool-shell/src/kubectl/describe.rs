@@ -2110,6 +2110,232 @@ fn endpoints_desc(session: &Session, object: &Object, now: VirtualTime) -> Strin
     w.finish()
 }
 
+/// `Finalizers:\t%v` of a Go string slice: `[a b]`.
+fn finalizers(w: &mut W, v: &Value) {
+    let list: Vec<&str> = arr(v, "/metadata/finalizers")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    w.kv(0, "Finalizers", format!("[{}]", list.join(" ")));
+}
+
+fn phase_line(w: &mut W, v: &Value, now: VirtualTime) {
+    if s(v, "/metadata/deletionTimestamp").is_empty() {
+        w.kv(0, "Status", s(v, "/status/phase"));
+    } else {
+        w.kv(
+            0,
+            "Status",
+            format!(
+                "Terminating (lasts {})",
+                age(s(v, "/metadata/deletionTimestamp"), now)
+            ),
+        );
+    }
+}
+
+fn access_modes_of(v: &Value, ptr: &str) -> String {
+    let modes: Vec<String> = arr(v, ptr)
+        .iter()
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect();
+    tidepool_core::storage::access_modes_string(&modes)
+}
+
+/// `describePersistentVolume`.
+fn persistent_volume_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    finalizers(&mut w, &v);
+    w.kv(0, "StorageClass", s(&v, "/spec/storageClassName"));
+    phase_line(&mut w, &v, now);
+    match v.pointer("/spec/claimRef") {
+        Some(c) => w.kv(
+            0,
+            "Claim",
+            format!("{}/{}", s(c, "/namespace"), s(c, "/name")),
+        ),
+        None => w.kv(0, "Claim", ""),
+    }
+    w.kv(
+        0,
+        "Reclaim Policy",
+        s(&v, "/spec/persistentVolumeReclaimPolicy"),
+    );
+    w.kv(0, "Access Modes", access_modes_of(&v, "/spec/accessModes"));
+    if !s(&v, "/spec/volumeMode").is_empty() {
+        w.kv(0, "VolumeMode", s(&v, "/spec/volumeMode"));
+    }
+    w.kv(0, "Capacity", s(&v, "/spec/capacity/storage"));
+    match v.pointer("/spec/nodeAffinity/required") {
+        None => w.kv(0, "Node Affinity", "<none>"),
+        Some(required) => {
+            w.kv(0, "Node Affinity", "");
+            let terms = arr(required, "/nodeSelectorTerms");
+            if terms.is_empty() {
+                w.kv(1, "Required Terms", "<none>");
+            } else {
+                w.kv(1, "Required Terms", "");
+                for (i, term) in terms.iter().enumerate() {
+                    let exprs = arr(term, "/matchExpressions");
+                    if exprs.is_empty() {
+                        w.kv(2, &format!("Term {i}"), "<none>");
+                    }
+                    for (j, req) in exprs.iter().enumerate() {
+                        let mut text = format!(
+                            "{} {}",
+                            s(req, "/key"),
+                            s(req, "/operator").to_ascii_lowercase()
+                        );
+                        let values: Vec<&str> = arr(req, "/values")
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .collect();
+                        if !values.is_empty() {
+                            text.push_str(&format!(" [{}]", values.join(", ")));
+                        }
+                        if j == 0 {
+                            w.kv(2, &format!("Term {i}"), text);
+                        } else {
+                            w.line(2, format!("\t{text}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    w.kv(0, "Message", s(&v, "/status/message"));
+    w.line(0, "Source:");
+    if let Some(h) = v.pointer("/spec/hostPath") {
+        w.kv(2, "Type", "HostPath (bare host directory volume)");
+        w.kv(2, "Path", s(h, "/path"));
+        let kind = match h.get("type") {
+            Some(Value::String(t)) => t.as_str(),
+            _ => "<none>",
+        };
+        w.kv(2, "HostPathType", kind);
+    } else if let Some(l) = v.pointer("/spec/local") {
+        w.kv(
+            2,
+            "Type",
+            "LocalVolume (a persistent volume backed by local storage on a node)",
+        );
+        w.kv(2, "Path", s(l, "/path"));
+    } else if let Some(n) = v.pointer("/spec/nfs") {
+        w.kv(
+            2,
+            "Type",
+            "NFS (an NFS mount that lasts the lifetime of a pod)",
+        );
+        w.kv(2, "Server", s(n, "/server"));
+        w.kv(2, "Path", s(n, "/path"));
+        let read_only = n.get("readOnly").and_then(Value::as_bool).unwrap_or(false);
+        w.kv(2, "ReadOnly", read_only.to_string());
+    } else {
+        w.line(1, "<unknown>");
+    }
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `describePersistentVolumeClaim`.
+fn claim_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    let class = match v.pointer("/metadata/annotations/volume.beta.kubernetes.io~1storage-class") {
+        Some(Value::String(c)) => c.clone(),
+        _ => s(&v, "/spec/storageClassName").to_owned(),
+    };
+    w.kv(0, "StorageClass", class);
+    phase_line(&mut w, &v, now);
+    w.kv(0, "Volume", s(&v, "/spec/volumeName"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    finalizers(&mut w, &v);
+    let (capacity, modes) = if s(&v, "/spec/volumeName").is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            s(&v, "/status/capacity/storage").to_owned(),
+            access_modes_of(&v, "/status/accessModes"),
+        )
+    };
+    w.kv(0, "Capacity", capacity);
+    w.kv(0, "Access Modes", modes);
+    if !s(&v, "/spec/volumeMode").is_empty() {
+        w.kv(0, "VolumeMode", s(&v, "/spec/volumeMode"));
+    }
+    let users: Vec<String> = session
+        .sim
+        .api()
+        .store()
+        .list(Kind::Pod, Some(object.namespace()))
+        .filter_map(Object::as_pod)
+        .filter(|p| tidepool_core::storage::pod_claims(p).any(|c| c == object.name()))
+        .map(|p| p.metadata.name.clone().unwrap_or_default())
+        .collect();
+    if users.is_empty() {
+        w.kv(0, "Used By", "<none>");
+    }
+    for (i, user) in users.iter().enumerate() {
+        if i == 0 {
+            w.kv(0, "Used By", user);
+        } else {
+            w.line(0, format!("\t{user}"));
+        }
+    }
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `describeStorageClass`.
+fn storage_class_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    let default = [
+        "storageclass.kubernetes.io~1is-default-class",
+        "storageclass.beta.kubernetes.io~1is-default-class",
+    ]
+    .iter()
+    .any(|k| s(&v, &format!("/metadata/annotations/{k}")) == "true");
+    w.kv(0, "IsDefaultClass", if default { "Yes" } else { "No" });
+    w.kv(0, "Annotations", format_labels(&v, "/metadata/annotations"));
+    w.kv(0, "Provisioner", s(&v, "/provisioner"));
+    w.kv(0, "Parameters", format_labels(&v, "/parameters"));
+    let expansion = match v.get("allowVolumeExpansion").and_then(Value::as_bool) {
+        None => "<unset>",
+        Some(true) => "True",
+        Some(false) => "False",
+    };
+    w.kv(0, "AllowVolumeExpansion", expansion);
+    let options: Vec<&str> = arr(&v, "/mountOptions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if options.is_empty() {
+        w.kv(0, "MountOptions", "<none>");
+    } else {
+        w.line(0, "MountOptions:");
+        for option in options {
+            w.line(1, option);
+        }
+    }
+    if !s(&v, "/reclaimPolicy").is_empty() {
+        w.kv(0, "ReclaimPolicy", s(&v, "/reclaimPolicy"));
+    }
+    if !s(&v, "/volumeBindingMode").is_empty() {
+        w.kv(0, "VolumeBindingMode", s(&v, "/volumeBindingMode"));
+    }
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
 pub fn describe(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(
         args,
@@ -2228,6 +2454,9 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::Endpoints => endpoints_desc(session, o, now),
             Kind::PriorityClass => priority_class_desc(session, o, now),
             Kind::PodDisruptionBudget => pod_disruption_budget_desc(session, o, now),
+            Kind::PersistentVolume => persistent_volume_desc(session, o, now),
+            Kind::PersistentVolumeClaim => claim_desc(session, o, now),
+            Kind::StorageClass => storage_class_desc(session, o, now),
             _ => generic(session, o, now),
         });
     }

@@ -148,6 +148,45 @@ pub fn table(
             ],
             &[],
         ),
+        Kind::PersistentVolume => h(
+            &[
+                "NAME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "RECLAIM POLICY",
+                "STATUS",
+                "CLAIM",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "REASON",
+                "AGE",
+            ],
+            &["VOLUMEMODE"],
+        ),
+        Kind::PersistentVolumeClaim => h(
+            &[
+                "NAME",
+                "STATUS",
+                "VOLUME",
+                "CAPACITY",
+                "ACCESS MODES",
+                "STORAGECLASS",
+                "VOLUMEATTRIBUTESCLASS",
+                "AGE",
+            ],
+            &["VOLUMEMODE"],
+        ),
+        Kind::StorageClass => h(
+            &[
+                "NAME",
+                "PROVISIONER",
+                "RECLAIMPOLICY",
+                "VOLUMEBINDINGMODE",
+                "ALLOWVOLUMEEXPANSION",
+                "AGE",
+            ],
+            &[],
+        ),
     };
     let rows = objects.iter().map(|o| row(kind, o, now, wide)).collect();
     (header, rows)
@@ -545,11 +584,115 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
                 created,
             ]);
         }
+        Kind::PersistentVolume => {
+            let claim = match o.pointer("/spec/claimRef") {
+                Some(c) => format!("{}/{}", s(c, "/namespace"), s(c, "/name")),
+                None => String::new(),
+            };
+            r.extend([
+                s(o, "/spec/capacity/storage").to_owned(),
+                access_modes(o, "/spec/accessModes"),
+                s(o, "/spec/persistentVolumeReclaimPolicy").to_owned(),
+                phase_or_terminating(o),
+                claim,
+                s(o, "/spec/storageClassName").to_owned(),
+                or_unset(s(o, "/spec/volumeAttributesClassName")),
+                s(o, "/status/reason").to_owned(),
+                created,
+            ]);
+            w.push(or_unset(s(o, "/spec/volumeMode")));
+        }
+        Kind::PersistentVolumeClaim => {
+            let bound = !s(o, "/spec/volumeName").is_empty();
+            let (capacity, modes) = if bound {
+                (
+                    s(o, "/status/capacity/storage").to_owned(),
+                    access_modes(o, "/status/accessModes"),
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            let class =
+                match o.pointer("/metadata/annotations/volume.beta.kubernetes.io~1storage-class") {
+                    Some(Value::String(c)) => c.as_str(),
+                    _ => s(o, "/spec/storageClassName"),
+                };
+            r.extend([
+                phase_or_terminating(o),
+                s(o, "/spec/volumeName").to_owned(),
+                capacity,
+                modes,
+                class.to_owned(),
+                or_unset(s(o, "/spec/volumeAttributesClassName")),
+                created,
+            ]);
+            w.push(or_unset(s(o, "/spec/volumeMode")));
+        }
+        Kind::StorageClass => {
+            let default = s(
+                o,
+                "/metadata/annotations/storageclass.kubernetes.io~1is-default-class",
+            ) == "true"
+                || s(
+                    o,
+                    "/metadata/annotations/storageclass.beta.kubernetes.io~1is-default-class",
+                ) == "true";
+            if default {
+                r[0].push_str(" (default)");
+            }
+            let policy = match s(o, "/reclaimPolicy") {
+                "" => "Delete",
+                p => p,
+            };
+            let mode = match s(o, "/volumeBindingMode") {
+                "" => "Immediate",
+                m => m,
+            };
+            let expansion = o
+                .get("allowVolumeExpansion")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            r.extend([
+                s(o, "/provisioner").to_owned(),
+                policy.to_owned(),
+                mode.to_owned(),
+                expansion.to_string(),
+                created,
+            ]);
+        }
     }
     if wide {
         r.extend(w);
     }
     r
+}
+
+/// `GetAccessModesAsString` of the list at `ptr`.
+fn access_modes(o: &Value, ptr: &str) -> String {
+    let modes: Vec<String> = arr(o, ptr)
+        .iter()
+        .filter_map(|m| m.as_str().map(str::to_owned))
+        .collect();
+    tidepool_core::storage::access_modes_string(&modes)
+}
+
+/// `status.phase`, or `Terminating` once deletion started (the PV/PVC printers).
+fn phase_or_terminating(o: &Value) -> String {
+    if o.pointer("/metadata/deletionTimestamp")
+        .is_some_and(|t| !t.is_null())
+    {
+        "Terminating".to_owned()
+    } else {
+        s(o, "/status/phase").to_owned()
+    }
+}
+
+fn or_unset(text: &str) -> String {
+    if text.is_empty() {
+        "<unset>".to_owned()
+    } else {
+        text.to_owned()
+    }
 }
 
 fn event_row(o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {

@@ -77,6 +77,21 @@ pub const TYPES: &[ResourceType] = &[
         &["poddisruptionbudgets", "poddisruptionbudget"],
         &["pdb"],
     ),
+    t(
+        Kind::PersistentVolumeClaim,
+        &["persistentvolumeclaims", "persistentvolumeclaim"],
+        &["pvc"],
+    ),
+    t(
+        Kind::PersistentVolume,
+        &["persistentvolumes", "persistentvolume"],
+        &["pv"],
+    ),
+    t(
+        Kind::StorageClass,
+        &["storageclasses", "storageclass"],
+        &["sc"],
+    ),
 ];
 
 /// The kinds `kubectl get all` lists, in discovery order.
@@ -472,8 +487,6 @@ pub const DISCOVERY: &[Discovered] = &[
 /// that cluster would. Kinds a fresh cluster does hold (leases, roles, endpointslices,
 /// clusterroles, priorityclasses, flowschemas, apiservices, CSRs, ...) are left out.
 const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
-    "persistentvolumeclaims",
-    "persistentvolumes",
     "podtemplates",
     "mutatingwebhookconfigurations",
     "validatingadmissionpolicies",
@@ -487,7 +500,6 @@ const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
     "runtimeclasses",
     "csidrivers",
     "csistoragecapacities",
-    "storageclasses",
     "volumeattachments",
 ];
 
@@ -570,9 +582,10 @@ mod tests {
             );
         }
         assert_eq!(
-            resolve_empty_unsimulated("pvc").map(|r| r.kind),
-            Some("PersistentVolumeClaim")
+            resolve_empty_unsimulated("csidrivers").map(|r| r.kind),
+            Some("CSIDriver")
         );
+        assert_eq!(resolve_empty_unsimulated("pvc"), None);
         assert_eq!(
             resolve_empty_unsimulated("Ingress.networking.k8s.io").map(|r| r.name),
             Some("ingresses")
