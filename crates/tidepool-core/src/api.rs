@@ -791,6 +791,7 @@ fn has_generation(kind: Kind) -> bool {
             | Kind::StatefulSet
             | Kind::Job
             | Kind::CronJob
+            | Kind::HorizontalPodAutoscaler
     )
 }
 

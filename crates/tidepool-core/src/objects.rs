@@ -1,7 +1,9 @@
 //! The API kinds the simulated apiserver serves, as one typed enum over real `k8s-openapi`
 //! (v1.32) types, so every field a learner writes parses and round-trips.
 
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{
+    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, core::v1 as core,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,6 +108,7 @@ kinds! {
     ControllerRevision => apps::ControllerRevision, "controllerrevisions", "apps/v1", true;
     Job => batch::Job, "jobs", "batch/v1", true;
     CronJob => batch::CronJob, "cronjobs", "batch/v1", true;
+    HorizontalPodAutoscaler => autoscaling::HorizontalPodAutoscaler, "horizontalpodautoscalers", "autoscaling/v2", true;
 }
 
 impl Kind {
@@ -227,6 +230,7 @@ accessors! {
     as_endpoints, as_endpoints_mut, Endpoints => core::Endpoints;
     as_config_map, as_config_map_mut, ConfigMap => core::ConfigMap;
     as_secret, as_secret_mut, Secret => core::Secret;
+    as_hpa, as_hpa_mut, HorizontalPodAutoscaler => autoscaling::HorizontalPodAutoscaler;
 }
 
 macro_rules! status_kinds {
@@ -304,7 +308,8 @@ status_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    HorizontalPodAutoscaler
 );
 
 macro_rules! spec_kinds {
@@ -334,7 +339,8 @@ spec_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    HorizontalPodAutoscaler
 );
 
 #[cfg(test)]

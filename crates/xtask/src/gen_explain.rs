@@ -51,6 +51,12 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("Job", "batch", "v1", "api::batch::v1::Job"),
     ("CronJob", "batch", "v1", "api::batch::v1::CronJob"),
+    (
+        "HorizontalPodAutoscaler",
+        "autoscaling",
+        "v2",
+        "api::autoscaling::v2::HorizontalPodAutoscaler",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

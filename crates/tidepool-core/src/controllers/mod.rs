@@ -7,6 +7,7 @@ pub mod daemonset;
 pub mod deployment;
 pub mod endpoints;
 pub mod gc;
+pub mod hpa;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
@@ -46,10 +47,11 @@ pub enum ControllerId {
     Job,
     CronJob,
     StatefulSet,
+    HorizontalPodAutoscaler,
 }
 
 impl ControllerId {
-    pub const ALL: [ControllerId; 12] = [
+    pub const ALL: [ControllerId; 13] = [
         ControllerId::Namespace,
         ControllerId::ServiceAccount,
         ControllerId::GarbageCollector,
@@ -62,6 +64,7 @@ impl ControllerId {
         ControllerId::Job,
         ControllerId::CronJob,
         ControllerId::StatefulSet,
+        ControllerId::HorizontalPodAutoscaler,
     ];
 
     /// The event source component, as `kubectl describe` shows it in FROM.
@@ -79,6 +82,7 @@ impl ControllerId {
             ControllerId::Job => "job-controller",
             ControllerId::CronJob => "cronjob-controller",
             ControllerId::StatefulSet => "statefulset-controller",
+            ControllerId::HorizontalPodAutoscaler => "horizontal-pod-autoscaler",
         }
     }
 }

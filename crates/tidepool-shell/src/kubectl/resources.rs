@@ -67,6 +67,11 @@ pub const TYPES: &[ResourceType] = &[
     ),
     t(Kind::CronJob, &["cronjobs", "cronjob"], &["cj"]),
     t(Kind::Job, &["jobs", "job"], &[]),
+    t(
+        Kind::HorizontalPodAutoscaler,
+        &["horizontalpodautoscalers", "horizontalpodautoscaler"],
+        &["hpa"],
+    ),
 ];
 
 /// The kinds `kubectl get all` lists, in discovery order.
@@ -470,7 +475,6 @@ const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
     "validatingadmissionpolicybindings",
     "validatingwebhookconfigurations",
     "customresourcedefinitions",
-    "horizontalpodautoscalers",
     "ingressclasses",
     "ingresses",
     "networkpolicies",
