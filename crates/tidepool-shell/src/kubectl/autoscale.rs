@@ -21,6 +21,7 @@ const SPECS: &[FlagSpec] = &[
     f("record", None, false),
     f("field-manager", None, true),
     f("show-managed-fields", None, false),
+    f("filename", Some('f'), true),
 ];
 
 /// An int32 flag as pflag parses it (`-1` when absent, kubectl's default).
@@ -35,7 +36,7 @@ fn int_flag(flags: &super::Flags, name: &str) -> Result<i32, String> {
     }
 }
 
-pub fn autoscale(session: &mut Session, args: &[String]) -> KResult {
+pub fn autoscale(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let flags = parse_flags(args, SPECS, "autoscale")?;
     if flags.get("max").is_none() {
         return Err("error: required flag(s) \"max\" not set\n".to_owned());
@@ -53,12 +54,48 @@ pub fn autoscale(session: &mut Session, args: &[String]) -> KResult {
             "error: --max=MAXPODS must be larger or equal to --min=MINPODS, max: {max}, min: {min}\n"
         ));
     }
+    let files = flags.all("filename");
+    if !files.is_empty() {
+        // `-f`: every object of the files, each autoscaled in turn (kubectl's visitor).
+        let mut out = crate::exec::Res::out(String::new());
+        out.chunks.clear();
+        for loaded in super::apply::load(session, &files, stdin, false) {
+            let (kind, name, ns) = match loaded {
+                super::apply::Loaded::Object(_, object) => (
+                    object.kind(),
+                    object.name().to_owned(),
+                    object.namespace().to_owned(),
+                ),
+                super::apply::Loaded::Error(e) => return Err(e),
+            };
+            let ns = if ns.is_empty() {
+                namespace(session, &flags)
+            } else {
+                ns
+            };
+            let res = autoscale_one(session, &flags, kind, &name, &ns, (min, max, cpu_percent))?;
+            out.chunks.extend(res.chunks);
+        }
+        return Ok(out);
+    }
     let (kind, name) = one_target(&flags, "autoscale")?;
     let ns = namespace(session, &flags);
+    autoscale_one(session, &flags, kind, &name, &ns, (min, max, cpu_percent))
+}
+
+/// Creates (or prints) the autoscaler of one target.
+fn autoscale_one(
+    session: &mut Session,
+    flags: &super::Flags,
+    kind: Kind,
+    name: &str,
+    ns: &str,
+    (min, max, cpu_percent): (i32, i32, i32),
+) -> KResult {
     session
         .sim
         .api()
-        .get_ref(kind, &ns, &name)
+        .get_ref(kind, ns, name)
         .map_err(|e| super::api_error(&e, None))?;
     if !matches!(
         kind,
@@ -77,7 +114,7 @@ pub fn autoscale(session: &mut Session, args: &[String]) -> KResult {
     let hpa_name = flags
         .get("name")
         .filter(|n| !n.is_empty())
-        .unwrap_or(&name)
+        .unwrap_or(name)
         .to_owned();
     let mut spec = json!({
         "maxReplicas": max,
@@ -119,5 +156,8 @@ pub fn autoscale(session: &mut Session, args: &[String]) -> KResult {
             map.remove("status");
         }
     }
-    finish(session, &flags, value, Kind::HorizontalPodAutoscaler, verb)
+    if kind.namespaced() && verb == "autoscaled" {
+        value["metadata"]["namespace"] = json!(ns);
+    }
+    finish(session, flags, value, Kind::HorizontalPodAutoscaler, verb)
 }
