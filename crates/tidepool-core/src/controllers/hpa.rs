@@ -332,13 +332,9 @@ fn resource_replicas(
     if metrics.is_empty() {
         return Err("did not receive metrics for targeted pods (pods might be unready)".to_owned());
     }
-    let mut requests = BTreeMap::new();
-    for pod in pods {
-        let name = pod.metadata.name.clone().unwrap_or_default();
-        requests.insert(name, pod_request(pod, resource)?);
-    }
     if let Some(target) = average_target {
-        // AverageValue: ratio of the average usage to the target, over the pods with metrics.
+        // AverageValue (`GetRawResourceReplicas`): the average usage over the pods with
+        // metrics against the target; missing pods are not filled in here.
         let total: i64 = metrics.values().sum();
         let average = total / i64::try_from(metrics.len()).unwrap_or(1).max(1);
         let ratio = average as f64 / target.max(1) as f64;
@@ -354,6 +350,12 @@ fn resource_replicas(
                 ..MetricValueStatus::default()
             },
         ));
+    }
+    // Only a Utilization target needs requests (`calculateRequests`).
+    let mut requests = BTreeMap::new();
+    for pod in pods {
+        let name = pod.metadata.name.clone().unwrap_or_default();
+        requests.insert(name, pod_request(pod, resource)?);
     }
     let target = utilization_target.unwrap_or(80);
     let (ratio, utilization, raw) = utilization_ratio(&metrics, &requests, target)?;
