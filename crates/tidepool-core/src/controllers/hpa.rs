@@ -54,6 +54,10 @@ pub type PodUsage<'a> = &'a dyn Fn(&str, &str) -> Option<(u64, u64)>;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HpaHistory {
     recommendations: BTreeMap<ObjectKey, Vec<(u64, i32)>>,
+    /// Rescales of autoscalers with a `behavior` (virtual ms, replicas added or removed), for
+    /// the policies' periods (`scaleUpEvents`/`scaleDownEvents`).
+    #[serde(default)]
+    scale_events: BTreeMap<ObjectKey, Vec<(u64, i32)>>,
 }
 
 impl HpaHistory {
@@ -85,9 +89,73 @@ impl HpaHistory {
         highest
     }
 
+    /// `stabilizeRecommendationWithBehaviors`: the proposal held between the lowest
+    /// recommendation of the scale-up window and the highest of the scale-down window.
+    fn stabilize_with_windows(
+        &mut self,
+        key: &ObjectKey,
+        now: VirtualTime,
+        (up_window, down_window): (Duration, Duration),
+        current: i32,
+        proposal: i32,
+    ) -> i32 {
+        let now_ms = now.as_millis();
+        let cutoff =
+            |w: Duration| now_ms.saturating_sub(u64::try_from(w.as_millis()).unwrap_or(u64::MAX));
+        let (up_cutoff, down_cutoff) = (cutoff(up_window), cutoff(down_window));
+        let samples = self.recommendations.entry(key.clone()).or_default();
+        let (mut up, mut down) = (proposal, proposal);
+        let mut old_sample = None;
+        for (i, &(at, replicas)) in samples.iter().enumerate() {
+            if at > up_cutoff {
+                up = up.min(replicas);
+            }
+            if at > down_cutoff {
+                down = down.max(replicas);
+            }
+            if at < up_cutoff && at < down_cutoff {
+                old_sample = Some(i);
+            }
+        }
+        match old_sample.and_then(|i| samples.get_mut(i)) {
+            Some(slot) => *slot = (now_ms, proposal),
+            None => samples.push((now_ms, proposal)),
+        }
+        current.max(up).min(down)
+    }
+
+    /// Replicas added (`up`) or removed in the last `period_seconds` (`getReplicasChangePerPeriod`).
+    fn change_in_period(
+        &self,
+        key: &ObjectKey,
+        now: VirtualTime,
+        period_seconds: i32,
+        up: bool,
+    ) -> i32 {
+        let period = u64::try_from(period_seconds).unwrap_or(0) * 1000;
+        let cutoff = now.as_millis().saturating_sub(period);
+        self.scale_events
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter(|(at, change)| *at > cutoff && (*change > 0) == up)
+            .map(|(_, change)| change.abs())
+            .sum()
+    }
+
+    /// `storeScaleEvent`: remembers a rescale, dropping events older than the longest period
+    /// (30 minutes, the validation's maximum).
+    fn store_scale_event(&mut self, key: &ObjectKey, now: VirtualTime, change: i32) {
+        let events = self.scale_events.entry(key.clone()).or_default();
+        let cutoff = now.as_millis().saturating_sub(1_800_000);
+        events.retain(|(at, _)| *at > cutoff);
+        events.push((now.as_millis(), change));
+    }
+
     /// Forgets autoscalers that no longer exist.
     fn retain(&mut self, alive: impl Fn(&ObjectKey) -> bool) {
         self.recommendations.retain(|k, _| alive(k));
+        self.scale_events.retain(|k, _| alive(k));
     }
 }
 
@@ -717,6 +785,9 @@ pub fn reconcile(
             &format!("New size: {desired}; reason: {reason}"),
         );
         status.last_scale_time = Some(timestamp(now));
+        if spec.behavior.is_some() {
+            history.store_scale_event(key, now, desired - current);
+        }
     }
     // setStatus
     status.current_replicas = Some(current);
@@ -739,6 +810,11 @@ fn normalize(
     proposal: i32,
     min: i32,
 ) -> i32 {
+    if let Some(behavior) = spec.behavior.as_ref() {
+        return normalize_with_behavior(
+            status, history, key, now, spec, behavior, current, proposal, min,
+        );
+    }
     let behavior = spec.behavior.as_ref();
     let down_window = behavior
         .and_then(|b| b.scale_down.as_ref())
@@ -806,6 +882,165 @@ fn normalize(
         )
     } else if stabilized > allowed_max {
         (allowed_max, limit_reason, limit_message)
+    } else {
+        (
+            stabilized,
+            "DesiredWithinRange",
+            "the desired count is within the acceptable range",
+        )
+    };
+    let limited = if desired == stabilized {
+        "False"
+    } else {
+        "True"
+    };
+    set_condition(
+        status,
+        now,
+        "ScalingLimited",
+        limited,
+        reason,
+        message.to_owned(),
+    );
+    desired
+}
+
+/// `normalizeDesiredReplicasWithBehaviors`: both stabilisation windows, then the policies'
+/// rate limits over their periods (`convertDesiredReplicasWithBehaviorRate`).
+#[allow(clippy::too_many_arguments)]
+fn normalize_with_behavior(
+    status: &mut HorizontalPodAutoscalerStatus,
+    history: &mut HpaHistory,
+    key: &ObjectKey,
+    now: VirtualTime,
+    spec: &k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerSpec,
+    behavior: &k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerBehavior,
+    current: i32,
+    proposal: i32,
+    min: i32,
+) -> i32 {
+    let seconds = |s: Option<i32>, default: Duration| {
+        s.map_or(default, |s| {
+            Duration::from_secs(u64::try_from(s).unwrap_or(0))
+        })
+    };
+    let up_rules = behavior.scale_up.clone().unwrap_or_default();
+    let down_rules = behavior.scale_down.clone().unwrap_or_default();
+    let windows = (
+        seconds(up_rules.stabilization_window_seconds, Duration::ZERO),
+        seconds(
+            down_rules.stabilization_window_seconds,
+            DOWNSCALE_STABILIZATION,
+        ),
+    );
+    let stabilized = history.stabilize_with_windows(key, now, windows, current, proposal);
+    if stabilized != proposal {
+        let (reason, message) = if proposal >= current {
+            (
+                "ScaleUpStabilized",
+                "recent recommendations were lower than current one, applying the lowest recent recommendation",
+            )
+        } else {
+            (
+                "ScaleDownStabilized",
+                "recent recommendations were higher than current one, applying the highest recent recommendation",
+            )
+        };
+        set_condition(
+            status,
+            now,
+            "AbleToScale",
+            "True",
+            reason,
+            message.to_owned(),
+        );
+    } else {
+        set_condition(
+            status,
+            now,
+            "AbleToScale",
+            "True",
+            "ReadyForNewScale",
+            "recommended size matches current size".to_owned(),
+        );
+    }
+    // The replica count at the start of each policy's period, and what the policy allows.
+    let limit = |rules: &k8s_openapi::api::autoscaling::v2::HPAScalingRules, up: bool| -> i32 {
+        let select = rules.select_policy.as_deref().unwrap_or("Max");
+        if select == "Disabled" {
+            return current;
+        }
+        // Scaling up, Max picks the largest proposal; scaling down, the smallest.
+        let widest = (select != "Min") == up;
+        let mut result: Option<i32> = None;
+        for policy in rules.policies.iter().flatten() {
+            let added = history.change_in_period(key, now, policy.period_seconds, true);
+            let removed = history.change_in_period(key, now, policy.period_seconds, false);
+            let start = current - added + removed;
+            let proposed = match (policy.type_.as_str(), up) {
+                ("Pods", true) => start + policy.value,
+                ("Pods", false) => start - policy.value,
+                (_, true) => {
+                    (f64::from(start) * (1.0 + f64::from(policy.value) / 100.0)).ceil() as i32
+                }
+                (_, false) => (f64::from(start) * (1.0 - f64::from(policy.value) / 100.0)) as i32,
+            };
+            result = Some(match result {
+                None => proposed,
+                Some(r) if widest => r.max(proposed),
+                Some(r) => r.min(proposed),
+            });
+        }
+        result.unwrap_or(current)
+    };
+    let (desired, reason, message) = if stabilized > current {
+        let up_limit = limit(&up_rules, true).max(current);
+        let (allowed, reason, message) = if spec.max_replicas > up_limit {
+            (
+                up_limit,
+                "ScaleUpLimit",
+                "the desired replica count is increasing faster than the maximum scale rate",
+            )
+        } else {
+            (
+                spec.max_replicas,
+                "TooManyReplicas",
+                "the desired replica count is more than the maximum replica count",
+            )
+        };
+        if stabilized > allowed {
+            (allowed, reason, message)
+        } else {
+            (
+                stabilized,
+                "DesiredWithinRange",
+                "the desired count is within the acceptable range",
+            )
+        }
+    } else if stabilized < current {
+        let down_limit = limit(&down_rules, false).min(current);
+        let (allowed, reason, message) = if min < down_limit {
+            (
+                down_limit,
+                "ScaleDownLimit",
+                "the desired replica count is decreasing faster than the maximum scale rate",
+            )
+        } else {
+            (
+                min,
+                "TooFewReplicas",
+                "the desired replica count is less than the minimum replica count",
+            )
+        };
+        if stabilized < allowed {
+            (allowed, reason, message)
+        } else {
+            (
+                stabilized,
+                "DesiredWithinRange",
+                "the desired count is within the acceptable range",
+            )
+        }
     } else {
         (
             stabilized,
