@@ -43,6 +43,9 @@ pub struct HttpResponse {
     pub headers: Vec<(String, String)>,
     /// The body.
     pub body: String,
+    /// How long the server worked on it, in virtual ms (the client waits that long); 0 for
+    /// everything but CPU-bound pages such as the hpa-example's.
+    pub service_ms: Millis,
 }
 
 impl HttpResponse {

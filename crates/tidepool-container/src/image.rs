@@ -759,6 +759,33 @@ pub static CATALOGUE: &[Repository] = &[
         stop_signal: Signal::Term,
         working_dir: "/",
     },
+    // The HorizontalPodAutoscaler walkthrough's php-apache: php:5-apache serving an index.php
+    // that burns CPU on every request (see `server::HPA_EXAMPLE_INDEX`).
+    Repository {
+        name: "registry.k8s.io/hpa-example",
+        tags: &[tag!("latest", "2.4.10", 181_508_394)],
+        entrypoint: &["docker-php-entrypoint"],
+        cmd: &["apache2-foreground"],
+        env: &[
+            (
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            ),
+            ("PHP_VERSION", "5.6.40"),
+            ("APACHE_CONFDIR", "/etc/apache2"),
+        ],
+        ports: &[80],
+        toolbox: Toolbox::Debian,
+        behaviour: Behaviour::Httpd,
+        programs: &[
+            "/usr/local/bin/docker-php-entrypoint",
+            "/usr/local/bin/apache2-foreground",
+            "/usr/sbin/apache2",
+        ],
+        os: Some("Debian GNU/Linux 9 (stretch)"),
+        stop_signal: Signal::Winch,
+        working_dir: "/var/www/html",
+    },
 ];
 
 const fn control_plane(name: &'static str, port: u16) -> Repository {

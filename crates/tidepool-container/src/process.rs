@@ -530,7 +530,16 @@ impl Process {
         }
         match &mut self.body {
             Body::Server(server) => {
-                server.serve_http(self.image, &self.hostname, fs, now, port, request, out)
+                let mut response =
+                    server.serve_http(self.image, &self.hostname, fs, now, port, request, out)?;
+                // A CPU-bound page takes its CPU time at the speed `limits.cpu` allows.
+                let speed = self
+                    .cpu_limit_millicores
+                    .unwrap_or(ONE_CORE_MILLICORES)
+                    .clamp(1, ONE_CORE_MILLICORES);
+                response.service_ms =
+                    crate::server::request_cpu_ms(self.image) * ONE_CORE_MILLICORES / speed;
+                Some(response)
             }
             Body::Shell(_) => None,
         }
@@ -556,14 +565,15 @@ impl Process {
         self.cpu_limit_millicores
     }
 
-    /// Memory and CPU estimate. CPU never exceeds `limits.cpu` (the CFS quota throttles it).
-    pub fn usage(&self) -> Usage {
+    /// Memory and CPU estimate at `now`. CPU never exceeds `limits.cpu` (the CFS quota
+    /// throttles it).
+    pub fn usage(&self, now: Millis) -> Usage {
         let (memory_bytes, busy) = match &self.body {
             Body::Shell(shell) => (shell.memory_bytes(), self.last_instructions),
             Body::Server(server) => (server.memory_bytes(self.image), 0),
         };
         let cpu_millicores = match &self.body {
-            Body::Server(server) => server.cpu_millicores(),
+            Body::Server(server) => server.cpu_millicores(self.image, now),
             Body::Shell(_) => {
                 u64::from(busy) * ONE_CORE_MILLICORES / u64::from(INSTRUCTIONS_PER_RUN).max(1)
             }

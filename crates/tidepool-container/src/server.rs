@@ -76,6 +76,9 @@ pub fn image_files(image: Image) -> Vec<(&'static str, String)> {
                 NGINX_DEFAULT_CONF.to_string(),
             ),
         ],
+        Behaviour::Httpd if is_hpa_example(image) => {
+            vec![("/var/www/html/index.php", HPA_EXAMPLE_INDEX.to_string())]
+        }
         Behaviour::Httpd => vec![(
             "/usr/local/apache2/htdocs/index.html",
             HTTPD_INDEX.to_string(),
@@ -200,7 +203,64 @@ pub struct ServerProc {
     stop_requested: Option<Signal>,
     /// `stress --help`: print the usage and exit 0.
     help_only: bool,
+    /// Requests per metrics window, so the CPU it reports follows the load it serves.
+    #[serde(default)]
+    load: RequestLoad,
 }
+
+/// The length of a load window: metrics-server's resolution, so `kubectl top` and the
+/// autoscaler see the CPU of the last complete window.
+pub const LOAD_WINDOW_MS: Millis = 15_000;
+
+/// Requests served in the current load window and in the one before it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct RequestLoad {
+    window: u64,
+    count: u64,
+    previous: u64,
+}
+
+impl RequestLoad {
+    fn record(&mut self, now: Millis) {
+        let window = now / LOAD_WINDOW_MS;
+        if window != self.window {
+            self.previous = if window == self.window + 1 {
+                self.count
+            } else {
+                0
+            };
+            self.window = window;
+            self.count = 0;
+        }
+        self.count += 1;
+    }
+
+    /// Requests of the last complete window before `now`.
+    fn last_complete(&self, now: Millis) -> u64 {
+        let window = now / LOAD_WINDOW_MS;
+        if window == self.window {
+            self.previous
+        } else if window == self.window + 1 {
+            self.count
+        } else {
+            0
+        }
+    }
+}
+
+/// Whether the image is the HorizontalPodAutoscaler walkthrough's php-apache.
+fn is_hpa_example(image: Image) -> bool {
+    image.repository().name == "registry.k8s.io/hpa-example"
+}
+
+/// CPU time one request costs the server, in ms of one core (0: negligible). The hpa-example's
+/// page runs a million square roots: about 100 ms of CPU in PHP 5.
+pub fn request_cpu_ms(image: Image) -> Millis {
+    if is_hpa_example(image) { 100 } else { 0 }
+}
+
+/// hpa-example's `index.php`.
+pub const HPA_EXAMPLE_INDEX: &str = "<?php\n  $x = 0.0001;\n  for ($i = 0; $i <= 1000000; $i++) {\n    $x += sqrt($x);\n  }\n  echo \"OK!\";\n?>\n";
 
 fn parse_bytes(text: &str) -> Option<u64> {
     let text = text.trim();
@@ -238,6 +298,7 @@ impl ServerProc {
             python_http_port: None,
             stop_requested: None,
             help_only: false,
+            load: RequestLoad::default(),
         };
         let args: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
         match image.repository().behaviour {
@@ -416,6 +477,15 @@ impl ServerProc {
                     Stream::Stderr,
                     &format!(
                         "{stamp} [notice] 1#1: using the \"epoll\" event method\n{stamp} [notice] 1#1: nginx/{version}\n{stamp} [notice] 1#1: built by gcc {gcc} \n{stamp} [notice] 1#1: OS: Linux 6.8.0-tidepool\n{stamp} [notice] 1#1: getrlimit(RLIMIT_NOFILE): 1048576:1048576\n{stamp} [notice] 1#1: start worker processes\n{stamp} [notice] 1#1: start worker process 29\n{stamp} [notice] 1#1: start worker process 30\n"
+                    ),
+                );
+            }
+            Behaviour::Httpd if is_hpa_example(image) => {
+                let stamp = apache_time(&t);
+                out.push(
+                    Stream::Stderr,
+                    &format!(
+                        "AH00558: apache2: Could not reliably determine the server's fully qualified domain name, using {hostname}. Set the 'ServerName' directive globally to suppress this message\nAH00558: apache2: Could not reliably determine the server's fully qualified domain name, using {hostname}. Set the 'ServerName' directive globally to suppress this message\n[{stamp}] [mpm_prefork:notice] [pid 1] AH00163: Apache/{version} (Debian) PHP/5.6.40 configured -- resuming normal operations\n[{stamp}] [core:notice] [pid 1] AH00094: Command line: 'apache2 -D FOREGROUND'\n"
                     ),
                 );
             }
@@ -605,6 +675,7 @@ impl ServerProc {
         out: &mut Output,
     ) -> Option<HttpResponse> {
         self.requests += 1;
+        self.load.record(now);
         let t = DateTime::from_millis(now);
         let path = request.path.split('?').next().unwrap_or("/");
         let text = |status: u16, body: String| HttpResponse {
@@ -614,6 +685,7 @@ impl ServerProc {
                 "text/plain; charset=utf-8".to_string(),
             )],
             body,
+            service_ms: 0,
         };
         let response = match image.repository().behaviour {
             Behaviour::Nginx => {
@@ -647,13 +719,57 @@ impl ServerProc {
                 );
                 response
             }
+            Behaviour::Httpd if is_hpa_example(image) => {
+                let file = if path == "/" { "/index.php" } else { path };
+                let response = match fs.read(&format!("/var/www/html{file}")) {
+                    Ok(_) if file.ends_with(".php") => HttpResponse {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), "text/html; charset=UTF-8".into())],
+                        body: "OK!".to_owned(),
+                        service_ms: 0,
+                    },
+                    Ok(body) => HttpResponse {
+                        status: 200,
+                        headers: vec![("Content-Type".into(), "text/html".into())],
+                        body: body.to_string(),
+                        service_ms: 0,
+                    },
+                    Err(_) => HttpResponse {
+                        status: 404,
+                        headers: vec![(
+                            "Content-Type".into(),
+                            "text/html; charset=iso-8859-1".into(),
+                        )],
+                        body: format!(
+                            "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL {path} was not found on this server.</p>\n<hr>\n<address>Apache/2.4.10 (Debian) Server at {} Port {port}</address>\n</body></html>\n",
+                            request.host
+                        ),
+                        service_ms: 0,
+                    },
+                };
+                out.push(
+                    Stream::Stdout,
+                    &format!(
+                        "{} - - [{}] \"{} {} HTTP/1.1\" {} {} \"-\" \"{}\"\n",
+                        request.client_ip,
+                        t.nginx_log(),
+                        request.method,
+                        request.path,
+                        response.status,
+                        response.body.len(),
+                        request.user_agent
+                    ),
+                );
+                response
+            }
             Behaviour::Httpd => {
                 let response = match fs.read(&format!("/usr/local/apache2/htdocs{}", if path == "/" { "/index.html" } else { path })) {
-                    Ok(body) => HttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/html".into())], body: body.to_string() },
+                    Ok(body) => HttpResponse { status: 200, headers: vec![("Content-Type".into(), "text/html".into())], body: body.to_string(), service_ms: 0 },
                     Err(_) => HttpResponse {
                         status: 404,
                         headers: vec![("Content-Type".into(), "text/html; charset=iso-8859-1".into())],
                         body: "<!DOCTYPE HTML PUBLIC \"-//IETF//DTD HTML 2.0//EN\">\n<html><head>\n<title>404 Not Found</title>\n</head><body>\n<h1>Not Found</h1>\n<p>The requested URL was not found on this server.</p>\n</body></html>\n".to_string(),
+                        service_ms: 0,
                     },
                 };
                 out.push(
@@ -727,6 +843,7 @@ impl ServerProc {
                     status: 200,
                     headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
                     body: python_listing(fs, path),
+                    service_ms: 0,
                 }
             }
             Behaviour::Component => text(200, "ok".into()),
@@ -764,12 +881,14 @@ impl ServerProc {
         }
     }
 
-    /// CPU estimate in millicores.
-    pub fn cpu_millicores(&self) -> u64 {
+    /// CPU estimate in millicores at `now`: the requests of the last complete load window at
+    /// the image's cost per request come on top of the idle figure.
+    pub fn cpu_millicores(&self, image: Image, now: Millis) -> u64 {
         if self.stress_bytes > 0 {
             1000
         } else {
-            1 + self.requests.min(10) / 10
+            let busy_ms = self.load.last_complete(now) * request_cpu_ms(image);
+            1 + self.requests.min(10) / 10 + busy_ms * 1000 / LOAD_WINDOW_MS
         }
     }
 }
@@ -864,6 +983,7 @@ fn nginx_response(image: Image, fs: &MountedFs<'_>, path: &str, t: &DateTime) ->
             ("Content-Type".to_string(), "text/html".to_string()),
         ],
         body,
+        service_ms: 0,
     };
     let root = "/usr/share/nginx/html";
     let file = if path.ends_with('/') {

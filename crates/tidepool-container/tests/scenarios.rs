@@ -310,9 +310,9 @@ fn busy_loop_yields_and_keeps_running() {
         );
     }
     assert!(
-        c.process.usage().cpu_millicores >= 900,
+        c.process.usage(0).cpu_millicores >= 900,
         "{:?}",
-        c.process.usage()
+        c.process.usage(0)
     );
 }
 
@@ -339,7 +339,7 @@ fn busy_loop_second(cpu_limit: Option<u64>) -> (u64, u64) {
     let (code, count) = c.exec(&mut volumes, &mut host, &["cat", "/tmp/n"]);
     assert_eq!(code, Some(0), "{count}");
     let count = count.trim().parse().expect("a count");
-    (count, c.process.usage().cpu_millicores)
+    (count, c.process.usage(0).cpu_millicores)
 }
 
 #[test]
@@ -802,7 +802,7 @@ fn stress_allocates_memory_for_the_oom_killer() {
         log,
         "stress: info: [1] dispatching hogs: 0 cpu, 0 io, 1 vm, 0 hdd\n"
     );
-    let usage = c.process.usage();
+    let usage = c.process.usage(0);
     assert!(
         usage.memory_bytes >= 150 * 1024 * 1024 && usage.memory_bytes < 151 * 1024 * 1024,
         "{usage:?}"

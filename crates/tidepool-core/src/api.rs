@@ -910,6 +910,7 @@ fn has_generation(kind: Kind) -> bool {
             | Kind::CronJob
             | Kind::PriorityClass
             | Kind::PodDisruptionBudget
+            | Kind::HorizontalPodAutoscaler
     )
 }
 

@@ -77,6 +77,27 @@ pub fn decode_manifests(text: &str) -> Result<Vec<Object>, DecodeError> {
     Ok(objects)
 }
 
+/// autoscaling/v1's `spec.targetCPUUtilizationPercentage` as v2's one CPU Resource metric (the
+/// apiserver's conversion); v1's status fields are dropped, as a create ignores status.
+fn hpa_v1_to_v2(value: &mut Value) {
+    if let Some(object) = value.as_object_mut() {
+        object.insert("apiVersion".into(), Value::from("autoscaling/v2"));
+        object.remove("status");
+    }
+    let Some(spec) = value.get_mut("spec").and_then(Value::as_object_mut) else {
+        return;
+    };
+    if let Some(percent) = spec.remove("targetCPUUtilizationPercentage") {
+        spec.insert(
+            "metrics".into(),
+            serde_json::json!([{
+                "type": "Resource",
+                "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": percent}},
+            }]),
+        );
+    }
+}
+
 fn strip_location(message: &str) -> String {
     match message.find(" at line ") {
         Some(i) => message[..i].to_owned(),
@@ -106,13 +127,21 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
     if api_version.is_empty() {
         return Err(DecodeError::MissingApiVersion { document });
     }
+    // The apiserver serves HorizontalPodAutoscaler as autoscaling/v1 too and stores v2.
+    let served_version =
+        if api_version == "autoscaling/v1" && kind_name == "HorizontalPodAutoscaler" {
+            hpa_v1_to_v2(&mut value);
+            "autoscaling/v2"
+        } else {
+            api_version.as_str()
+        };
     let meta = value.get("metadata");
     let name = meta
         .and_then(|m| m.get("name"))
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_owned();
-    let Some(kind) = Kind::from_type(&api_version, &kind_name) else {
+    let Some(kind) = Kind::from_type(served_version, &kind_name) else {
         return Err(DecodeError::NoKindMatch {
             kind: kind_name,
             api_version,
@@ -471,7 +500,8 @@ mod tests {
             PodDisruptionBudget => policy::PodDisruptionBudget,
             PersistentVolume => core::PersistentVolume,
             PersistentVolumeClaim => core::PersistentVolumeClaim,
-            StorageClass => storage::StorageClass
+            StorageClass => storage::StorageClass,
+            HorizontalPodAutoscaler => k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler
         )
     }
 

@@ -205,6 +205,11 @@ pub fn apply(object: &mut Object) {
                 default_template(&mut spec.template);
             }
         }
+        Object::HorizontalPodAutoscaler(hpa) => {
+            if let Some(spec) = hpa.spec.as_mut() {
+                default_hpa_spec(spec);
+            }
+        }
         Object::CronJob(cj) => {
             if let Some(spec) = cj.spec.as_mut() {
                 spec.concurrency_policy
@@ -288,6 +293,56 @@ pub fn apply(object: &mut Object) {
         }
         _ => {}
     }
+}
+
+/// autoscaling/v2 `SetDefaults_HorizontalPodAutoscaler`: `minReplicas` 1, a CPU target of 80%
+/// when no metric is given, and a given `behavior` filled in with the default rules (a missing
+/// `behavior` stays missing: the controller applies the same defaults).
+fn default_hpa_spec(spec: &mut k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerSpec) {
+    use k8s_openapi::api::autoscaling::v2::{MetricSpec, MetricTarget, ResourceMetricSource};
+    spec.min_replicas.get_or_insert(1);
+    if spec.metrics.as_ref().is_none_or(Vec::is_empty) {
+        spec.metrics = Some(vec![MetricSpec {
+            type_: "Resource".to_owned(),
+            resource: Some(ResourceMetricSource {
+                name: "cpu".to_owned(),
+                target: MetricTarget {
+                    type_: "Utilization".to_owned(),
+                    average_utilization: Some(80),
+                    ..MetricTarget::default()
+                },
+            }),
+            ..MetricSpec::default()
+        }]);
+    }
+    if let Some(behavior) = spec.behavior.as_mut() {
+        let up = behavior.scale_up.get_or_insert_with(Default::default);
+        up.stabilization_window_seconds.get_or_insert(0);
+        up.select_policy.get_or_insert_with(|| "Max".to_owned());
+        up.policies.get_or_insert_with(|| {
+            hpa_default_policies(crate::controllers::hpa::SCALE_UP_POLICIES)
+        });
+        let down = behavior.scale_down.get_or_insert_with(Default::default);
+        down.select_policy.get_or_insert_with(|| "Max".to_owned());
+        down.policies.get_or_insert_with(|| {
+            hpa_default_policies(crate::controllers::hpa::SCALE_DOWN_POLICIES)
+        });
+    }
+}
+
+fn hpa_default_policies(
+    policies: &[(&str, i32, i32)],
+) -> Vec<k8s_openapi::api::autoscaling::v2::HPAScalingPolicy> {
+    policies
+        .iter()
+        .map(|&(type_, value, period_seconds)| {
+            k8s_openapi::api::autoscaling::v2::HPAScalingPolicy {
+                type_: type_.to_owned(),
+                value,
+                period_seconds,
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

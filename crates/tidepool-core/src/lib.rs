@@ -26,7 +26,7 @@
 //!   wrong types); `DecodeError::is_server_side` says which kubectl prints as
 //!   `Error from server (BadRequest)`.
 //! - Objects: [`Object`] is an enum over the real `k8s-openapi` v1.32 types; [`Kind`] names the
-//!   19 served kinds (plural, apiVersion, namespaced, `qualified_singular`); [`ObjectKey`].
+//!   20 served kinds (plural, apiVersion, namespaced, `qualified_singular`); [`ObjectKey`].
 //! - Rollouts ([`rollout`], `controllers/deployment.rs`): `rollback`, `history`, `set_paused`,
 //!   `restart`, with kubectl's error texts in [`rollout::RolloutError`].
 //! - Events: [`events::events_for`] lists an object's events as `kubectl describe` shows them

@@ -2,8 +2,8 @@
 //! (v1.32) types, so every field a learner writes parses and round-trips.
 
 use k8s_openapi::api::{
-    apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy,
-    scheduling::v1 as scheduling, storage::v1 as storage,
+    apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, core::v1 as core,
+    policy::v1 as policy, scheduling::v1 as scheduling, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,7 @@ kinds! {
     PersistentVolume => core::PersistentVolume, "persistentvolumes", "v1", false;
     PersistentVolumeClaim => core::PersistentVolumeClaim, "persistentvolumeclaims", "v1", true;
     StorageClass => storage::StorageClass, "storageclasses", "storage.k8s.io/v1", false;
+    HorizontalPodAutoscaler => autoscaling::HorizontalPodAutoscaler, "horizontalpodautoscalers", "autoscaling/v2", true;
 }
 
 impl Kind {
@@ -241,6 +242,7 @@ accessors! {
     as_persistent_volume, as_persistent_volume_mut, PersistentVolume => core::PersistentVolume;
     as_persistent_volume_claim, as_persistent_volume_claim_mut, PersistentVolumeClaim => core::PersistentVolumeClaim;
     as_storage_class, as_storage_class_mut, StorageClass => storage::StorageClass;
+    as_hpa, as_hpa_mut, HorizontalPodAutoscaler => autoscaling::HorizontalPodAutoscaler;
 }
 
 macro_rules! status_kinds {
@@ -321,7 +323,8 @@ status_kinds!(
     CronJob,
     PodDisruptionBudget,
     PersistentVolume,
-    PersistentVolumeClaim
+    PersistentVolumeClaim,
+    HorizontalPodAutoscaler
 );
 
 macro_rules! spec_kinds {
@@ -354,7 +357,8 @@ spec_kinds!(
     CronJob,
     PodDisruptionBudget,
     PersistentVolume,
-    PersistentVolumeClaim
+    PersistentVolumeClaim,
+    HorizontalPodAutoscaler
 );
 
 #[cfg(test)]

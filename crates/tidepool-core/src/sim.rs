@@ -75,6 +75,8 @@ pub struct Simulation {
     /// The pods each ReplicaSet/ReplicationController controls (rebuilt from the store, not
     /// saved).
     owned_pods: OwnedPods,
+    /// The HorizontalPodAutoscaler controller's recent recommendations (saved).
+    hpa_history: controllers::hpa::HpaHistory,
 }
 
 impl Simulation {
@@ -100,6 +102,7 @@ impl Simulation {
             failures: BTreeMap::new(),
             silent_nodes: BTreeMap::new(),
             owned_pods: OwnedPods::default(),
+            hpa_history: controllers::hpa::HpaHistory::default(),
         };
         // The default objects are valid by construction; a failure here would be a bug in
         // `cluster`, and the simulation still works without them.
@@ -271,6 +274,25 @@ impl Simulation {
                     ControllerId::PvProtection => Reconciled::Done(
                         controllers::volume::reconcile_volume_protection(&mut ctx, &key),
                     ),
+                    ControllerId::HorizontalPodAutoscaler => {
+                        let kubelet = &self.kubelet;
+                        let now = self.clock.now();
+                        let usage = |namespace: &str, pod: &str| {
+                            let containers =
+                                kubelet.usage(&ObjectKey::new(Kind::Pod, namespace, pod), now)?;
+                            Some(
+                                containers
+                                    .iter()
+                                    .fold((0, 0), |(cpu, mem), (_, c, m)| (cpu + c, mem + m)),
+                            )
+                        };
+                        Reconciled::Done(controllers::hpa::reconcile(
+                            &mut ctx,
+                            &key,
+                            &usage,
+                            &mut self.hpa_history,
+                        ))
+                    }
                     ControllerId::GarbageCollector => Reconciled::Done(Action::AwaitChange),
                     ControllerId::Disruption => {
                         Reconciled::Done(controllers::disruption::reconcile(&mut ctx, &key))
@@ -514,7 +536,7 @@ impl Simulation {
     /// Current usage of a pod's running containers: `(container, millicores, bytes)`.
     pub fn pod_usage(&self, namespace: &str, pod: &str) -> Option<Vec<(String, u64, u64)>> {
         self.kubelet
-            .usage(&ObjectKey::new(Kind::Pod, namespace, pod))
+            .usage(&ObjectKey::new(Kind::Pod, namespace, pod), self.clock.now())
     }
 
     /// Current usage of a node's running containers: `(millicores, bytes)` summed (the
@@ -635,6 +657,7 @@ impl Simulation {
                 .iter()
                 .map(|(n, t)| (n.clone(), t.as_millis()))
                 .collect(),
+            hpa_history: self.hpa_history.clone(),
         }
     }
 
@@ -715,6 +738,7 @@ impl Simulation {
                     .map(|(n, t)| (n.clone(), VirtualTime::from_millis(*t))),
             ),
             owned_pods: OwnedPods::default(),
+            hpa_history: snapshot.hpa_history.clone(),
             api,
         })
     }
@@ -816,6 +840,11 @@ impl Router<'_> {
             Kind::CronJob if !own_status_write => self.wake(ControllerId::CronJob, key),
             Kind::StatefulSet if !own_status_write => {
                 self.wake(ControllerId::StatefulSet, key);
+            }
+            // The autoscaler's status carries no observedGeneration to tell its own writes
+            // apart: a new one is synced at once, changes at the next 15 s sync.
+            Kind::HorizontalPodAutoscaler if event_type == WatchEventType::Added => {
+                self.wake(ControllerId::HorizontalPodAutoscaler, key);
             }
             Kind::Pod => self.route_pod(object, event_type),
             Kind::PodDisruptionBudget if !own_status_write && !deleted => {
@@ -963,6 +992,9 @@ pub struct Snapshot {
     lifecycle: serde_json::Value,
     recorder: serde_json::Value,
     silent_nodes: Vec<(String, u64)>,
+    /// Absent from snapshots taken before autoscalers were simulated.
+    #[serde(default)]
+    hpa_history: controllers::hpa::HpaHistory,
 }
 
 impl Snapshot {

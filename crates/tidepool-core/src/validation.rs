@@ -443,6 +443,11 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                 )),
             }
         }
+        Object::HorizontalPodAutoscaler(hpa) => {
+            if let Some(spec) = hpa.spec.as_ref() {
+                validate_hpa_spec(spec, &mut errors);
+            }
+        }
         Object::Service(svc) => {
             for (i, port) in svc
                 .spec
@@ -767,6 +772,195 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
     errors.extend(err);
     errors.extend(validate_storage_update(old, new));
     errors
+}
+
+/// `validateHorizontalPodAutoscalerSpec` (autoscaling validation, HPAScaleToZero off).
+fn validate_hpa_spec(
+    spec: &k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscalerSpec,
+    errors: &mut Vec<FieldError>,
+) {
+    if let Some(min) = spec.min_replicas.filter(|m| *m < 1) {
+        errors.push(FieldError::invalid_raw(
+            "spec.minReplicas",
+            min.to_string(),
+            "must be greater than or equal to 1",
+        ));
+    }
+    if spec.max_replicas < 1 {
+        errors.push(FieldError::invalid_raw(
+            "spec.maxReplicas",
+            spec.max_replicas.to_string(),
+            "must be greater than 0",
+        ));
+    }
+    if spec.min_replicas.is_some_and(|min| spec.max_replicas < min) {
+        errors.push(FieldError::invalid_raw(
+            "spec.maxReplicas",
+            spec.max_replicas.to_string(),
+            "must be greater than or equal to `minReplicas`",
+        ));
+    }
+    let target = &spec.scale_target_ref;
+    for (field, value) in [("kind", &target.kind), ("name", &target.name)] {
+        let path = format!("spec.scaleTargetRef.{field}");
+        if value.is_empty() {
+            errors.push(FieldError::required(path, ""));
+        } else if value == "." || value == ".." {
+            errors.push(FieldError::invalid_str(
+                path,
+                value,
+                format!("may not be '{value}'"),
+            ));
+        } else if let Some(bad) = ["/", "%"].iter().find(|c| value.contains(**c)) {
+            errors.push(FieldError::invalid_str(
+                path,
+                value,
+                format!("may not contain '{bad}'"),
+            ));
+        }
+    }
+    const SOURCES: &[&str] = &[
+        "ContainerResource",
+        "External",
+        "Object",
+        "Pods",
+        "Resource",
+    ];
+    for (i, metric) in spec.metrics.iter().flatten().enumerate() {
+        let path = format!("spec.metrics[{i}]");
+        if metric.type_.is_empty() {
+            errors.push(FieldError::required(
+                format!("{path}.type"),
+                "must specify a metric source type",
+            ));
+        }
+        if !SOURCES.contains(&metric.type_.as_str()) {
+            errors.push(FieldError::not_supported(
+                format!("{path}.type"),
+                &metric.type_,
+                SOURCES,
+            ));
+        }
+        if metric.type_ == "Resource" && metric.resource.is_none() {
+            errors.push(FieldError::required(
+                format!("{path}.resource"),
+                "must populate information for the given metric source",
+            ));
+        }
+        let Some(resource) = metric.resource.as_ref() else {
+            continue;
+        };
+        let path = format!("{path}.resource");
+        if resource.name.is_empty() {
+            errors.push(FieldError::required(
+                format!("{path}.name"),
+                "must specify a resource name",
+            ));
+        }
+        let t = &resource.target;
+        if t.type_.is_empty() {
+            errors.push(FieldError::required(
+                format!("{path}.target.type"),
+                "must specify a metric target type",
+            ));
+        }
+        if !["Utilization", "Value", "AverageValue"].contains(&t.type_.as_str()) {
+            errors.push(FieldError::invalid_str(
+                format!("{path}.target.type"),
+                &t.type_,
+                "must be either Utilization, Value, or AverageValue",
+            ));
+        }
+        if let Some(u) = t.average_utilization.filter(|u| *u < 1) {
+            errors.push(FieldError::invalid_raw(
+                format!("{path}.target.averageUtilization"),
+                u.to_string(),
+                "must be greater than 0",
+            ));
+        }
+        if t.average_utilization.is_none() && t.average_value.is_none() {
+            errors.push(FieldError::required(
+                format!("{path}.target.averageUtilization"),
+                "must set either a target raw value or a target utilization",
+            ));
+        }
+        if t.average_utilization.is_some() && t.average_value.is_some() {
+            errors.push(FieldError::forbidden(
+                format!("{path}.target.averageValue"),
+                "may not set both a target raw value and a target utilization",
+            ));
+        }
+    }
+    let behavior = spec.behavior.as_ref();
+    for (direction, rules) in [
+        ("scaleUp", behavior.and_then(|b| b.scale_up.as_ref())),
+        ("scaleDown", behavior.and_then(|b| b.scale_down.as_ref())),
+    ] {
+        let Some(rules) = rules else { continue };
+        let path = format!("spec.behavior.{direction}");
+        match rules.stabilization_window_seconds {
+            Some(w) if w < 0 => errors.push(FieldError::invalid_raw(
+                format!("{path}.stabilizationWindowSeconds"),
+                w.to_string(),
+                "must be greater than or equal to zero",
+            )),
+            Some(w) if w > 3600 => errors.push(FieldError::invalid_raw(
+                format!("{path}.stabilizationWindowSeconds"),
+                w.to_string(),
+                "must be less than or equal to 3600",
+            )),
+            _ => {}
+        }
+        if let Some(select) = rules
+            .select_policy
+            .as_deref()
+            .filter(|p| !["Disabled", "Max", "Min"].contains(p))
+        {
+            errors.push(FieldError::not_supported(
+                format!("{path}.selectPolicy"),
+                select,
+                &["Disabled", "Max", "Min"],
+            ));
+        }
+        let policies = rules.policies.as_deref().unwrap_or_default();
+        if policies.is_empty() {
+            errors.push(FieldError::required(
+                format!("{path}.policies"),
+                "must specify at least one Policy",
+            ));
+        }
+        for (i, policy) in policies.iter().enumerate() {
+            let path = format!("{path}.policies[{i}]");
+            if !["Pods", "Percent"].contains(&policy.type_.as_str()) {
+                errors.push(FieldError::not_supported(
+                    format!("{path}.type"),
+                    &policy.type_,
+                    &["Percent", "Pods"],
+                ));
+            }
+            if policy.value <= 0 {
+                errors.push(FieldError::invalid_raw(
+                    format!("{path}.value"),
+                    policy.value.to_string(),
+                    "must be greater than zero",
+                ));
+            }
+            if policy.period_seconds <= 0 {
+                errors.push(FieldError::invalid_raw(
+                    format!("{path}.periodSeconds"),
+                    policy.period_seconds.to_string(),
+                    "must be greater than zero",
+                ));
+            }
+            if policy.period_seconds > 1800 {
+                errors.push(FieldError::invalid_raw(
+                    format!("{path}.periodSeconds"),
+                    policy.period_seconds.to_string(),
+                    "must be less than or equal to 1800",
+                ));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

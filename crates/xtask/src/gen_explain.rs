@@ -81,6 +81,12 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
         "v1",
         "api::storage::v1::StorageClass",
     ),
+    (
+        "HorizontalPodAutoscaler",
+        "autoscaling",
+        "v2",
+        "api::autoscaling::v2::HorizontalPodAutoscaler",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

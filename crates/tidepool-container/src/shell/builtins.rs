@@ -2337,6 +2337,13 @@ impl Shell {
                         io.err.push_str(&format!("saving to '{target}'\n{target:<20} 100% |********************************| {size:>5}  0:00:00 ETA\n'{target}' saved\n"));
                     }
                 }
+                if response.service_ms > 0 {
+                    // The server worked on it that long: a wget loop is paced by it.
+                    return Outcome::Delay {
+                        until: cx.now + response.service_ms,
+                        status: 0,
+                    };
+                }
                 Outcome::Done(0)
             }
             Ok(response) => {
@@ -2487,6 +2494,12 @@ impl Shell {
                         }
                     }
                     _ => io.out.push_str(&text),
+                }
+                if response.service_ms > 0 {
+                    return Outcome::Delay {
+                        until: cx.now + response.service_ms,
+                        status: 0,
+                    };
                 }
                 Outcome::Done(0)
             }

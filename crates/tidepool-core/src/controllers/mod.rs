@@ -8,6 +8,7 @@ pub mod deployment;
 pub mod disruption;
 pub mod endpoints;
 pub mod gc;
+pub mod hpa;
 pub mod job;
 pub mod namespace;
 pub mod node_lifecycle;
@@ -52,10 +53,11 @@ pub enum ControllerId {
     PersistentVolumeBinder,
     PvcProtection,
     PvProtection,
+    HorizontalPodAutoscaler,
 }
 
 impl ControllerId {
-    pub const ALL: [ControllerId; 16] = [
+    pub const ALL: [ControllerId; 17] = [
         ControllerId::Namespace,
         ControllerId::ServiceAccount,
         ControllerId::GarbageCollector,
@@ -72,6 +74,7 @@ impl ControllerId {
         ControllerId::PersistentVolumeBinder,
         ControllerId::PvcProtection,
         ControllerId::PvProtection,
+        ControllerId::HorizontalPodAutoscaler,
     ];
 
     /// The event source component, as `kubectl describe` shows it in FROM.
@@ -93,6 +96,7 @@ impl ControllerId {
             ControllerId::PersistentVolumeBinder => "persistentvolume-controller",
             ControllerId::PvcProtection => "pvc-protection-controller",
             ControllerId::PvProtection => "pv-protection-controller",
+            ControllerId::HorizontalPodAutoscaler => "horizontal-pod-autoscaler",
         }
     }
 }

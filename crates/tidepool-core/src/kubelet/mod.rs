@@ -1144,7 +1144,10 @@ impl Kubelet {
                 // Usage is only worth computing for a container with a memory limit.
                 let limit = *c.memory_limit.get_or_insert_with(|| memory_limit(spec));
                 let oom = limit.is_some_and(|limit| {
-                    c.process.as_ref().map_or(0, |p| p.usage().memory_bytes) > limit
+                    c.process
+                        .as_ref()
+                        .map_or(0, |p| p.usage(now.as_millis()).memory_bytes)
+                        > limit
                 });
                 if oom {
                     self.finish(
@@ -1580,14 +1583,18 @@ impl Kubelet {
     }
 
     /// Per-container usage `(name, millicores, bytes)` of a pod's running containers.
-    pub fn usage(&self, key: &ObjectKey) -> Option<Vec<(String, u64, u64)>> {
+    pub fn usage(&self, key: &ObjectKey, now: VirtualTime) -> Option<Vec<(String, u64, u64)>> {
         let rt = self.pods.by_key(key)?;
         Some(
             rt.init
                 .iter()
                 .chain(rt.app.iter())
                 .filter_map(|c| {
-                    let usage = c.process.as_ref().filter(|_| c.running())?.usage();
+                    let usage = c
+                        .process
+                        .as_ref()
+                        .filter(|_| c.running())?
+                        .usage(now.as_millis());
                     Some((c.name.clone(), usage.cpu_millicores, usage.memory_bytes))
                 })
                 .collect(),

@@ -20,7 +20,7 @@ fn settle(session: &mut Session) {
 }
 
 /// Objects from `-f` sources, each with the source name kubectl reports, or errors.
-enum Loaded {
+pub(super) enum Loaded {
     Object(String, Box<Object>),
     Error(String),
 }
@@ -76,7 +76,12 @@ pub(super) fn read_sources(
     out
 }
 
-fn load(session: &Session, sources: &[String], stdin: &str, recursive: bool) -> Vec<Loaded> {
+pub(super) fn load(
+    session: &Session,
+    sources: &[String],
+    stdin: &str,
+    recursive: bool,
+) -> Vec<Loaded> {
     let mut out = Vec::new();
     for source in read_sources(session, sources, stdin, recursive) {
         let (name, text) = match source {

@@ -2457,11 +2457,153 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::PersistentVolume => persistent_volume_desc(session, o, now),
             Kind::PersistentVolumeClaim => claim_desc(session, o, now),
             Kind::StorageClass => storage_class_desc(session, o, now),
+            Kind::HorizontalPodAutoscaler => hpa_desc(session, o, now),
             _ => generic(session, o, now),
         });
     }
     res.chunks.insert(0, (crate::Stream::Stdout, out));
     Ok(res)
+}
+
+/// `describeHorizontalPodAutoscalerV2`.
+fn hpa_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.kv(
+        0,
+        "CreationTimestamp",
+        rfc1123z(s(&v, "/metadata/creationTimestamp")),
+    );
+    let target_kind = s(&v, "/spec/scaleTargetRef/kind");
+    w.kv(
+        0,
+        "Reference",
+        format!("{target_kind}/{}", s(&v, "/spec/scaleTargetRef/name")),
+    );
+    w.kv(0, "Metrics", "( current / target )");
+    let statuses = arr(&v, "/status/currentMetrics");
+    for (i, metric) in arr(&v, "/spec/metrics").iter().enumerate() {
+        let field = match s(metric, "/type") {
+            "Resource" => "resource",
+            "ContainerResource" => "containerResource",
+            other => {
+                w.line(1, format!("\"{other}\" (unsimulated metric source)"));
+                continue;
+            }
+        };
+        let name = s(metric, &format!("/{field}/name"));
+        let mut head = format!("resource {name}");
+        if field == "containerResource" {
+            head.push_str(&format!(
+                " of container \"{}\"",
+                s(metric, "/containerResource/container")
+            ));
+        }
+        head.push_str(" on pods");
+        let current = statuses.get(i).and_then(|st| st.get(field));
+        let average = s(metric, &format!("/{field}/target/averageValue"));
+        if average.is_empty() {
+            let current = current
+                .filter(|c| c.pointer("/current/averageUtilization").is_some())
+                .map_or("<unknown>".to_owned(), |c| {
+                    format!(
+                        "{}% ({})",
+                        int(c, "/current/averageUtilization"),
+                        s(c, "/current/averageValue")
+                    )
+                });
+            let target = metric
+                .pointer(&format!("/{field}/target/averageUtilization"))
+                .and_then(Value::as_i64)
+                .map_or("<auto>".to_owned(), |u| format!("{u}%"));
+            w.line(
+                1,
+                format!("{head}  (as a percentage of request):\t{current} / {target}"),
+            );
+        } else {
+            let current = current.map_or("<unknown>", |c| s(c, "/current/averageValue"));
+            w.line(1, format!("{head}:\t{current} / {average}"));
+        }
+    }
+    w.kv(
+        0,
+        "Min replicas",
+        v.pointer("/spec/minReplicas")
+            .and_then(Value::as_i64)
+            .map_or("<unset>".to_owned(), |m| m.to_string()),
+    );
+    w.kv(0, "Max replicas", int(&v, "/spec/maxReplicas").to_string());
+    if v.pointer("/spec/behavior").is_some_and(|b| !b.is_null()) {
+        w.line(0, "Behavior:");
+        for (title, ptr) in [
+            ("Scale Up", "/spec/behavior/scaleUp"),
+            ("Scale Down", "/spec/behavior/scaleDown"),
+        ] {
+            let Some(rules) = v.pointer(ptr).filter(|r| !r.is_null()) else {
+                continue;
+            };
+            w.line(1, format!("{title}:"));
+            if let Some(window) = rules
+                .get("stabilizationWindowSeconds")
+                .and_then(Value::as_i64)
+            {
+                w.line(2, format!("Stabilization Window: {window} seconds"));
+            }
+            let policies = arr(rules, "/policies");
+            if !policies.is_empty() {
+                let select = match s(rules, "/selectPolicy") {
+                    "" => "Max",
+                    other => other,
+                };
+                w.line(2, format!("Select Policy: {select}"));
+                w.line(2, "Policies:");
+                for p in policies {
+                    w.line(
+                        3,
+                        format!(
+                            "- Type: {}\tValue: {}\tPeriod: {} seconds",
+                            s(p, "/type"),
+                            int(p, "/value"),
+                            int(p, "/periodSeconds")
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    w.kv(
+        0,
+        &format!("{target_kind} pods"),
+        format!(
+            "{} current / {} desired",
+            int(&v, "/status/currentReplicas"),
+            int(&v, "/status/desiredReplicas")
+        ),
+    );
+    let conditions = arr(&v, "/status/conditions");
+    if !conditions.is_empty() {
+        w.line(0, "Conditions:");
+        w.line(1, "Type\tStatus\tReason\tMessage");
+        w.line(1, "----\t------\t------\t-------");
+        for c in conditions {
+            w.line(
+                1,
+                format!(
+                    "{}\t{}\t{}\t{}",
+                    s(c, "/type"),
+                    s(c, "/status"),
+                    s(c, "/reason"),
+                    s(c, "/message")
+                ),
+            );
+        }
+    }
+    events(&mut w, session, object, now);
+    w.finish()
 }
 
 /// `describePriorityClass`.

@@ -187,6 +187,18 @@ pub fn table(
             ],
             &[],
         ),
+        Kind::HorizontalPodAutoscaler => h(
+            &[
+                "NAME",
+                "REFERENCE",
+                "TARGETS",
+                "MINPODS",
+                "MAXPODS",
+                "REPLICAS",
+                "AGE",
+            ],
+            &[],
+        ),
     };
     let rows = objects.iter().map(|o| row(kind, o, now, wide)).collect();
     (header, rows)
@@ -660,11 +672,79 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
                 created,
             ]);
         }
+        Kind::HorizontalPodAutoscaler => {
+            let min = match o.pointer("/spec/minReplicas").and_then(Value::as_i64) {
+                Some(min) => min.to_string(),
+                None => "<unset>".to_owned(),
+            };
+            r.extend([
+                format!(
+                    "{}/{}",
+                    s(o, "/spec/scaleTargetRef/kind"),
+                    s(o, "/spec/scaleTargetRef/name")
+                ),
+                hpa_targets(o),
+                min,
+                opt_int(o, "/spec/maxReplicas"),
+                opt_int(o, "/status/currentReplicas"),
+                created,
+            ]);
+        }
     }
     if wide {
         r.extend(w);
     }
     r
+}
+
+/// printers.go `formatHPAMetrics`: `cpu: 12%/50%` per metric (Resource metrics; other
+/// sources by their own forms), at most two then `+ N more...`.
+pub fn hpa_targets(o: &Value) -> String {
+    let specs = arr(o, "/spec/metrics");
+    if specs.is_empty() {
+        return "<none>".to_owned();
+    }
+    let statuses = arr(o, "/status/currentMetrics");
+    let mut list: Vec<String> = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let status = statuses.get(i);
+        let cell = match s(spec, "/type") {
+            "Resource" | "ContainerResource" => {
+                let field = if s(spec, "/type") == "Resource" {
+                    "resource"
+                } else {
+                    "containerResource"
+                };
+                let name = s(spec, &format!("/{field}/name"));
+                let current = status.and_then(|st| st.get(field));
+                let average = s(spec, &format!("/{field}/target/averageValue"));
+                if average.is_empty() {
+                    let current = current
+                        .and_then(|c| c.pointer("/current/averageUtilization"))
+                        .and_then(Value::as_i64)
+                        .map_or("<unknown>".to_owned(), |u| format!("{u}%"));
+                    let target = spec
+                        .pointer(&format!("/{field}/target/averageUtilization"))
+                        .and_then(Value::as_i64)
+                        .map_or("<auto>".to_owned(), |u| format!("{u}%"));
+                    format!("{name}: {current}/{target}")
+                } else {
+                    let current = current.map_or("<unknown>", |c| s(c, "/current/averageValue"));
+                    format!("{name}: {current}/{average}")
+                }
+            }
+            _ => "<unknown type>".to_owned(),
+        };
+        list.push(cell);
+    }
+    let more = list.len().saturating_sub(2);
+    list.truncate(2);
+    let joined = list.join(", ");
+    if more > 0 {
+        format!("{joined} + {more} more...")
+    } else {
+        joined
+    }
 }
 
 /// `GetAccessModesAsString` of the list at `ptr`.

@@ -8,6 +8,7 @@
 //! command declares.
 
 mod apply;
+mod autoscale;
 mod describe;
 mod edit;
 mod exec;
@@ -383,6 +384,7 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         "delete" => apply::delete(session, &rest, stdin),
         "run" => generate::run(session, &rest),
         "scale" => apply::scale(session, &rest),
+        "autoscale" => autoscale::autoscale(session, &rest, stdin),
         "set" => set::set(session, &rest, stdin),
         "rollout" => apply::rollout(session, &rest),
         "expose" => apply::expose(session, &rest),

@@ -92,6 +92,11 @@ pub const TYPES: &[ResourceType] = &[
         &["storageclasses", "storageclass"],
         &["sc"],
     ),
+    t(
+        Kind::HorizontalPodAutoscaler,
+        &["horizontalpodautoscalers", "horizontalpodautoscaler"],
+        &["hpa"],
+    ),
 ];
 
 /// The kinds `kubectl get all` lists, in discovery order.
@@ -493,7 +498,6 @@ const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
     "validatingadmissionpolicybindings",
     "validatingwebhookconfigurations",
     "customresourcedefinitions",
-    "horizontalpodautoscalers",
     "ingressclasses",
     "ingresses",
     "networkpolicies",
