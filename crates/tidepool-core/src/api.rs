@@ -791,6 +791,9 @@ fn has_generation(kind: Kind) -> bool {
             | Kind::StatefulSet
             | Kind::Job
             | Kind::CronJob
+            | Kind::Ingress
+            | Kind::IngressClass
+            | Kind::NetworkPolicy
     )
 }
 

@@ -132,6 +132,9 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
         detail,
     };
     normalise_quantities(&mut value, "");
+    if kind == Kind::Ingress {
+        fill_missing_path_types(&mut value);
+    }
     let typed = typed_decode(kind, &value)
         .map_err(|(path, message)| invalid(go_type_error(kind, &path, &message)))?;
     let round_trip = typed.to_json();
@@ -148,6 +151,30 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
         )));
     }
     Ok(typed)
+}
+
+/// Gives each Ingress path without `pathType` an empty one: the Go type's field is a pointer
+/// (missing is allowed by decoding and rejected by validation with "pathType must be
+/// specified"), while the k8s-openapi field is a required string.
+fn fill_missing_path_types(value: &mut Value) {
+    let Some(rules) = value
+        .pointer_mut("/spec/rules")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for rule in rules {
+        let Some(paths) = rule
+            .pointer_mut("/http/paths")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for path in paths.iter_mut().filter_map(Value::as_object_mut) {
+            path.entry("pathType")
+                .or_insert(Value::String(String::new()));
+        }
+    }
 }
 
 /// Decodes `value` as `kind` with plain serde (the one copy of each kind's `Deserialize` that
@@ -454,7 +481,9 @@ mod tests {
                 }
             };
         }
-        use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+        use k8s_openapi::api::{
+            apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as networking,
+        };
         decode_as!(
             Namespace => core::Namespace, Node => core::Node, Pod => core::Pod,
             ReplicationController => core::ReplicationController, Service => core::Service,
@@ -463,7 +492,9 @@ mod tests {
             LimitRange => core::LimitRange, Event => core::Event, ReplicaSet => apps::ReplicaSet,
             Deployment => apps::Deployment, DaemonSet => apps::DaemonSet,
             StatefulSet => apps::StatefulSet, ControllerRevision => apps::ControllerRevision,
-            Job => batch::Job, CronJob => batch::CronJob
+            Job => batch::Job, CronJob => batch::CronJob,
+            Ingress => networking::Ingress, IngressClass => networking::IngressClass,
+            NetworkPolicy => networking::NetworkPolicy
         )
     }
 

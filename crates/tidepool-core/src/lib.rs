@@ -50,6 +50,7 @@ pub mod errors;
 pub mod events;
 pub mod kubelet;
 pub mod naming;
+pub mod networking;
 pub mod objects;
 pub mod quantity;
 mod rng;

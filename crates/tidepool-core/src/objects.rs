@@ -1,7 +1,9 @@
 //! The API kinds the simulated apiserver serves, as one typed enum over real `k8s-openapi`
 //! (v1.32) types, so every field a learner writes parses and round-trips.
 
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{
+    apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as networking,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,6 +108,9 @@ kinds! {
     ControllerRevision => apps::ControllerRevision, "controllerrevisions", "apps/v1", true;
     Job => batch::Job, "jobs", "batch/v1", true;
     CronJob => batch::CronJob, "cronjobs", "batch/v1", true;
+    Ingress => networking::Ingress, "ingresses", "networking.k8s.io/v1", true;
+    IngressClass => networking::IngressClass, "ingressclasses", "networking.k8s.io/v1", false;
+    NetworkPolicy => networking::NetworkPolicy, "networkpolicies", "networking.k8s.io/v1", true;
 }
 
 impl Kind {
@@ -227,6 +232,9 @@ accessors! {
     as_endpoints, as_endpoints_mut, Endpoints => core::Endpoints;
     as_config_map, as_config_map_mut, ConfigMap => core::ConfigMap;
     as_secret, as_secret_mut, Secret => core::Secret;
+    as_ingress, as_ingress_mut, Ingress => networking::Ingress;
+    as_ingress_class, as_ingress_class_mut, IngressClass => networking::IngressClass;
+    as_network_policy, as_network_policy_mut, NetworkPolicy => networking::NetworkPolicy;
 }
 
 macro_rules! status_kinds {
@@ -304,7 +312,8 @@ status_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    Ingress
 );
 
 macro_rules! spec_kinds {
@@ -334,7 +343,10 @@ spec_kinds!(
     DaemonSet,
     StatefulSet,
     Job,
-    CronJob
+    CronJob,
+    Ingress,
+    IngressClass,
+    NetworkPolicy
 );
 
 #[cfg(test)]

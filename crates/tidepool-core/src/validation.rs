@@ -461,6 +461,9 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
                 }
             }
         }
+        Object::Ingress(_) | Object::IngressClass(_) | Object::NetworkPolicy(_) => {
+            crate::networking::validate(object, &mut errors);
+        }
         _ => {}
     }
     errors
@@ -523,6 +526,7 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
         _ => None,
     };
     errors.extend(err);
+    errors.extend(crate::networking::validate_update(old, new));
     errors
 }
 

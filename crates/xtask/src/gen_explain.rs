@@ -51,6 +51,24 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ),
     ("Job", "batch", "v1", "api::batch::v1::Job"),
     ("CronJob", "batch", "v1", "api::batch::v1::CronJob"),
+    (
+        "Ingress",
+        "networking.k8s.io",
+        "v1",
+        "api::networking::v1::Ingress",
+    ),
+    (
+        "IngressClass",
+        "networking.k8s.io",
+        "v1",
+        "api::networking::v1::IngressClass",
+    ),
+    (
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "v1",
+        "api::networking::v1::NetworkPolicy",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

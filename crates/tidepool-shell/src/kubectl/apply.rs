@@ -191,8 +191,17 @@ pub fn create(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             let mut rest: Vec<String> = args[..idx].to_vec();
             rest.extend(args[idx + 1..].iter().cloned());
             if super::generate::CREATE_SUBCOMMANDS.contains(&first.as_str())
-                || ["deploy", "ns", "cm", "cj", "svc", "sa", "resourcequota"]
-                    .contains(&first.as_str())
+                || [
+                    "deploy",
+                    "ns",
+                    "cm",
+                    "cj",
+                    "svc",
+                    "sa",
+                    "resourcequota",
+                    "ing",
+                ]
+                .contains(&first.as_str())
             {
                 return super::generate::create_sub(session, first, &rest);
             }
@@ -200,8 +209,6 @@ pub fn create(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             if [
                 "clusterrole",
                 "clusterrolebinding",
-                "ingress",
-                "ing",
                 "poddisruptionbudget",
                 "pdb",
                 "priorityclass",

@@ -67,6 +67,13 @@ pub const TYPES: &[ResourceType] = &[
     ),
     t(Kind::CronJob, &["cronjobs", "cronjob"], &["cj"]),
     t(Kind::Job, &["jobs", "job"], &[]),
+    t(Kind::IngressClass, &["ingressclasses", "ingressclass"], &[]),
+    t(Kind::Ingress, &["ingresses", "ingress"], &["ing"]),
+    t(
+        Kind::NetworkPolicy,
+        &["networkpolicies", "networkpolicy"],
+        &["netpol"],
+    ),
 ];
 
 /// The kinds `kubectl get all` lists, in discovery order.
@@ -471,9 +478,6 @@ const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
     "validatingwebhookconfigurations",
     "customresourcedefinitions",
     "horizontalpodautoscalers",
-    "ingressclasses",
-    "ingresses",
-    "networkpolicies",
     "runtimeclasses",
     "poddisruptionbudgets",
     "csidrivers",
@@ -565,8 +569,8 @@ mod tests {
             Some("PersistentVolumeClaim")
         );
         assert_eq!(
-            resolve_empty_unsimulated("Ingress.networking.k8s.io").map(|r| r.name),
-            Some("ingresses")
+            resolve_empty_unsimulated("RuntimeClass.node.k8s.io").map(|r| r.name),
+            Some("runtimeclasses")
         );
         assert_eq!(resolve_empty_unsimulated("leases"), None);
     }
