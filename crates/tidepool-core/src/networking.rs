@@ -854,6 +854,148 @@ mod tests {
         assert_eq!(Cidr::parse("10.0.0.0"), None);
     }
 
+    /// Two namespaces, a web pod with a named port behind a policy that admits `role=client`
+    /// pods of `team=a` namespaces (both selectors in one peer: ANDed) and a node range with a
+    /// hole, on that named port only.
+    fn cluster() -> Store {
+        let yaml = r#"
+apiVersion: v1
+kind: Namespace
+metadata: {name: default, labels: {kubernetes.io/metadata.name: default}}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: team, labels: {team: a}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: web, namespace: default, labels: {app: web}}
+spec: {containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]}
+status: {podIP: 10.244.1.2, hostIP: 172.30.1.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: client, namespace: default, labels: {role: client}}
+spec: {containers: [{name: c}]}
+status: {podIP: 10.244.1.3, hostIP: 172.30.1.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: other, namespace: team, labels: {role: client}}
+spec: {containers: [{name: c}]}
+status: {podIP: 10.244.2.3, hostIP: 172.30.2.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: stranger, namespace: team, labels: {role: x}}
+spec: {containers: [{name: c}]}
+status: {podIP: 10.244.2.4, hostIP: 172.30.2.2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: coredns, namespace: kube-system, labels: {k8s-app: kube-dns}}
+spec: {containers: [{name: c}]}
+status: {podIP: 10.244.0.5, hostIP: 172.30.0.2}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: web, namespace: default}
+spec:
+  podSelector: {matchLabels: {app: web}}
+  policyTypes: [Ingress]
+  ingress:
+  - from:
+    - namespaceSelector: {matchLabels: {team: a}}
+      podSelector: {matchLabels: {role: client}}
+    - ipBlock: {cidr: 172.30.0.0/16, except: [172.30.9.0/24]}
+    ports: [{port: http, protocol: TCP}]
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: quiet, namespace: team}
+spec:
+  podSelector: {matchLabels: {role: x}}
+  policyTypes: [Egress]
+"#;
+        let objects = crate::decode_manifests(yaml).expect("test manifests decode");
+        Store::restore(objects, 1)
+    }
+
+    #[test]
+    fn policies_admit_only_their_peers_and_ports() {
+        let store = cluster();
+        let ip = |s: &str| s.parse::<Ipv4Addr>().expect("test address");
+        let web = ip("10.244.1.2");
+        let cases = [
+            // (source, destination, port, allowed, why)
+            (
+                "10.244.2.3",
+                web,
+                8080,
+                true,
+                "team=a namespace and role=client",
+            ),
+            (
+                "10.244.1.3",
+                web,
+                8080,
+                false,
+                "role=client, but default is not team=a",
+            ),
+            (
+                "10.244.2.4",
+                web,
+                8080,
+                false,
+                "team=a, but not role=client",
+            ),
+            ("10.244.2.3", web, 9090, false, "not the named port"),
+            ("172.30.2.9", web, 8080, true, "a node inside the ipBlock"),
+            (
+                "172.30.9.5",
+                web,
+                8080,
+                false,
+                "a node in the ipBlock's except",
+            ),
+            ("172.30.1.2", web, 9090, true, "the pod's own node (probes)"),
+            ("127.0.0.1", web, 9090, true, "port-forward inside the pod"),
+            (
+                "10.244.1.2",
+                ip("10.244.1.3"),
+                80,
+                true,
+                "client is not isolated",
+            ),
+            (
+                "10.244.2.4",
+                ip("10.244.1.3"),
+                80,
+                false,
+                "stranger may not send",
+            ),
+        ];
+        for (source, destination, port, allowed, why) in cases {
+            assert_eq!(
+                connection_allowed(&store, ip(source), destination, port, "TCP"),
+                allowed,
+                "{source} -> {destination}:{port}: {why}"
+            );
+        }
+        assert!(!connection_allowed(
+            &store,
+            ip("10.244.2.3"),
+            web,
+            8080,
+            "UDP"
+        ));
+        assert!(dns_reachable(&store, ip("10.244.2.3")));
+        assert!(
+            !dns_reachable(&store, ip("10.244.2.4")),
+            "egress deny cuts DNS"
+        );
+    }
+
     #[test]
     fn port_names_follow_iana_rules() {
         assert!(port_name_errors("http").is_empty());
