@@ -276,6 +276,9 @@ impl ApiServer {
             status.phase.get_or_insert_with(|| "Pending".to_owned());
             status.qos_class = Some(qos_class(pod.spec.as_ref()).to_owned());
         }
+        if let Object::Ingress(ingress) = &mut object {
+            crate::networking::default_ingress_class(&self.store, ingress);
+        }
         let uid = naming::uid(&mut self.rng);
         if let Object::Job(job) = &mut object {
             generate_job_selector(job, &uid);

@@ -590,6 +590,46 @@ impl Cidr {
     }
 }
 
+/// The DefaultIngressClass admission plugin: an Ingress created without a class (neither
+/// `ingressClassName` nor the deprecated `kubernetes.io/ingress.class` annotation) gets the
+/// IngressClass annotated `ingressclass.kubernetes.io/is-default-class: "true"`; of several,
+/// the newest (then the first by name).
+pub(crate) fn default_ingress_class(store: &Store, ingress: &mut Ingress) {
+    let annotated = ingress
+        .metadata
+        .annotations
+        .as_ref()
+        .is_some_and(|a| a.contains_key("kubernetes.io/ingress.class"));
+    let Some(spec) = ingress.spec.as_mut() else {
+        return;
+    };
+    if annotated || spec.ingress_class_name.is_some() {
+        return;
+    }
+    let mut chosen: Option<&IngressClass> = None;
+    for class in store
+        .list(Kind::IngressClass, None)
+        .filter_map(Object::as_ingress_class)
+    {
+        let is_default = class
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("ingressclass.kubernetes.io/is-default-class"))
+            .is_some_and(|v| v == "true");
+        let newer = chosen.is_none_or(|c| {
+            class.metadata.creation_timestamp.as_ref().map(|t| t.0)
+                > c.metadata.creation_timestamp.as_ref().map(|t| t.0)
+        });
+        if is_default && newer {
+            chosen = Some(class);
+        }
+    }
+    if let Some(class) = chosen {
+        spec.ingress_class_name = class.metadata.name.clone();
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Enforcement
 // ---------------------------------------------------------------------------------------------
