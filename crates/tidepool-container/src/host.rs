@@ -95,6 +95,12 @@ pub trait Host {
     /// services' pod IPs; other names are up to the host.
     fn lookup(&mut self, fqdn: &str) -> Vec<Ipv4Addr>;
 
+    /// Whether this caller's DNS queries reach a nameserver at all (a NetworkPolicy may drop
+    /// them): when not, `nslookup` times out instead of answering NXDOMAIN.
+    fn dns_reachable(&mut self) -> bool {
+        true
+    }
+
     /// Reverse lookup (PTR) for busybox 1.28's `Address 1: 10.96.0.10 kube-dns...` lines.
     fn reverse_lookup(&mut self, ip: Ipv4Addr) -> Option<String> {
         let _ = ip;
@@ -174,6 +180,10 @@ impl Host for BesideMainProcess<'_> {
 
     fn reverse_lookup(&mut self, ip: Ipv4Addr) -> Option<String> {
         self.host.reverse_lookup(ip)
+    }
+
+    fn dns_reachable(&mut self) -> bool {
+        self.host.dns_reachable()
     }
 
     fn http(

@@ -309,6 +309,9 @@ impl ApiServer {
         {
             return Err(ApiError::forbidden(kind, &admission_name, &why));
         }
+        if let Object::Ingress(ingress) = &mut object {
+            crate::networking::default_ingress_class(&self.store, ingress);
+        }
         let uid = match fixed_uid {
             Some(uid) => uid,
             None => naming::uid(&mut self.rng),
@@ -911,6 +914,9 @@ fn has_generation(kind: Kind) -> bool {
             | Kind::PriorityClass
             | Kind::PodDisruptionBudget
             | Kind::HorizontalPodAutoscaler
+            | Kind::Ingress
+            | Kind::IngressClass
+            | Kind::NetworkPolicy
     )
 }
 

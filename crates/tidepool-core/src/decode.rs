@@ -161,6 +161,9 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
         detail,
     };
     normalise_quantities(&mut value, "");
+    if kind == Kind::Ingress {
+        fill_missing_path_types(&mut value);
+    }
     let typed = typed_decode(kind, &value)
         .map_err(|(path, message)| invalid(go_type_error(kind, &path, &message)))?;
     let round_trip = typed.to_json();
@@ -177,6 +180,30 @@ pub fn decode_value(mut value: Value) -> Result<Object, DecodeError> {
         )));
     }
     Ok(typed)
+}
+
+/// Gives each Ingress path without `pathType` an empty one: the Go type's field is a pointer
+/// (missing is allowed by decoding and rejected by validation with "pathType must be
+/// specified"), while the k8s-openapi field is a required string.
+fn fill_missing_path_types(value: &mut Value) {
+    let Some(rules) = value
+        .pointer_mut("/spec/rules")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
+    for rule in rules {
+        let Some(paths) = rule
+            .pointer_mut("/http/paths")
+            .and_then(Value::as_array_mut)
+        else {
+            continue;
+        };
+        for path in paths.iter_mut().filter_map(Value::as_object_mut) {
+            path.entry("pathType")
+                .or_insert(Value::String(String::new()));
+        }
+    }
 }
 
 /// Decodes `value` as `kind` with plain serde (the one copy of each kind's `Deserialize` that
@@ -484,8 +511,8 @@ mod tests {
             };
         }
         use k8s_openapi::api::{
-            apps::v1 as apps, batch::v1 as batch, core::v1 as core, policy::v1 as policy,
-            scheduling::v1 as scheduling, storage::v1 as storage,
+            apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as networking,
+            policy::v1 as policy, scheduling::v1 as scheduling, storage::v1 as storage,
         };
         decode_as!(
             Namespace => core::Namespace, Node => core::Node, Pod => core::Pod,
@@ -501,7 +528,9 @@ mod tests {
             PersistentVolume => core::PersistentVolume,
             PersistentVolumeClaim => core::PersistentVolumeClaim,
             StorageClass => storage::StorageClass,
-            HorizontalPodAutoscaler => k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler
+            HorizontalPodAutoscaler => k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
+            Ingress => networking::Ingress, IngressClass => networking::IngressClass,
+            NetworkPolicy => networking::NetworkPolicy
         )
     }
 

@@ -291,6 +291,46 @@ pub fn apply(object: &mut Object) {
                 .volume_binding_mode
                 .get_or_insert_with(|| "Immediate".to_owned());
         }
+        // `pkg/apis/networking/v1/defaults.go`.
+        Object::Ingress(ing) => {
+            // The status is a struct, not a pointer: it always prints `loadBalancer: {}`.
+            ing.status
+                .get_or_insert_with(Default::default)
+                .load_balancer
+                .get_or_insert_with(Default::default);
+        }
+        Object::IngressClass(class) => {
+            if let Some(params) = class.spec.as_mut().and_then(|s| s.parameters.as_mut()) {
+                params.scope.get_or_insert_with(|| "Cluster".to_owned());
+            }
+        }
+        Object::NetworkPolicy(policy) => {
+            let spec = policy.spec.get_or_insert_with(Default::default);
+            spec.pod_selector.get_or_insert_with(Default::default);
+            let ports = spec
+                .ingress
+                .iter_mut()
+                .flatten()
+                .flat_map(|r| r.ports.iter_mut().flatten())
+                .chain(
+                    spec.egress
+                        .iter_mut()
+                        .flatten()
+                        .flat_map(|r| r.ports.iter_mut().flatten()),
+                );
+            for port in ports {
+                port.protocol.get_or_insert_with(|| "TCP".to_owned());
+            }
+            // Any policy without policyTypes implies Ingress, plus Egress when it has egress
+            // rules.
+            if spec.policy_types.as_ref().is_none_or(Vec::is_empty) {
+                let mut types = vec!["Ingress".to_owned()];
+                if spec.egress.as_ref().is_some_and(|e| !e.is_empty()) {
+                    types.push("Egress".to_owned());
+                }
+                spec.policy_types = Some(types);
+            }
+        }
         _ => {}
     }
 }

@@ -51,6 +51,7 @@ pub mod errors;
 pub mod events;
 pub mod kubelet;
 pub mod naming;
+pub mod networking;
 pub mod objects;
 pub mod priority;
 pub mod quantity;

@@ -3,7 +3,8 @@
 
 use k8s_openapi::api::{
     apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, core::v1 as core,
-    policy::v1 as policy, scheduling::v1 as scheduling, storage::v1 as storage,
+    networking::v1 as networking, policy::v1 as policy, scheduling::v1 as scheduling,
+    storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -115,6 +116,9 @@ kinds! {
     PersistentVolumeClaim => core::PersistentVolumeClaim, "persistentvolumeclaims", "v1", true;
     StorageClass => storage::StorageClass, "storageclasses", "storage.k8s.io/v1", false;
     HorizontalPodAutoscaler => autoscaling::HorizontalPodAutoscaler, "horizontalpodautoscalers", "autoscaling/v2", true;
+    Ingress => networking::Ingress, "ingresses", "networking.k8s.io/v1", true;
+    IngressClass => networking::IngressClass, "ingressclasses", "networking.k8s.io/v1", false;
+    NetworkPolicy => networking::NetworkPolicy, "networkpolicies", "networking.k8s.io/v1", true;
 }
 
 impl Kind {
@@ -243,6 +247,9 @@ accessors! {
     as_persistent_volume_claim, as_persistent_volume_claim_mut, PersistentVolumeClaim => core::PersistentVolumeClaim;
     as_storage_class, as_storage_class_mut, StorageClass => storage::StorageClass;
     as_hpa, as_hpa_mut, HorizontalPodAutoscaler => autoscaling::HorizontalPodAutoscaler;
+    as_ingress, as_ingress_mut, Ingress => networking::Ingress;
+    as_ingress_class, as_ingress_class_mut, IngressClass => networking::IngressClass;
+    as_network_policy, as_network_policy_mut, NetworkPolicy => networking::NetworkPolicy;
 }
 
 macro_rules! status_kinds {
@@ -324,7 +331,8 @@ status_kinds!(
     PodDisruptionBudget,
     PersistentVolume,
     PersistentVolumeClaim,
-    HorizontalPodAutoscaler
+    HorizontalPodAutoscaler,
+    Ingress
 );
 
 macro_rules! spec_kinds {
@@ -358,7 +366,10 @@ spec_kinds!(
     PodDisruptionBudget,
     PersistentVolume,
     PersistentVolumeClaim,
-    HorizontalPodAutoscaler
+    HorizontalPodAutoscaler,
+    Ingress,
+    IngressClass,
+    NetworkPolicy
 );
 
 #[cfg(test)]

@@ -471,6 +471,9 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::PersistentVolume(pv) => validate_persistent_volume(pv, &mut errors),
         Object::PersistentVolumeClaim(pvc) => validate_claim(pvc, &mut errors),
         Object::StorageClass(class) => validate_storage_class(class, &mut errors),
+        Object::Ingress(_) | Object::IngressClass(_) | Object::NetworkPolicy(_) => {
+            crate::networking::validate(object, &mut errors);
+        }
         _ => {}
     }
     errors
@@ -771,6 +774,7 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
     };
     errors.extend(err);
     errors.extend(validate_storage_update(old, new));
+    errors.extend(crate::networking::validate_update(old, new));
     errors
 }
 

@@ -87,6 +87,24 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
         "v2",
         "api::autoscaling::v2::HorizontalPodAutoscaler",
     ),
+    (
+        "Ingress",
+        "networking.k8s.io",
+        "v1",
+        "api::networking::v1::Ingress",
+    ),
+    (
+        "IngressClass",
+        "networking.k8s.io",
+        "v1",
+        "api::networking::v1::IngressClass",
+    ),
+    (
+        "NetworkPolicy",
+        "networking.k8s.io",
+        "v1",
+        "api::networking::v1::NetworkPolicy",
+    ),
 ];
 
 /// Where the data lands, relative to the workspace root.

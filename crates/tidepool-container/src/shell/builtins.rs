@@ -2151,6 +2151,11 @@ impl Shell {
             return Outcome::Done(1);
         };
         let server = self.nameserver(cx);
+        if !self.image.old_busybox() && !cx.host.dns_reachable() {
+            io.out
+                .push_str(";; connection timed out; no servers could be reached\n\n");
+            return Outcome::Done(1);
+        }
         let answer = self.resolve_name(cx, &name);
         if self.image.old_busybox() {
             let server_name = server

@@ -160,6 +160,17 @@ impl KubeletHost<'_> {
             .collect()
     }
 
+    /// NetworkPolicy: a TCP connection from this host's caller to `ip:port` (already past
+    /// Service NAT) that no policy allows is dropped, so the client waits until it times out.
+    fn policy_allows(&self, ip: Ipv4Addr, port: u16) -> Result<(), NetError> {
+        if crate::networking::connection_allowed(self.api.store(), self.client_ip, ip, port, "TCP")
+        {
+            Ok(())
+        } else {
+            Err(NetError::TimedOut)
+        }
+    }
+
     /// Resolves a Service IP (or NodePort) to one ready endpoint, round-robin.
     fn route_service(&mut self, ip: Ipv4Addr, port: u16) -> Result<(Ipv4Addr, u16), NetError> {
         match self.service_backend(ip, port) {
@@ -180,6 +191,10 @@ impl Host for KubeletHost<'_> {
     }
 
     fn lookup(&mut self, fqdn: &str) -> Vec<Ipv4Addr> {
+        if !crate::networking::dns_reachable(self.api.store(), self.client_ip) {
+            // The query never reaches CoreDNS (a NetworkPolicy drops it).
+            return Vec::new();
+        }
         let name = fqdn.trim_end_matches('.');
         let parts: Vec<&str> = name.split('.').collect();
         match parts.as_slice() {
@@ -197,6 +212,10 @@ impl Host for KubeletHost<'_> {
                 .unwrap_or_default(),
             _ => Vec::new(),
         }
+    }
+
+    fn dns_reachable(&mut self) -> bool {
+        crate::networking::dns_reachable(self.api.store(), self.client_ip)
     }
 
     fn reverse_lookup(&mut self, ip: Ipv4Addr) -> Option<String> {
@@ -219,6 +238,7 @@ impl Host for KubeletHost<'_> {
         request: &HttpRequest,
     ) -> Result<HttpResponse, NetError> {
         let (ip, port) = self.route_service(ip, port)?;
+        self.policy_allows(ip, port)?;
         let text = ip.to_string();
         let at = self.now;
         let client = self.client_ip;
@@ -282,6 +302,7 @@ impl Host for KubeletHost<'_> {
                 Err(NetError::Refused)
             };
         }
+        self.policy_allows(ip, port)?;
         let text = ip.to_string();
         let rt = self
             .pods

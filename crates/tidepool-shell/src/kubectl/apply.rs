@@ -206,21 +206,15 @@ pub fn create(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                     "resourcequota",
                     "pc",
                     "pdb",
+                    "ing",
                 ]
                 .contains(&first.as_str())
             {
                 return super::generate::create_sub(session, first, &rest);
             }
             // Real subcommands for kinds the simulated apiserver does not serve yet.
-            if [
-                "clusterrole",
-                "clusterrolebinding",
-                "ingress",
-                "ing",
-                "role",
-                "rolebinding",
-            ]
-            .contains(&first.as_str())
+            if ["clusterrole", "clusterrolebinding", "role", "rolebinding"]
+                .contains(&first.as_str())
             {
                 return Err(format!(
                     "error: \"kubectl create {first}\" is not available in this playground yet\n"

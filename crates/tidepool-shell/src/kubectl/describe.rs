@@ -2336,6 +2336,327 @@ fn storage_class_desc(session: &Session, object: &Object, now: VirtualTime) -> S
     w.finish()
 }
 
+/// `describeBackendV1`: `svc:port (endpoints)` with the Service's ready endpoints on that
+/// port (`formatEndpoints`, at most three, then `+ N more...`), or the lookup's error.
+fn ingress_backend(session: &Session, ns: &str, backend: &Value) -> String {
+    if let Some(resource) = backend.get("resource") {
+        let group = match s(resource, "/apiGroup") {
+            "" => "<none>",
+            g => g,
+        };
+        return format!(
+            "APIGroup: {group}, Kind: {}, Name: {}",
+            s(resource, "/kind"),
+            s(resource, "/name")
+        );
+    }
+    let Some(service) = backend.get("service") else {
+        return String::new();
+    };
+    let name = s(service, "/name");
+    let port_name = s(service, "/port/name");
+    let port_number = int(service, "/port/number");
+    let stringer = if port_name.is_empty() {
+        format!("{name}:{port_number}")
+    } else {
+        format!("{name}:{port_name}")
+    };
+    let api = session.sim.api();
+    let endpoints = match api.get_ref(Kind::Endpoints, ns, name) {
+        Ok(e) => e.to_json(),
+        Err(e) => return format!("{stringer} (<error: {}>)", e.message),
+    };
+    let svc = match api.get_ref(Kind::Service, ns, name) {
+        Ok(svc) => svc.to_json(),
+        Err(e) => return format!("{stringer}(<error: {}>)", e.message),
+    };
+    let mut wanted = "";
+    for sp in arr(&svc, "/spec/ports") {
+        if (port_number != 0 && port_number == int(sp, "/port"))
+            || (!port_name.is_empty() && port_name == s(sp, "/name"))
+        {
+            wanted = s(sp, "/name");
+        }
+    }
+    let subsets = arr(&endpoints, "/subsets");
+    if subsets.is_empty() {
+        return format!("{stringer} (<none>)");
+    }
+    let mut list: Vec<String> = Vec::new();
+    let mut more = false;
+    let mut count = 0;
+    for subset in subsets {
+        let addresses = arr(subset, "/addresses");
+        let ports = arr(subset, "/ports");
+        if ports.is_empty() {
+            count += addresses.len();
+            for a in addresses {
+                if list.len() == 3 {
+                    more = true;
+                }
+                if !more {
+                    list.push(s(a, "/ip").to_owned());
+                }
+            }
+            continue;
+        }
+        for p in ports.iter().filter(|p| s(p, "/name") == wanted) {
+            count += addresses.len();
+            for a in addresses {
+                if list.len() == 3 {
+                    more = true;
+                }
+                if !more {
+                    list.push(format!("{}:{}", s(a, "/ip"), int(p, "/port")));
+                }
+            }
+        }
+    }
+    let joined = list.join(",");
+    if more {
+        format!("{stringer} ({joined} + {} more...)", count - 3)
+    } else {
+        format!("{stringer} ({joined})")
+    }
+}
+
+/// `describeIngressV1`.
+fn ingress_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let ns = object.namespace();
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.kv(0, "Namespace", ns);
+    w.kv(0, "Address", super::get::ingress_address(&v, true));
+    w.kv(
+        0,
+        "Ingress Class",
+        match s(&v, "/spec/ingressClassName") {
+            "" => "<none>",
+            c => c,
+        },
+    );
+    let default_backend = match v.pointer("/spec/defaultBackend") {
+        Some(b) => ingress_backend(session, ns, b),
+        None => "<default>".to_owned(),
+    };
+    w.kv(0, "Default backend", &default_backend);
+    let tls = arr(&v, "/spec/tls");
+    if !tls.is_empty() {
+        w.line(0, "TLS:");
+        for t in tls {
+            let hosts: Vec<&str> = arr(t, "/hosts").iter().filter_map(Value::as_str).collect();
+            let hosts = hosts.join(",");
+            match s(t, "/secretName") {
+                "" => w.line(1, format!("SNI routes {hosts}")),
+                secret => w.line(1, format!("{secret} terminates {hosts}")),
+            }
+        }
+    }
+    w.line(0, "Rules:");
+    w.line(1, "Host\tPath\tBackends");
+    w.line(1, "----\t----\t--------");
+    let mut count = 0;
+    for rule in arr(&v, "/spec/rules") {
+        let Some(http) = rule.get("http") else {
+            continue;
+        };
+        count += 1;
+        let host = match s(rule, "/host") {
+            "" => "*",
+            h => h,
+        };
+        w.line(1, format!("{host}\t"));
+        for path in arr(http, "/paths") {
+            let backend = path.get("backend").cloned().unwrap_or(Value::Null);
+            w.line(
+                2,
+                format!(
+                    "\t{} \t{}",
+                    s(path, "/path"),
+                    ingress_backend(session, ns, &backend)
+                ),
+            );
+        }
+    }
+    if count == 0 {
+        w.line(1, format!("*\t*\t{default_backend}"));
+    }
+    w.annotations(0, &v, "/metadata/annotations");
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `describeIngressClassV1`.
+fn ingress_class_desc(session: &Session, object: &Object, now: VirtualTime) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.kv(0, "Controller", s(&v, "/spec/controller"));
+    if let Some(p) = v.pointer("/spec/parameters") {
+        w.line(0, "Parameters:");
+        if p.get("apiGroup").is_some() {
+            w.kv(1, "APIGroup", s(p, "/apiGroup"));
+        }
+        w.kv(1, "Kind", s(p, "/kind"));
+        w.kv(1, "Name", s(p, "/name"));
+    }
+    events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// `NetworkPolicyPort`s as `To Port: 80/TCP` lines (`To Port Range: 80-90/TCP`).
+fn policy_ports(w: &mut W, rule: &Value) {
+    let ports = arr(rule, "/ports");
+    if ports.is_empty() {
+        w.line(2, "To Port: <any> (traffic allowed to all ports)");
+        return;
+    }
+    for p in ports {
+        let proto = match s(p, "/protocol") {
+            "" => "TCP",
+            x => x,
+        };
+        // Go prints a nil *IntOrString with %s as `<nil>`.
+        let port = match p.get("port") {
+            None | Some(Value::Null) => "<nil>".to_owned(),
+            Some(Value::String(name)) => name.clone(),
+            Some(other) => other.to_string(),
+        };
+        match p.get("endPort").and_then(Value::as_i64) {
+            None => w.line(2, format!("To Port: {port}/{proto}")),
+            Some(end) => w.line(2, format!("To Port Range: {port}-{end}/{proto}")),
+        }
+    }
+}
+
+/// One peer of a rule (`printNetworkPolicySpecIngressFrom` / `EgressTo`).
+fn policy_peer(w: &mut W, title: &str, peer: &Value) {
+    w.line(2, format!("{title}:"));
+    let pod = peer.get("podSelector").is_some();
+    let namespace = peer.get("namespaceSelector").is_some();
+    if pod && namespace {
+        w.line(
+            3,
+            format!(
+                "NamespaceSelector: {}",
+                format_selector(peer, "/namespaceSelector")
+            ),
+        );
+        w.line(
+            3,
+            format!("PodSelector: {}", format_selector(peer, "/podSelector")),
+        );
+    } else if pod {
+        w.line(
+            3,
+            format!("PodSelector: {}", format_selector(peer, "/podSelector")),
+        );
+    } else if namespace {
+        w.line(
+            3,
+            format!(
+                "NamespaceSelector: {}",
+                format_selector(peer, "/namespaceSelector")
+            ),
+        );
+    } else if let Some(block) = peer.get("ipBlock") {
+        w.line(3, "IPBlock:");
+        w.line(4, format!("CIDR: {}", s(block, "/cidr")));
+        let except: Vec<&str> = arr(block, "/except")
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        w.line(4, format!("Except: {}", except.join(", ")));
+    }
+}
+
+/// The rules of one direction: `ingress`/`from` or `egress`/`to`.
+fn policy_rules(w: &mut W, v: &Value, direction: &str) {
+    let (rules_at, peers_at, title, isolated, any) = if direction == "ingress" {
+        (
+            "/spec/ingress",
+            "/from",
+            "From",
+            "<none> (Selected pods are isolated for ingress connectivity)",
+            "From: <any> (traffic not restricted by source)",
+        )
+    } else {
+        (
+            "/spec/egress",
+            "/to",
+            "To",
+            "<none> (Selected pods are isolated for egress connectivity)",
+            "To: <any> (traffic not restricted by destination)",
+        )
+    };
+    let rules = arr(v, rules_at);
+    if rules.is_empty() {
+        w.line(2, isolated);
+        return;
+    }
+    for (i, rule) in rules.iter().enumerate() {
+        policy_ports(w, rule);
+        let peers = arr(rule, peers_at);
+        if peers.is_empty() {
+            w.line(2, any);
+        }
+        for peer in peers {
+            policy_peer(w, title, peer);
+        }
+        if i + 1 != rules.len() {
+            w.line(2, "----------");
+        }
+    }
+}
+
+/// `describeNetworkPolicy`: its prose layout, and no events.
+fn network_policy_desc(object: &Object) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.kv(0, "Namespace", s(&v, "/metadata/namespace"));
+    // `metav1.Time` printed with %s: Go's `time.Time.String()`.
+    let created =
+        k8s_openapi::chrono::DateTime::parse_from_rfc3339(s(&v, "/metadata/creationTimestamp"))
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S +0000 UTC").to_string())
+            .unwrap_or_default();
+    w.kv(0, "Created on", created);
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.line(0, "Spec:");
+    let selector = format_selector(&v, "/spec/podSelector");
+    if selector == "<none>" {
+        w.line(
+            1,
+            "PodSelector:     <none> (Allowing the specific traffic to all pods in this namespace)",
+        );
+    } else {
+        w.line(1, format!("PodSelector:     {selector}"));
+    }
+    let types: Vec<&str> = arr(&v, "/spec/policyTypes")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if types.contains(&"Ingress") {
+        w.line(1, "Allowing ingress traffic:");
+        policy_rules(&mut w, &v, "ingress");
+    } else {
+        w.line(1, "Not affecting ingress traffic");
+    }
+    if types.contains(&"Egress") {
+        w.line(1, "Allowing egress traffic:");
+        policy_rules(&mut w, &v, "egress");
+    } else {
+        w.line(1, "Not affecting egress traffic");
+    }
+    w.line(1, format!("Policy Types: {}", types.join(", ")));
+    w.finish()
+}
+
 pub fn describe(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(
         args,
@@ -2452,6 +2773,9 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::LimitRange => limit_range_desc(o),
             Kind::ServiceAccount => service_account_desc(session, o, now),
             Kind::Endpoints => endpoints_desc(session, o, now),
+            Kind::Ingress => ingress_desc(session, o, now),
+            Kind::IngressClass => ingress_class_desc(session, o, now),
+            Kind::NetworkPolicy => network_policy_desc(o),
             Kind::PriorityClass => priority_class_desc(session, o, now),
             Kind::PodDisruptionBudget => pod_disruption_budget_desc(session, o, now),
             Kind::PersistentVolume => persistent_volume_desc(session, o, now),

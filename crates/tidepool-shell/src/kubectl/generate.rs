@@ -20,6 +20,7 @@ pub const CREATE_SUBCOMMANDS: &[&str] = &[
     "token",
     "priorityclass",
     "poddisruptionbudget",
+    "ingress",
 ];
 
 const COMMON: &[FlagSpec] = &[
@@ -74,6 +75,12 @@ fn sub_specs(sub: &str) -> Vec<FlagSpec> {
             f("selector", None, true),
             f("min-available", None, true),
             f("max-unavailable", None, true),
+        ],
+        "ingress" => vec![
+            f("rule", None, true),
+            f("class", None, true),
+            f("annotation", None, true),
+            f("default-backend", None, true),
         ],
         _ => vec![],
     });
@@ -252,6 +259,7 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         "resourcequota" => "quota",
         "pc" => "priorityclass",
         "pdb" => "poddisruptionbudget",
+        "ing" => "ingress",
         s => s,
     };
     // `secret generic` / `service clusterip` have a second level.
@@ -554,6 +562,10 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
         }
         "priorityclass" => priority_class(&flags)?,
         "poddisruptionbudget" => pod_disruption_budget(&flags, ns)?,
+        "ingress" => {
+            let name = need_name(&flags, "ingress")?;
+            (Kind::Ingress, ingress(&flags, &name, ns)?)
+        }
         other => {
             return Err(format!(
                 "error: \"kubectl create {other}\" is not available in this playground yet\n"
@@ -695,6 +707,188 @@ fn pod_disruption_budget(flags: &Flags, ns: Option<&str>) -> Result<(Kind, Value
             "status": {"currentHealthy": 0, "desiredHealthy": 0, "disruptionsAllowed": 0, "expectedPods": 0},
         }),
     ))
+}
+/// `host/path=svc:port[,tls[=secret]]` as kubectl's rule regex reads it:
+/// `^([\w*\-.]*)(/.*)=([\w\-]+):([\w\-]+)(,tls=?([\w\-]+)?)?$`.
+fn ingress_rule_is_valid(rule: &str) -> bool {
+    let word = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    let Some(slash) = rule.find('/') else {
+        return false;
+    };
+    let host = &rule[..slash];
+    if !host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_*-.".contains(c))
+    {
+        return false;
+    }
+    // The path is greedy: try each `=` after the slash, the last first.
+    rule[slash..]
+        .match_indices('=')
+        .map(|(i, _)| slash + i)
+        .rev()
+        .any(|eq| {
+            let rest = &rule[eq + 1..];
+            let (backend, tls) = match rest.split_once(',') {
+                Some((b, t)) => (b, Some(t)),
+                None => (rest, None),
+            };
+            let backend_ok = backend
+                .split_once(':')
+                .is_some_and(|(svc, port)| word(svc) && word(port));
+            let tls_ok = match tls {
+                None => true,
+                Some(t) => t.strip_prefix("tls").is_some_and(|secret| {
+                    let secret = secret.strip_prefix('=').unwrap_or(secret);
+                    secret.is_empty() || word(secret)
+                }),
+            };
+            backend_ok && tls_ok
+        })
+}
+
+/// `svc:port` as an IngressServiceBackend: a numeric port is a number, else a name.
+fn ingress_service_backend(text: &str) -> Value {
+    let (name, port) = text.split_once(':').unwrap_or((text, ""));
+    let port = match port.parse::<i32>() {
+        Ok(n) => json!({"number": n}),
+        Err(_) => json!({"name": port}),
+    };
+    json!({"service": {"name": name, "port": port}})
+}
+
+/// `kubectl create ingress` (`create_ingress.go`): rules merged per host, `*` ending a path
+/// makes it a Prefix path, TLS entries per host in rule order.
+fn ingress(flags: &Flags, name: &str, ns: Option<&str>) -> Result<Value, String> {
+    let rules = flags.all("rule");
+    let default_backend = flags.get("default-backend").unwrap_or("");
+    if rules.is_empty() && default_backend.is_empty() {
+        return Err(
+            "error: not enough information provided: every ingress has to either \
+                    specify a default-backend (which catches all traffic) or a list of rules \
+                    (which catch specific paths)\n"
+                .to_owned(),
+        );
+    }
+    for rule in &rules {
+        if !ingress_rule_is_valid(rule) {
+            return Err(format!(
+                "error: rule {rule} is invalid and should be in format \
+                 host/path=svcname:svcport[,tls[=secret]]\n"
+            ));
+        }
+    }
+    let word = |t: &str| {
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    };
+    if !default_backend.is_empty()
+        && !default_backend
+            .split_once(':')
+            .is_some_and(|(svc, port)| word(svc) && word(port))
+    {
+        return Err(
+            "error: default-backend should be in format servicename:serviceport\n".to_owned(),
+        );
+    }
+    let mut annotations = Map::new();
+    for annotation in flags.all("annotation") {
+        let Some((k, v)) = annotation.split_once('=') else {
+            return Err(format!(
+                "error: annotation {annotation} is invalid and should be in format key=[value]\n"
+            ));
+        };
+        annotations.insert(k.to_owned(), json!(v));
+    }
+    let mut m = meta(name, ns);
+    if !annotations.is_empty() {
+        m["annotations"] = Value::Object(annotations);
+    }
+    let mut spec = Map::new();
+    if !default_backend.is_empty() {
+        spec.insert(
+            "defaultBackend".to_owned(),
+            ingress_service_backend(default_backend),
+        );
+    }
+    if let Some(class) = flags.get("class").filter(|c| !c.is_empty()) {
+        spec.insert("ingressClassName".to_owned(), json!(class));
+    }
+    let mut hosts: Vec<(String, Vec<Value>)> = Vec::new();
+    for rule in &rules {
+        let without_tls = rule.split(',').next().unwrap_or(rule);
+        let (host, rest) = without_tls.split_once('/').unwrap_or((without_tls, ""));
+        let mut parts = rest.split('=');
+        let mut path = format!("/{}", parts.next().unwrap_or(""));
+        let service = parts.next().unwrap_or("");
+        let path_type = if path.ends_with('*') {
+            path.pop();
+            "Prefix"
+        } else {
+            "Exact"
+        };
+        let mut entry = json!({"path": path, "pathType": path_type, "backend": {}});
+        if !service.is_empty() {
+            entry["backend"] = ingress_service_backend(service);
+        }
+        match hosts.iter_mut().find(|(h, _)| h == host) {
+            Some((_, paths)) => paths.push(entry),
+            None => hosts.push((host.to_owned(), vec![entry])),
+        }
+    }
+    if !hosts.is_empty() {
+        let rules: Vec<Value> = hosts
+            .into_iter()
+            .map(|(host, paths)| {
+                let mut rule = json!({"http": {"paths": paths}});
+                if !host.is_empty() {
+                    rule["host"] = json!(host);
+                }
+                rule
+            })
+            .collect();
+        spec.insert("rules".to_owned(), Value::Array(rules));
+    }
+    // kubectl splits each rule at "tls" and keeps the last secret it saw.
+    let mut tls = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    let mut secret = String::new();
+    for rule in &rules {
+        let pieces: Vec<&str> = rule.split("tls").collect();
+        if pieces.len() == 1 {
+            continue;
+        }
+        let host = rule.split('/').next().unwrap_or("");
+        if seen.contains(&host) {
+            continue;
+        }
+        if !pieces[1].is_empty() {
+            secret = pieces[1].trim_start_matches('=').to_owned();
+        }
+        let mut entry = Map::new();
+        if !host.is_empty() {
+            entry.insert("hosts".to_owned(), json!([host]));
+        }
+        if !secret.is_empty() {
+            entry.insert("secretName".to_owned(), json!(secret));
+        }
+        if !entry.is_empty() {
+            tls.push(Value::Object(entry));
+        }
+        seen.push(host);
+    }
+    if !tls.is_empty() {
+        spec.insert("tls".to_owned(), Value::Array(tls));
+    }
+    Ok(json!({
+        "apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": m,
+        "spec": spec, "status": {"loadBalancer": {}}
+    }))
 }
 
 /// RFC 4648 base64 with padding.

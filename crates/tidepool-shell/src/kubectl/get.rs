@@ -134,6 +134,9 @@ pub fn table(
         Kind::Endpoints => h(&["NAME", "ENDPOINTS", "AGE"], &[]),
         Kind::LimitRange => h(&["NAME", "CREATED AT"], &[]),
         Kind::ControllerRevision => h(&["NAME", "CONTROLLER", "REVISION", "AGE"], &[]),
+        Kind::Ingress => h(&["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], &[]),
+        Kind::IngressClass => h(&["NAME", "CONTROLLER", "PARAMETERS", "AGE"], &[]),
+        Kind::NetworkPolicy => h(&["NAME", "POD-SELECTOR", "AGE"], &[]),
         Kind::PriorityClass => h(
             &["NAME", "VALUE", "GLOBAL-DEFAULT", "AGE", "PREEMPTIONPOLICY"],
             &[],
@@ -690,6 +693,39 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
                 created,
             ]);
         }
+        Kind::Ingress => {
+            let class = match s(o, "/spec/ingressClassName") {
+                "" => "<none>",
+                c => c,
+            };
+            r.extend([
+                class.to_owned(),
+                ingress_hosts(o),
+                ingress_address(o, wide),
+                if arr(o, "/spec/tls").is_empty() {
+                    "80".to_owned()
+                } else {
+                    "80, 443".to_owned()
+                },
+                created,
+            ]);
+        }
+        Kind::IngressClass => {
+            let parameters = match o.pointer("/spec/parameters") {
+                None => "<none>".to_owned(),
+                Some(p) => {
+                    let group = match s(p, "/apiGroup") {
+                        "" => String::new(),
+                        g => format!(".{g}"),
+                    };
+                    format!("{}{group}/{}", s(p, "/kind"), s(p, "/name"))
+                }
+            };
+            r.extend([s(o, "/spec/controller").to_owned(), parameters, created]);
+        }
+        Kind::NetworkPolicy => {
+            r.extend([format_selector(o, "/spec/podSelector"), created]);
+        }
     }
     if wide {
         r.extend(w);
@@ -772,6 +808,52 @@ fn or_unset(text: &str) -> String {
         "<unset>".to_owned()
     } else {
         text.to_owned()
+    }
+}
+
+/// printers.go `formatHosts`: the first three hosts, `*` when no rule names one.
+fn ingress_hosts(o: &Value) -> String {
+    let rules = arr(o, "/spec/rules");
+    let mut list: Vec<&str> = Vec::new();
+    let mut more = false;
+    for rule in rules {
+        if list.len() == 3 {
+            more = true;
+        }
+        if !more && !s(rule, "/host").is_empty() {
+            list.push(s(rule, "/host"));
+        }
+    }
+    if list.is_empty() {
+        return "*".to_owned();
+    }
+    let joined = list.join(",");
+    if more {
+        format!("{joined} + {} more...", rules.len() - 3)
+    } else {
+        joined
+    }
+}
+
+/// `ingressLoadBalancerStatusStringer`: IPs and hostnames; cut at 16 characters unless wide.
+/// Empty here: no ingress controller writes the status.
+pub(crate) fn ingress_address(o: &Value, wide: bool) -> String {
+    let list: Vec<&str> = arr(o, "/status/loadBalancer/ingress")
+        .iter()
+        .map(|i| {
+            if s(i, "/ip").is_empty() {
+                s(i, "/hostname")
+            } else {
+                s(i, "/ip")
+            }
+        })
+        .filter(|x| !x.is_empty())
+        .collect();
+    let joined = list.join(",");
+    if !wide && joined.len() > 16 {
+        format!("{}...", &joined[..13])
+    } else {
+        joined
     }
 }
 

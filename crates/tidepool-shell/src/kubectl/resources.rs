@@ -97,6 +97,14 @@ pub const TYPES: &[ResourceType] = &[
         &["horizontalpodautoscalers", "horizontalpodautoscaler"],
         &["hpa"],
     ),
+    t(Kind::Job, &["jobs", "job"], &[]),
+    t(Kind::IngressClass, &["ingressclasses", "ingressclass"], &[]),
+    t(Kind::Ingress, &["ingresses", "ingress"], &["ing"]),
+    t(
+        Kind::NetworkPolicy,
+        &["networkpolicies", "networkpolicy"],
+        &["netpol"],
+    ),
 ];
 
 /// The kinds `kubectl get all` lists, in discovery order.
@@ -498,9 +506,6 @@ const EMPTY_IN_FRESH_CLUSTER: &[&str] = &[
     "validatingadmissionpolicybindings",
     "validatingwebhookconfigurations",
     "customresourcedefinitions",
-    "ingressclasses",
-    "ingresses",
-    "networkpolicies",
     "runtimeclasses",
     "csidrivers",
     "csistoragecapacities",
@@ -591,8 +596,8 @@ mod tests {
         );
         assert_eq!(resolve_empty_unsimulated("pvc"), None);
         assert_eq!(
-            resolve_empty_unsimulated("Ingress.networking.k8s.io").map(|r| r.name),
-            Some("ingresses")
+            resolve_empty_unsimulated("RuntimeClass.node.k8s.io").map(|r| r.name),
+            Some("runtimeclasses")
         );
         assert_eq!(resolve_empty_unsimulated("leases"), None);
     }
