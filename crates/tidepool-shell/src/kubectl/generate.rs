@@ -891,26 +891,10 @@ fn ingress(flags: &Flags, name: &str, ns: Option<&str>) -> Result<Value, String>
     }))
 }
 
-/// RFC 4648 base64 with padding.
+/// RFC 4648 base64 with padding (`tidepool_container::base64`, shared with `base64` in the
+/// shells).
 pub fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    tidepool_container::base64::encode(bytes)
 }
 
 const RUN_SPECS: &[FlagSpec] = &[
