@@ -201,6 +201,20 @@ impl ApiServer {
         self.create_shared(object).map(Arc::unwrap_or_clone)
     }
 
+    /// Like [`ApiServer::create`], but draws the uid (and any generated name) from `uids`
+    /// instead of the simulation's RNG: objects made at bootstrap this way shift no later
+    /// random value.
+    pub fn create_with_uids(
+        &mut self,
+        object: Object,
+        uids: &mut SimRng,
+    ) -> Result<Object, ApiError> {
+        std::mem::swap(&mut self.rng, uids);
+        let created = self.create(object);
+        std::mem::swap(&mut self.rng, uids);
+        created
+    }
+
     /// Like [`ApiServer::create`], but returns the stored object shared instead of a copy.
     pub fn create_shared(&mut self, mut object: Object) -> Result<Arc<Object>, ApiError> {
         let kind = object.kind();

@@ -207,8 +207,14 @@ fn mirror_pod(
     }))
 }
 
-/// Creates the default objects through the API layer (controllers then do the rest).
+/// Creates the default objects through the API layer (controllers then do the rest). The RBAC
+/// policy comes last, so the objects before it keep their resourceVersions.
 pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {
+    bootstrap_objects(api, config)?;
+    crate::rbac::bootstrap(api)
+}
+
+fn bootstrap_objects(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {
     for ns in ["default", "kube-node-lease", "kube-public", "kube-system"] {
         let mut n = Namespace::default();
         n.metadata.name = Some(ns.to_owned());

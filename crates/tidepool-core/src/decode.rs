@@ -454,7 +454,9 @@ mod tests {
                 }
             };
         }
-        use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+        use k8s_openapi::api::{
+            apps::v1 as apps, batch::v1 as batch, core::v1 as core, rbac::v1 as rbac,
+        };
         decode_as!(
             Namespace => core::Namespace, Node => core::Node, Pod => core::Pod,
             ReplicationController => core::ReplicationController, Service => core::Service,
@@ -463,7 +465,9 @@ mod tests {
             LimitRange => core::LimitRange, Event => core::Event, ReplicaSet => apps::ReplicaSet,
             Deployment => apps::Deployment, DaemonSet => apps::DaemonSet,
             StatefulSet => apps::StatefulSet, ControllerRevision => apps::ControllerRevision,
-            Job => batch::Job, CronJob => batch::CronJob
+            Job => batch::Job, CronJob => batch::CronJob, Role => rbac::Role,
+            ClusterRole => rbac::ClusterRole, RoleBinding => rbac::RoleBinding,
+            ClusterRoleBinding => rbac::ClusterRoleBinding
         )
     }
 

@@ -52,6 +52,7 @@ pub mod kubelet;
 pub mod naming;
 pub mod objects;
 pub mod quantity;
+pub mod rbac;
 mod rng;
 pub mod scheduler;
 pub mod selector;

@@ -1,7 +1,7 @@
 //! The API kinds the simulated apiserver serves, as one typed enum over real `k8s-openapi`
 //! (v1.32) types, so every field a learner writes parses and round-trips.
 
-use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core};
+use k8s_openapi::api::{apps::v1 as apps, batch::v1 as batch, core::v1 as core, rbac::v1 as rbac};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -106,6 +106,10 @@ kinds! {
     ControllerRevision => apps::ControllerRevision, "controllerrevisions", "apps/v1", true;
     Job => batch::Job, "jobs", "batch/v1", true;
     CronJob => batch::CronJob, "cronjobs", "batch/v1", true;
+    Role => rbac::Role, "roles", "rbac.authorization.k8s.io/v1", true;
+    ClusterRole => rbac::ClusterRole, "clusterroles", "rbac.authorization.k8s.io/v1", false;
+    RoleBinding => rbac::RoleBinding, "rolebindings", "rbac.authorization.k8s.io/v1", true;
+    ClusterRoleBinding => rbac::ClusterRoleBinding, "clusterrolebindings", "rbac.authorization.k8s.io/v1", false;
 }
 
 impl Kind {
@@ -227,6 +231,10 @@ accessors! {
     as_endpoints, as_endpoints_mut, Endpoints => core::Endpoints;
     as_config_map, as_config_map_mut, ConfigMap => core::ConfigMap;
     as_secret, as_secret_mut, Secret => core::Secret;
+    as_role, as_role_mut, Role => rbac::Role;
+    as_cluster_role, as_cluster_role_mut, ClusterRole => rbac::ClusterRole;
+    as_role_binding, as_role_binding_mut, RoleBinding => rbac::RoleBinding;
+    as_cluster_role_binding, as_cluster_role_binding_mut, ClusterRoleBinding => rbac::ClusterRoleBinding;
 }
 
 macro_rules! status_kinds {

@@ -134,6 +134,11 @@ pub fn table(
         Kind::Endpoints => h(&["NAME", "ENDPOINTS", "AGE"], &[]),
         Kind::LimitRange => h(&["NAME", "CREATED AT"], &[]),
         Kind::ControllerRevision => h(&["NAME", "CONTROLLER", "REVISION", "AGE"], &[]),
+        Kind::Role | Kind::ClusterRole => h(&["NAME", "CREATED AT"], &[]),
+        Kind::RoleBinding | Kind::ClusterRoleBinding => h(
+            &["NAME", "ROLE", "AGE"],
+            &["USERS", "GROUPS", "SERVICEACCOUNTS"],
+        ),
     };
     let rows = objects.iter().map(|o| row(kind, o, now, wide)).collect();
     (header, rows)
@@ -503,6 +508,28 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
                     }
                 });
             r.extend([owner, opt_int(o, "/revision"), created]);
+        }
+        Kind::Role | Kind::ClusterRole => r.push(s(o, "/metadata/creationTimestamp").to_owned()),
+        Kind::RoleBinding | Kind::ClusterRoleBinding => {
+            r.extend([
+                format!("{}/{}", s(o, "/roleRef/kind"), s(o, "/roleRef/name")),
+                created,
+            ]);
+            // rbac.SubjectsStrings: users, groups and "namespace/name" service accounts.
+            let (mut users, mut groups, mut accounts) = (Vec::new(), Vec::new(), Vec::new());
+            for subject in arr(o, "/subjects") {
+                match s(subject, "/kind") {
+                    "User" => users.push(s(subject, "/name").to_owned()),
+                    "Group" => groups.push(s(subject, "/name").to_owned()),
+                    "ServiceAccount" => accounts.push(format!(
+                        "{}/{}",
+                        s(subject, "/namespace"),
+                        s(subject, "/name")
+                    )),
+                    _ => {}
+                }
+            }
+            w.extend([users.join(", "), groups.join(", "), accounts.join(", ")]);
         }
     }
     if wide {
