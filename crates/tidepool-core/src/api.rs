@@ -108,6 +108,9 @@ pub struct ApiServer {
     rng: SimRng,
     now: VirtualTime,
     limits: ObjectLimits,
+    /// The user of the requests being served, when they are authorized (kubectl's, while a
+    /// command runs); `None` for the control plane's own components.
+    acting: Option<crate::rbac::UserInfo>,
 }
 
 impl ApiServer {
@@ -117,6 +120,7 @@ impl ApiServer {
             rng,
             now: VirtualTime::ZERO,
             limits,
+            acting: None,
         }
     }
 
@@ -126,7 +130,39 @@ impl ApiServer {
             rng,
             now,
             limits: ObjectLimits::default(),
+            acting: None,
         }
+    }
+
+    /// Sets who makes the following writes (`None`: the control plane, never denied).
+    pub fn set_acting_user(&mut self, user: Option<crate::rbac::UserInfo>) {
+        self.acting = user;
+    }
+
+    pub fn acting_user(&self) -> Option<&crate::rbac::UserInfo> {
+        self.acting.as_ref()
+    }
+
+    /// RBAC for a request of the acting user: the apiserver's Forbidden error when denied.
+    pub fn authorize(
+        &self,
+        verb: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let Some(user) = &self.acting else {
+            return Ok(());
+        };
+        let request = crate::rbac::Request::for_kind(verb, kind, namespace, name);
+        if crate::rbac::authorize(self, user, &request) {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(
+            kind,
+            name,
+            &crate::rbac::forbidden_message(user, &request),
+        ))
     }
 
     pub fn store(&self) -> &Store {
@@ -232,6 +268,7 @@ impl ApiServer {
             meta.deletion_timestamp = None;
             meta.deletion_grace_period_seconds = None;
         }
+        self.authorize("create", kind, object.namespace(), "")?;
         // Admission runs before the name is generated, so its errors name the generateName.
         let admission_name = match object.name() {
             "" => object.meta().generate_name.clone().unwrap_or_default(),
@@ -404,11 +441,13 @@ impl ApiServer {
     /// Replaces an object's spec and metadata (status is kept). A set `resourceVersion` that is
     /// not the stored one is a Conflict.
     pub fn update(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.authorize("update", object.kind(), object.namespace(), object.name())?;
         self.write(object, false)
     }
 
     /// Like [`ApiServer::update`], but returns the stored object shared instead of a copy.
     pub fn update_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
+        self.authorize("update", object.kind(), object.namespace(), object.name())?;
         self.write_shared(object, false)
     }
 
@@ -525,6 +564,7 @@ impl ApiServer {
         patch_type: PatchType,
         patch: &Value,
     ) -> Result<Object, ApiError> {
+        self.authorize("patch", kind, namespace, name)?;
         let current = self.get(kind, namespace, name)?;
         if !patch.is_object() {
             return Err(ApiError::bad_request(
@@ -648,6 +688,7 @@ impl ApiServer {
         name: &str,
         options: &DeleteOptions,
     ) -> Result<Object, ApiError> {
+        self.authorize("delete", kind, namespace, name)?;
         let current = self.get(kind, namespace, name)?;
         let key = current.key();
         if kind == Kind::Namespace {

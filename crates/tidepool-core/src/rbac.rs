@@ -429,6 +429,31 @@ pub fn authorize(api: &ApiServer, user: &UserInfo, request: &Request) -> bool {
         .any(|r| rule_allows(request, r))
 }
 
+/// The reason of a denied request (`forbiddenMessage` of the apiserver's handlers).
+pub fn forbidden_message(user: &UserInfo, request: &Request) -> String {
+    if let Some(path) = &request.path {
+        return format!(
+            "User {:?} cannot {} path {:?}",
+            user.name, request.verb, path
+        );
+    }
+    let mut resource = request.resource.clone();
+    if !request.subresource.is_empty() {
+        resource = format!("{resource}/{}", request.subresource);
+    }
+    if request.namespace.is_empty() {
+        format!(
+            "User {:?} cannot {} resource {:?} in API group {:?} at the cluster scope",
+            user.name, request.verb, resource, request.api_group
+        )
+    } else {
+        format!(
+            "User {:?} cannot {} resource {:?} in API group {:?} in the namespace {:?}",
+            user.name, request.verb, resource, request.api_group, request.namespace
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -145,6 +145,15 @@ impl Simulation {
     /// The single entry point that moves the simulation: runs everything due up to `now + by`,
     /// in virtual-time order, and returns the new time.
     pub fn advance(&mut self, by: Duration) -> VirtualTime {
+        // Controllers and kubelets act as themselves, not as the kubectl user of the moment.
+        let acting = self.api.acting_user().cloned();
+        self.api.set_acting_user(None);
+        let now = self.advance_as_control_plane(by);
+        self.api.set_acting_user(acting);
+        now
+    }
+
+    fn advance_as_control_plane(&mut self, by: Duration) -> VirtualTime {
         self.steps += 1;
         let target = self.clock.now().saturating_add(by);
         self.settle();

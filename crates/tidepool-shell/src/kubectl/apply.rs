@@ -198,16 +198,12 @@ pub fn create(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             }
             // Real subcommands for kinds the simulated apiserver does not serve yet.
             if [
-                "clusterrole",
-                "clusterrolebinding",
                 "ingress",
                 "ing",
                 "poddisruptionbudget",
                 "pdb",
                 "priorityclass",
                 "pc",
-                "role",
-                "rolebinding",
             ]
             .contains(&first.as_str())
             {

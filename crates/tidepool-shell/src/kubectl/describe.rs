@@ -2154,6 +2154,21 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
     let mut res = Res::ok();
     for (kind, name) in targets {
         let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        let check_ns = if flags.bool("all-namespaces") && name.is_none() {
+            ""
+        } else {
+            scope
+        };
+        let verb = if name.is_some() { "get" } else { "list" };
+        let api = session.sim.api();
+        if let Err(e) = api.authorize(verb, kind, check_ns, name.as_deref().unwrap_or("")) {
+            res.push_err(format!(
+                "Error from server ({:?}): {}\n",
+                e.reason, e.message
+            ));
+            res.code = 1;
+            continue;
+        }
         match name {
             Some(n) => match session.sim.api().get(kind, scope, &n) {
                 Ok(o) => objects.push(o),
@@ -2268,11 +2283,27 @@ fn go_list(items: &[String]) -> String {
 /// simple ones merged (`rbac.CompactRules`), sorted by their `String()`.
 fn role_desc(object: &Object) -> String {
     let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.line(0, "PolicyRule:");
+    w.line(1, "Resources\tNon-Resource URLs\tResource Names\tVerbs");
+    w.line(1, "---------\t-----------------\t--------------\t-----");
+    for row in policy_rule_rows(arr(&v, "/rules")) {
+        w.line(1, row.join("\t"));
+    }
+    w.finish()
+}
+
+/// The rows kubectl prints for PolicyRules (`describe role`, `auth can-i --list`): each rule
+/// broken down to one group and resource, simple ones merged, sorted by `String()`.
+pub(super) fn policy_rule_rows(rules: &[Value]) -> Vec<[String; 4]> {
     let strings = |rule: &Value, ptr: &str| -> Vec<String> {
         arr(rule, ptr).iter().map(|x| s(x, "").to_owned()).collect()
     };
     let mut broken = Vec::new();
-    for rule in arr(&v, "/rules") {
+    for rule in rules {
         let verbs = strings(rule, "/verbs");
         let names = strings(rule, "/resourceNames");
         for group in strings(rule, "/apiGroups") {
@@ -2323,13 +2354,7 @@ fn role_desc(object: &Object) -> String {
     }
     compact.extend(simple);
     compact.sort_by_cached_key(Rule::sort_key);
-    let mut w = W::new();
-    w.kv(0, "Name", s(&v, "/metadata/name"));
-    w.labels(0, "Labels", &v, "/metadata/labels");
-    w.annotations(0, &v, "/metadata/annotations");
-    w.line(0, "PolicyRule:");
-    w.line(1, "Resources\tNon-Resource URLs\tResource Names\tVerbs");
-    w.line(1, "---------\t-----------------\t--------------\t-----");
+    let mut rows = Vec::new();
     for rule in &compact {
         // `CombineResourceGroup`: `pods/log` in group `x` prints `pods.x/log`.
         let resource = match rule.resources.first() {
@@ -2349,17 +2374,14 @@ fn role_desc(object: &Object) -> String {
                 out
             }
         };
-        w.line(
-            1,
-            format!(
-                "{resource}\t{}\t{}\t{}",
-                go_list(&rule.urls),
-                go_list(&rule.names),
-                go_list(&rule.verbs)
-            ),
-        );
+        rows.push([
+            resource,
+            go_list(&rule.urls),
+            go_list(&rule.names),
+            go_list(&rule.verbs),
+        ]);
     }
-    w.finish()
+    rows
 }
 
 /// `RoleBindingDescriber`/`ClusterRoleBindingDescriber`.

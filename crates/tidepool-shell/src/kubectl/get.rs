@@ -1083,6 +1083,19 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
         } else {
             None
         };
+        let check_ns = match (&name, kind.namespaced()) {
+            (_, false) => "",
+            (None, true) if all_ns => "",
+            _ => ns.as_str(),
+        };
+        let verb = if name.is_some() { "get" } else { "list" };
+        if let Err(e) = api.authorize(verb, kind, check_ns, name.as_deref().unwrap_or("")) {
+            errors.push(format!(
+                "Error from server ({:?}): {}\n",
+                e.reason, e.message
+            ));
+            continue;
+        }
         let mut rows: Option<Grid> = None;
         let objects: Vec<Value> = match name {
             Some(n) => match api.get_ref(kind, if kind.namespaced() { &ns } else { "" }, &n) {
