@@ -358,7 +358,40 @@ impl ApiServer {
         if kind == Kind::DaemonSet {
             set_template_generation(meta, 1);
         }
-        Ok(self.store.put_shared(object))
+        let stored = self.store.put_shared(object);
+        if kind == Kind::ClusterRole {
+            self.aggregate_cluster_roles();
+        }
+        Ok(stored)
+    }
+
+    /// The clusterrole-aggregation controller, run on every ClusterRole write: an aggregated
+    /// ClusterRole's rules are those of the ClusterRoles its selectors match. Repeated until
+    /// nothing changes, so chains (view into edit into admin) settle in one write.
+    fn aggregate_cluster_roles(&mut self) {
+        for _ in 0..4 {
+            let roles: std::collections::BTreeMap<String, k8s_openapi::api::rbac::v1::ClusterRole> =
+                self.store
+                    .list(Kind::ClusterRole, None)
+                    .filter_map(|o| Some((o.name().to_owned(), o.as_cluster_role()?.clone())))
+                    .collect();
+            let mut changed = false;
+            for (name, role) in &roles {
+                let Some(rule) = &role.aggregation_rule else {
+                    continue;
+                };
+                let rules = crate::rbac::aggregated_rules(rule, &roles, name);
+                if role.rules.as_deref().unwrap_or_default() != rules.as_slice() {
+                    let mut updated = role.clone();
+                    updated.rules = Some(rules);
+                    self.store.put_shared(updated.into());
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
     }
 
     fn allocate_cluster_ip(
@@ -552,7 +585,11 @@ impl ApiServer {
                 .map(Arc::new)
                 .ok_or_else(|| ApiError::not_found(kind, &name));
         }
-        Ok(self.store.put_shared(merged))
+        let stored = self.store.put_shared(merged);
+        if kind == Kind::ClusterRole {
+            self.aggregate_cluster_roles();
+        }
+        Ok(stored)
     }
 
     /// Applies a patch to the stored object and updates it.
@@ -689,6 +726,20 @@ impl ApiServer {
         options: &DeleteOptions,
     ) -> Result<Object, ApiError> {
         self.authorize("delete", kind, namespace, name)?;
+        let deleted = self.delete_object(kind, namespace, name, options);
+        if kind == Kind::ClusterRole && deleted.is_ok() {
+            self.aggregate_cluster_roles();
+        }
+        deleted
+    }
+
+    fn delete_object(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Object, ApiError> {
         let current = self.get(kind, namespace, name)?;
         let key = current.key();
         if kind == Kind::Namespace {

@@ -542,6 +542,32 @@ mod tests {
     }
 
     #[test]
+    fn an_aggregated_cluster_role_follows_the_roles_it_selects() {
+        let mut api = cluster();
+        let manifests = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: monitoring}\naggregationRule: {clusterRoleSelectors: [{matchLabels: {team: obs}}]}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: read-nodes, labels: {team: obs}}\nrules: [{apiGroups: [''], resources: [nodes], verbs: [get]}]\n";
+        let Ok(objects) = crate::decode::decode_manifests(manifests) else {
+            panic!("manifests decode");
+        };
+        for object in objects {
+            assert!(api.create(object).is_ok());
+        }
+        let rules = |api: &ApiServer| {
+            api.get(Kind::ClusterRole, "", "monitoring")
+                .ok()
+                .as_ref()
+                .and_then(Object::as_cluster_role)
+                .and_then(|r| r.rules.clone())
+                .unwrap_or_default()
+        };
+        assert_eq!(rules(&api).len(), 1);
+        assert!(
+            api.delete(Kind::ClusterRole, "", "read-nodes", &Default::default())
+                .is_ok()
+        );
+        assert_eq!(rules(&api).len(), 0);
+    }
+
+    #[test]
     fn rules_match_names_wildcards_and_url_prefixes() {
         let rule = PolicyRule {
             api_groups: Some(vec!["apps".to_owned()]),
