@@ -151,10 +151,23 @@ impl ApiServer {
         namespace: &str,
         name: &str,
     ) -> Result<(), ApiError> {
+        self.authorize_subresource(verb, kind, namespace, name, "")
+    }
+
+    /// [`ApiServer::authorize`] for a subresource (`pods/log`, `pods/exec`).
+    pub fn authorize_subresource(
+        &self,
+        verb: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        subresource: &str,
+    ) -> Result<(), ApiError> {
         let Some(user) = &self.acting else {
             return Ok(());
         };
-        let request = crate::rbac::Request::for_kind(verb, kind, namespace, name);
+        let mut request = crate::rbac::Request::for_kind(verb, kind, namespace, name);
+        request.subresource = subresource.to_owned();
         if crate::rbac::authorize(self, user, &request) {
             return Ok(());
         }
