@@ -664,7 +664,13 @@ impl Simulation {
         let mut clock = VirtualClock::default();
         clock.advance(now.saturating_since(VirtualTime::ZERO));
         let store = Store::restore(objects, snapshot.revision);
-        let api = ApiServer::from_parts(store, rng, now);
+        let mut api = ApiServer::from_parts(store, rng, now);
+        // A session saved before the playground served RBAC has no policy: without it the
+        // admin could do nothing, so it gets the bootstrap policy a new cluster has.
+        if api.store().count(Kind::ClusterRole) == 0 {
+            crate::rbac::bootstrap(&mut api)
+                .map_err(|e| SnapshotError::Object(format!("RBAC bootstrap: {}", e.message)))?;
+        }
         Ok(Simulation {
             clock,
             steps: snapshot.steps,
