@@ -172,8 +172,21 @@ pub fn bootstrap(api: &mut ApiServer) -> Result<(), ApiError> {
     let mut create = |api: &mut ApiServer, object: Object| -> Result<(), ApiError> {
         api.create_with_uids(object, &mut uids).map(drop)
     };
-    for role in roles.into_values() {
+    // Aggregated roles last, each after the roles it selects (view, edit, admin), so the
+    // aggregation run on every ClusterRole write finds them already complete.
+    let (aggregated, plain): (Vec<ClusterRole>, Vec<ClusterRole>) = roles
+        .into_values()
+        .partition(|r| r.aggregation_rule.is_some());
+    for role in plain {
         create(api, role.into())?;
+    }
+    for name in ["view", "edit", "admin"] {
+        for role in aggregated
+            .iter()
+            .filter(|r| r.metadata.name.as_deref() == Some(name))
+        {
+            create(api, role.clone().into())?;
+        }
     }
     for (name, rules) in &policy.kubeadm_cluster_roles {
         let role = ClusterRole {
@@ -242,11 +255,12 @@ pub struct UserInfo {
 
 impl UserInfo {
     /// A user as the apiserver sees it after authentication or impersonation: service
-    /// accounts get `system:serviceaccounts` and `system:serviceaccounts:<ns>`, and everyone
+    /// accounts given no groups get `system:serviceaccounts` and
+    /// `system:serviceaccounts:<ns>` (the impersonation filter's fixed mapping), and everyone
     /// but `system:anonymous` gets `system:authenticated`.
     pub fn new(name: &str, groups: &[String]) -> Self {
         let mut all: Vec<String> = groups.to_vec();
-        if let Some((namespace, _)) = service_account_of(name) {
+        if let Some((namespace, _)) = service_account_of(name).filter(|_| groups.is_empty()) {
             for group in [
                 "system:serviceaccounts".to_owned(),
                 format!("system:serviceaccounts:{namespace}"),
@@ -495,6 +509,16 @@ mod tests {
     #[test]
     fn view_is_aggregated_from_its_parts() {
         let api = cluster();
+        // Bootstrap writes each ClusterRole once: aggregation had nothing left to do.
+        let admin_version = api
+            .get(Kind::ClusterRole, "", "admin")
+            .map(|o| o.resource_version())
+            .unwrap_or(0);
+        let view_version = api
+            .get(Kind::ClusterRole, "", "view")
+            .map(|o| o.resource_version())
+            .unwrap_or(0);
+        assert_eq!(admin_version, view_version + 2);
         let view = api.get(Kind::ClusterRole, "", "view");
         let rules = view
             .ok()
