@@ -109,6 +109,9 @@ pub struct ApiServer {
     rng: SimRng,
     now: VirtualTime,
     limits: ObjectLimits,
+    /// The user of the requests being served, when they are authorized (kubectl's, while a
+    /// command runs); `None` for the control plane's own components.
+    acting: Option<crate::rbac::UserInfo>,
 }
 
 impl ApiServer {
@@ -118,6 +121,7 @@ impl ApiServer {
             rng,
             now: VirtualTime::ZERO,
             limits,
+            acting: None,
         }
     }
 
@@ -127,7 +131,52 @@ impl ApiServer {
             rng,
             now,
             limits: ObjectLimits::default(),
+            acting: None,
         }
+    }
+
+    /// Sets who makes the following writes (`None`: the control plane, never denied).
+    pub fn set_acting_user(&mut self, user: Option<crate::rbac::UserInfo>) {
+        self.acting = user;
+    }
+
+    pub fn acting_user(&self) -> Option<&crate::rbac::UserInfo> {
+        self.acting.as_ref()
+    }
+
+    /// RBAC for a request of the acting user: the apiserver's Forbidden error when denied.
+    pub fn authorize(
+        &self,
+        verb: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        self.authorize_subresource(verb, kind, namespace, name, "")
+    }
+
+    /// [`ApiServer::authorize`] for a subresource (`pods/log`, `pods/exec`).
+    pub fn authorize_subresource(
+        &self,
+        verb: &str,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        subresource: &str,
+    ) -> Result<(), ApiError> {
+        let Some(user) = &self.acting else {
+            return Ok(());
+        };
+        let mut request = crate::rbac::Request::for_kind(verb, kind, namespace, name);
+        request.subresource = subresource.to_owned();
+        if crate::rbac::authorize(self, user, &request) {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(
+            kind,
+            name,
+            &crate::rbac::forbidden_message(user, &request),
+        ))
     }
 
     pub fn store(&self) -> &Store {
@@ -202,6 +251,20 @@ impl ApiServer {
         self.create_shared(object).map(Arc::unwrap_or_clone)
     }
 
+    /// Like [`ApiServer::create`], but draws the uid (and any generated name) from `uids`
+    /// instead of the simulation's RNG: objects made at bootstrap this way shift no later
+    /// random value.
+    pub fn create_with_uids(
+        &mut self,
+        object: Object,
+        uids: &mut SimRng,
+    ) -> Result<Object, ApiError> {
+        std::mem::swap(&mut self.rng, uids);
+        let created = self.create(object);
+        std::mem::swap(&mut self.rng, uids);
+        created
+    }
+
     /// Like [`ApiServer::create`], but returns the stored object shared instead of a copy.
     pub fn create_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
         self.create_with_uid(object, None)
@@ -238,6 +301,7 @@ impl ApiServer {
             meta.deletion_timestamp = None;
             meta.deletion_grace_period_seconds = None;
         }
+        self.authorize("create", kind, object.namespace(), "")?;
         // Admission runs before the name is generated, so its errors name the generateName.
         let admission_name = match object.name() {
             "" => object.meta().generate_name.clone().unwrap_or_default(),
@@ -346,7 +410,40 @@ impl ApiServer {
         if kind == Kind::DaemonSet {
             set_template_generation(meta, 1);
         }
-        Ok(self.store.put_shared(object))
+        let stored = self.store.put_shared(object);
+        if kind == Kind::ClusterRole {
+            self.aggregate_cluster_roles();
+        }
+        Ok(stored)
+    }
+
+    /// The clusterrole-aggregation controller, run on every ClusterRole write: an aggregated
+    /// ClusterRole's rules are those of the ClusterRoles its selectors match. Repeated until
+    /// nothing changes, so chains (view into edit into admin) settle in one write.
+    fn aggregate_cluster_roles(&mut self) {
+        for _ in 0..4 {
+            let roles: std::collections::BTreeMap<String, k8s_openapi::api::rbac::v1::ClusterRole> =
+                self.store
+                    .list(Kind::ClusterRole, None)
+                    .filter_map(|o| Some((o.name().to_owned(), o.as_cluster_role()?.clone())))
+                    .collect();
+            let mut changed = false;
+            for (name, role) in &roles {
+                let Some(rule) = &role.aggregation_rule else {
+                    continue;
+                };
+                let rules = crate::rbac::aggregated_rules(rule, &roles, name);
+                if role.rules.as_deref().unwrap_or_default() != rules.as_slice() {
+                    let mut updated = role.clone();
+                    updated.rules = Some(rules);
+                    self.store.put_shared(updated.into());
+                    changed = true;
+                }
+            }
+            if !changed {
+                return;
+            }
+        }
     }
 
     fn allocate_cluster_ip(
@@ -429,11 +526,13 @@ impl ApiServer {
     /// Replaces an object's spec and metadata (status is kept). A set `resourceVersion` that is
     /// not the stored one is a Conflict.
     pub fn update(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.authorize("update", object.kind(), object.namespace(), object.name())?;
         self.write(object, false)
     }
 
     /// Like [`ApiServer::update`], but returns the stored object shared instead of a copy.
     pub fn update_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
+        self.authorize("update", object.kind(), object.namespace(), object.name())?;
         self.write_shared(object, false)
     }
 
@@ -549,7 +648,11 @@ impl ApiServer {
                 .map(Arc::new)
                 .ok_or_else(|| ApiError::not_found(kind, &name));
         }
-        Ok(self.store.put_shared(merged))
+        let stored = self.store.put_shared(merged);
+        if kind == Kind::ClusterRole {
+            self.aggregate_cluster_roles();
+        }
+        Ok(stored)
     }
 
     /// Applies a patch to the stored object and updates it.
@@ -561,6 +664,7 @@ impl ApiServer {
         patch_type: PatchType,
         patch: &Value,
     ) -> Result<Object, ApiError> {
+        self.authorize("patch", kind, namespace, name)?;
         let current = self.get(kind, namespace, name)?;
         if !patch.is_object() {
             return Err(ApiError::bad_request(
@@ -678,6 +782,21 @@ impl ApiServer {
     /// (deletionTimestamp); the kubelet stand-in, finalizer owners or the garbage collector
     /// finish the job.
     pub fn delete(
+        &mut self,
+        kind: Kind,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Object, ApiError> {
+        self.authorize("delete", kind, namespace, name)?;
+        let deleted = self.delete_object(kind, namespace, name, options);
+        if kind == Kind::ClusterRole && deleted.is_ok() {
+            self.aggregate_cluster_roles();
+        }
+        deleted
+    }
+
+    fn delete_object(
         &mut self,
         kind: Kind,
         namespace: &str,

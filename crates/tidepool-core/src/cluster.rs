@@ -207,15 +207,16 @@ fn mirror_pod(
     }))
 }
 
-/// Creates the default objects through the API layer (controllers then do the rest).
+/// Creates the default objects through the API layer (controllers then do the rest). The RBAC
+/// policy comes last, so the objects before it keep their resourceVersions.
 pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {
     bootstrap_objects(api, config)?;
-    // The apiserver's own system PriorityClasses, last and with uids of their own stream, so
-    // every object above keeps its uid and resourceVersion.
+    // The apiserver's own system PriorityClasses and the RBAC bootstrap policy, last and with
+    // uids of their own streams, so every object above keeps its uid and resourceVersion.
     for pc in crate::priority::system_priority_classes() {
         api.create_system_priority_class(pc)?;
     }
-    Ok(())
+    crate::rbac::bootstrap(api)
 }
 
 fn bootstrap_objects(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {

@@ -512,7 +512,8 @@ mod tests {
         }
         use k8s_openapi::api::{
             apps::v1 as apps, batch::v1 as batch, core::v1 as core, networking::v1 as networking,
-            policy::v1 as policy, scheduling::v1 as scheduling, storage::v1 as storage,
+            policy::v1 as policy, rbac::v1 as rbac, scheduling::v1 as scheduling,
+            storage::v1 as storage,
         };
         decode_as!(
             Namespace => core::Namespace, Node => core::Node, Pod => core::Pod,
@@ -530,7 +531,10 @@ mod tests {
             StorageClass => storage::StorageClass,
             HorizontalPodAutoscaler => k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
             Ingress => networking::Ingress, IngressClass => networking::IngressClass,
-            NetworkPolicy => networking::NetworkPolicy
+            NetworkPolicy => networking::NetworkPolicy,
+            Job => batch::Job, CronJob => batch::CronJob, Role => rbac::Role,
+            ClusterRole => rbac::ClusterRole, RoleBinding => rbac::RoleBinding,
+            ClusterRoleBinding => rbac::ClusterRoleBinding
         )
     }
 

@@ -88,9 +88,34 @@ fn percent(text: &str) -> IntOrString {
     IntOrString::String(text.to_owned())
 }
 
+/// `rbac/v1` `SetDefaults_Subject`: users and groups belong to the RBAC API group.
+fn default_rbac_subjects(subjects: Option<&mut Vec<k8s_openapi::api::rbac::v1::Subject>>) {
+    for subject in subjects.into_iter().flatten() {
+        if subject.api_group.as_deref().is_none_or(str::is_empty)
+            && matches!(subject.kind.as_str(), "User" | "Group")
+        {
+            subject.api_group = Some(RBAC_GROUP.to_owned());
+        }
+    }
+}
+
+const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+
 /// Applies the kind's defaults in place.
 pub fn apply(object: &mut Object) {
     match object {
+        Object::RoleBinding(binding) => {
+            if binding.role_ref.api_group.is_empty() {
+                binding.role_ref.api_group = RBAC_GROUP.to_owned();
+            }
+            default_rbac_subjects(binding.subjects.as_mut());
+        }
+        Object::ClusterRoleBinding(binding) => {
+            if binding.role_ref.api_group.is_empty() {
+                binding.role_ref.api_group = RBAC_GROUP.to_owned();
+            }
+            default_rbac_subjects(binding.subjects.as_mut());
+        }
         Object::Pod(pod) => {
             if let Some(spec) = pod.spec.as_mut() {
                 default_pod_spec(spec);

@@ -55,6 +55,7 @@ pub mod networking;
 pub mod objects;
 pub mod priority;
 pub mod quantity;
+pub mod rbac;
 mod rng;
 pub mod scheduler;
 pub mod selector;

@@ -3,8 +3,8 @@
 
 use k8s_openapi::api::{
     apps::v1 as apps, autoscaling::v2 as autoscaling, batch::v1 as batch, core::v1 as core,
-    networking::v1 as networking, policy::v1 as policy, scheduling::v1 as scheduling,
-    storage::v1 as storage,
+    networking::v1 as networking, policy::v1 as policy, rbac::v1 as rbac,
+    scheduling::v1 as scheduling, storage::v1 as storage,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::{Deserialize, Serialize};
@@ -119,6 +119,10 @@ kinds! {
     Ingress => networking::Ingress, "ingresses", "networking.k8s.io/v1", true;
     IngressClass => networking::IngressClass, "ingressclasses", "networking.k8s.io/v1", false;
     NetworkPolicy => networking::NetworkPolicy, "networkpolicies", "networking.k8s.io/v1", true;
+    Role => rbac::Role, "roles", "rbac.authorization.k8s.io/v1", true;
+    ClusterRole => rbac::ClusterRole, "clusterroles", "rbac.authorization.k8s.io/v1", false;
+    RoleBinding => rbac::RoleBinding, "rolebindings", "rbac.authorization.k8s.io/v1", true;
+    ClusterRoleBinding => rbac::ClusterRoleBinding, "clusterrolebindings", "rbac.authorization.k8s.io/v1", false;
 }
 
 impl Kind {
@@ -250,6 +254,10 @@ accessors! {
     as_ingress, as_ingress_mut, Ingress => networking::Ingress;
     as_ingress_class, as_ingress_class_mut, IngressClass => networking::IngressClass;
     as_network_policy, as_network_policy_mut, NetworkPolicy => networking::NetworkPolicy;
+    as_role, as_role_mut, Role => rbac::Role;
+    as_cluster_role, as_cluster_role_mut, ClusterRole => rbac::ClusterRole;
+    as_role_binding, as_role_binding_mut, RoleBinding => rbac::RoleBinding;
+    as_cluster_role_binding, as_cluster_role_binding_mut, ClusterRoleBinding => rbac::ClusterRoleBinding;
 }
 
 macro_rules! status_kinds {

@@ -148,6 +148,15 @@ impl Simulation {
     /// The single entry point that moves the simulation: runs everything due up to `now + by`,
     /// in virtual-time order, and returns the new time.
     pub fn advance(&mut self, by: Duration) -> VirtualTime {
+        // Controllers and kubelets act as themselves, not as the kubectl user of the moment.
+        let acting = self.api.acting_user().cloned();
+        self.api.set_acting_user(None);
+        let now = self.advance_as_control_plane(by);
+        self.api.set_acting_user(acting);
+        now
+    }
+
+    fn advance_as_control_plane(&mut self, by: Duration) -> VirtualTime {
         self.steps += 1;
         let target = self.clock.now().saturating_add(by);
         self.settle();
@@ -690,7 +699,13 @@ impl Simulation {
         let mut clock = VirtualClock::default();
         clock.advance(now.saturating_since(VirtualTime::ZERO));
         let store = Store::restore(objects, snapshot.revision);
-        let api = ApiServer::from_parts(store, rng, now);
+        let mut api = ApiServer::from_parts(store, rng, now);
+        // A session saved before the playground served RBAC has no policy: without it the
+        // admin could do nothing, so it gets the bootstrap policy a new cluster has.
+        if api.store().count(Kind::ClusterRole) == 0 {
+            crate::rbac::bootstrap(&mut api)
+                .map_err(|e| SnapshotError::Object(format!("RBAC bootstrap: {}", e.message)))?;
+        }
         Ok(Simulation {
             clock,
             steps: snapshot.steps,

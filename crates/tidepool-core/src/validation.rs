@@ -4,6 +4,7 @@ use crate::errors::FieldError;
 use crate::objects::{Kind, Object};
 use crate::selector::{self, Labels};
 use k8s_openapi::api::core::v1::{Container, PodSpec, PodTemplateSpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case \
@@ -38,9 +39,32 @@ fn is_dns1035_label(s: &str) -> bool {
     is_dns1123_label(s) && s.as_bytes()[0].is_ascii_lowercase()
 }
 
+/// `path.IsValidPathSegmentName`, the rule RBAC names follow (`system:controller:x` is fine).
+fn path_segment_name_errors(name: &str) -> Vec<String> {
+    if name == "." || name == ".." {
+        return vec![format!("may not be '{name}'")];
+    }
+    let mut errors = Vec::new();
+    for illegal in ["/", "%"] {
+        if name.contains(illegal) {
+            errors.push(format!("may not contain '{illegal}'"));
+        }
+    }
+    errors
+}
+
 /// Which name rule a kind's `metadata.name` follows.
 fn name_errors(kind: Kind, name: &str, path: &str) -> Vec<FieldError> {
     let mut errors = Vec::new();
+    if matches!(
+        kind,
+        Kind::Role | Kind::ClusterRole | Kind::RoleBinding | Kind::ClusterRoleBinding
+    ) {
+        return path_segment_name_errors(name)
+            .into_iter()
+            .map(|msg| FieldError::invalid_str(path, name, msg))
+            .collect();
+    }
     let (ok, msg, max) = match kind {
         Kind::Namespace => (is_dns1123_label(name), DNS1123_LABEL_MSG, 63),
         Kind::Service => (is_dns1035_label(name), DNS1035_LABEL_MSG, 63),
@@ -474,6 +498,33 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::Ingress(_) | Object::IngressClass(_) | Object::NetworkPolicy(_) => {
             crate::networking::validate(object, &mut errors);
         }
+        Object::Role(role) => {
+            for (i, rule) in role.rules.iter().flatten().enumerate() {
+                validate_policy_rule(rule, true, &format!("rules[{i}]"), &mut errors);
+            }
+        }
+        // An aggregated role's rules belong to the aggregation controller.
+        Object::ClusterRole(role) if role.aggregation_rule.is_none() => {
+            for (i, rule) in role.rules.iter().flatten().enumerate() {
+                validate_policy_rule(rule, false, &format!("rules[{i}]"), &mut errors);
+            }
+        }
+        Object::RoleBinding(binding) => {
+            validate_binding(
+                &binding.role_ref,
+                binding.subjects.as_deref(),
+                true,
+                &mut errors,
+            );
+        }
+        Object::ClusterRoleBinding(binding) => {
+            validate_binding(
+                &binding.role_ref,
+                binding.subjects.as_deref(),
+                false,
+                &mut errors,
+            );
+        }
         _ => {}
     }
     errors
@@ -712,6 +763,138 @@ fn validate_storage_update(old: &Object, new: &Object) -> Vec<FieldError> {
     errors
 }
 
+const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
+
+/// `rbac/validation.ValidatePolicyRule`.
+fn validate_policy_rule(
+    rule: &PolicyRule,
+    namespaced: bool,
+    path: &str,
+    errors: &mut Vec<FieldError>,
+) {
+    if rule.verbs.is_empty() {
+        errors.push(FieldError::required(
+            format!("{path}.verbs"),
+            "verbs must contain at least one value",
+        ));
+    }
+    let urls = rule.non_resource_urls.as_deref().unwrap_or_default();
+    let len = |list: &Option<Vec<String>>| list.as_ref().map_or(0, Vec::len);
+    if !urls.is_empty() {
+        let rendered = format!(
+            "[]string{{{}}}",
+            urls.iter()
+                .map(|u| crate::errors::go_quote(u))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if namespaced {
+            errors.push(FieldError::invalid_raw(
+                format!("{path}.nonResourceURLs"),
+                rendered.clone(),
+                "namespaced rules cannot apply to non-resource URLs",
+            ));
+        }
+        if len(&rule.api_groups) + len(&rule.resources) + len(&rule.resource_names) > 0 {
+            errors.push(FieldError::invalid_raw(
+                format!("{path}.nonResourceURLs"),
+                rendered,
+                "rules cannot apply to both regular resources and non-resource URLs",
+            ));
+        }
+        return;
+    }
+    if len(&rule.api_groups) == 0 {
+        errors.push(FieldError::required(
+            format!("{path}.apiGroups"),
+            "resource rules must supply at least one api group",
+        ));
+    }
+    if len(&rule.resources) == 0 {
+        errors.push(FieldError::required(
+            format!("{path}.resources"),
+            "resource rules must supply at least one resource",
+        ));
+    }
+}
+
+/// `rbac/validation.ValidateRoleBinding` (and its ClusterRoleBinding twin).
+fn validate_binding(
+    role_ref: &RoleRef,
+    subjects: Option<&[Subject]>,
+    namespaced: bool,
+    errors: &mut Vec<FieldError>,
+) {
+    if role_ref.api_group != RBAC_GROUP {
+        errors.push(FieldError::not_supported(
+            "roleRef.apiGroup",
+            &role_ref.api_group,
+            &[RBAC_GROUP],
+        ));
+    }
+    let kinds: &[&str] = if namespaced {
+        &["Role", "ClusterRole"]
+    } else {
+        &["ClusterRole"]
+    };
+    if !kinds.contains(&role_ref.kind.as_str()) {
+        errors.push(FieldError::not_supported(
+            "roleRef.kind",
+            &role_ref.kind,
+            kinds,
+        ));
+    }
+    if role_ref.name.is_empty() {
+        errors.push(FieldError::required("roleRef.name", ""));
+    } else {
+        for msg in path_segment_name_errors(&role_ref.name) {
+            errors.push(FieldError::invalid_str("roleRef.name", &role_ref.name, msg));
+        }
+    }
+    for (i, subject) in subjects.unwrap_or_default().iter().enumerate() {
+        let path = format!("subjects[{i}]");
+        if subject.name.is_empty() {
+            errors.push(FieldError::required(format!("{path}.name"), ""));
+        }
+        let group = subject.api_group.as_deref().unwrap_or("");
+        match subject.kind.as_str() {
+            "ServiceAccount" => {
+                if !subject.name.is_empty() && !is_dns1123_subdomain(&subject.name) {
+                    errors.push(FieldError::invalid_str(
+                        format!("{path}.name"),
+                        &subject.name,
+                        DNS1123_SUBDOMAIN_MSG,
+                    ));
+                }
+                if !group.is_empty() {
+                    errors.push(FieldError::not_supported(
+                        format!("{path}.apiGroup"),
+                        group,
+                        &[""],
+                    ));
+                }
+                if !namespaced && subject.namespace.as_deref().is_none_or(str::is_empty) {
+                    errors.push(FieldError::required(format!("{path}.namespace"), ""));
+                }
+            }
+            "User" | "Group" => {
+                if group != RBAC_GROUP {
+                    errors.push(FieldError::not_supported(
+                        format!("{path}.apiGroup"),
+                        group,
+                        &[RBAC_GROUP],
+                    ));
+                }
+            }
+            other => errors.push(FieldError::not_supported(
+                format!("{path}.kind"),
+                other,
+                &["ServiceAccount", "User", "Group"],
+            )),
+        }
+    }
+}
+
 /// Fields an update may not change (`field is immutable`).
 pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -769,6 +952,12 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
         (Object::PriorityClass(a), Object::PriorityClass(b)) => {
             errors.extend(crate::priority::validate_class_update(a, b));
             None
+        }
+        (Object::RoleBinding(a), Object::RoleBinding(b)) => {
+            role_ref_change(&a.role_ref, &b.role_ref)
+        }
+        (Object::ClusterRoleBinding(a), Object::ClusterRoleBinding(b)) => {
+            role_ref_change(&a.role_ref, &b.role_ref)
         }
         _ => None,
     };
@@ -965,6 +1154,22 @@ fn validate_hpa_spec(
             }
         }
     }
+}
+/// A binding's roleRef is immutable (`ValidateRoleBindingUpdate`); the value prints as Go's
+/// `%#v` of the internal struct.
+fn role_ref_change(old: &RoleRef, new: &RoleRef) -> Option<FieldError> {
+    (old != new).then(|| {
+        FieldError::invalid_raw(
+            "roleRef",
+            format!(
+                "rbac.RoleRef{{APIGroup:{}, Kind:{}, Name:{}}}",
+                crate::errors::go_quote(&new.api_group),
+                crate::errors::go_quote(&new.kind),
+                crate::errors::go_quote(&new.name)
+            ),
+            "cannot change roleRef",
+        )
+    })
 }
 
 #[cfg(test)]

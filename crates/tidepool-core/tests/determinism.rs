@@ -77,3 +77,18 @@ fn snapshots_of_another_version_are_refused() {
     snapshot.version += 1;
     assert!(Simulation::restore(&snapshot).is_err());
 }
+
+#[test]
+fn a_snapshot_saved_before_rbac_gets_the_bootstrap_policy() {
+    let mut sim = Simulation::new(&SimulationConfig::default());
+    let mut snapshot = sim.snapshot();
+    let is_rbac = |o: &serde_json::Value| {
+        o.get("apiVersion").and_then(|v| v.as_str()) == Some("rbac.authorization.k8s.io/v1")
+    };
+    let before = snapshot.objects.iter().filter(|o| is_rbac(o)).count();
+    assert!(before > 0);
+    snapshot.objects.retain(|o| !is_rbac(o));
+    let mut restored = Simulation::restore(&snapshot).unwrap_or_else(|e| panic!("{e}"));
+    let after = restored.snapshot();
+    assert_eq!(after.objects.iter().filter(|o| is_rbac(o)).count(), before);
+}

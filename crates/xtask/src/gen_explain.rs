@@ -52,6 +52,30 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ("Job", "batch", "v1", "api::batch::v1::Job"),
     ("CronJob", "batch", "v1", "api::batch::v1::CronJob"),
     (
+        "Role",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "api::rbac::v1::Role",
+    ),
+    (
+        "ClusterRole",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "api::rbac::v1::ClusterRole",
+    ),
+    (
+        "RoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "api::rbac::v1::RoleBinding",
+    ),
+    (
+        "ClusterRoleBinding",
+        "rbac.authorization.k8s.io",
+        "v1",
+        "api::rbac::v1::ClusterRoleBinding",
+    ),
+    (
         "PriorityClass",
         "scheduling.k8s.io",
         "v1",

@@ -212,14 +212,6 @@ pub fn create(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             {
                 return super::generate::create_sub(session, first, &rest);
             }
-            // Real subcommands for kinds the simulated apiserver does not serve yet.
-            if ["clusterrole", "clusterrolebinding", "role", "rolebinding"]
-                .contains(&first.as_str())
-            {
-                return Err(format!(
-                    "error: \"kubectl create {first}\" is not available in this playground yet\n"
-                ));
-            }
             return Err(format!(
                 "error: Unexpected args: [{first}]\nSee 'kubectl create -h' for help and examples\n"
             ));

@@ -2701,6 +2701,21 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
     let mut res = Res::ok();
     for (kind, name) in targets {
         let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        let check_ns = if flags.bool("all-namespaces") && name.is_none() {
+            ""
+        } else {
+            scope
+        };
+        let verb = if name.is_some() { "get" } else { "list" };
+        let api = session.sim.api();
+        if let Err(e) = api.authorize(verb, kind, check_ns, name.as_deref().unwrap_or("")) {
+            res.push_err(format!(
+                "Error from server ({:?}): {}\n",
+                e.reason, e.message
+            ));
+            res.code = 1;
+            continue;
+        }
         match name {
             Some(n) => match session.sim.api().get(kind, scope, &n) {
                 Ok(o) => objects.push(o),
@@ -2773,6 +2788,8 @@ pub fn describe(session: &mut Session, args: &[String]) -> KResult {
             Kind::LimitRange => limit_range_desc(o),
             Kind::ServiceAccount => service_account_desc(session, o, now),
             Kind::Endpoints => endpoints_desc(session, o, now),
+            Kind::Role | Kind::ClusterRole => role_desc(o),
+            Kind::RoleBinding | Kind::ClusterRoleBinding => role_binding_desc(o),
             Kind::Ingress => ingress_desc(session, o, now),
             Kind::IngressClass => ingress_class_desc(session, o, now),
             Kind::NetworkPolicy => network_policy_desc(o),
@@ -2984,6 +3001,167 @@ fn pod_disruption_budget_desc(session: &Session, object: &Object, now: VirtualTi
     w.kv(2, "Desired", int(&v, "/status/desiredHealthy").to_string());
     w.kv(2, "Total", int(&v, "/status/expectedPods").to_string());
     events(&mut w, session, object, now);
+    w.finish()
+}
+
+/// One rule broken down to a single group and resource (`rbac.BreakdownRule`).
+#[derive(Clone)]
+struct Rule {
+    verbs: Vec<String>,
+    groups: Vec<String>,
+    resources: Vec<String>,
+    names: Vec<String>,
+    urls: Vec<String>,
+}
+
+impl Rule {
+    /// The generated `PolicyRule.String()`, which kubectl sorts the rows by.
+    fn sort_key(&self) -> String {
+        format!(
+            "&PolicyRule{{Verbs:{},APIGroups:{},Resources:{},ResourceNames:{},NonResourceURLs:{},}}",
+            go_list(&self.verbs),
+            go_list(&self.groups),
+            go_list(&self.resources),
+            go_list(&self.names),
+            go_list(&self.urls)
+        )
+    }
+}
+
+/// Go's `%v` of a `[]string`.
+fn go_list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+/// `RoleDescriber`/`ClusterRoleDescriber`: the rules broken down per group and resource, the
+/// simple ones merged (`rbac.CompactRules`), sorted by their `String()`.
+fn role_desc(object: &Object) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.line(0, "PolicyRule:");
+    w.line(1, "Resources\tNon-Resource URLs\tResource Names\tVerbs");
+    w.line(1, "---------\t-----------------\t--------------\t-----");
+    for row in policy_rule_rows(arr(&v, "/rules")) {
+        w.line(1, row.join("\t"));
+    }
+    w.finish()
+}
+
+/// The rows kubectl prints for PolicyRules (`describe role`, `auth can-i --list`): each rule
+/// broken down to one group and resource, simple ones merged, sorted by `String()`.
+pub(super) fn policy_rule_rows(rules: &[Value]) -> Vec<[String; 4]> {
+    let strings = |rule: &Value, ptr: &str| -> Vec<String> {
+        arr(rule, ptr).iter().map(|x| s(x, "").to_owned()).collect()
+    };
+    let mut broken = Vec::new();
+    for rule in rules {
+        let verbs = strings(rule, "/verbs");
+        let names = strings(rule, "/resourceNames");
+        for group in strings(rule, "/apiGroups") {
+            for resource in strings(rule, "/resources") {
+                let one = |names: Vec<String>| Rule {
+                    verbs: verbs.clone(),
+                    groups: vec![group.clone()],
+                    resources: vec![resource.clone()],
+                    names,
+                    urls: Vec::new(),
+                };
+                if names.is_empty() {
+                    broken.push(one(Vec::new()));
+                } else {
+                    broken.extend(names.iter().map(|n| one(vec![n.clone()])));
+                }
+            }
+        }
+        for url in strings(rule, "/nonResourceURLs") {
+            broken.push(Rule {
+                verbs: verbs.clone(),
+                groups: Vec::new(),
+                resources: Vec::new(),
+                names: Vec::new(),
+                urls: vec![url],
+            });
+        }
+    }
+    let mut compact: Vec<Rule> = Vec::new();
+    let mut simple: Vec<Rule> = Vec::new();
+    for rule in broken {
+        if !rule.urls.is_empty() {
+            compact.push(rule);
+            continue;
+        }
+        match simple.iter_mut().find(|r| {
+            r.groups == rule.groups && r.resources == rule.resources && r.names == rule.names
+        }) {
+            Some(existing) => {
+                for verb in rule.verbs {
+                    if !existing.verbs.contains(&verb) {
+                        existing.verbs.push(verb);
+                    }
+                }
+            }
+            None => simple.push(rule),
+        }
+    }
+    compact.extend(simple);
+    compact.sort_by_cached_key(Rule::sort_key);
+    let mut rows = Vec::new();
+    for rule in &compact {
+        // `CombineResourceGroup`: `pods/log` in group `x` prints `pods.x/log`.
+        let resource = match rule.resources.first() {
+            None => String::new(),
+            Some(first) => {
+                let (base, sub) = match first.split_once('/') {
+                    Some((b, sub)) => (b, Some(sub)),
+                    None => (first.as_str(), None),
+                };
+                let mut out = base.to_owned();
+                if let Some(group) = rule.groups.first().filter(|g| !g.is_empty()) {
+                    out = format!("{out}.{group}");
+                }
+                if let Some(sub) = sub {
+                    out = format!("{out}/{sub}");
+                }
+                out
+            }
+        };
+        rows.push([
+            resource,
+            go_list(&rule.urls),
+            go_list(&rule.names),
+            go_list(&rule.verbs),
+        ]);
+    }
+    rows
+}
+
+/// `RoleBindingDescriber`/`ClusterRoleBindingDescriber`.
+fn role_binding_desc(object: &Object) -> String {
+    let v = super::get::printable(object);
+    let mut w = W::new();
+    w.kv(0, "Name", s(&v, "/metadata/name"));
+    w.labels(0, "Labels", &v, "/metadata/labels");
+    w.annotations(0, &v, "/metadata/annotations");
+    w.line(0, "Role:");
+    w.kv(1, "Kind", s(&v, "/roleRef/kind"));
+    w.kv(1, "Name", s(&v, "/roleRef/name"));
+    w.line(0, "Subjects:");
+    w.line(1, "Kind\tName\tNamespace");
+    w.line(1, "----\t----\t---------");
+    for subject in arr(&v, "/subjects") {
+        w.line(
+            1,
+            format!(
+                "{}\t{}\t{}",
+                s(subject, "/kind"),
+                s(subject, "/name"),
+                s(subject, "/namespace")
+            ),
+        );
+    }
     w.finish()
 }
 

@@ -318,6 +318,11 @@ pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
         .next()
         .ok_or_else(|| "error: timed out waiting for the condition\n".to_owned())?;
     let name = s(&pod, "/metadata/name").to_owned();
+    session
+        .sim
+        .api()
+        .authorize_subresource("create", tidepool_core::Kind::Pod, &ns, &name, "exec")
+        .map_err(|e| super::api_error(&e, None))?;
     let phase = s(&pod, "/status/phase");
     if matches!(phase, "Succeeded" | "Failed") {
         return Err(format!(

@@ -18,6 +18,10 @@ pub const CREATE_SUBCOMMANDS: &[&str] = &[
     "service",
     "serviceaccount",
     "token",
+    "role",
+    "clusterrole",
+    "rolebinding",
+    "clusterrolebinding",
     "priorityclass",
     "poddisruptionbudget",
     "ingress",
@@ -62,6 +66,25 @@ fn sub_specs(sub: &str) -> Vec<FlagSpec> {
             f("docker-password", None, true),
             f("docker-email", None, true),
             f("from-file", None, true),
+        ],
+        "role" => vec![
+            f("verb", None, true),
+            f("resource", None, true),
+            f("resource-name", None, true),
+        ],
+        "clusterrole" => vec![
+            f("verb", None, true),
+            f("resource", None, true),
+            f("resource-name", None, true),
+            f("non-resource-url", None, true),
+            f("aggregation-rule", None, true),
+        ],
+        "rolebinding" | "clusterrolebinding" => vec![
+            f("role", None, true),
+            f("clusterrole", None, true),
+            f("user", None, true),
+            f("group", None, true),
+            f("serviceaccount", None, true),
         ],
         "quota" => vec![f("hard", None, true), f("scopes", None, true)],
         "token" => vec![f("duration", None, true), f("audience", None, true)],
@@ -287,6 +310,12 @@ pub fn create_sub(session: &mut Session, sub: &str, args: &[String]) -> KResult 
     let flags = parse_flags(args, &sub_specs(spec_key), &format!("create {sub_name}"))?;
     if sub == "token" {
         return create_token(session, &flags);
+    }
+    if matches!(
+        sub,
+        "role" | "clusterrole" | "rolebinding" | "clusterrolebinding"
+    ) {
+        return create_rbac(session, sub, &flags);
     }
     let ns = ns_if_explicit(session, &flags);
     let ns = ns.as_deref();
@@ -1087,6 +1116,333 @@ fn create_token(session: &mut Session, flags: &Flags) -> KResult {
         },
     );
     Ok(Res::out(format!("{token}\n")))
+}
+
+/// Comma-separated values of a string-slice flag (pflag's `StringSlice`), in order.
+fn slice_flag(flags: &Flags, name: &str) -> Vec<String> {
+    flags
+        .all(name)
+        .iter()
+        .flat_map(|v| v.split(','))
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+const RESOURCE_VERBS: &[&str] = &[
+    "*",
+    "get",
+    "delete",
+    "list",
+    "create",
+    "update",
+    "patch",
+    "watch",
+    "proxy",
+    "deletecollection",
+    "use",
+    "bind",
+    "escalate",
+    "impersonate",
+];
+const NON_RESOURCE_VERBS: &[&str] = &[
+    "*", "get", "post", "put", "delete", "patch", "head", "options",
+];
+
+/// `create role|clusterrole|rolebinding|clusterrolebinding` (`create_role.go`,
+/// `create_clusterrole.go`, `create_rolebinding.go`, `create_clusterrolebinding.go`).
+fn create_rbac(session: &mut Session, sub: &str, flags: &Flags) -> KResult {
+    let name = need_name(flags, sub)?;
+    let ns = ns_if_explicit(session, flags);
+    let mut warnings = String::new();
+    let group = "rbac.authorization.k8s.io";
+    let (kind, value) = match sub {
+        "role" | "clusterrole" => {
+            let cluster = sub == "clusterrole";
+            let mut verbs = Vec::new();
+            for verb in slice_flag(flags, "verb") {
+                if verb == "*" {
+                    verbs = vec![verb];
+                    break;
+                }
+                if !verbs.contains(&verb) {
+                    verbs.push(verb);
+                }
+            }
+            let resources = slice_flag(flags, "resource");
+            let names = dedup(slice_flag(flags, "resource-name"));
+            let urls = slice_flag(flags, "non-resource-url");
+            let aggregation = flags.get("aggregation-rule").unwrap_or("");
+            let mut m = meta(&name, if cluster { None } else { ns.as_deref() });
+            if cluster && !aggregation.is_empty() {
+                if !urls.is_empty()
+                    || !verbs.is_empty()
+                    || !resources.is_empty()
+                    || !names.is_empty()
+                {
+                    return Err("error: aggregation rule must be specified without                                 nonResourceURLs, verbs, resources or resourceNames\n"
+                        .to_owned());
+                }
+                let mut labels = Map::new();
+                for pair in aggregation.split(',') {
+                    let Some((k, v)) = pair.split_once('=') else {
+                        return Err(format!(
+                            "Error: invalid argument \"{aggregation}\" for \"--aggregation-rule\" flag: {pair} must be formatted as key=value\nSee 'kubectl create clusterrole --help' for usage.\n"
+                        ));
+                    };
+                    labels.insert(k.to_owned(), json!(v));
+                }
+                m["name"] = json!(name);
+                let value = json!({
+                    "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": labels}]},
+                    "apiVersion": format!("{group}/v1"), "kind": "ClusterRole",
+                    "metadata": m, "rules": null,
+                });
+                return finish(session, flags, value, Kind::ClusterRole, "created");
+            }
+            if verbs.is_empty() {
+                return Err("error: at least one verb must be specified\n".to_owned());
+            }
+            if cluster && resources.is_empty() && urls.is_empty() {
+                return Err(
+                    "error: one of resource or nonResourceURL must be specified\n".to_owned(),
+                );
+            }
+            // --resource=pods,pods/log,deployments.apps: group after the first dot, then
+            // subresource after the slash; a bare `*` stands for every resource.
+            let mut parsed: Vec<(String, String, String)> = Vec::new();
+            for r in &resources {
+                let (section, sub_resource) = match r.split_once('/') {
+                    Some((a, b)) => (a, b),
+                    None => (r.as_str(), ""),
+                };
+                let (resource, res_group) = match section.split_once('.') {
+                    Some((a, b)) => (a, b),
+                    None => (section, ""),
+                };
+                if resource == "*"
+                    && res_group.is_empty()
+                    && sub_resource.is_empty()
+                    && !r.contains('.')
+                {
+                    parsed = vec![("*".to_owned(), String::new(), String::new())];
+                    break;
+                }
+                parsed.push((
+                    resource.to_owned(),
+                    res_group.to_owned(),
+                    sub_resource.to_owned(),
+                ));
+            }
+            if !cluster || !resources.is_empty() {
+                if parsed.is_empty() {
+                    return Err("error: at least one resource must be specified\n".to_owned());
+                }
+                for verb in &verbs {
+                    if !RESOURCE_VERBS.contains(&verb.as_str()) {
+                        warnings.push_str(&format!(
+                            "Warning: '{verb}' is not a standard resource verb\n"
+                        ));
+                    }
+                }
+            }
+            // validateResource and the RESTMapper: short names become plurals; an unknown
+            // resource is refused.
+            let mut by_group: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for (resource, res_group, sub_resource) in &parsed {
+                if resource.is_empty() {
+                    return Err(
+                        "error: resource must be specified if apiGroup/subresource specified\n"
+                            .to_owned(),
+                    );
+                }
+                let (full, full_group) = if resource == "*" {
+                    (resource.clone(), res_group.clone())
+                } else {
+                    let arg = if res_group.is_empty() {
+                        resource.clone()
+                    } else {
+                        format!("{resource}.{res_group}")
+                    };
+                    match known_resource(&arg) {
+                        Some(found) => found,
+                        None => {
+                            return Err(format!(
+                                "error: the server doesn't have a resource type \"{resource}\"\n"
+                            ));
+                        }
+                    }
+                };
+                for verb in &verbs {
+                    let allowed: &[(&str, &str)] = match verb.as_str() {
+                        "use" => &[
+                            ("policy", "podsecuritypolicies"),
+                            ("extensions", "podsecuritypolicies"),
+                        ],
+                        "bind" | "escalate" => &[(group, "roles"), (group, "clusterroles")],
+                        "impersonate" => &[
+                            ("", "users"),
+                            ("", "serviceaccounts"),
+                            ("", "groups"),
+                            ("authentication.k8s.io", "userextras"),
+                            ("authentication.k8s.io", "uids"),
+                        ],
+                        _ => continue,
+                    };
+                    if !allowed.iter().any(|(g, r)| *g == full_group && *r == full) {
+                        return Err(format!(
+                            "error: can not perform '{verb}' on '{full}' in group '{full_group}'\n"
+                        ));
+                    }
+                }
+                let full = if sub_resource.is_empty() {
+                    full
+                } else {
+                    format!("{full}/{sub_resource}")
+                };
+                let list = by_group.entry(full_group).or_default();
+                if !list.contains(&full) {
+                    list.push(full);
+                }
+            }
+            if !urls.is_empty() {
+                if !names.is_empty() {
+                    return Err(
+                        "error: resource name should not be specified for non-resource URLs\n"
+                            .to_owned(),
+                    );
+                }
+                for verb in &verbs {
+                    if !NON_RESOURCE_VERBS.contains(&verb.as_str()) {
+                        return Err(format!(
+                            "error: invalid verb: '{verb}' for nonResourceURL\n"
+                        ));
+                    }
+                }
+                for url in &urls {
+                    if url == "*" {
+                        continue;
+                    }
+                    if !url.starts_with('/') {
+                        return Err("error: nonResourceURL should start with /\n".to_owned());
+                    }
+                    if url[..url.len() - 1].contains('*') {
+                        return Err("error: nonResourceURL only supports wildcard matches when '*' is at the end\n".to_owned());
+                    }
+                }
+            }
+            let mut rules: Vec<Value> = by_group
+                .into_iter()
+                .map(|(g, resources)| {
+                    let mut rule =
+                        json!({"apiGroups": [g], "resources": resources, "verbs": verbs});
+                    if !names.is_empty() {
+                        rule["resourceNames"] = json!(names);
+                    }
+                    rule
+                })
+                .collect();
+            if !urls.is_empty() {
+                rules.push(json!({"nonResourceURLs": urls, "verbs": verbs}));
+            }
+            let kind = if cluster {
+                Kind::ClusterRole
+            } else {
+                Kind::Role
+            };
+            (
+                kind,
+                json!({"apiVersion": format!("{group}/v1"), "kind": kind.name(), "metadata": m, "rules": rules}),
+            )
+        }
+        _ => {
+            let cluster = sub == "clusterrolebinding";
+            let role = flags.get("role").unwrap_or("");
+            let cluster_role = flags.get("clusterrole").unwrap_or("");
+            if cluster && cluster_role.is_empty() {
+                return Err("error: required flag(s) \"clusterrole\" not set\n".to_owned());
+            }
+            if !cluster && role.is_empty() == cluster_role.is_empty() {
+                return Err(
+                    "error: exactly one of clusterrole or role must be specified\n".to_owned(),
+                );
+            }
+            let mut subjects: Vec<Value> = Vec::new();
+            for user in flags.all("user") {
+                subjects.push(json!({"apiGroup": group, "kind": "User", "name": user}));
+            }
+            for g in flags.all("group") {
+                subjects.push(json!({"apiGroup": group, "kind": "Group", "name": g}));
+            }
+            for sa in flags.all("serviceaccount") {
+                match sa.split(':').collect::<Vec<_>>().as_slice() {
+                    [sa_ns, sa_name] if !sa_ns.is_empty() && !sa_name.is_empty() => {
+                        subjects.push(
+                            json!({"kind": "ServiceAccount", "name": sa_name, "namespace": sa_ns}),
+                        );
+                    }
+                    _ => {
+                        return Err("error: serviceaccount must be <namespace>:<name>\n".to_owned());
+                    }
+                }
+            }
+            let (ref_kind, ref_name) = if cluster_role.is_empty() {
+                ("Role", role)
+            } else {
+                ("ClusterRole", cluster_role)
+            };
+            let kind = if cluster {
+                Kind::ClusterRoleBinding
+            } else {
+                Kind::RoleBinding
+            };
+            let mut value = json!({
+                "apiVersion": format!("{group}/v1"), "kind": kind.name(),
+                "metadata": meta(&name, if cluster { None } else { ns.as_deref() }),
+                "roleRef": {"apiGroup": group, "kind": ref_kind, "name": ref_name},
+            });
+            if !subjects.is_empty() {
+                value["subjects"] = json!(subjects);
+            }
+            (kind, value)
+        }
+    };
+    let mut res = finish(session, flags, value, kind, "created")?;
+    if !warnings.is_empty() {
+        res.chunks.insert(0, (crate::Stream::Stderr, warnings));
+    }
+    Ok(res)
+}
+
+/// The RESTMapper's answer for a resource argument (`pods`, `po`, `deployments.apps`,
+/// `pod`): its plural and group, served or merely discovered.
+fn known_resource(arg: &str) -> Option<(String, String)> {
+    if let Some(t) = super::resources::resolve_type(arg) {
+        return Some((t.kind.plural().to_owned(), t.kind.group().to_owned()));
+    }
+    let (base, group) = match arg.split_once('.') {
+        Some((b, g)) => (b, Some(g)),
+        None => (arg, None),
+    };
+    super::resources::DISCOVERY
+        .iter()
+        .find(|d| {
+            (d.name == base
+                || d.short.split(',').any(|s| s == base)
+                || d.kind.eq_ignore_ascii_case(base))
+                && group.is_none_or(|g| d.group == g)
+        })
+        .map(|d| (d.name.to_owned(), d.group.to_owned()))
 }
 
 #[cfg(test)]

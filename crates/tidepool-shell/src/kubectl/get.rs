@@ -134,6 +134,11 @@ pub fn table(
         Kind::Endpoints => h(&["NAME", "ENDPOINTS", "AGE"], &[]),
         Kind::LimitRange => h(&["NAME", "CREATED AT"], &[]),
         Kind::ControllerRevision => h(&["NAME", "CONTROLLER", "REVISION", "AGE"], &[]),
+        Kind::Role | Kind::ClusterRole => h(&["NAME", "CREATED AT"], &[]),
+        Kind::RoleBinding | Kind::ClusterRoleBinding => h(
+            &["NAME", "ROLE", "AGE"],
+            &["USERS", "GROUPS", "SERVICEACCOUNTS"],
+        ),
         Kind::Ingress => h(&["NAME", "CLASS", "HOSTS", "ADDRESS", "PORTS", "AGE"], &[]),
         Kind::IngressClass => h(&["NAME", "CONTROLLER", "PARAMETERS", "AGE"], &[]),
         Kind::NetworkPolicy => h(&["NAME", "POD-SELECTOR", "AGE"], &[]),
@@ -725,6 +730,28 @@ fn row(kind: Kind, o: &Value, now: VirtualTime, wide: bool) -> Vec<String> {
         }
         Kind::NetworkPolicy => {
             r.extend([format_selector(o, "/spec/podSelector"), created]);
+        }
+        Kind::Role | Kind::ClusterRole => r.push(s(o, "/metadata/creationTimestamp").to_owned()),
+        Kind::RoleBinding | Kind::ClusterRoleBinding => {
+            r.extend([
+                format!("{}/{}", s(o, "/roleRef/kind"), s(o, "/roleRef/name")),
+                created,
+            ]);
+            // rbac.SubjectsStrings: users, groups and "namespace/name" service accounts.
+            let (mut users, mut groups, mut accounts) = (Vec::new(), Vec::new(), Vec::new());
+            for subject in arr(o, "/subjects") {
+                match s(subject, "/kind") {
+                    "User" => users.push(s(subject, "/name").to_owned()),
+                    "Group" => groups.push(s(subject, "/name").to_owned()),
+                    "ServiceAccount" => accounts.push(format!(
+                        "{}/{}",
+                        s(subject, "/namespace"),
+                        s(subject, "/name")
+                    )),
+                    _ => {}
+                }
+            }
+            w.extend([users.join(", "), groups.join(", "), accounts.join(", ")]);
         }
     }
     if wide {
@@ -1402,6 +1429,19 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
         } else {
             None
         };
+        let check_ns = match (&name, kind.namespaced()) {
+            (_, false) => "",
+            (None, true) if all_ns => "",
+            _ => ns.as_str(),
+        };
+        let verb = if name.is_some() { "get" } else { "list" };
+        if let Err(e) = api.authorize(verb, kind, check_ns, name.as_deref().unwrap_or("")) {
+            errors.push(format!(
+                "Error from server ({:?}): {}\n",
+                e.reason, e.message
+            ));
+            continue;
+        }
         let mut rows: Option<Grid> = None;
         let objects: Vec<Value> = match name {
             Some(n) => match api.get_ref(kind, if kind.namespaced() { &ns } else { "" }, &n) {

@@ -31,9 +31,10 @@ pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<V
     };
     let owner_kind = match kind {
         "pod" | "pods" | "po" => {
-            let pod = session
-                .sim
-                .api()
+            let api = session.sim.api();
+            api.authorize("get", Kind::Pod, ns, name)
+                .map_err(|e| super::api_error(&e, None))?;
+            let pod = api
                 .get_ref(Kind::Pod, ns, name)
                 .map_err(|_| not_found("pods", name))?;
             return Ok(vec![pod.to_json()]);
@@ -50,9 +51,10 @@ pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<V
             ));
         }
     };
-    let owner = session
-        .sim
-        .api()
+    let api = session.sim.api();
+    api.authorize("get", owner_kind.0, ns, name)
+        .map_err(|e| super::api_error(&e, None))?;
+    let owner = api
         .get_ref(owner_kind.0, ns, name)
         .map_err(|_| not_found(owner_kind.1, name))?
         .to_json();
@@ -357,6 +359,13 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
         let pods = pods_of(session, &ns, target)?;
         pods.into_iter().take(1).collect()
     };
+    for pod in &pods {
+        session
+            .sim
+            .api()
+            .authorize_subresource("get", Kind::Pod, &ns, s(pod, "/metadata/name"), "log")
+            .map_err(|e| super::api_error(&e, None))?;
+    }
     let mut res = Res::ok();
     let mut followed = Vec::new();
     for pod in &pods {

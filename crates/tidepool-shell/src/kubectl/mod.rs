@@ -8,6 +8,7 @@
 //! command declares.
 
 mod apply;
+mod auth;
 mod autoscale;
 mod describe;
 mod edit;
@@ -70,6 +71,9 @@ const GLOBAL: &[FlagSpec] = &[
     f("request-timeout", None, true),
     f("server", Some('s'), true),
     f("help", Some('h'), false),
+    f("as", None, true),
+    f("as-group", None, true),
+    f("as-uid", None, true),
 ];
 
 /// Parsed arguments: positionals, flag values (last wins for scalars), args after `--`.
@@ -340,7 +344,15 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
             let takes_value = !a.contains('=')
                 && matches!(
                     a.as_str(),
-                    "-n" | "--namespace" | "--context" | "--kubeconfig" | "-s" | "--server" | "-v"
+                    "-n" | "--namespace"
+                        | "--context"
+                        | "--kubeconfig"
+                        | "-s"
+                        | "--server"
+                        | "-v"
+                        | "--as"
+                        | "--as-group"
+                        | "--as-uid"
                 );
             if takes_value && let Some(v) = args.get(i + 1) {
                 pre.push(v.clone());
@@ -376,7 +388,28 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
     if let Some(res) = connect(session, cmd, &rest) {
         return res;
     }
-    let result = match cmd.as_str() {
+    let user = match auth::requesting_user(&rest) {
+        Ok(user) => user,
+        Err(text) => return Res::err(text, 1),
+    };
+    session.sim.api_mut().set_acting_user(Some(user));
+    let mut res = dispatch(session, cmd, &rest, stdin);
+    session.sim.api_mut().set_acting_user(None);
+    let flag_known = !res
+        .chunks
+        .iter()
+        .any(|(_, text)| text.contains("unknown flag: --dry-run"));
+    if bare_dry_run && flag_known {
+        res.chunks
+            .insert(0, (crate::Stream::Stderr, dry_run_warning(session)));
+    }
+    res
+}
+
+fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> Res {
+    let rest = rest.to_vec();
+    let result = match cmd {
+        "auth" => auth::auth(session, &rest),
         "get" => get::get(session, &rest),
         "describe" => describe::describe(session, &rest),
         "create" => apply::create(session, &rest, stdin),
@@ -411,19 +444,10 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
         )),
         other => Err(unknown_command(other)),
     };
-    let mut res = match result {
+    match result {
         Ok(res) => res,
         Err(text) => Res::err(text, 1),
-    };
-    let flag_known = !res
-        .chunks
-        .iter()
-        .any(|(_, text)| text.contains("unknown flag: --dry-run"));
-    if bare_dry_run && flag_known {
-        res.chunks
-            .insert(0, (crate::Stream::Stderr, dry_run_warning(session)));
     }
-    res
 }
 
 pub(crate) use kubeconfig::DEFAULT_PATH as KUBECONFIG_PATH;

@@ -68,6 +68,14 @@ pub const TYPES: &[ResourceType] = &[
     t(Kind::CronJob, &["cronjobs", "cronjob"], &["cj"]),
     t(Kind::Job, &["jobs", "job"], &[]),
     t(
+        Kind::ClusterRoleBinding,
+        &["clusterrolebindings", "clusterrolebinding"],
+        &[],
+    ),
+    t(Kind::ClusterRole, &["clusterroles", "clusterrole"], &[]),
+    t(Kind::RoleBinding, &["rolebindings", "rolebinding"], &[]),
+    t(Kind::Role, &["roles", "role"], &[]),
+    t(
         Kind::PriorityClass,
         &["priorityclasses", "priorityclass"],
         &["pc"],
