@@ -124,6 +124,7 @@ pub const ALL: &[Kind] = &[
     Kind::Deployment,
     Kind::ReplicaSet,
     Kind::StatefulSet,
+    Kind::HorizontalPodAutoscaler,
     Kind::CronJob,
     Kind::Job,
 ];
