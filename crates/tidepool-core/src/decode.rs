@@ -531,8 +531,7 @@ mod tests {
             StorageClass => storage::StorageClass,
             HorizontalPodAutoscaler => k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler,
             Ingress => networking::Ingress, IngressClass => networking::IngressClass,
-            NetworkPolicy => networking::NetworkPolicy,
-            Job => batch::Job, CronJob => batch::CronJob, Role => rbac::Role,
+            NetworkPolicy => networking::NetworkPolicy, Role => rbac::Role,
             ClusterRole => rbac::ClusterRole, RoleBinding => rbac::RoleBinding,
             ClusterRoleBinding => rbac::ClusterRoleBinding
         )
