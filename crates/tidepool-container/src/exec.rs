@@ -457,6 +457,13 @@ impl ExecSession {
         self.shell.feed_line(line);
     }
 
+    /// Ctrl-C: an interactive shell drops its foreground command and prompts again; a command
+    /// (`sh -c LOOP`) dies of SIGINT, ending the session with status 130. Call [`Self::run`]
+    /// next to see the outcome.
+    pub fn interrupt(&mut self) {
+        self.shell.interrupt_foreground();
+    }
+
     /// Runs what was typed until it finishes, blocks, or the budget runs out. `kill 1` from the
     /// session reaches `process`.
     pub fn run(

@@ -607,8 +607,17 @@ impl Session {
     }
 
     /// Ctrl-C: stops a running `kubectl get -w`, `logs -f`, `port-forward` or `watch` and
-    /// drops any half-typed heredoc or quote.
+    /// drops any half-typed heredoc or quote; inside `kubectl exec -it` or `run -it` it
+    /// reaches the container's shell instead.
     pub fn interrupt(&mut self) -> CommandOutput {
+        if let Some(res) = kubectl::interactive_interrupt(self) {
+            self.last_status = res.code;
+            return CommandOutput {
+                chunks: res.chunks,
+                exit_code: res.code,
+                effects: res.effects,
+            };
+        }
         self.stop_streams();
         self.pending = None;
         self.last_status = 130;

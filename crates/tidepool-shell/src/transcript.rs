@@ -7,7 +7,7 @@
 //! deployment.apps/web created
 //! #> advance 30s            (virtual time passes; `$ sleep 30` works too)
 //! #> poll                   (what a running `get -w`/`logs -f` printed since the last poll)
-//! #> interrupt              (Ctrl-C)
+//! #> interrupt              (Ctrl-C; what it prints follows)
 //! #> prompt                 (the prompt now shown, e.g. `/ # ` inside `kubectl exec -it`)
 //! $ cat <<EOF | kubectl apply -f -
 //! > apiVersion: v1
@@ -40,8 +40,8 @@ enum Step {
     Advance(Duration, String),
     /// `#> poll`: the rows a running `kubectl get -w` printed since the last poll.
     Poll(Vec<String>),
-    /// `#> interrupt`: Ctrl-C.
-    Interrupt,
+    /// `#> interrupt`: Ctrl-C, and what it printed (a `run -it --rm` session ending).
+    Interrupt(Vec<String>),
     /// `#> prompt`: the prompt the terminal shows now (one expected line).
     Prompt(Vec<String>),
     Command {
@@ -52,6 +52,7 @@ enum Step {
 
 enum StepKind {
     Prompt,
+    Interrupt,
     Other,
 }
 
@@ -77,7 +78,7 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
                     line.to_owned(),
                 )),
                 (Some("poll"), None) => steps.push(Step::Poll(Vec::new())),
-                (Some("interrupt"), None) => steps.push(Step::Interrupt),
+                (Some("interrupt"), None) => steps.push(Step::Interrupt(Vec::new())),
                 (Some("prompt"), None) => steps.push(Step::Prompt(Vec::new())),
                 _ => return Err(format!("line {}: unknown directive {directive:?}", n + 1)),
             }
@@ -85,7 +86,7 @@ fn parse(text: &str) -> Result<Vec<Step>, String> {
             steps.push(Step::Other(line.to_owned()));
         } else {
             match steps.last_mut() {
-                Some(Step::Poll(expected) | Step::Prompt(expected)) => {
+                Some(Step::Poll(expected) | Step::Prompt(expected) | Step::Interrupt(expected)) => {
                     expected.push(line.to_owned());
                 }
                 Some(Step::Command { lines, expected }) => {
@@ -159,10 +160,10 @@ pub fn replay(text: &str) -> Result<String, String> {
     });
     let mut out = String::new();
     for step in steps {
-        let step_kind = if matches!(step, Step::Prompt(_)) {
-            StepKind::Prompt
-        } else {
-            StepKind::Other
+        let step_kind = match step {
+            Step::Prompt(_) => StepKind::Prompt,
+            Step::Interrupt(_) => StepKind::Interrupt,
+            _ => StepKind::Other,
         };
         match step {
             Step::Other(line) => {
@@ -175,12 +176,11 @@ pub fn replay(text: &str) -> Result<String, String> {
                 out.push_str(&line);
                 out.push('\n');
             }
-            Step::Interrupt => {
-                session.interrupt();
-                out.push_str("#> interrupt\n");
-            }
-            Step::Poll(expected) | Step::Prompt(expected) => {
-                let text = if matches!(step_kind, StepKind::Prompt) {
+            Step::Poll(expected) | Step::Prompt(expected) | Step::Interrupt(expected) => {
+                let text = if matches!(step_kind, StepKind::Interrupt) {
+                    out.push_str("#> interrupt\n");
+                    session.interrupt().text()
+                } else if matches!(step_kind, StepKind::Prompt) {
                     out.push_str("#> prompt\n");
                     // Quoted, so the trailing space shows.
                     format!("{:?}\n", session.prompt())

@@ -206,8 +206,9 @@ impl ClusterHandler {
                 let Some(output) = self.session.interrupt_in(terminal) else {
                     return Vec::new();
                 };
-                if !was_following {
-                    // Nothing streams: the UI handled Ctrl-C on its own line.
+                if !was_following && output.chunks.is_empty() {
+                    // Nothing streams and nothing ended: the UI handled Ctrl-C on its own line
+                    // (inside `kubectl exec -it`, the container's shell prompts again).
                     return Vec::new();
                 }
                 vec![FromCluster::Output {
@@ -1518,6 +1519,37 @@ mod tests {
                 .iter()
                 .any(|r| matches!(r, FromCluster::Stream { .. }))
         );
+        assert!(
+            handler
+                .handle(ToCluster::Interrupt { terminal: T0 })
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn ctrl_c_ends_a_run_it_rm_session_and_reports_the_deletion() {
+        let mut handler = ClusterHandler::default();
+        line(
+            &mut handler,
+            "kubectl run -it --rm loop --image=busybox --restart=Never -- sh -c 'while sleep 1; do :; done'",
+        );
+        let replies = handler.handle(ToCluster::Interrupt { terminal: T0 });
+        // The deletion also reaches the graph (a ClusterDelta follows the output).
+        let Some(FromCluster::Output {
+            terminal: T0,
+            chunks,
+            prompt,
+            ..
+        }) = replies.first()
+        else {
+            panic!("Ctrl-C ends the attached session: {replies:?}");
+        };
+        let text: String = chunks.iter().map(|(_, t)| t.as_str()).collect();
+        assert_eq!(
+            (text.as_str(), prompt.as_str()),
+            ("pod \"loop\" deleted\n", "controlplane $ ")
+        );
+        // At an idle prompt Ctrl-C is the UI's again.
         assert!(
             handler
                 .handle(ToCluster::Interrupt { terminal: T0 })

@@ -284,6 +284,11 @@ impl Shell {
         self.waiting_for_input()
     }
 
+    /// Ctrl-C at this shell's terminal (see `Shell::interrupt` in the VM).
+    pub fn interrupt_foreground(&mut self) {
+        self.interrupt();
+    }
+
     /// The PID this shell reports as `$$`.
     pub fn set_pid(&mut self, pid: u32) {
         self.pid = pid;

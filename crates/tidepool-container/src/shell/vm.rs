@@ -339,6 +339,42 @@ impl Shell {
         }
     }
 
+    /// Ctrl-C at the shell's terminal. An interactive shell ignores SIGINT itself: its
+    /// foreground command stops (status 130, subshell and function state unwound, lines typed
+    /// ahead dropped) and it waits for the next line. A shell running a script (`sh -c`) gets
+    /// the signal like [`Shell::deliver`] gives it.
+    pub(crate) fn interrupt(&mut self) {
+        if !self.interactive {
+            self.deliver(Signal::Int);
+            return;
+        }
+        if self.exited.is_some() {
+            return;
+        }
+        while let Some(frame) = self.frames.pop() {
+            if let Some(vars) = frame.saved_vars {
+                self.vars = vars;
+            }
+            if let Some(positional) = frame.saved_positional {
+                self.positional = positional;
+            }
+            if let Some(cwd) = frame.saved_cwd {
+                self.cwd = cwd;
+            }
+        }
+        self.fds.truncate(1);
+        self.for_stack.clear();
+        self.slots.clear();
+        self.input_lines.clear();
+        // Resume at the line's `End` (every compiled program ends with one), so the next
+        // line typed is loaded instead of the rest of this one.
+        if let Some(program) = self.programs.get(self.prog) {
+            self.pc = program.code.len().saturating_sub(1) as u32;
+        }
+        self.pending = Some(Pending::Input);
+        self.status = Signal::Int.exit_code();
+    }
+
     pub(crate) fn trap_for(&self, signal: Signal) -> Option<&str> {
         self.traps
             .iter()

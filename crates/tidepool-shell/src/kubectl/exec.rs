@@ -282,6 +282,28 @@ pub fn interactive_line(session: &mut Session, line: &str) -> Res {
     res
 }
 
+/// Ctrl-C while an interactive exec or `run -i` runs: the container's shell drops its
+/// foreground command and prompts again, or, for a command (`run -it ... -- sh -c LOOP`), the
+/// command dies of SIGINT and the session ends as it would by itself (`--rm` deletes the pod).
+pub fn interactive_interrupt(session: &mut Session) -> Option<Res> {
+    let mut it = session.interactive.take()?;
+    it.shell.interrupt();
+    let (mut res, ended) = drive(session, &mut it, None);
+    match ended {
+        Some(code) if it.attached.is_some() => {
+            let end = end_attach(session, &it, code);
+            res.chunks.extend(end.chunks);
+            res.code = end.code;
+        }
+        Some(code) => res.code = code,
+        None => {
+            res.code = 130;
+            session.interactive = Some(it);
+        }
+    }
+    Some(res)
+}
+
 pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     let flags = parse_flags(
         args,

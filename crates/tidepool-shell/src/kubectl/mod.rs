@@ -38,7 +38,7 @@ mod wait;
 use crate::Session;
 use crate::exec::Res;
 pub use edit::PendingEdit;
-pub use exec::{Interactive, interactive_line};
+pub use exec::{Interactive, interactive_interrupt, interactive_line};
 pub use get::{Follow, poll};
 /// The READY and STATUS cells of `kubectl get pods`, for hosts that draw pods (the
 /// playground's graph), from JSON or from the typed pod.
