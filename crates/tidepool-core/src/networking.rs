@@ -700,6 +700,47 @@ fn has_type(policy: &NetworkPolicy, ty: &str) -> bool {
 }
 
 /// Whether `peer` (of a policy in `policy_ns`) matches the party at the other end.
+/// The rules of one policy for one direction, as (ports, peers) pairs.
+type DirectionRules<'a> = Vec<(
+    Option<&'a Vec<NetworkPolicyPort>>,
+    Option<&'a Vec<NetworkPolicyPeer>>,
+)>;
+
+/// Whether the policies selecting `pod` for `direction` (`Egress`, `Ingress`) let the
+/// connection through: none of them isolates the pod, or one has a rule whose ports match
+/// and whose peers (none: everyone) include `other`, the connection's other end.
+#[allow(clippy::too_many_arguments)]
+fn direction_allows<'a>(
+    store: &Store,
+    policies: &[&'a NetworkPolicy],
+    pod: &Pod,
+    direction: &str,
+    other: &Party,
+    rules: impl Fn(&'a NetworkPolicy) -> DirectionRules<'a>,
+    target: Option<&Pod>,
+    port: u16,
+    protocol: &str,
+) -> bool {
+    let mut isolated = false;
+    for policy in policies
+        .iter()
+        .filter(|p| has_type(p, direction) && selects(p, pod))
+    {
+        isolated = true;
+        let ns = policy.metadata.namespace.as_deref().unwrap_or("");
+        let allows = rules(policy).into_iter().any(|(ports, peers)| {
+            port_matches(ports, target, port, protocol)
+                && peers.is_none_or(|peers| {
+                    peers.is_empty() || peers.iter().any(|p| peer_matches(store, p, ns, other))
+                })
+        });
+        if allows {
+            return true;
+        }
+    }
+    !isolated
+}
+
 fn peer_matches(store: &Store, peer: &NetworkPolicyPeer, policy_ns: &str, other: &Party) -> bool {
     if let Some(block) = &peer.ip_block {
         let Some(cidr) = Cidr::parse(&block.cidr) else {
@@ -796,27 +837,24 @@ pub fn connection_allowed(
         pod: pod_with_ip(store, destination),
     };
     if let Some(pod) = src.pod {
-        let egress: Vec<&&NetworkPolicy> = policies
-            .iter()
-            .filter(|p| has_type(p, "Egress") && selects(p, pod))
-            .collect();
-        let allowed = egress.is_empty()
-            || egress.iter().any(|policy| {
-                let ns = policy.metadata.namespace.as_deref().unwrap_or("");
-                policy
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.egress.as_ref())
+        let allowed = direction_allows(
+            store,
+            &policies,
+            pod,
+            "Egress",
+            &dst,
+            |policy| {
+                let rules = policy.spec.as_ref().and_then(|s| s.egress.as_ref());
+                rules
                     .into_iter()
                     .flatten()
-                    .any(|rule| {
-                        port_matches(rule.ports.as_ref(), dst.pod, port, protocol)
-                            && rule.to.as_ref().is_none_or(|to| {
-                                to.is_empty()
-                                    || to.iter().any(|peer| peer_matches(store, peer, ns, &dst))
-                            })
-                    })
-            });
+                    .map(|r| (r.ports.as_ref(), r.to.as_ref()))
+                    .collect()
+            },
+            dst.pod,
+            port,
+            protocol,
+        );
         if !allowed {
             return false;
         }
@@ -827,27 +865,24 @@ pub fn connection_allowed(
         if from_own_node {
             return true;
         }
-        let ingress: Vec<&&NetworkPolicy> = policies
-            .iter()
-            .filter(|p| has_type(p, "Ingress") && selects(p, pod))
-            .collect();
-        let allowed = ingress.is_empty()
-            || ingress.iter().any(|policy| {
-                let ns = policy.metadata.namespace.as_deref().unwrap_or("");
-                policy
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.ingress.as_ref())
+        let allowed = direction_allows(
+            store,
+            &policies,
+            pod,
+            "Ingress",
+            &src,
+            |policy| {
+                let rules = policy.spec.as_ref().and_then(|s| s.ingress.as_ref());
+                rules
                     .into_iter()
                     .flatten()
-                    .any(|rule| {
-                        port_matches(rule.ports.as_ref(), dst.pod, port, protocol)
-                            && rule.from.as_ref().is_none_or(|from| {
-                                from.is_empty()
-                                    || from.iter().any(|peer| peer_matches(store, peer, ns, &src))
-                            })
-                    })
-            });
+                    .map(|r| (r.ports.as_ref(), r.from.as_ref()))
+                    .collect()
+            },
+            dst.pod,
+            port,
+            protocol,
+        );
         if !allowed {
             return false;
         }
