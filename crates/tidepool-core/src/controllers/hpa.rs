@@ -198,6 +198,32 @@ fn scale_of(object: &Object) -> Option<Scale> {
 }
 
 /// `setConditionInList`: the transition time moves only when the status changes.
+/// Records ScalingLimited (true when clamping moved the count off the stabilized
+/// recommendation) and returns the count.
+fn scaling_limited(
+    status: &mut HorizontalPodAutoscalerStatus,
+    now: VirtualTime,
+    desired: i32,
+    stabilized: i32,
+    reason: &str,
+    message: &str,
+) -> i32 {
+    let limited = if desired == stabilized {
+        "False"
+    } else {
+        "True"
+    };
+    set_condition(
+        status,
+        now,
+        "ScalingLimited",
+        limited,
+        reason,
+        message.to_owned(),
+    );
+    desired
+}
+
 fn set_condition(
     status: &mut HorizontalPodAutoscalerStatus,
     now: VirtualTime,
@@ -889,20 +915,7 @@ fn normalize(
             "the desired count is within the acceptable range",
         )
     };
-    let limited = if desired == stabilized {
-        "False"
-    } else {
-        "True"
-    };
-    set_condition(
-        status,
-        now,
-        "ScalingLimited",
-        limited,
-        reason,
-        message.to_owned(),
-    );
-    desired
+    scaling_limited(status, now, desired, stabilized, reason, message)
 }
 
 /// `normalizeDesiredReplicasWithBehaviors`: both stabilisation windows, then the policies'
@@ -1048,20 +1061,7 @@ fn normalize_with_behavior(
             "the desired count is within the acceptable range",
         )
     };
-    let limited = if desired == stabilized {
-        "False"
-    } else {
-        "True"
-    };
-    set_condition(
-        status,
-        now,
-        "ScalingLimited",
-        limited,
-        reason,
-        message.to_owned(),
-    );
-    desired
+    scaling_limited(status, now, desired, stabilized, reason, message)
 }
 
 /// `updateStatusIfNeeded`: writes only when the status changed.
