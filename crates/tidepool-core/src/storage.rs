@@ -347,3 +347,26 @@ pub(crate) fn admit_resize(store: &Store, old: &Object, new: &Object) -> Result<
         )
     }
 }
+
+/// The binder's first step (`bindVolumeToClaim`): the volume's `claimRef` names the claim
+/// (uid and resourceVersion included), and a volume the binder chose, rather than one the user
+/// pre-bound, is annotated `pv.kubernetes.io/bound-by-controller`.
+pub fn point_volume_at_claim(pv: &mut PersistentVolume, pvc: &PersistentVolumeClaim) {
+    let spec = pv.spec.get_or_insert_with(Default::default);
+    if spec.claim_ref.is_none() {
+        pv.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(ANN_BOUND_BY_CONTROLLER.to_owned(), "yes".to_owned());
+    }
+    let spec = pv.spec.get_or_insert_with(Default::default);
+    spec.claim_ref = Some(k8s_openapi::api::core::v1::ObjectReference {
+        api_version: Some("v1".to_owned()),
+        kind: Some("PersistentVolumeClaim".to_owned()),
+        name: pvc.metadata.name.clone(),
+        namespace: pvc.metadata.namespace.clone(),
+        resource_version: pvc.metadata.resource_version.clone(),
+        uid: pvc.metadata.uid.clone(),
+        ..Default::default()
+    });
+}

@@ -8,7 +8,7 @@ use crate::api::timestamp;
 use crate::events::EventType;
 use crate::objects::{Kind, Object, ObjectKey};
 use crate::storage::{self, ANN_BIND_COMPLETED, ANN_BOUND_BY_CONTROLLER, ANN_SELECTED_NODE};
-use k8s_openapi::api::core::v1::{ObjectReference, PersistentVolume, PersistentVolumeClaim};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
 use std::time::Duration;
 
 /// `--pvclaimbinder-sync-period`: how often the binder re-syncs claims and volumes.
@@ -287,24 +287,7 @@ fn bind(ctx: &mut Ctx<'_>, pvc: &PersistentVolumeClaim, pv: &PersistentVolume) {
             .and_then(|r| r.uid.as_ref())
             .is_some();
     if !ref_done {
-        let spec = volume.spec.get_or_insert_with(Default::default);
-        if spec.claim_ref.is_none() {
-            volume
-                .metadata
-                .annotations
-                .get_or_insert_with(Default::default)
-                .insert(ANN_BOUND_BY_CONTROLLER.to_owned(), "yes".to_owned());
-        }
-        let spec = volume.spec.get_or_insert_with(Default::default);
-        spec.claim_ref = Some(ObjectReference {
-            api_version: Some("v1".to_owned()),
-            kind: Some("PersistentVolumeClaim".to_owned()),
-            name: pvc.metadata.name.clone(),
-            namespace: pvc.metadata.namespace.clone(),
-            resource_version: pvc.metadata.resource_version.clone(),
-            uid: pvc.metadata.uid.clone(),
-            ..ObjectReference::default()
-        });
+        storage::point_volume_at_claim(&mut volume, pvc);
         match ctx.api.update(Object::PersistentVolume(Box::new(volume))) {
             Ok(Object::PersistentVolume(updated)) => volume = *updated,
             _ => return,

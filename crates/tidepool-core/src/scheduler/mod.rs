@@ -755,26 +755,7 @@ fn bind_delayed_claims(api: &mut ApiServer, plan: &plugins::volume_binding::Plan
             continue;
         };
         let mut pv = pv.clone();
-        let spec = pv.spec.get_or_insert_with(Default::default);
-        if spec.claim_ref.is_none() {
-            pv.metadata
-                .annotations
-                .get_or_insert_with(Default::default)
-                .insert(
-                    crate::storage::ANN_BOUND_BY_CONTROLLER.to_owned(),
-                    "yes".to_owned(),
-                );
-        }
-        let spec = pv.spec.get_or_insert_with(Default::default);
-        spec.claim_ref = Some(k8s_openapi::api::core::v1::ObjectReference {
-            api_version: Some("v1".to_owned()),
-            kind: Some("PersistentVolumeClaim".to_owned()),
-            name: pvc.metadata.name.clone(),
-            namespace: pvc.metadata.namespace.clone(),
-            resource_version: pvc.metadata.resource_version.clone(),
-            uid: pvc.metadata.uid.clone(),
-            ..Default::default()
-        });
+        crate::storage::point_volume_at_claim(&mut pv, pvc);
         let _ = api.update(Object::PersistentVolume(Box::new(pv)));
     }
 }
