@@ -461,6 +461,15 @@ impl Process {
         }
     }
 
+    /// The process attached to the terminal (`kubectl run -it`) ended with `code`: the
+    /// simulation runs that session as a copy of PID 1 (same image, files and argv), so its
+    /// end is PID 1's end, and the container exits with the same status.
+    pub fn end_attached(&mut self, code: i32) {
+        if !matches!(self.state, ProcessState::Exited { .. }) {
+            self.state = ProcessState::Exited { code };
+        }
+    }
+
     /// Runs the process until it blocks, exits, or spends its instruction budget.
     pub fn run(
         &mut self,

@@ -529,6 +529,23 @@ impl Simulation {
             .run_exec_session(&self.api, &key, container, session, now)
     }
 
+    /// The session `kubectl run -it` attached to ended with `code`: the container's main
+    /// process ends with it (the session stands for PID 1). `false` when the container is not
+    /// running.
+    pub fn end_attached_process(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        code: i32,
+    ) -> bool {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        let now = self.clock.now();
+        self.kubelet
+            .end_attached_process(&self.api, &key, container, code, now)
+            .is_some()
+    }
+
     /// An HTTP request sent from a node's shell (`curl` on the control plane or after
     /// `ssh node01`), routed through Services, NodePorts and pod IPs as from a container.
     pub fn http_from_node(

@@ -1547,7 +1547,10 @@ mod tests {
         let text: String = chunks.iter().map(|(_, t)| t.as_str()).collect();
         assert_eq!(
             (text.as_str(), prompt.as_str()),
-            ("pod \"loop\" deleted\n", "controlplane $ ")
+            (
+                "pod \"loop\" deleted\npod default/loop terminated (Error)\n",
+                "controlplane $ "
+            )
         );
         // At an idle prompt Ctrl-C is the UI's again.
         assert!(

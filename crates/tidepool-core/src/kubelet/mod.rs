@@ -1054,7 +1054,10 @@ impl Kubelet {
             env: runtime::container_env(api, ctx.pod, spec, ctx.ip),
             working_dir: spec.working_dir.clone(),
             hostname,
-            stdin: spec.stdin == Some(true),
+            // `stdinOnce`: the runtime closes stdin when the first attach ends, so a
+            // restarted instance reads end-of-file at once.
+            stdin: spec.stdin == Some(true)
+                && !(spec.stdin_once == Some(true) && c.restart_count > 0),
             tty: spec.tty == Some(true),
             cpu_limit_millicores: cpu_limit_millicores(spec),
         };
@@ -1557,6 +1560,22 @@ impl Kubelet {
             let mut out = Output::default();
             let state = session.run(process, fs, host, &mut out);
             (state, out)
+        })
+    }
+
+    /// Ends a running container's main process with `code`, as when the process attached by
+    /// `kubectl run -it` exits: the next sync records the exit and applies the restart
+    /// policy. `None` when the container is not running.
+    pub fn end_attached_process(
+        &mut self,
+        api: &ApiServer,
+        key: &ObjectKey,
+        container: &str,
+        code: i32,
+        now: VirtualTime,
+    ) -> Option<()> {
+        self.in_running_container(api, key, container, now, |process, _, _| {
+            process.end_attached(code);
         })
     }
 

@@ -21,16 +21,11 @@ pub struct Interactive {
     tty: bool,
     shell: ExecSession,
     /// Set for `kubectl run -i[t] [--rm]`: what happens when the session ends.
-    attached: Option<AttachEnd>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct AttachEnd {
-    remove: bool,
-    restart_always: bool,
+    attached: Option<Attach>,
 }
 
 /// `kubectl run -i[t] [--rm] NAME ... -- CMD`: the pod was created with `stdin: true`.
+#[derive(Debug, Clone)]
 pub struct Attach {
     pub namespace: String,
     pub pod: String,
@@ -39,6 +34,8 @@ pub struct Attach {
     pub tty: bool,
     pub remove: bool,
     pub restart_always: bool,
+    /// Restart policy OnFailure: only success ends kubectl's wait after the session.
+    pub restart_on_failure: bool,
 }
 
 /// How long `kubectl run -i` waits for the pod to run (`--pod-running-timeout`, 1 minute).
@@ -77,15 +74,12 @@ pub fn attach(session: &mut Session, a: Attach) -> Res {
         res.push_err("If you don't see a command prompt, try pressing enter.\n");
     }
     let mut it = Interactive {
-        namespace: a.namespace,
-        pod: a.pod,
-        container: a.container,
+        namespace: a.namespace.clone(),
+        pod: a.pod.clone(),
+        container: a.container.clone(),
         tty: a.tty,
         shell,
-        attached: Some(AttachEnd {
-            remove: a.remove,
-            restart_always: a.restart_always,
-        }),
+        attached: Some(a),
     };
     let (first, ended) = drive(session, &mut it, None);
     res.chunks.extend(first.chunks);
@@ -154,26 +148,48 @@ fn attach_completed(session: &mut Session, a: &Attach, done: &Completed) -> Res 
         let end = end_attach_delete(session, &a.pod, &a.namespace);
         res.chunks.extend(end.chunks);
     }
-    if !a.restart_always && done.failed {
-        let ns = &a.namespace;
-        let pod = &a.pod;
-        if done.exit_code == 0 {
-            res.push_err(format!(
-                "error: pod {ns}/{pod} failed with unknown exit code\n"
-            ));
-            res.code = 1;
-        } else {
-            res.push_err(format!(
-                "pod {ns}/{pod} terminated ({})\n{}",
-                done.reason, done.message
-            ));
-            if !done.message.is_empty() && !done.message.ends_with('\n') {
-                res.push_err("\n");
-            }
-            res.code = done.exit_code;
-        }
+    if !a.restart_always {
+        push_completion(&mut res, &a.namespace, &a.pod, done);
     }
     res
+}
+
+/// kubectl run's verdict on a pod that ran to completion: nothing for Succeeded, else
+/// `pod NS/NAME terminated (REASON)` and the container's exit code as kubectl's own.
+fn push_completion(res: &mut Res, ns: &str, pod: &str, done: &Completed) {
+    if !done.failed {
+        return;
+    }
+    if done.exit_code == 0 {
+        res.push_err(format!(
+            "error: pod {ns}/{pod} failed with unknown exit code\n"
+        ));
+        res.code = 1;
+    } else {
+        res.push_err(format!(
+            "pod {ns}/{pod} terminated ({})\n{}",
+            done.reason, done.message
+        ));
+        if !done.message.is_empty() && !done.message.ends_with('\n') {
+            res.push_err("\n");
+        }
+        res.code = done.exit_code;
+    }
+}
+
+/// After the attached session of a `kubectl run -i` pod with restart policy Never or
+/// OnFailure, kubectl waits (up to `--pod-running-timeout`) for the pod to complete (Never)
+/// or succeed (OnFailure). `None`: it timed out.
+fn wait_for_completion(session: &mut Session, a: &Attach) -> Option<Completed> {
+    for _ in 0..=POD_RUNNING_TIMEOUT_S {
+        if let Some(done) = completed_container(session, a)
+            && (!done.failed || !a.restart_on_failure)
+        {
+            return Some(done);
+        }
+        session.sim.advance(Duration::from_secs(1));
+    }
+    None
 }
 
 /// `--rm`: deletes the pod without waiting, as kubectl's deferred removal does.
@@ -185,22 +201,38 @@ fn end_attach_delete(session: &mut Session, pod: &str, namespace: &str) -> Res {
     super::run(session, &args, "")
 }
 
-/// The end of a `kubectl run -i` session: attach's resume hint, then `--rm`'s deletion.
+/// The end of a `kubectl run -i` session: the container's main process ends with the
+/// session's status (the session stands for it), then what kubectl's `run` does after attach:
+/// attach's resume hint, the wait for the pod to complete (restart policy Never or
+/// OnFailure), `--rm`'s deletion (deferred in kubectl, so printed first), and the verdict.
 fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
     let mut res = Res::ok();
     res.code = code;
-    let Some(end) = it.attached else {
+    let Some(end) = it.attached.clone() else {
         return res;
     };
+    session
+        .sim
+        .end_attached_process(&it.namespace, &it.pod, &it.container, code);
+    res.code = 0;
     if end.restart_always && it.tty {
         res.push_out(format!(
             "Session ended, resume using 'kubectl attach {} -c {} -i -t' command when the pod is running\n",
             it.pod, it.container
         ));
     }
+    let outcome = (!end.restart_always).then(|| wait_for_completion(session, &end));
     if end.remove {
         let deleted = end_attach_delete(session, &it.pod, &it.namespace);
         res.chunks.extend(deleted.chunks);
+    }
+    match outcome {
+        None => {}
+        Some(Some(done)) => push_completion(&mut res, &it.namespace, &it.pod, &done),
+        Some(None) => {
+            res.push_err("error: timed out waiting for the condition\n");
+            res.code = 1;
+        }
     }
     res
 }

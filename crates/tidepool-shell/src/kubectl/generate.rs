@@ -1055,6 +1055,7 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
             tty: flags.bool("tty"),
             remove: flags.bool("rm"),
             restart_always: restart == "Always",
+            restart_on_failure: restart == "OnFailure",
         },
     ))
 }
