@@ -1394,6 +1394,9 @@ impl Kubelet {
         let all_stopped = rt.init.iter().chain(rt.app.iter()).all(|c| !c.running());
         if all_stopped {
             self.save_host_volumes(&rt);
+            // The kubelet reports the stopped containers (READY 0/1, a terminal phase) before
+            // it removes the pod, so a watcher sees `0/1 Terminating` then the deletion.
+            write_status(api, object, &rt, now);
             api.remove_now(key);
             self.pods.remove_taken(key, &rt.uid);
             return Next::Idle;

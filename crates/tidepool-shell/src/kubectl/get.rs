@@ -1422,6 +1422,7 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
         && !flags.has("field-selector")
         && targets.len() == 1;
     let wants_labels = flags.bool("show-labels") || flags.has("label-columns");
+    let watched_names: Vec<String> = targets.iter().filter_map(|(_, n)| n.clone()).collect();
     for (t, name) in targets {
         let kind = t.kind;
         let scope = if kind.namespaced() && !all_ns {
@@ -1672,7 +1673,8 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
             ));
         }
     }
-    if flags.bool("watch") {
+    // A name that does not exist fails the get before any watch starts.
+    if flags.bool("watch") && errors.is_empty() {
         return watch_start(
             session,
             &WatchRequest {
@@ -1681,7 +1683,7 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
                 all_ns,
                 ns: &ns,
                 show_labels: flags.bool("show-labels"),
-                named,
+                names: watched_names,
             },
             selector,
             res,
@@ -1725,6 +1727,8 @@ fn field_matches(selector: &str, o: &Value) -> bool {
 pub struct Follow {
     kind: Kind,
     namespace: Option<String>,
+    /// `kubectl get pod web -w`: only this object's changes (a `metadata.name` field selector).
+    name: Option<String>,
     selector: Option<Vec<super::json::Req>>,
     wide: bool,
     show_labels: bool,
@@ -1739,7 +1743,8 @@ struct WatchRequest<'a> {
     all_ns: bool,
     ns: &'a str,
     show_labels: bool,
-    named: bool,
+    /// The names asked for (`get pod web -w`); empty for a whole type.
+    names: Vec<String>,
 }
 
 fn watch_start(
@@ -1751,9 +1756,19 @@ fn watch_start(
     let [kind] = req.kinds else {
         return Err("error: you may only specify a single resource type\n".to_owned());
     };
-    if !matches!(req.output, "" | "wide") || req.named {
-        return Err("error: watching (-w) is available for tables of a whole type here (no names, -o wide at most)\n".to_owned());
+    if !matches!(req.output, "" | "wide") {
+        return Err(
+            "error: watching (-w) is available for tables here (-o wide at most)\n".to_owned(),
+        );
     }
+    // One source per name in kubectl's builder, and `Result.Watch` takes only one; the
+    // objects were printed first.
+    if req.names.len() > 1 {
+        res.push_err("error: you may only watch a single resource or type of resource at a time\n");
+        res.code = 1;
+        return Ok(res);
+    }
+    let name = req.names.first().cloned();
     let mut widths: Vec<usize> = Vec::new();
     let wide = req.output == "wide";
     let now = session.sim.now();
@@ -1766,6 +1781,7 @@ fn watch_start(
     let objects: Vec<Value> = api
         .store()
         .list(*kind, scope)
+        .filter(|o| name.as_deref().is_none_or(|n| o.name() == n))
         .filter(|o| {
             selector
                 .as_ref()
@@ -1799,6 +1815,7 @@ fn watch_start(
     session.follow = Some(Follow {
         kind: *kind,
         namespace: follow_ns,
+        name,
         selector,
         wide,
         show_labels: req.show_labels,
@@ -1882,6 +1899,11 @@ pub fn poll(session: &mut Session) -> Option<Res> {
         }
         if let Some(ns) = &follow.namespace
             && o.namespace() != ns
+        {
+            continue;
+        }
+        if let Some(name) = &follow.name
+            && o.name() != name
         {
             continue;
         }
