@@ -756,6 +756,7 @@ fn frame(session: &mut Session, state: &mut WatchState) -> Res {
     // The command ran to completion; nothing it started keeps streaming.
     session.follow = None;
     session.log_follow = None;
+    session.drain = None;
     session.forward = None;
     let now = session.sim.now();
     state.next_at = now.saturating_add(state.interval);

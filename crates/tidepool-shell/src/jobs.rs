@@ -185,6 +185,7 @@ pub(crate) fn run_background(session: &mut Session, pipeline: &[Simple], command
                 // A stream needs the terminal: it stops at once.
                 session.follow = None;
                 session.log_follow = None;
+                session.drain = None;
                 session.watch = None;
                 res.push_err(
                     "tidepool: streaming commands (kubectl get -w, logs -f, watch) run in the foreground only\n",

@@ -238,6 +238,8 @@ pub struct Session {
     pub(crate) follow: Option<kubectl::Follow>,
     /// A running `kubectl logs -f`.
     pub(crate) log_follow: Option<kubectl::LogFollow>,
+    /// A `kubectl drain` still retrying evictions.
+    pub(crate) drain: Option<kubectl::DrainJob>,
     /// A foreground `kubectl port-forward`.
     pub(crate) forward: Option<kubectl::PortForward>,
     /// A running `watch`.
@@ -301,6 +303,7 @@ impl Session {
             side_stderr,
             follow,
             log_follow,
+            drain,
             forward,
             watch,
             jobs,
@@ -326,6 +329,7 @@ impl Session {
             side_stderr,
             follow,
             log_follow,
+            drain,
             forward,
             watch,
             jobs,
@@ -490,6 +494,7 @@ impl Session {
     fn stop_streams(&mut self) {
         self.follow = None;
         self.log_follow = None;
+        self.drain = None;
         self.forward = None;
         self.watch = None;
     }
@@ -595,6 +600,8 @@ impl Session {
                 exec::Res::err(kubectl::LOST_CONNECTION, 1)
             }
         } else if let Some(res) = kubectl::poll_logs(self) {
+            res
+        } else if let Some(res) = kubectl::poll_drain(self) {
             res
         } else {
             kubectl::poll(self)?

@@ -70,6 +70,7 @@ pub(crate) struct Shell {
     pub side_stderr: Vec<String>,
     pub follow: Option<kubectl::Follow>,
     pub log_follow: Option<kubectl::LogFollow>,
+    pub drain: Option<kubectl::DrainJob>,
     pub forward: Option<kubectl::PortForward>,
     pub watch: Option<exec::WatchState>,
     pub jobs: jobs::Jobs,
@@ -120,6 +121,7 @@ impl Shell {
             side_stderr: Vec::new(),
             follow: None,
             log_follow: None,
+            drain: None,
             forward: None,
             watch: None,
             jobs: jobs::Jobs::default(),
@@ -147,6 +149,7 @@ impl Shell {
     fn streaming(&self) -> bool {
         self.follow.is_some()
             || self.log_follow.is_some()
+            || self.drain.is_some()
             || self.forward.is_some()
             || self.watch.is_some()
     }
@@ -198,6 +201,7 @@ impl Session {
         swap(&mut self.side_stderr, &mut shell.side_stderr);
         swap(&mut self.follow, &mut shell.follow);
         swap(&mut self.log_follow, &mut shell.log_follow);
+        swap(&mut self.drain, &mut shell.drain);
         swap(&mut self.forward, &mut shell.forward);
         swap(&mut self.watch, &mut shell.watch);
         swap(&mut self.jobs, &mut shell.jobs);
@@ -312,6 +316,7 @@ impl Session {
     pub fn is_streaming(&self) -> bool {
         self.follow.is_some()
             || self.log_follow.is_some()
+            || self.drain.is_some()
             || self.forward.is_some()
             || self.watch.is_some()
     }

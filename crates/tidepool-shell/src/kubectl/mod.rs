@@ -44,6 +44,7 @@ pub use get::{Follow, poll};
 /// playground's graph), from JSON or from the typed pod.
 pub use get::{pod_ready_and_status, pod_status};
 pub use logs::{LogFollow, poll_logs};
+pub use node::{DrainJob, poll_drain};
 pub use portforward::{LOST_CONNECTION, PortForward};
 pub use resources::{ResourceType, resolve_type};
 use std::collections::BTreeMap;

@@ -150,6 +150,7 @@ const UNMANAGED_FATAL: &str =
     "cannot delete Pods that declare no controller (use --force to override)";
 const UNMANAGED_WARNING: &str = "deleting Pods that declare no controller";
 
+#[derive(Debug, Clone, Copy)]
 struct DrainOptions {
     force: bool,
     ignore_daemonsets: bool,
@@ -269,8 +270,100 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
         })?),
         _ => None,
     };
-    for (index, node) in nodes.iter().enumerate() {
-        let name = node.name().to_owned();
+    let job = DrainJob {
+        nodes: nodes.iter().map(|n| n.name().to_owned()).collect(),
+        index: 0,
+        options,
+        pod_selector,
+        grace,
+        timeout,
+        disable_eviction: flags.bool("disable-eviction"),
+        dry_run,
+        // Output into a pipe or a file cannot stream here: such a drain gives up after a
+        // while instead, and says so.
+        streams: session.tty,
+        evictions: None,
+    };
+    if let Some(job) = job.run(session, &mut res) {
+        // A disruption budget refuses an eviction and there is no --timeout: kubectl keeps
+        // retrying until the budget allows it or Ctrl-C, so the drain goes on streaming.
+        session.drain = Some(job);
+        res.effects.push(crate::Effect::Follow);
+    }
+    Ok(res)
+}
+
+/// A `kubectl drain` in progress: the nodes (drained one after another) and the evictions
+/// of the current one. It runs in one go unless a disruption budget refuses an eviction
+/// while no `--timeout` bounds the retries; then the session keeps it (`Session::drain`)
+/// and [`poll_drain`] resumes it as virtual time passes, like a `get -w`, until it ends or
+/// Ctrl-C stops it.
+#[derive(Debug, Clone)]
+pub struct DrainJob {
+    nodes: Vec<String>,
+    index: usize,
+    options: DrainOptions,
+    pod_selector: Option<Vec<super::json::Req>>,
+    grace: Option<i64>,
+    timeout: Option<Duration>,
+    disable_eviction: bool,
+    dry_run: bool,
+    /// Whether it may go on streaming (its output is the terminal).
+    streams: bool,
+    evictions: Option<Evictions>,
+}
+
+/// What a running drain printed since the last poll; the poll that ends it returns its last
+/// output and exit status, and the next one `None`.
+pub fn poll_drain(session: &mut Session) -> Option<Res> {
+    let job = session.drain.take()?;
+    let mut res = Res::ok();
+    session.drain = job.run(session, &mut res);
+    Some(res)
+}
+
+impl DrainJob {
+    /// Runs the drain as far as it can go now. `Some` when it waits for virtual time to
+    /// pass (an unbounded eviction retry); `None` when it ended (`res.code` says how).
+    fn run(mut self, session: &mut Session, res: &mut Res) -> Option<Self> {
+        loop {
+            if let Some(evictions) = &mut self.evictions {
+                loop {
+                    let limit = match self.timeout {
+                        Some(timeout) => Limit::Timeout(timeout),
+                        None if self.streams => Limit::None,
+                        None => Limit::Playground,
+                    };
+                    if evictions.step(session, self.grace, limit, res) {
+                        break;
+                    }
+                    if limit == Limit::None && evictions.retrying() {
+                        return Some(self);
+                    }
+                    session.sim.advance(Duration::from_secs(1));
+                }
+                let evictions = self.evictions.take()?;
+                if let Err(error) = evictions.outcome() {
+                    self.fail_evictions(session, &evictions.pods, &error, res);
+                    return None;
+                }
+                res.push_out(format!("{} drained\n", node_name(&self.nodes[self.index])));
+                self.index += 1;
+            }
+            if self.index >= self.nodes.len() {
+                return None;
+            }
+            match self.start_node(session, res) {
+                Ok(()) => {}
+                Err(()) => return None,
+            }
+        }
+    }
+
+    /// The pods of the current node through kubectl's filters: an error stops the drain;
+    /// otherwise the node's evictions start (or, dry-run and `--disable-eviction`, finish).
+    fn start_node(&mut self, session: &mut Session, res: &mut Res) -> Result<(), ()> {
+        let name = self.nodes[self.index].clone();
         let mut pods: Vec<Value> = session
             .sim
             .api()
@@ -283,7 +376,7 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
                     == Some(name.as_str())
             })
             .filter(|p| {
-                pod_selector
+                self.pod_selector
                     .as_ref()
                     .is_none_or(|s| super::json::selector_matches(s, &p.to_json()))
             })
@@ -316,7 +409,7 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
                 .unwrap_or("")
                 .to_owned();
             let id = format!("{ns}/{pod_name}");
-            match pod_verdict(pod, &options) {
+            match pod_verdict(pod, &self.options) {
                 PodVerdict::Delete => doomed.push((ns, pod_name)),
                 PodVerdict::DeleteWarn(w) => {
                     warnings.push((w, id));
@@ -337,118 +430,187 @@ pub fn drain(session: &mut Session, args: &[String]) -> KResult {
             res.push_err(format!(
                 "error: unable to drain node \"{name}\" due to error: {joined}, continuing command...\n"
             ));
-            res.push_err("There are pending nodes to be drained:\n");
-            for n in &nodes[index..] {
-                res.push_err(format!(" {}\n", n.name()));
-            }
+            self.push_pending_nodes(res);
             for m in messages {
                 res.push_err(format!("{m}\n"));
             }
             res.code = 1;
-            return Ok(res);
+            return Err(());
         }
         if !warnings.is_empty() {
             res.push_err(format!("Warning: {}\n", grouped(&warnings).join("; ")));
         }
-        if dry_run {
+        if self.dry_run {
             for (ns, pod) in &doomed {
                 res.push_out(format!("evicting pod {ns}/{pod} (dry run)\n"));
             }
             res.push_out(format!("{} drained (dry run)\n", node_name(&name)));
-            continue;
+            self.index += 1;
+            return Ok(());
         }
-        if flags.bool("disable-eviction") {
-            if let Err(text) = delete_and_wait(session, &doomed, grace, timeout, &mut res) {
+        if self.disable_eviction {
+            if let Err(text) = delete_and_wait(session, &doomed, self.grace, self.timeout, res) {
                 res.push_err(text);
                 res.code = 1;
-                return Ok(res);
+                return Err(());
             }
-        } else if let Err(error) = evict_pods(session, &doomed, grace, timeout, &mut res) {
-            // deleteOrEvictPodsSimple, then RunDrain's fatal branch, then CheckErr.
-            let pending: Vec<&(String, String)> = doomed
-                .iter()
-                .filter(|(ns, pod)| session.sim.api().get(Kind::Pod, ns, pod).is_ok())
-                .collect();
-            if !pending.is_empty() {
-                res.push_err(format!(
-                    "There are pending pods in node \"{name}\" when an error occurred: {error}\n"
-                ));
-                for (_, pod) in pending {
-                    res.push_err(format!("pod/{pod}\n"));
-                }
-            }
-            res.push_err(format!(
-                "error: unable to drain node \"{name}\" due to error: {error}, continuing command...\n"
-            ));
-            res.push_err("There are pending nodes to be drained:\n");
-            for n in &nodes[index..] {
-                res.push_err(format!(" {}\n", n.name()));
-            }
-            res.push_err(format!("error: {error}\n"));
-            res.code = 1;
-            return Ok(res);
+            res.push_out(format!("{} drained\n", node_name(&name)));
+            self.index += 1;
+            return Ok(());
         }
-        res.push_out(format!("{} drained\n", node_name(&name)));
+        self.evictions = Some(Evictions::new(doomed, session.sim.now().as_millis()));
+        Ok(())
     }
-    Ok(res)
+
+    /// deleteOrEvictPodsSimple, then RunDrain's fatal branch, then CheckErr.
+    fn fail_evictions(
+        &self,
+        session: &Session,
+        doomed: &[(String, String)],
+        error: &str,
+        res: &mut Res,
+    ) {
+        let name = &self.nodes[self.index];
+        let pending: Vec<&(String, String)> = doomed
+            .iter()
+            .filter(|(ns, pod)| session.sim.api().get(Kind::Pod, ns, pod).is_ok())
+            .collect();
+        if !pending.is_empty() {
+            res.push_err(format!(
+                "There are pending pods in node \"{name}\" when an error occurred: {error}\n"
+            ));
+            for (_, pod) in pending {
+                res.push_err(format!("pod/{pod}\n"));
+            }
+        }
+        res.push_err(format!(
+            "error: unable to drain node \"{name}\" due to error: {error}, continuing command...\n"
+        ));
+        self.push_pending_nodes(res);
+        res.push_err(format!("error: {error}\n"));
+        res.code = 1;
+    }
+
+    fn push_pending_nodes(&self, res: &mut Res) {
+        res.push_err("There are pending nodes to be drained:\n");
+        for n in &self.nodes[self.index..] {
+            res.push_err(format!(" {n}\n"));
+        }
+    }
 }
 
-/// How long a drain without `--timeout` keeps retrying evictions a disruption budget refuses.
-/// Real kubectl retries until interrupted; a playground command has to end.
-const UNBOUNDED_EVICTION_RETRIES: Duration = Duration::from_secs(120);
+/// How long a drain whose output cannot stream keeps retrying evictions a disruption budget
+/// refuses, when no `--timeout` was given (real kubectl retries until interrupted).
+const UNSTREAMED_EVICTION_RETRIES: Duration = Duration::from_secs(120);
+
+/// What bounds a drain's eviction retries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Limit {
+    /// `--timeout`.
+    Timeout(Duration),
+    /// Nothing, as in kubectl: the drain streams until the budget allows it or Ctrl-C.
+    None,
+    /// [`UNSTREAMED_EVICTION_RETRIES`], for output into a pipe or a file.
+    Playground,
+}
+
+impl Limit {
+    fn duration(self) -> Option<Duration> {
+        match self {
+            Limit::Timeout(d) => Some(d),
+            Limit::None => None,
+            Limit::Playground => Some(UNSTREAMED_EVICTION_RETRIES),
+        }
+    }
+}
 
 /// Where one pod of `drain`'s eviction loop stands (one goroutine of kubectl's `evictPods`).
+#[derive(Debug, Clone)]
 enum Eviction {
     /// The next eviction request is due at this offset from the start.
     Due(Duration),
+    /// Refused by a disruption budget (429); asked again at this offset from the start.
+    Retry(Duration),
     /// Evicted; waiting for the pod with this uid to go.
     Deleting(String),
     /// Gone, or failed (the error is collected).
     Finished,
 }
 
-/// kubectl's `evictPods`: each pod's eviction is retried every 5 s while its disruption budget
-/// answers 429, until `--timeout`; evicted pods are then awaited (`pod/x evicted`). Returns the
-/// aggregated error (`a` or `[a, b]`).
-fn evict_pods(
-    session: &mut Session,
-    pods: &[(String, String)],
-    grace: Option<i64>,
-    timeout: Option<Duration>,
-    res: &mut Res,
-) -> Result<(), String> {
-    const RETRY: Duration = Duration::from_secs(5);
-    let options = DeleteOptions {
-        grace_period_seconds: grace,
-        ..DeleteOptions::default()
-    };
-    let mut states: Vec<Eviction> = pods.iter().map(|_| Eviction::Due(Duration::ZERO)).collect();
-    let mut errors: Vec<String> = Vec::new();
-    let mut elapsed = Duration::ZERO;
-    let limit = timeout.unwrap_or(UNBOUNDED_EVICTION_RETRIES);
-    // The playground's own note about giving up, printed once.
-    let mut noted = false;
-    loop {
-        for ((ns, name), state) in pods.iter().zip(states.iter_mut()) {
-            let Eviction::Due(at) = *state else {
+/// kubectl's `evictPods` for one node: each pod's eviction is retried every 5 s while its
+/// disruption budget answers 429, until `--timeout` (without one, until it succeeds);
+/// evicted pods are then awaited (`pod/x evicted`).
+#[derive(Debug, Clone)]
+struct Evictions {
+    pods: Vec<(String, String)>,
+    states: Vec<Eviction>,
+    errors: Vec<String>,
+    /// Virtual time (ms) the evictions started.
+    started_ms: u64,
+    /// The playground's note about giving up is printed once.
+    noted: bool,
+}
+
+impl Evictions {
+    fn new(pods: Vec<(String, String)>, started_ms: u64) -> Self {
+        let states = pods.iter().map(|_| Eviction::Due(Duration::ZERO)).collect();
+        Self {
+            pods,
+            states,
+            errors: Vec::new(),
+            started_ms,
+            noted: false,
+        }
+    }
+
+    /// Whether a pod waits to ask again (a budget refused it).
+    fn retrying(&self) -> bool {
+        self.states.iter().any(|s| matches!(s, Eviction::Retry(_)))
+    }
+
+    /// Does what is due at the current virtual time; `true` when every pod is finished.
+    fn step(
+        &mut self,
+        session: &mut Session,
+        grace: Option<i64>,
+        limit: Limit,
+        res: &mut Res,
+    ) -> bool {
+        const RETRY: Duration = Duration::from_secs(5);
+        let options = DeleteOptions {
+            grace_period_seconds: grace,
+            ..DeleteOptions::default()
+        };
+        let elapsed = Duration::from_millis(
+            session
+                .sim
+                .now()
+                .as_millis()
+                .saturating_sub(self.started_ms),
+        );
+        let timeout = limit.duration();
+        let expired = timeout.is_some_and(|limit| elapsed >= limit);
+        for ((ns, name), state) in self.pods.iter().zip(self.states.iter_mut()) {
+            let (Eviction::Due(at) | Eviction::Retry(at)) = *state else {
                 continue;
             };
             if at > elapsed {
                 continue;
             }
             res.push_out(format!("evicting pod {ns}/{name}\n"));
-            if elapsed >= limit {
-                if timeout.is_none() && !noted {
-                    noted = true;
+            if let Some(after) = timeout.filter(|_| expired) {
+                if limit == Limit::Playground && !self.noted {
+                    self.noted = true;
                     res.push_err(format!(
-                        "(the playground stops retrying after {}: real kubectl keeps retrying \
-                         until interrupted; pass --timeout to choose)\n",
-                        crate::duration::go_duration(limit)
+                        "(the playground stops retrying after {} when drain's output is not the \
+                         terminal: real kubectl keeps retrying until interrupted; pass --timeout \
+                         to choose)\n",
+                        crate::duration::go_duration(after)
                     ));
                 }
-                errors.push(format!(
+                self.errors.push(format!(
                     "error when evicting pods/\"{name}\" -n \"{ns}\": global timeout reached: {}",
-                    crate::duration::go_duration(limit)
+                    crate::duration::go_duration(after)
                 ));
                 *state = Eviction::Finished;
                 continue;
@@ -469,10 +631,10 @@ fn evict_pods(
                         "error when evicting pods/\"{name}\" -n \"{ns}\" (will retry after 5s): {}\n",
                         e.message
                     ));
-                    *state = Eviction::Due(elapsed + RETRY);
+                    *state = Eviction::Retry(elapsed + RETRY);
                 }
                 Err(e) => {
-                    errors.push(format!(
+                    self.errors.push(format!(
                         "error when evicting pods/\"{name}\" -n \"{ns}\": {}",
                         e.message
                     ));
@@ -481,7 +643,7 @@ fn evict_pods(
             }
         }
         session.sim.advance(Duration::ZERO);
-        for ((ns, name), state) in pods.iter().zip(states.iter_mut()) {
+        for ((ns, name), state) in self.pods.iter().zip(self.states.iter_mut()) {
             let Eviction::Deleting(uid) = state else {
                 continue;
             };
@@ -493,25 +655,25 @@ fn evict_pods(
             if gone {
                 res.push_out(format!("pod/{name} evicted\n"));
                 *state = Eviction::Finished;
-            } else if elapsed >= limit {
+            } else if expired {
                 // waitForDelete polls under the drain's context, which has expired.
-                errors.push(format!(
+                self.errors.push(format!(
                     "error when waiting for pod \"{name}\" in namespace \"{ns}\" to terminate: \
                      context deadline exceeded"
                 ));
                 *state = Eviction::Finished;
             }
         }
-        if states.iter().all(|s| matches!(s, Eviction::Finished)) {
-            break;
-        }
-        session.sim.advance(Duration::from_secs(1));
-        elapsed += Duration::from_secs(1);
+        self.states.iter().all(|s| matches!(s, Eviction::Finished))
     }
-    match errors.as_slice() {
-        [] => Ok(()),
-        [one] => Err(one.clone()),
-        many => Err(format!("[{}]", many.join(", "))),
+
+    /// The aggregated error (`a` or `[a, b]`), as kubectl's evictPods returns it.
+    fn outcome(&self) -> Result<(), String> {
+        match self.errors.as_slice() {
+            [] => Ok(()),
+            [one] => Err(one.clone()),
+            many => Err(format!("[{}]", many.join(", "))),
+        }
     }
 }
 
