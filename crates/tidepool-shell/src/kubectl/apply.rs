@@ -317,6 +317,220 @@ fn from_files(session: &mut Session, args: &[String], stdin: &str, verb: &str) -
     Ok(res)
 }
 
+const REPLACE_SPECS: &[FlagSpec] = &[
+    f("filename", Some('f'), true),
+    f("recursive", Some('R'), false),
+    f("force", None, false),
+    f("grace-period", None, true),
+    f("timeout", None, true),
+    f("wait", None, false),
+    f("cascade", None, true),
+    f("dry-run", None, true),
+    f("output", Some('o'), true),
+    f("save-config", None, false),
+    f("validate", None, true),
+    f("field-manager", None, true),
+];
+
+/// `kubectl replace -f FILE`: a PUT of each object (it must exist; a `resourceVersion` in
+/// the file must be the current one). `--force` deletes each object, waits until it is gone,
+/// and creates it again: the way round fields an update may not change (a pod's spec).
+pub fn replace(session: &mut Session, args: &[String], stdin: &str) -> KResult {
+    let flags = parse_flags(args, REPLACE_SPECS, "replace")?;
+    let force = flags.bool("force");
+    let dry = match flags.get("dry-run") {
+        None | Some("none") | Some("false") => None,
+        Some("client") | Some("true") => Some(" (dry run)"),
+        Some("server") => Some(" (server dry run)"),
+        Some(other) => {
+            return Err(format!(
+                "error: Invalid dry-run value ({other}). Must be \"none\", \"server\", or \"client\".\n"
+            ));
+        }
+    };
+    if force && dry.is_some() {
+        return Err("error: --dry-run can not be used when --force is set\n".to_owned());
+    }
+    let sources = flags.all("filename");
+    if sources.is_empty() {
+        return Err("error: must specify one of -f and -k\n".to_owned());
+    }
+    let grace: i64 = match flags.get("grace-period") {
+        None => -1,
+        Some(g) => g.parse().map_err(|_| {
+            format!("Error: invalid argument \"{g}\" for \"--grace-period\" flag: strconv.ParseInt: parsing \"{g}\": invalid syntax\nSee 'kubectl replace --help' for usage.\n")
+        })?,
+    };
+    let timeout = match flags.get("timeout") {
+        None => Duration::ZERO,
+        Some(t) => crate::duration::parse_go_duration(t).ok_or_else(|| {
+            format!("Error: invalid argument \"{t}\" for \"--timeout\" flag: time: invalid duration \"{t}\"\nSee 'kubectl replace --help' for usage.\n")
+        })?,
+    };
+    if grace >= 0 && !force {
+        return Err("error: --grace-period must have --force specified\n".to_owned());
+    }
+    if !timeout.is_zero() && !force {
+        return Err("error: --timeout must have --force specified\n".to_owned());
+    }
+    let output = flags.get("output").unwrap_or("").to_owned();
+    let mut res = Res::ok();
+    let mut objects = Vec::new();
+    for item in load(session, &sources, stdin, flags.bool("recursive")) {
+        match item {
+            Loaded::Error(e) => {
+                res.push_err(e);
+                res.code = 1;
+            }
+            Loaded::Object(source, mut object) => {
+                if let Err(e) = place(session, &flags, &mut object) {
+                    res.push_err(e);
+                    res.code = 1;
+                    continue;
+                }
+                objects.push((source, *object));
+            }
+        }
+    }
+    if force {
+        // kubectl turns --grace-period=0 into 1 here, to not lose data by accident.
+        let grace = match grace {
+            0 => Some(1),
+            g if g > 0 => Some(g),
+            _ => None,
+        };
+        let timeout = if timeout.is_zero() {
+            Duration::from_secs(300)
+        } else {
+            timeout
+        };
+        force_replace(session, &flags, objects, grace, timeout, &output, res)
+    } else {
+        for (source, object) in objects {
+            let (kind, name) = (object.kind(), object.name().to_owned());
+            if let Some(suffix) = dry {
+                let r = super::generate::print_object(
+                    &printable(&object),
+                    kind,
+                    &name,
+                    &output,
+                    &format!("replaced{suffix}"),
+                )?;
+                res.chunks.extend(r.chunks);
+                continue;
+            }
+            match session.sim.api_mut().update(object) {
+                Ok(o) => {
+                    let r = super::generate::print_object(
+                        &printable(&o),
+                        kind,
+                        &name,
+                        &output,
+                        "replaced",
+                    )?;
+                    res.chunks.extend(r.chunks);
+                }
+                Err(e) => {
+                    res.push_err(super::api_error(
+                        &e,
+                        Some(&format!("error when replacing \"{source}\": ")),
+                    ));
+                    res.code = 1;
+                }
+            }
+        }
+        settle(session);
+        Ok(res)
+    }
+}
+
+/// `replace --force`: kubectl's `forceReplace`: delete (a missing object is fine), poll every
+/// second until each is gone, then create them all; the first failure ends the command.
+fn force_replace(
+    session: &mut Session,
+    flags: &Flags,
+    objects: Vec<(String, Object)>,
+    grace: Option<i64>,
+    timeout: Duration,
+    output: &str,
+    mut res: Res,
+) -> KResult {
+    let propagation = match flags.get("cascade") {
+        None | Some("background") | Some("true") => Propagation::Background,
+        Some("foreground") => Propagation::Foreground,
+        Some("orphan") | Some("false") => Propagation::Orphan,
+        Some(other) => {
+            return Err(format!(
+                "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"\n"
+            ));
+        }
+    };
+    let options = DeleteOptions {
+        propagation,
+        grace_period_seconds: grace,
+    };
+    let mut deleted = Vec::new();
+    for (_, object) in &objects {
+        let (kind, ns, name) = (object.kind(), object.namespace(), object.name());
+        match session.sim.api_mut().delete(kind, ns, name, &options) {
+            Ok(gone) => {
+                res.push_out(format!(
+                    "{} \"{name}\" deleted\n",
+                    kind.qualified_singular()
+                ));
+                deleted.push((kind, ns.to_owned(), name.to_owned(), gone.uid().to_owned()));
+            }
+            Err(e) if e.reason == tidepool_core::StatusReason::NotFound => {}
+            Err(e) => {
+                res.push_err(server_error(&e));
+                res.code = 1;
+                return Ok(res);
+            }
+        }
+    }
+    settle(session);
+    let mut waited = Duration::ZERO;
+    while deleted.iter().any(|(k, ns, n, uid)| {
+        session
+            .sim
+            .api()
+            .get_ref(*k, ns, n)
+            .is_ok_and(|o| o.uid() == uid)
+    }) {
+        if waited >= timeout {
+            res.push_err("error: timed out waiting for the condition\n");
+            res.code = 1;
+            return Ok(res);
+        }
+        session.sim.advance(Duration::from_secs(1));
+        waited += Duration::from_secs(1);
+    }
+    let mut count = 0;
+    for (_, mut object) in objects {
+        let (kind, name) = (object.kind(), object.name().to_owned());
+        // A create takes no resourceVersion: the old object's is stale now.
+        object.meta_mut().resource_version = None;
+        match session.sim.api_mut().create(object) {
+            Ok(o) => {
+                count += 1;
+                let r =
+                    super::generate::print_object(&printable(&o), kind, &name, output, "replaced")?;
+                res.chunks.extend(r.chunks);
+            }
+            Err(e) => {
+                res.push_err(server_error(&e));
+                res.code = 1;
+                return Ok(res);
+            }
+        }
+    }
+    settle(session);
+    if count == 0 && res.code == 0 {
+        return Err("error: no objects passed to replace\n".to_owned());
+    }
+    Ok(res)
+}
+
 const DELETE_SPECS: &[FlagSpec] = &[
     f("filename", Some('f'), true),
     f("recursive", Some('R'), false),

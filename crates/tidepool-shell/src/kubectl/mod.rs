@@ -415,6 +415,7 @@ fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> R
         "describe" => describe::describe(session, &rest),
         "create" => apply::create(session, &rest, stdin),
         "apply" => apply::apply(session, &rest, stdin),
+        "replace" => apply::replace(session, &rest, stdin),
         "delete" => apply::delete(session, &rest, stdin),
         "run" => generate::run(session, &rest),
         "scale" => apply::scale(session, &rest),
