@@ -529,6 +529,21 @@ impl Simulation {
             .run_exec_session(&self.api, &key, container, session, now)
     }
 
+    /// Runs `work` on a running container's files and image (`kubectl cp`). `None` when the
+    /// container is not running.
+    pub fn with_container_fs<R>(
+        &mut self,
+        namespace: &str,
+        pod: &str,
+        container: &str,
+        work: impl FnOnce(&mut tidepool_container::MountedFs, tidepool_container::Image) -> R,
+    ) -> Option<R> {
+        let key = ObjectKey::new(Kind::Pod, namespace, pod);
+        let now = self.clock.now();
+        self.kubelet
+            .with_container_fs(&self.api, &key, container, now, work)
+    }
+
     /// The session `kubectl run -it` attached to ended with `code`: the container's main
     /// process ends with it (the session stands for PID 1). `false` when the container is not
     /// running.

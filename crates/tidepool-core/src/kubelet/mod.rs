@@ -1566,6 +1566,21 @@ impl Kubelet {
         })
     }
 
+    /// Runs `work` on a running container's files (its volumes mounted) and image, as a
+    /// `tar` that `kubectl cp` execs there would see them. `None` when it is not running.
+    pub fn with_container_fs<R>(
+        &mut self,
+        api: &ApiServer,
+        key: &ObjectKey,
+        container: &str,
+        now: VirtualTime,
+        work: impl FnOnce(&mut MountedFs, tidepool_container::Image) -> R,
+    ) -> Option<R> {
+        self.in_running_container(api, key, container, now, |process, fs, _| {
+            work(fs, process.image())
+        })
+    }
+
     /// Ends a running container's main process with `code`, as when the process attached by
     /// `kubectl run -it` exits: the next sync records the exit and applies the restart
     /// policy. `None` when the container is not running.

@@ -383,29 +383,7 @@ pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             "error: cannot exec into a container in a completed pod; current phase is {phase}\n"
         ));
     }
-    let apps: Vec<&str> = arr(&pod, "/spec/containers")
-        .iter()
-        .map(|c| s(c, "/name"))
-        .collect();
-    let container = match flags.get("container") {
-        Some(c) => c.to_owned(),
-        None => {
-            let first = apps.first().copied().unwrap_or_default().to_owned();
-            let inits = arr(&pod, "/spec/initContainers");
-            if apps.len() + inits.len() > 1 && !flags.has("quiet") {
-                let all: Vec<String> = apps
-                    .iter()
-                    .map(|c| (*c).to_owned())
-                    .chain(inits.iter().map(|c| format!("{} (init)", s(c, "/name"))))
-                    .collect();
-                res.push_err(format!(
-                    "Defaulted container \"{first}\" out of: {}\n",
-                    all.join(", ")
-                ));
-            }
-            first
-        }
-    };
+    let container = pick_container(&pod, flags.get("container"), flags.has("quiet"), &mut res);
     if flags.has("stdin") {
         let piped = !stdin.is_empty();
         let tty = flags.has("tty") && !piped;
@@ -472,7 +450,38 @@ pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
 }
 
 /// kubectl's report of an exec the runtime refused.
-fn exec_error(mut res: Res, container: &str, e: ExecError) -> Res {
+/// The container a command that execs (`exec`, `cp`) works in: `-c`, else the first, with
+/// kubectl's `Defaulted container` notice when the pod has more than one.
+pub(super) fn pick_container(
+    pod: &serde_json::Value,
+    requested: Option<&str>,
+    quiet: bool,
+    res: &mut Res,
+) -> String {
+    if let Some(c) = requested {
+        return c.to_owned();
+    }
+    let apps: Vec<&str> = arr(pod, "/spec/containers")
+        .iter()
+        .map(|c| s(c, "/name"))
+        .collect();
+    let first = apps.first().copied().unwrap_or_default().to_owned();
+    let inits = arr(pod, "/spec/initContainers");
+    if apps.len() + inits.len() > 1 && !quiet {
+        let all: Vec<String> = apps
+            .iter()
+            .map(|c| (*c).to_owned())
+            .chain(inits.iter().map(|c| format!("{} (init)", s(c, "/name"))))
+            .collect();
+        res.push_err(format!(
+            "Defaulted container \"{first}\" out of: {}\n",
+            all.join(", ")
+        ));
+    }
+    first
+}
+
+pub(super) fn exec_error(mut res: Res, container: &str, e: ExecError) -> Res {
     match e {
         ExecError::NotRunning => {
             res.push_err(format!(

@@ -19,6 +19,7 @@ pub use explain::{
 };
 mod generate;
 pub(crate) use generate::base64;
+mod cp;
 mod get;
 mod info;
 pub(crate) mod json;
@@ -432,6 +433,7 @@ fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> R
         "edit" => edit::edit(session, &rest),
         "logs" => logs::logs(session, &rest),
         "exec" => exec::exec(session, &rest, stdin),
+        "cp" => cp::cp(session, &rest),
         "top" => top::top(session, &rest),
         "port-forward" => portforward::port_forward(session, &rest),
         "explain" => explain::explain(&rest),
