@@ -1054,10 +1054,9 @@ impl Kubelet {
             env: runtime::container_env(api, ctx.pod, spec, ctx.ip),
             working_dir: spec.working_dir.clone(),
             hostname,
-            // `stdinOnce`: the runtime closes stdin when the first attach ends, so a
-            // restarted instance reads end-of-file at once.
-            stdin: spec.stdin == Some(true)
-                && !(spec.stdin_once == Some(true) && c.restart_count > 0),
+            // `stdinOnce` closes stdin when the first attach ends, until the container
+            // restarts: every instance starts with it open.
+            stdin: spec.stdin == Some(true),
             tty: spec.tty == Some(true),
             cpu_limit_millicores: cpu_limit_millicores(spec),
         };

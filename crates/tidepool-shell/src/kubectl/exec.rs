@@ -36,6 +36,8 @@ pub struct Attach {
     pub restart_always: bool,
     /// Restart policy OnFailure: only success ends kubectl's wait after the session.
     pub restart_on_failure: bool,
+    /// `kubectl run` waits for the pod to complete after the session; `kubectl attach` not.
+    pub wait_for_exit: bool,
 }
 
 /// How long `kubectl run -i` waits for the pod to run (`--pod-running-timeout`, 1 minute).
@@ -221,7 +223,8 @@ fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
             it.pod, it.container
         ));
     }
-    let outcome = (!end.restart_always).then(|| wait_for_completion(session, &end));
+    let outcome =
+        (!end.restart_always && end.wait_for_exit).then(|| wait_for_completion(session, &end));
     if end.remove {
         let deleted = end_attach_delete(session, &it.pod, &it.namespace);
         res.chunks.extend(deleted.chunks);
@@ -450,6 +453,139 @@ pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
 }
 
 /// kubectl's report of an exec the runtime refused.
+/// `kubectl attach (POD | TYPE/NAME) [-c C] [-i] [-t]`: with `-i` to a container that keeps
+/// stdin open, an interactive session standing for its PID 1 (as `kubectl run -it`); else
+/// the container's output from now on (`logs -f --tail=0`), until Ctrl-C or it stops.
+pub fn attach_command(session: &mut Session, args: &[String]) -> KResult {
+    let flags = parse_flags(
+        args,
+        &[
+            f("container", Some('c'), true),
+            f("stdin", Some('i'), false),
+            f("tty", Some('t'), false),
+            f("quiet", Some('q'), false),
+            f("pod-running-timeout", None, true),
+        ],
+        "attach",
+    )?;
+    let target = match flags.args.as_slice() {
+        [] => return Err("error: at least 1 argument is required for attach\n".to_owned()),
+        [one] => one.clone(),
+        [ty, name] => format!("{ty}/{name}"),
+        more => {
+            return Err(format!(
+                "error: expected POD, TYPE/NAME, or TYPE NAME, (at most 2 arguments) saw {}: [{}]\n",
+                more.len(),
+                more.join(" ")
+            ));
+        }
+    };
+    let ns = namespace(session, &flags);
+    let quiet = flags.has("quiet");
+    let pod = super::logs::pods_of(session, &ns, &target)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| "error: timed out waiting for the condition\n".to_owned())?;
+    let name = s(&pod, "/metadata/name").to_owned();
+    let phase = s(&pod, "/status/phase");
+    if matches!(phase, "Succeeded" | "Failed") {
+        return Err(format!(
+            "error: cannot attach a container in a completed pod; current phase is {phase}\n"
+        ));
+    }
+    let mut res = Res::ok();
+    let container = pick_container(&pod, flags.get("container"), quiet, &mut res);
+    let Some(spec) = arr(&pod, "/spec/containers")
+        .iter()
+        .find(|c| s(c, "/name") == container)
+        .cloned()
+    else {
+        return Err(format!(
+            "error: cannot attach to the container: container {container} not found in pod {name}\n"
+        ));
+    };
+    session
+        .sim
+        .api()
+        .authorize_subresource("create", tidepool_core::Kind::Pod, &ns, &name, "attach")
+        .map_err(|e| super::api_error(&e, None))?;
+    let container_tty = spec.get("tty").and_then(serde_json::Value::as_bool) == Some(true);
+    let container_stdin = spec.get("stdin").and_then(serde_json::Value::as_bool) == Some(true);
+    let mut tty = flags.has("tty");
+    if tty && !container_tty {
+        tty = false;
+        if !quiet {
+            res.push_err(format!(
+                "error: Unable to use a TTY - container {container} did not allocate one\n"
+            ));
+        }
+    } else if !tty && container_tty {
+        tty = true;
+    }
+    if !quiet {
+        res.push_err("If you don't see a command prompt, try pressing enter.\n");
+    }
+    if flags.has("stdin") && container_stdin {
+        // The session stands for PID 1: its argv is the container's command line.
+        let argv: Vec<String> = arr(&spec, "/command")
+            .iter()
+            .chain(arr(&spec, "/args"))
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .collect();
+        let argv = if argv.is_empty() {
+            vec!["sh".to_owned()]
+        } else {
+            argv
+        };
+        let shell = match session.sim.open_exec_session(&ns, &name, &container, &argv) {
+            Ok(shell) => shell,
+            Err(e) => return Ok(exec_error(res, &container, e)),
+        };
+        let restart_always = s(&pod, "/spec/restartPolicy") == "Always";
+        let attach = Attach {
+            namespace: ns.clone(),
+            pod: name.clone(),
+            container: container.clone(),
+            argv,
+            tty,
+            remove: false,
+            // attach's reattach message: stdin, a raw terminal, restart policy Always.
+            restart_always: restart_always && !quiet,
+            restart_on_failure: false,
+            wait_for_exit: false,
+        };
+        let mut it = Interactive {
+            namespace: ns,
+            pod: name,
+            container,
+            tty,
+            shell,
+            attached: Some(attach),
+        };
+        let (first, ended) = drive(session, &mut it, None);
+        res.chunks.extend(first.chunks);
+        match ended {
+            Some(code) => {
+                let end = end_attach(session, &it, code);
+                res.chunks.extend(end.chunks);
+                res.code = end.code;
+            }
+            None => session.interactive = Some(it),
+        }
+        return Ok(res);
+    }
+    // Output only: the container's new lines until Ctrl-C or its end.
+    let follow: Vec<String> = ["-f", &name, "-c", &container, "--tail=0", "-n", &ns]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+    let streamed = super::logs::logs(session, &follow)?;
+    res.chunks.extend(streamed.chunks);
+    res.effects.extend(streamed.effects);
+    res.code = streamed.code;
+    Ok(res)
+}
+
 /// The container a command that execs (`exec`, `cp`) works in: `-c`, else the first, with
 /// kubectl's `Defaulted container` notice when the pod has more than one.
 pub(super) fn pick_container(

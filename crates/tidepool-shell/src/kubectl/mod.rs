@@ -434,6 +434,7 @@ fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> R
         "logs" => logs::logs(session, &rest),
         "exec" => exec::exec(session, &rest, stdin),
         "cp" => cp::cp(session, &rest),
+        "attach" => exec::attach_command(session, &rest),
         "top" => top::top(session, &rest),
         "port-forward" => portforward::port_forward(session, &rest),
         "explain" => explain::explain(&rest),
