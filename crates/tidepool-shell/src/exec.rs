@@ -213,6 +213,10 @@ pub(crate) fn expand_word(session: &mut Session, word: &Word) -> Vec<String> {
                 current.push_str(&substitute(session, text));
                 started = true;
             }
+            Part::ProcSub(text) => {
+                current.push_str(&process_substitution(session, text));
+                started = true;
+            }
             Part::Var(_) | Part::Cmd(_) => {
                 let value = match part {
                     Part::Var(name) => var(session, name),
@@ -283,6 +287,51 @@ fn substitute(session: &mut Session, text: &str) -> String {
         }
     }
     stdout.trim_end_matches('\n').to_owned()
+}
+
+/// Where bash's process substitutions appear; the line that used them cleans them up.
+pub(crate) const PROC_SUBST_DIR: &str = "/dev/fd";
+
+/// `<(command)`: runs it and names a file with its whole stdout, as bash's `/dev/fd/63`
+/// (then 62, ...) for the command reading it.
+fn process_substitution(session: &mut Session, text: &str) -> String {
+    let out = {
+        let list = match crate::parse::parse(text, Vec::new()) {
+            Ok(list) => list,
+            Err(e) => {
+                session.side_stderr.push(format!("bash: {e}\n"));
+                return String::new();
+            }
+        };
+        if session.subst_depth >= MAX_SUBST_DEPTH {
+            session
+                .side_stderr
+                .push("bash: command substitution nested too deeply\n".to_owned());
+            return String::new();
+        }
+        let tty = session.tty;
+        session.tty = false;
+        session.subst_depth += 1;
+        let out = run_list(session, &list, text);
+        session.subst_depth -= 1;
+        session.tty = tty;
+        out
+    };
+    let mut stdout = String::new();
+    for (stream, chunk) in out.chunks {
+        match stream {
+            Stream::Stdout => stdout.push_str(&chunk),
+            Stream::Stderr => session.side_stderr.push(chunk),
+        }
+    }
+    let _ = session.vfs.mkdir(PROC_SUBST_DIR, true);
+    let path = (10..=63)
+        .rev()
+        .map(|fd| format!("{PROC_SUBST_DIR}/{fd}"))
+        .find(|p| !session.vfs.exists(p))
+        .unwrap_or_else(|| format!("{PROC_SUBST_DIR}/10"));
+    let _ = session.vfs.write(&path, &stdout, false);
+    path
 }
 
 fn var(session: &Session, name: &str) -> String {
@@ -541,7 +590,7 @@ const BUILTINS: &[&str] = &[
     "false", "grep", "head", "help", "history", "hostname", "kubectl", "ls", "mkdir", "mv", "nano",
     "printenv", "pwd", "rm", "sed", "sleep", "sort", "ssh", "tail", "touch", "true", "unalias",
     "jobs", "fg", "kill", "uniq", "unset", "vi", "vim", "watch", "wc", "wget", "which", "whoami",
-    "systemctl", "base64",
+    "systemctl", "base64", "source", "complete",
 ];
 
 fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
@@ -611,6 +660,10 @@ fn run_command(session: &mut Session, args: &[String], stdin: &str) -> Res {
             Res::out(out)
         }
         "alias" => alias(session, rest),
+        "source" | "." => source(session, name, rest),
+        // Tab completion already follows kubectl and its aliases (`complete -F
+        // __start_kubectl k` from the usual setup lines changes nothing here).
+        "complete" => Res::ok(),
         "unalias" => {
             for a in rest {
                 if session.aliases.remove(a).is_none() {
@@ -1754,6 +1807,46 @@ fn sleep(session: &mut Session, args: &[String]) -> Res {
     }
     session.sim.advance(total);
     Res::ok()
+}
+
+/// Deepest `source` nesting (a file that sources itself stops here, as bash's recursion
+/// limit would).
+const MAX_SOURCE_DEPTH: usize = 16;
+
+/// `source FILE` / `. FILE`: runs the file's commands in this shell (aliases and variables
+/// stay), e.g. `source ~/.bashrc` or `source <(kubectl completion bash)`.
+fn source(session: &mut Session, name: &str, args: &[String]) -> Res {
+    let Some(file) = args.first() else {
+        return Res::err(
+            format!(
+                "bash: {name}: filename argument required\n{name}: usage: {name} filename [arguments]\n"
+            ),
+            2,
+        );
+    };
+    let path = resolve(&session.cwd, file);
+    let text = match session.vfs.read(&path) {
+        Ok(text) => text,
+        Err(_) if session.vfs.is_dir(&path) => {
+            return Res::err(format!("bash: {file}: is a directory\n"), 1);
+        }
+        Err(_) => return Res::err(format!("bash: {file}: No such file or directory\n"), 1),
+    };
+    if session.subst_depth >= MAX_SOURCE_DEPTH {
+        return Res::err(format!("bash: {file}: maximum nesting level exceeded\n"), 1);
+    }
+    let list = match crate::parse::parse(&text, Vec::new()) {
+        Ok(list) => list,
+        Err(e) => return Res::err(format!("bash: {file}: {e}\n"), 2),
+    };
+    session.subst_depth += 1;
+    let out = run_list(session, &list, &text);
+    session.subst_depth -= 1;
+    let mut res = Res::ok();
+    res.chunks = out.chunks;
+    res.code = out.exit_code;
+    res.effects = out.effects;
+    res
 }
 
 fn alias(session: &mut Session, args: &[String]) -> Res {

@@ -472,6 +472,10 @@ impl Session {
             Ok(list) => exec::run_list(self, &list, text),
             Err(message) => exec::error_output(&format!("bash: {message}\n"), 2),
         };
+        // `<(command)` files last as long as the line that read them.
+        if self.subst_depth == 0 {
+            self.vfs.remove(exec::PROC_SUBST_DIR);
+        }
         if !job_errors.is_empty() {
             out.chunks.insert(0, (Stream::Stderr, job_errors));
         }

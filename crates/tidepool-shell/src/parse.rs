@@ -17,6 +17,8 @@ pub enum Part {
     Cmd(String),
     /// `"$(command)"`: the output stays one field.
     QCmd(String),
+    /// `<(command)`: a file holding the output (`/dev/fd/63`), named as one field.
+    ProcSub(String),
 }
 
 pub type Word = Vec<Part>;
@@ -313,6 +315,12 @@ fn lex(text: &str) -> Result<Vec<Tok>, LexError> {
                         toks.push(Tok::Out(fd, false));
                         i += 1;
                     }
+                } else if chars.get(i + 1) == Some(&'(') {
+                    // `<(command)`: process substitution, a word of its own.
+                    let (text, next) = read_subst(&chars, i)?;
+                    in_word = true;
+                    word.push(Part::ProcSub(text));
+                    i = next;
                 } else if chars.get(i + 1) == Some(&'<') {
                     i += 2;
                     let strip = chars.get(i) == Some(&'-');

@@ -475,3 +475,63 @@ pub fn cluster_info(session: &Session, args: &[String]) -> KResult {
     );
     Ok(Res::out(out))
 }
+
+/// The Apache header every `kubectl completion` script starts with.
+const COMPLETION_LICENSE: &str = "
+# Copyright 2016 The Kubernetes Authors.
+#
+# Licensed under the Apache License, Version 2.0 (the \"License\");
+# you may not use this file except in compliance with the License.
+# You may obtain a copy of the License at
+#
+#     http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an \"AS IS\" BASIS,
+# WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+# See the License for the specific language governing permissions and
+# limitations under the License.
+";
+
+const COMPLETION_NOTE: &str =
+    "# Tidepool: Tab in this terminal asks kubectl for completions itself, for kubectl and
+# for aliases of it, so this script does not carry kubectl's completion functions.
+";
+
+/// `kubectl completion SHELL`: the usual setup line `source <(kubectl completion bash)`
+/// works; the script is a stand-in that says why it holds no functions.
+pub fn completion(args: &[String]) -> KResult {
+    let shells: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let shell = match shells.as_slice() {
+        [] => {
+            return Err(
+                "error: Shell not specified.\nSee 'kubectl completion -h' for help and examples\n"
+                    .to_owned(),
+            );
+        }
+        [one] => one.as_str(),
+        _ => {
+            return Err("error: Too many arguments. Expected only the shell type.\nSee 'kubectl completion -h' for help and examples\n".to_owned());
+        }
+    };
+    let body = match shell {
+        "bash" => format!(
+            "{COMPLETION_LICENSE}# bash completion V2 for kubectl                              -*- shell-script -*-\n\n{COMPLETION_NOTE}\ncomplete -o default -F __start_kubectl kubectl\n\n# ex: ts=4 sw=4 et filetype=sh\n"
+        ),
+        "zsh" => format!(
+            "#compdef kubectl\ncompdef _kubectl kubectl\n{COMPLETION_LICENSE}# zsh completion for kubectl                               -*- shell-script -*-\n\n{COMPLETION_NOTE}"
+        ),
+        "fish" => format!(
+            "{COMPLETION_LICENSE}# fish completion for kubectl                              -*- shell-script -*-\n\n{COMPLETION_NOTE}"
+        ),
+        "powershell" => format!(
+            "{COMPLETION_LICENSE}# powershell completion for kubectl                        -*- shell-script -*-\n\n{COMPLETION_NOTE}"
+        ),
+        other => {
+            return Err(format!(
+                "error: Unsupported shell type \"{other}\".\nSee 'kubectl completion -h' for help and examples\n"
+            ));
+        }
+    };
+    Ok(Res::out(body))
+}

@@ -441,6 +441,7 @@ fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> R
         "api-resources" => info::api_resources(session, &rest),
         "api-versions" => info::api_versions(&rest),
         "version" => info::version(session, &rest),
+        "completion" => info::completion(&rest),
         "cluster-info" => info::cluster_info(session, &rest),
         "config" => kubeconfig::config(session, &rest),
         "help" => Ok(Res::out(info::ROOT_HELP)),
