@@ -382,7 +382,8 @@ fn resource_value(c: &Value, r: &Value) -> String {
     };
     let amount = |text: &str| tidepool_core::quantity::parse(text).map_or(0, |a| a.milli);
     let have = c
-        .pointer(&format!("/resources/{section}/{name}"))
+        .pointer(&format!("/resources/{section}"))
+        .and_then(|list| list.get(name))
         .map_or(0, |v| {
             amount(&v.as_str().map_or_else(|| v.to_string(), str::to_owned))
         });

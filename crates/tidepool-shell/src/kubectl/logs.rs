@@ -80,7 +80,8 @@ pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<V
         .filter(|p| {
             !wanted.is_empty()
                 && wanted.iter().all(|(k, v)| {
-                    p.pointer(&format!("/metadata/labels/{k}"))
+                    p.pointer("/metadata/labels")
+                        .and_then(|labels| labels.get(k))
                         .and_then(Value::as_str)
                         == Some(v)
                 })

@@ -368,8 +368,12 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
     let Some(cmd) = args.get(i) else {
         return Res::out(info::ROOT_HELP);
     };
-    let mut rest: Vec<String> = pre;
-    rest.extend(args[i + 1..].iter().cloned());
+    // Global flags given before the command (`kubectl -n dev create deploy ...`) go after
+    // its own words but before `--`: pflag takes flags anywhere, while the commands with
+    // subcommands (create, set, rollout, config, ...) read their first word as one.
+    let mut rest: Vec<String> = args[i + 1..].to_vec();
+    let dash = rest.iter().position(|a| a == "--").unwrap_or(rest.len());
+    rest.splice(dash..dash, pre);
     // pflag's NoOptDefVal: a bare `--dry-run` is "unchanged" (the next word is not its value),
     // which kubectl's `GetDryRunStrategy` reads as client with a deprecation warning.
     let mut bare_dry_run = false;
