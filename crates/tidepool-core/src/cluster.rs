@@ -209,6 +209,29 @@ fn mirror_pod(
 
 /// Creates the default objects through the API layer (controllers then do the rest). The RBAC
 /// policy comes last, so the objects before it keep their resourceVersions.
+/// `default/kubernetes`: the Service the apiserver keeps for itself (10.96.0.1:443).
+pub fn kubernetes_service() -> Result<Object, ApiError> {
+    let service: Service = decode(json!({
+        "apiVersion": "v1", "kind": "Service",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
+        "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.1",
+                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
+    }))?;
+    Ok(Object::Service(Box::new(service)))
+}
+
+/// The apiserver's own endpoints behind `default/kubernetes` (its lease reconciler's).
+pub fn kubernetes_endpoints(ip: &str) -> Result<Object, ApiError> {
+    Ok(Object::Endpoints(decode(json!({
+        "apiVersion": "v1", "kind": "Endpoints",
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
+        "subsets": [{"addresses": [{"ip": ip}],
+                     "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
+    }))?))
+}
+
 pub fn bootstrap(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), ApiError> {
     bootstrap_objects(api, config)?;
     // The apiserver's own system PriorityClasses and the RBAC bootstrap policy, last and with
@@ -228,28 +251,14 @@ fn bootstrap_objects(api: &mut ApiServer, config: &ClusterConfig) -> Result<(), 
     for (i, node) in config.nodes.iter().enumerate() {
         api.create(Object::Node(Box::new(node_object(node, i as u32)?)))?;
     }
-    let kubernetes: Service = decode(json!({
-        "apiVersion": "v1", "kind": "Service",
-        "metadata": {"name": "kubernetes", "namespace": "default",
-                     "labels": {"component": "apiserver", "provider": "kubernetes"}},
-        "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.1",
-                 "ports": [{"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]},
-    }))?;
-    api.create(Object::Service(Box::new(kubernetes)))?;
+    api.create(kubernetes_service()?)?;
     let cp_ip = config
         .nodes
         .iter()
         .position(|n| n.control_plane)
         .map(|i| format!("192.168.0.{}", 10 + i));
     if let Some(ip) = &cp_ip {
-        let endpoints = decode(json!({
-            "apiVersion": "v1", "kind": "Endpoints",
-            "metadata": {"name": "kubernetes", "namespace": "default",
-                         "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
-            "subsets": [{"addresses": [{"ip": ip}],
-                         "ports": [{"name": "https", "port": 6443, "protocol": "TCP"}]}],
-        }))?;
-        api.create(Object::Endpoints(endpoints))?;
+        api.create(kubernetes_endpoints(ip)?)?;
     }
     if !config.system_workloads {
         return Ok(());

@@ -853,6 +853,10 @@ impl Router<'_> {
             }
             Kind::ResourceQuota => self.wake(ControllerId::ResourceQuota, key),
             Kind::Service => self.wake(ControllerId::Endpoints, key),
+            // The apiserver keeps its own endpoints (see `endpoints::reconcile`).
+            Kind::Endpoints if key.namespace == "default" && key.name == "kubernetes" => {
+                self.wake(ControllerId::Endpoints, key);
+            }
             Kind::ReplicaSet => {
                 if !own_status_write {
                     self.wake(ControllerId::ReplicaSet, key);

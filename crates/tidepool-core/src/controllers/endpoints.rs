@@ -10,7 +10,13 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// Reconciles the Endpoints object of one Service (same namespace/name).
+/// How often the apiserver's kubernetes-service controller checks `default/kubernetes`.
+const KUBERNETES_SERVICE_INTERVAL_MS: u64 = 10_000;
+
 pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
+    if key.namespace == "default" && key.name == "kubernetes" {
+        return repair_kubernetes_service(ctx);
+    }
     let service = ctx
         .api
         .store()
@@ -126,6 +132,56 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Action {
             }
         }
         Some(_) => {}
+    }
+    Action::AwaitChange
+}
+
+/// Stands for the apiserver's own controllers, which keep `default/kubernetes` and its
+/// endpoints (the control plane's address, port 6443) in place: deleted, they are back at
+/// its next 10-second pass. The endpoints controller leaves this selector-less Service alone.
+fn repair_kubernetes_service(ctx: &mut Ctx<'_>) -> Action {
+    let now = ctx.api.now().as_millis();
+    let service_key = ObjectKey::new(Kind::Service, "default", "kubernetes");
+    let endpoints_key = ObjectKey::new(Kind::Endpoints, "default", "kubernetes");
+    let has_service = ctx.api.store().get(&service_key).is_some();
+    let has_endpoints = ctx.api.store().get(&endpoints_key).is_some();
+    if has_service && has_endpoints {
+        return Action::AwaitChange;
+    }
+    let into_pass = now % KUBERNETES_SERVICE_INTERVAL_MS;
+    if into_pass != 0 {
+        return Action::RequeueAfter(std::time::Duration::from_millis(
+            KUBERNETES_SERVICE_INTERVAL_MS - into_pass,
+        ));
+    }
+    if !has_service && let Ok(service) = crate::cluster::kubernetes_service() {
+        let _ = ctx.api.create(service);
+    }
+    let control_plane_ip = ctx
+        .api
+        .store()
+        .list(Kind::Node, None)
+        .filter_map(Object::as_node)
+        .find(|n| {
+            n.metadata
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key("node-role.kubernetes.io/control-plane"))
+        })
+        .and_then(|n| {
+            n.status
+                .as_ref()?
+                .addresses
+                .as_ref()?
+                .iter()
+                .find(|a| a.type_ == "InternalIP")
+                .map(|a| a.address.clone())
+        });
+    if !has_endpoints
+        && let Some(ip) = control_plane_ip
+        && let Ok(endpoints) = crate::cluster::kubernetes_endpoints(&ip)
+    {
+        let _ = ctx.api.create(endpoints);
     }
     Action::AwaitChange
 }

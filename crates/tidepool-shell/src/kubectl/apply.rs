@@ -592,6 +592,11 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
         } else {
             let mut kinds = Vec::new();
             for ty in first.split(',') {
+                // kubectl's "all" category: the workload types, in discovery order.
+                if ty == "all" {
+                    kinds.extend(super::resources::ALL.iter().copied());
+                    continue;
+                }
                 let t = resolve_type(ty).ok_or_else(|| {
                     format!("error: the server doesn't have a resource type \"{ty}\"\n")
                 })?;
