@@ -595,3 +595,71 @@ fn claim_templates_are_fixed_and_retention_policies_checked() {
          Unsupported value: \"Keep\": supported values: \"Delete\", \"Retain\""
     );
 }
+
+#[test]
+fn changing_the_policy_moves_claim_ownership_and_foreign_controllers_are_respected() {
+    let mut sim = sim();
+    let policy = "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: Delete\n";
+    create(&mut sim, &web(1, policy));
+    let owners = |sim: &Simulation, name: &str| {
+        claim(sim, name)
+            .and_then(|c| c.metadata.owner_references)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| (r.kind, r.name))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        owners(&sim, "www-web-0"),
+        [("StatefulSet".to_owned(), "web".to_owned())]
+    );
+    // Back to Retain: the reference goes, so deleting the set keeps the claim.
+    let retain = serde_json::json!({"spec": {"persistentVolumeClaimRetentionPolicy":
+        {"whenDeleted": "Retain"}}});
+    sim.api_mut()
+        .patch(
+            Kind::StatefulSet,
+            "default",
+            "web",
+            tidepool_core::api::PatchType::Merge,
+            &retain,
+        )
+        .expect("patched");
+    sim.advance(Duration::from_secs(1));
+    assert!(owners(&sim, "www-web-0").is_empty());
+    // A claim another object controls keeps that controller and gets no reference of ours.
+    create(
+        &mut sim,
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: keeper\n",
+    );
+    let keeper = sim
+        .api()
+        .get(Kind::ConfigMap, "default", "keeper")
+        .expect("configmap")
+        .uid()
+        .to_owned();
+    let foreign = format!(
+        "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata:\n  name: data-db-0\n  \
+         ownerReferences:\n  - {{apiVersion: v1, kind: ConfigMap, name: keeper, uid: {keeper}, \
+         controller: true}}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources:\n    requests:\n      \
+         storage: 1Gi\n"
+    );
+    create(&mut sim, &foreign);
+    let db = web(1, policy)
+        .replace("name: web", "name: db")
+        .replace("name: www", "name: data")
+        .replace("app: nginx", "app: db");
+    create(&mut sim, &db);
+    sim.advance(Duration::from_secs(1));
+    assert_eq!(
+        owners(&sim, "data-db-0"),
+        [("ConfigMap".to_owned(), "keeper".to_owned())]
+    );
+    let messages = event_messages(&sim);
+    assert!(
+        messages.iter().any(|m| m
+            == "PersistentVolumeClaim data-db-0 has a conflicting OwnerReference that acts as a \
+                manging controller, the retention policy is ignored for this claim"),
+        "{messages:?}"
+    );
+}
