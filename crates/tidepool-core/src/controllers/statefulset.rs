@@ -390,12 +390,12 @@ fn claim_key(set: &StatefulSet, template: &PersistentVolumeClaim, i: i32) -> Obj
     )
 }
 
-fn stored_claim(ctx: &Ctx<'_>, key: &ObjectKey) -> Option<PersistentVolumeClaim> {
+/// The stored claim, borrowed (syncs look at every pod's claims; most need no change).
+fn stored_claim<'a>(ctx: &'a Ctx<'_>, key: &ObjectKey) -> Option<&'a PersistentVolumeClaim> {
     ctx.api
         .store()
         .get(key)
         .and_then(Object::as_persistent_volume_claim)
-        .cloned()
 }
 
 /// `createPersistentVolumeClaims`: creates the pod's missing claims (an event for each) and
@@ -411,9 +411,9 @@ fn create_claims(
     let mut errors = Vec::new();
     for template in claim_templates(set) {
         let key = claim_key(set, template, i);
-        match stored_claim(ctx, &key) {
-            Some(existing) => {
-                if existing.metadata.deletion_timestamp.is_some() {
+        match stored_claim(ctx, &key).map(|c| c.metadata.deletion_timestamp.is_some()) {
+            Some(being_deleted) => {
+                if being_deleted {
                     errors.push(format!("pvc {} is being deleted", key.name));
                 }
             }
@@ -589,14 +589,17 @@ fn sync_claim_owners(
     };
     for template in claim_templates(set) {
         let key = claim_key(set, template, i);
-        let Some(mut claim) = stored_claim(ctx, &key) else {
+        let Some(stored) = stored_claim(ctx, &key) else {
             continue;
         };
-        let refs = claim.metadata.owner_references.clone().unwrap_or_default();
-        let up_to_date = claim_owners_up_to_date(set, pod, &refs, scaled_down);
+        let empty = Vec::new();
+        let stored_refs = stored.metadata.owner_references.as_ref().unwrap_or(&empty);
+        let up_to_date = claim_owners_up_to_date(set, pod, stored_refs, scaled_down);
         if up_to_date && !always_check {
             continue;
         }
+        let mut claim = stored.clone();
+        let refs = claim.metadata.owner_references.clone().unwrap_or_default();
         let unexpected = has_unexpected_controller(set, pod, &refs);
         if unexpected {
             ctx.event(
