@@ -195,10 +195,11 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Reconciled {
         .count() as i32;
     let status = StatefulSetStatus {
         replicas: active.len() as i32,
-        ready_replicas: Some(ready),
+        // readyReplicas, currentReplicas and updatedReplicas are omitempty in the Go type.
+        ready_replicas: Some(ready).filter(|n| *n > 0),
         available_replicas: Some(ready),
-        current_replicas: Some(current),
-        updated_replicas: Some(updated),
+        current_replicas: Some(current).filter(|n| *n > 0),
+        updated_replicas: Some(updated).filter(|n| *n > 0),
         current_revision: Some(current_revision),
         update_revision: Some(revision),
         observed_generation: set.metadata.generation,
