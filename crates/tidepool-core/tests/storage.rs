@@ -663,3 +663,63 @@ fn changing_the_policy_moves_claim_ownership_and_foreign_controllers_are_respect
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_set_recreated_after_an_orphaning_delete_adopts_its_pods_and_claims() {
+    let mut sim = sim();
+    create(&mut sim, &pv("pv-a", "1Gi", "ReadWriteOnce", ""));
+    let policy = "  persistentVolumeClaimRetentionPolicy:\n    whenDeleted: Delete\n";
+    create(&mut sim, &web(1, policy));
+    sim.advance(Duration::from_secs(20));
+    let orphan = DeleteOptions {
+        propagation: tidepool_core::Propagation::Orphan,
+        grace_period_seconds: None,
+    };
+    sim.api_mut()
+        .delete(Kind::StatefulSet, "default", "web", &orphan)
+        .expect("deleted");
+    sim.advance(Duration::from_secs(5));
+    let pod_uid = sim
+        .api()
+        .get(Kind::Pod, "default", "web-0")
+        .expect("kept")
+        .uid()
+        .to_owned();
+    assert_eq!(
+        claim(&sim, "www-web-0").and_then(|c| c.metadata.owner_references),
+        None
+    );
+    create(&mut sim, &web(1, policy));
+    sim.advance(Duration::from_secs(5));
+    let set_uid = sim
+        .api()
+        .get(Kind::StatefulSet, "default", "web")
+        .expect("set")
+        .uid()
+        .to_owned();
+    let pod = sim
+        .api()
+        .get(Kind::Pod, "default", "web-0")
+        .expect("adopted");
+    assert_eq!(pod.uid(), pod_uid, "the same pod, not a new one");
+    let controller =
+        |refs: Option<Vec<k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference>>| {
+            refs.unwrap_or_default()
+                .into_iter()
+                .find(|r| r.controller == Some(true))
+                .map(|r| r.uid)
+        };
+    assert_eq!(
+        controller(pod.meta().owner_references.clone()),
+        Some(set_uid.clone())
+    );
+    assert_eq!(
+        controller(claim(&sim, "www-web-0").and_then(|c| c.metadata.owner_references)),
+        Some(set_uid)
+    );
+    let messages = event_messages(&sim);
+    assert!(
+        !messages.iter().any(|m| m.contains("already exists")),
+        "{messages:?}"
+    );
+}

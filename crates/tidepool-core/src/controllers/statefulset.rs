@@ -57,6 +57,7 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Reconciled {
     let template_json = serde_json::to_value(&spec.template).unwrap_or_default();
     let hash = naming::pod_template_hash(&template_json, None);
     let revision = format!("{name}-{hash}");
+    adopt_orphans(ctx, &set, &owner);
     let pods: BTreeMap<i32, Pod> = ctx
         .api
         .store()
@@ -219,6 +220,36 @@ pub fn reconcile(ctx: &mut Ctx<'_>, key: &ObjectKey) -> Reconciled {
     }
 }
 
+/// `ClaimPods`: pods of this set's name pattern (`<set>-<ordinal>`) that match its selector
+/// and have no controller (left behind by `kubectl delete sts --cascade=orphan`) are adopted,
+/// so a set re-created with the same name takes its pods and their claims back.
+fn adopt_orphans(ctx: &mut Ctx<'_>, set: &StatefulSet, owner: &Object) {
+    let name = set.metadata.name.as_deref().unwrap_or("");
+    let namespace = set.metadata.namespace.as_deref().unwrap_or("");
+    let Some(selector) = set.spec.as_ref().map(|s| &s.selector) else {
+        return;
+    };
+    let no_labels = Default::default();
+    let orphans: Vec<Pod> = ctx
+        .api
+        .store()
+        .controlled_by("", Kind::Pod, namespace)
+        .filter_map(Object::as_pod)
+        .filter(|p| p.metadata.deletion_timestamp.is_none() && ordinal(name, p).is_some())
+        .filter(|p| {
+            crate::selector::matches(selector, p.metadata.labels.as_ref().unwrap_or(&no_labels))
+        })
+        .cloned()
+        .collect();
+    for mut pod in orphans {
+        pod.metadata
+            .owner_references
+            .get_or_insert_with(Vec::new)
+            .push(crate::api::controller_ref(owner));
+        let _ = ctx.api.update(Object::Pod(Box::new(pod)));
+    }
+}
+
 /// `CreateStatefulPod` for a set with claim templates: the pod's claims first (none stale,
 /// none being deleted), then the pod, then the claims' ownerReferences for the retention
 /// policy. False when the pod could not be created because of its claims.
@@ -274,6 +305,13 @@ fn create_pod(
         attach_claims(set, i, ps);
     }
     let created = ctx.api.create(Object::Pod(Box::new(pod)));
+    if created
+        .as_ref()
+        .is_err_and(|e| e.reason == crate::errors::StatusReason::AlreadyExists)
+    {
+        // `CreateStatefulPod` returns before recording an event for a pod that exists.
+        return None;
+    }
     let pod = created.as_ref().ok().and_then(Object::as_pod).cloned();
     let message = match created {
         Ok(_) => (
