@@ -723,3 +723,31 @@ fn a_set_recreated_after_an_orphaning_delete_adopts_its_pods_and_claims() {
         "{messages:?}"
     );
 }
+
+#[test]
+fn a_claim_the_apiserver_refuses_blocks_its_pod_with_both_events() {
+    let mut sim = sim();
+    let no_request = web(1, "").replace(
+        "      resources:\n        requests:\n          storage: 1Gi\n",
+        "",
+    );
+    create(&mut sim, &no_request);
+    sim.advance(Duration::from_secs(3));
+    assert!(sim.api().get(Kind::Pod, "default", "web-0").is_err());
+    assert!(claim_names(&sim).is_empty());
+    let invalid = "PersistentVolumeClaim \"www-web-0\" is invalid: spec.resources[storage]: \
+                   Required value";
+    let messages = event_messages(&sim);
+    for expected in [
+        format!("create Claim www-web-0 for Pod web-0 in StatefulSet web failed error: {invalid}"),
+        format!(
+            "create Pod web-0 in StatefulSet web failed error: failed to create PVC www-web-0: \
+             {invalid}"
+        ),
+    ] {
+        assert!(
+            messages.contains(&expected),
+            "{expected} not in {messages:?}"
+        );
+    }
+}

@@ -458,10 +458,13 @@ fn create_claims(
             }
             None => {
                 let claim = claim_for(set, template, i);
-                let (event_type, reason, message) = match ctx
+                let created = ctx
                     .api
-                    .create(Object::PersistentVolumeClaim(Box::new(claim)))
-                {
+                    .create(Object::PersistentVolumeClaim(Box::new(claim)));
+                let exists = created
+                    .as_ref()
+                    .is_err_and(|e| e.reason == crate::errors::StatusReason::AlreadyExists);
+                let (event_type, reason, message) = match created {
                     Ok(_) => (
                         EventType::Normal,
                         "SuccessfulCreate",
@@ -483,13 +486,16 @@ fn create_claims(
                         )
                     }
                 };
-                ctx.event(
-                    ControllerId::StatefulSet,
-                    owner,
-                    event_type,
-                    reason,
-                    &message,
-                );
+                // A claim that appeared meanwhile is no news (`createPersistentVolumeClaims`).
+                if !exists {
+                    ctx.event(
+                        ControllerId::StatefulSet,
+                        owner,
+                        event_type,
+                        reason,
+                        &message,
+                    );
+                }
             }
         }
     }
