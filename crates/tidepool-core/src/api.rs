@@ -696,6 +696,7 @@ impl ApiServer {
         {
             ann.remove(LAST_APPLIED);
         }
+        drop_claim_template_type_meta(&mut desired);
         let applied_text = desired.to_string();
         let namespace = if object.kind().namespaced() && object.namespace().is_empty() {
             "default"
@@ -1355,6 +1356,24 @@ pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
         .iter()
         .flatten()
         .find(|r| r.controller == Some(true))
+}
+
+/// The typed decoder gives a StatefulSet's volumeClaimTemplates the `apiVersion`/`kind` every
+/// serialised PersistentVolumeClaim carries; kubectl records the manifest as written, which
+/// (as in the docs' examples) leaves them out.
+fn drop_claim_template_type_meta(desired: &mut Value) {
+    if desired.get("kind").and_then(Value::as_str) != Some("StatefulSet") {
+        return;
+    }
+    let templates = desired
+        .pointer_mut("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array_mut);
+    for template in templates.into_iter().flatten() {
+        if let Some(template) = template.as_object_mut() {
+            template.remove("apiVersion");
+            template.remove("kind");
+        }
+    }
 }
 
 #[cfg(test)]

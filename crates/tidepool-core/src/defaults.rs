@@ -7,10 +7,21 @@ use k8s_openapi::api::apps::v1::{
     RollingUpdateStatefulSetStrategy, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
-    Container, NamespaceSpec, NamespaceStatus, PodSecurityContext, PodSpec, PodTemplateSpec,
-    ResourceRequirements,
+    Container, NamespaceSpec, NamespaceStatus, PersistentVolumeClaim, PodSecurityContext, PodSpec,
+    PodTemplateSpec, ResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+/// A claim's defaults, also applied to a StatefulSet's volumeClaimTemplates.
+fn default_claim(pvc: &mut PersistentVolumeClaim) {
+    let spec = pvc.spec.get_or_insert_with(Default::default);
+    spec.volume_mode
+        .get_or_insert_with(|| "Filesystem".to_owned());
+    pvc.status
+        .get_or_insert_with(Default::default)
+        .phase
+        .get_or_insert_with(|| "Pending".to_owned());
+}
 
 /// `Always` for `:latest` or untagged images, else `IfNotPresent` (digests count as tags).
 pub fn image_pull_policy(image: &str) -> &'static str {
@@ -212,6 +223,19 @@ pub fn apply(object: &mut Object) {
                         .partition
                         .get_or_insert(0);
                 }
+                // StatefulSetAutoDeletePVC is on by default in v1.32.
+                let policy = spec
+                    .persistent_volume_claim_retention_policy
+                    .get_or_insert_with(Default::default);
+                policy
+                    .when_deleted
+                    .get_or_insert_with(|| "Retain".to_owned());
+                policy
+                    .when_scaled
+                    .get_or_insert_with(|| "Retain".to_owned());
+                for claim in spec.volume_claim_templates.iter_mut().flatten() {
+                    default_claim(claim);
+                }
                 default_template(&mut spec.template);
             }
         }
@@ -299,15 +323,7 @@ pub fn apply(object: &mut Object) {
                 .phase
                 .get_or_insert_with(|| "Pending".to_owned());
         }
-        Object::PersistentVolumeClaim(pvc) => {
-            let spec = pvc.spec.get_or_insert_with(Default::default);
-            spec.volume_mode
-                .get_or_insert_with(|| "Filesystem".to_owned());
-            pvc.status
-                .get_or_insert_with(Default::default)
-                .phase
-                .get_or_insert_with(|| "Pending".to_owned());
-        }
+        Object::PersistentVolumeClaim(pvc) => default_claim(pvc),
         Object::StorageClass(class) => {
             class
                 .reclaim_policy

@@ -272,7 +272,7 @@ impl Simulation {
                         Reconciled::Done(controllers::cronjob::reconcile(&mut ctx, &key))
                     }
                     ControllerId::StatefulSet => {
-                        Reconciled::Done(controllers::statefulset::reconcile(&mut ctx, &key))
+                        controllers::statefulset::reconcile(&mut ctx, &key)
                     }
                     ControllerId::PersistentVolumeBinder => {
                         Reconciled::Done(controllers::volume::reconcile(&mut ctx, &key))

@@ -370,6 +370,7 @@ pub fn validate(object: &Object) -> Vec<FieldError> {
         Object::StatefulSet(ss) => {
             let spec = ss.spec.as_ref();
             validate_replicas(spec.and_then(|s| s.replicas), &mut errors);
+            validate_claim_retention_policy(ss, &mut errors);
             validate_selector_template(
                 spec.map(|s| &s.selector),
                 spec.map(|s| &s.template),
@@ -896,6 +897,65 @@ fn validate_binding(
 }
 
 /// Fields an update may not change (`field is immutable`).
+/// `ValidatePersistentVolumeClaimRetentionPolicy`: each field is `Retain` or `Delete`.
+fn validate_claim_retention_policy(
+    set: &k8s_openapi::api::apps::v1::StatefulSet,
+    errors: &mut Vec<FieldError>,
+) {
+    let policy = set
+        .spec
+        .as_ref()
+        .and_then(|s| s.persistent_volume_claim_retention_policy.as_ref());
+    let fields = policy
+        .map(|p| {
+            [
+                ("whenDeleted", &p.when_deleted),
+                ("whenScaled", &p.when_scaled),
+            ]
+        })
+        .into_iter()
+        .flatten();
+    for (field, value) in fields {
+        if let Some(value) = value
+            .as_deref()
+            .filter(|v| !["Retain", "Delete"].contains(v))
+        {
+            errors.push(FieldError::not_supported(
+                format!("spec.persistentVolumeClaimRetentionPolicy.{field}"),
+                value,
+                &["Delete", "Retain"],
+            ));
+        }
+    }
+}
+
+/// `ValidateStatefulSetUpdate`: only some spec fields may change (the selector and the
+/// volumeClaimTemplates may not).
+fn statefulset_spec_change(
+    old: &k8s_openapi::api::apps::v1::StatefulSet,
+    new: &k8s_openapi::api::apps::v1::StatefulSet,
+) -> Option<FieldError> {
+    let fixed = |set: &k8s_openapi::api::apps::v1::StatefulSet| {
+        let mut spec = set.spec.clone().unwrap_or_default();
+        spec.replicas = None;
+        spec.ordinals = None;
+        spec.template = Default::default();
+        spec.update_strategy = None;
+        spec.revision_history_limit = None;
+        spec.persistent_volume_claim_retention_policy = None;
+        spec.min_ready_seconds = None;
+        spec
+    };
+    (fixed(old) != fixed(new)).then(|| {
+        FieldError::forbidden(
+            "spec",
+            "updates to statefulset spec for fields other than 'replicas', 'ordinals', \
+             'template', 'updateStrategy', 'revisionHistoryLimit', \
+             'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden",
+        )
+    })
+}
+
 pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
     let mut errors = Vec::new();
     let immutable_selector = |old: Option<&LabelSelector>, new: Option<&LabelSelector>| {
@@ -920,10 +980,7 @@ pub fn validate_update(old: &Object, new: &Object) -> Vec<FieldError> {
             a.spec.as_ref().map(|s| &s.selector),
             b.spec.as_ref().map(|s| &s.selector),
         ),
-        (Object::StatefulSet(a), Object::StatefulSet(b)) => immutable_selector(
-            a.spec.as_ref().map(|s| &s.selector),
-            b.spec.as_ref().map(|s| &s.selector),
-        ),
+        (Object::StatefulSet(a), Object::StatefulSet(b)) => statefulset_spec_change(a, b),
         (Object::Pod(a), Object::Pod(b)) => {
             let strip = |p: &k8s_openapi::api::core::v1::Pod| {
                 let mut spec = p.spec.clone().unwrap_or_default();

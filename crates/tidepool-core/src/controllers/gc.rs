@@ -9,8 +9,9 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 /// Kinds that carry ownerReferences in this simulation.
-pub const DEPENDENT_KINDS: [Kind; 6] = [
+pub const DEPENDENT_KINDS: [Kind; 7] = [
     Kind::Pod,
+    Kind::PersistentVolumeClaim,
     Kind::ReplicaSet,
     Kind::ControllerRevision,
     Kind::Job,
