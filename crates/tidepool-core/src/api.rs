@@ -164,19 +164,27 @@ impl ApiServer {
         name: &str,
         subresource: &str,
     ) -> Result<(), ApiError> {
-        let Some(user) = &self.acting else {
-            return Ok(());
-        };
         let mut request = crate::rbac::Request::for_kind(verb, kind, namespace, name);
         request.subresource = subresource.to_owned();
-        if crate::rbac::authorize(self, user, &request) {
-            return Ok(());
+        self.authorize_request(&request)
+    }
+
+    /// RBAC for any request of the acting user, stored kind or not (`pods.metrics.k8s.io`).
+    pub fn authorize_request(&self, request: &crate::rbac::Request) -> Result<(), ApiError> {
+        match &self.acting {
+            Some(user) if !crate::rbac::authorize(self, user, request) => {
+                Err(crate::rbac::forbidden(user, request))
+            }
+            _ => Ok(()),
         }
-        Err(ApiError::forbidden(
-            kind,
-            name,
-            &crate::rbac::forbidden_message(user, &request),
-        ))
+    }
+
+    /// RBAC's escalation check of a Role, ClusterRole or binding the acting user writes.
+    fn confirm_no_escalation(&self, object: &Object, request_name: &str) -> Result<(), ApiError> {
+        match &self.acting {
+            Some(user) => crate::rbac::confirm_no_escalation(self, user, object, request_name),
+            None => Ok(()),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -302,6 +310,7 @@ impl ApiServer {
             meta.deletion_grace_period_seconds = None;
         }
         self.authorize("create", kind, object.namespace(), "")?;
+        self.confirm_no_escalation(&object, "")?;
         // Admission runs before the name is generated, so its errors name the generateName.
         let admission_name = match object.name() {
             "" => object.meta().generate_name.clone().unwrap_or_default(),
@@ -573,6 +582,9 @@ impl ApiServer {
         {
             return Err(ApiError::conflict(kind, &name));
         }
+        if !status_only {
+            self.confirm_no_escalation(&object, &name)?;
+        }
         let mut merged = if status_only {
             if object.eq_except_status(&current) {
                 // The writer sent the stored object with a new status (as kubelets and
@@ -774,8 +786,13 @@ impl ApiServer {
                 )],
             ));
         }
+        // kubectl patches the scale subresource: that is what RBAC checks, not the object.
+        self.authorize_subresource("patch", kind, namespace, name, "scale")?;
+        let acting = self.acting.take();
         let patch = serde_json::json!({ "spec": { "replicas": replicas } });
-        self.patch(kind, namespace, name, PatchType::Merge, &patch)
+        let scaled = self.patch(kind, namespace, name, PatchType::Merge, &patch);
+        self.acting = acting;
+        scaled
     }
 
     /// Deletes an object. Pods on a node and objects with finalizers are only marked
