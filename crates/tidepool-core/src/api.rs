@@ -913,6 +913,20 @@ impl ApiServer {
         name: &str,
         options: &DeleteOptions,
     ) -> Result<Object, ApiError> {
+        // RBAC checks `create pods/eviction`; the eviction's own writes are the apiserver's.
+        self.authorize_subresource("create", Kind::Pod, namespace, name, "eviction")?;
+        let acting = self.acting.take();
+        let evicted = self.evict_authorized(namespace, name, options);
+        self.acting = acting;
+        evicted
+    }
+
+    fn evict_authorized(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Object, ApiError> {
         use crate::disruption::{EvictionCheck, check_eviction};
         let current = self.get(Kind::Pod, namespace, name)?;
         let Some(pod) = current.as_pod() else {

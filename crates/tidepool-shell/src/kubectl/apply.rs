@@ -558,6 +558,8 @@ pub fn scale(session: &mut Session, args: &[String]) -> KResult {
             kind.qualified_singular()
         ));
     }
+    // The resource builder gets the object, then the scaler patches its scale subresource.
+    super::check(session, "get", kind, &ns, &name)?;
     session
         .sim
         .api_mut()
@@ -600,6 +602,8 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(&args[1..], ROLLOUT_SPECS, &command)?;
     let (kind, name) = one_target(&flags, &command)?;
     let ns = namespace(session, &flags);
+    // Every rollout subcommand starts with a get of the object (the resource builder's).
+    super::check(session, "get", kind, &ns, &name)?;
     if matches!(kind, Kind::DaemonSet | Kind::StatefulSet) {
         return super::rollout::workload(session, &sub, kind, &ns, &name, &flags);
     }
@@ -619,6 +623,8 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 .api()
                 .get_ref(kind, &ns, &name)
                 .map_err(api_err)?;
+            // The revisions are the deployment's ReplicaSets.
+            super::check(session, "list", Kind::ReplicaSet, &ns, "")?;
             let history =
                 tidepool_core::rollout::history(session.sim.api(), &ns, &name).map_err(api_err)?;
             super::rollout::history_table(&label, &flags, history)
@@ -630,6 +636,7 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 })?,
                 None => 0,
             };
+            super::check(session, "list", Kind::ReplicaSet, &ns, "")?;
             let outcome = tidepool_core::rollout::rollback(session.sim.api_mut(), &ns, &name, to)
                 .map_err(|e| match e {
                 tidepool_core::rollout::RolloutError::Api(a) => server_error(&a),
@@ -791,6 +798,13 @@ pub fn expose(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(args, EXPOSE_SPECS, "expose")?;
     let (kind, name) = one_target(&flags, "expose")?;
     let ns = namespace(session, &flags);
+    super::check(
+        session,
+        "get",
+        kind,
+        if kind.namespaced() { &ns } else { "" },
+        &name,
+    )?;
     let object = session
         .sim
         .api()
