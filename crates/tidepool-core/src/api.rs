@@ -539,6 +539,12 @@ impl ApiServer {
         self.write(object, false)
     }
 
+    /// An update kubectl sends as a patch (`set`, `patch --type=json`): RBAC checks `patch`.
+    pub fn update_patched(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.authorize("patch", object.kind(), object.namespace(), object.name())?;
+        self.write(object, false)
+    }
+
     /// Like [`ApiServer::update`], but returns the stored object shared instead of a copy.
     pub fn update_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
         self.authorize("update", object.kind(), object.namespace(), object.name())?;
