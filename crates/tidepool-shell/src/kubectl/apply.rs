@@ -417,6 +417,7 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                     } else {
                         Some(ns.as_str())
                     };
+                    super::check(session, "list", kind, scope.unwrap_or(""), "")?;
                     for o in session.sim.api().store().list(kind, scope) {
                         if selector
                             .as_ref()

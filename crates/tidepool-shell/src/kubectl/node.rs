@@ -792,6 +792,7 @@ pub fn taint(session: &mut Session, args: &[String]) -> KResult {
             Some(s) => Some(super::json::parse_selector(s)?),
             None => None,
         };
+        super::check(session, "list", Kind::Node, "", "")?;
         nodes.extend(
             session
                 .sim
@@ -805,6 +806,7 @@ pub fn taint(session: &mut Session, args: &[String]) -> KResult {
         );
     }
     for name in &names {
+        super::check(session, "get", Kind::Node, "", name)?;
         nodes.push(
             session
                 .sim
