@@ -17,6 +17,7 @@ pub const ADMIN_GROUP: &str = "kubeadm:cluster-admins";
 /// certificate's `kubernetes-admin`. `--as`/`--as-group`/`--as-uid` then impersonate, which
 /// the requestor must be allowed to do (`rbac::impersonate`). Read leniently here; each
 /// command still parses its flags.
+///
 /// `client_args` are the arguments that choose the kubeconfig user (`--user`, `--context`).
 pub fn requesting_user(
     session: &Session,
