@@ -588,7 +588,7 @@ impl ApiServer {
         {
             return Err(ApiError::conflict(kind, &name));
         }
-        if !status_only {
+        if !status_only && !only_gc_fields_change(&object, &current) {
             self.confirm_no_escalation(&object, &name)?;
         }
         let mut merged = if status_only {
@@ -1392,6 +1392,18 @@ pub fn controller_of(meta: &ObjectMeta) -> Option<&OwnerReference> {
         .iter()
         .flatten()
         .find(|r| r.controller == Some(true))
+}
+
+/// `IsOnlyMutatingGCFields`: the write changes nothing but owner references and finalizers
+/// (the garbage collector's fields), which RBAC's escalation check lets through.
+fn only_gc_fields_change(new: &Object, old: &Object) -> bool {
+    let mut copy = new.clone();
+    let (meta, before) = (copy.meta_mut(), old.meta());
+    meta.owner_references = before.owner_references.clone();
+    meta.finalizers = before.finalizers.clone();
+    meta.managed_fields = before.managed_fields.clone();
+    meta.resource_version = before.resource_version.clone();
+    copy == *old
 }
 
 #[cfg(test)]

@@ -1019,6 +1019,33 @@ mod tests {
         }
         api.set_acting_user(Some(UserInfo::new("jane", &[])));
         assert!(api.create(decode_one(binding)).is_ok());
+        // A finalizer alone is the garbage collector's field: no escalation check. The same
+        // write with a label is checked, and jane does not hold cluster-admin's rules.
+        api.set_acting_user(None);
+        let escalator = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: jane-edits-roles}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit-roles}\nsubjects: [{kind: User, name: jane}]\n";
+        let edit_roles = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: edit-roles}\nrules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [patch]}]\n";
+        assert!(api.create(decode_one(edit_roles)).is_ok());
+        assert!(api.create(decode_one(escalator)).is_ok());
+        api.set_acting_user(Some(UserInfo::new("jane", &[])));
+        let finalizer = serde_json::json!({"metadata": {"finalizers": ["example.com/keep"]}});
+        let patch = |api: &mut ApiServer, body: &serde_json::Value| {
+            api.patch(
+                Kind::ClusterRole,
+                "",
+                "cluster-admin",
+                crate::api::PatchType::Merge,
+                body,
+            )
+        };
+        assert!(patch(&mut api, &finalizer).is_ok());
+        let label = serde_json::json!({"metadata": {"labels": {"team": "a"}}});
+        let denied = patch(&mut api, &label).err().map(|e| e.message);
+        assert!(
+            denied
+                .as_deref()
+                .is_some_and(|m| m.contains("attempting to grant")),
+            "{denied:?}"
+        );
     }
 
     #[test]
