@@ -164,19 +164,27 @@ impl ApiServer {
         name: &str,
         subresource: &str,
     ) -> Result<(), ApiError> {
-        let Some(user) = &self.acting else {
-            return Ok(());
-        };
         let mut request = crate::rbac::Request::for_kind(verb, kind, namespace, name);
         request.subresource = subresource.to_owned();
-        if crate::rbac::authorize(self, user, &request) {
-            return Ok(());
+        self.authorize_request(&request)
+    }
+
+    /// RBAC for any request of the acting user, stored kind or not (`pods.metrics.k8s.io`).
+    pub fn authorize_request(&self, request: &crate::rbac::Request) -> Result<(), ApiError> {
+        match &self.acting {
+            Some(user) if !crate::rbac::authorize(self, user, request) => {
+                Err(crate::rbac::forbidden(user, request))
+            }
+            _ => Ok(()),
         }
-        Err(ApiError::forbidden(
-            kind,
-            name,
-            &crate::rbac::forbidden_message(user, &request),
-        ))
+    }
+
+    /// RBAC's escalation check of a Role, ClusterRole or binding the acting user writes.
+    fn confirm_no_escalation(&self, object: &Object, request_name: &str) -> Result<(), ApiError> {
+        match &self.acting {
+            Some(user) => crate::rbac::confirm_no_escalation(self, user, object, request_name),
+            None => Ok(()),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -302,6 +310,7 @@ impl ApiServer {
             meta.deletion_grace_period_seconds = None;
         }
         self.authorize("create", kind, object.namespace(), "")?;
+        self.confirm_no_escalation(&object, "")?;
         // Admission runs before the name is generated, so its errors name the generateName.
         let admission_name = match object.name() {
             "" => object.meta().generate_name.clone().unwrap_or_default(),
@@ -530,6 +539,12 @@ impl ApiServer {
         self.write(object, false)
     }
 
+    /// An update kubectl sends as a patch (`set`, `patch --type=json`): RBAC checks `patch`.
+    pub fn update_patched(&mut self, object: Object) -> Result<Object, ApiError> {
+        self.authorize("patch", object.kind(), object.namespace(), object.name())?;
+        self.write(object, false)
+    }
+
     /// Like [`ApiServer::update`], but returns the stored object shared instead of a copy.
     pub fn update_shared(&mut self, object: Object) -> Result<Arc<Object>, ApiError> {
         self.authorize("update", object.kind(), object.namespace(), object.name())?;
@@ -572,6 +587,9 @@ impl ApiServer {
             && sent_rv != current.meta().resource_version
         {
             return Err(ApiError::conflict(kind, &name));
+        }
+        if !status_only && !only_gc_fields_change(&object, &current) {
+            self.confirm_no_escalation(&object, &name)?;
         }
         let mut merged = if status_only {
             if object.eq_except_status(&current) {
@@ -775,8 +793,13 @@ impl ApiServer {
                 )],
             ));
         }
+        // kubectl patches the scale subresource: that is what RBAC checks, not the object.
+        self.authorize_subresource("patch", kind, namespace, name, "scale")?;
+        let acting = self.acting.take();
         let patch = serde_json::json!({ "spec": { "replicas": replicas } });
-        self.patch(kind, namespace, name, PatchType::Merge, &patch)
+        let scaled = self.patch(kind, namespace, name, PatchType::Merge, &patch);
+        self.acting = acting;
+        scaled
     }
 
     /// Deletes an object. Pods on a node and objects with finalizers are only marked
@@ -892,6 +915,20 @@ impl ApiServer {
     /// PodDisruptionBudget selecting it allows no disruption (429 TooManyRequests); a budget
     /// that allows one is charged (`disruptionsAllowed` - 1, the pod in `disruptedPods`).
     pub fn evict(
+        &mut self,
+        namespace: &str,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Object, ApiError> {
+        // RBAC checks `create pods/eviction`; the eviction's own writes are the apiserver's.
+        self.authorize_subresource("create", Kind::Pod, namespace, name, "eviction")?;
+        let acting = self.acting.take();
+        let evicted = self.evict_authorized(namespace, name, options);
+        self.acting = acting;
+        evicted
+    }
+
+    fn evict_authorized(
         &mut self,
         namespace: &str,
         name: &str,
@@ -1374,6 +1411,18 @@ fn drop_claim_template_type_meta(desired: &mut Value) {
             template.remove("kind");
         }
     }
+}
+
+/// `IsOnlyMutatingGCFields`: the write changes nothing but owner references and finalizers
+/// (the garbage collector's fields), which RBAC's escalation check lets through.
+fn only_gc_fields_change(new: &Object, old: &Object) -> bool {
+    let mut copy = new.clone();
+    let (meta, before) = (copy.meta_mut(), old.meta());
+    meta.owner_references = before.owner_references.clone();
+    meta.finalizers = before.finalizers.clone();
+    meta.managed_fields = before.managed_fields.clone();
+    meta.resource_version = before.resource_version.clone();
+    copy == *old
 }
 
 #[cfg(test)]

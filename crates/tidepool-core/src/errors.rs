@@ -103,7 +103,12 @@ impl ApiError {
     }
 
     pub fn forbidden(kind: Kind, name: &str, why: &str) -> Self {
-        let resource = resource_name(kind);
+        Self::forbidden_resource(&resource_name(kind), name, why)
+    }
+
+    /// [`ApiError::forbidden`] for a resource that is no stored kind (`users`,
+    /// `pods.metrics.k8s.io`).
+    pub fn forbidden_resource(resource: &str, name: &str, why: &str) -> Self {
         let message = if name.is_empty() {
             format!("{resource} is forbidden: {why}")
         } else {

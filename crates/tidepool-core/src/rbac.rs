@@ -35,6 +35,30 @@ struct Policy {
     /// `[namespace, name, rules, rbac-defaults?]`.
     roles: Vec<(String, String, Vec<CompactRule>, bool)>,
     role_bindings: Vec<CompactRoleBinding>,
+    /// `eventsRule()`, which nearly every controller role holds: stored once.
+    events_rule: CompactRule,
+    /// `[name without "system:controller:", rules]` (`controller_policy.go` with v1.32's
+    /// default feature gates); each is bound to the kube-system ServiceAccount of that name.
+    controller_roles: Vec<(String, Vec<ControllerRule>)>,
+    /// The addons' policy: kubeadm's CoreDNS and the metrics-server the playground ships
+    /// (`components.yaml`). `[name, labels, rules]`.
+    addon_cluster_roles: Vec<(String, Labels, Vec<CompactRule>)>,
+    /// `[name, labels, ClusterRole, subjects]`.
+    addon_cluster_role_bindings: Vec<(String, Labels, String, Vec<Vec<String>>)>,
+    /// `[namespace, name, labels, roleRef kind, roleRef name, subjects]`.
+    addon_role_bindings: Vec<AddonRoleBinding>,
+}
+
+type Labels = BTreeMap<String, String>;
+
+type AddonRoleBinding = (String, String, Labels, String, String, Vec<Vec<String>>);
+
+/// A controller role's rule, or `"events"` for the shared [`Policy::events_rule`].
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ControllerRule {
+    Rule(CompactRule),
+    Shared(String),
 }
 
 /// `[namespace, name, roleRef kind, roleRef name, subjects, rbac-defaults?]`.
@@ -238,6 +262,88 @@ pub fn bootstrap(api: &mut ApiServer) -> Result<(), ApiError> {
             subjects: Some(subjects.iter().map(|s| subject(s)).collect()),
         };
         create(api, binding.into())?;
+    }
+    bootstrap_controller_roles(api, &policy, &mut uids)
+}
+
+/// The `system:controller:*` ClusterRoles and their bindings, then the addons' policy: after
+/// everything above, so the objects created before them keep their uids.
+fn bootstrap_controller_roles(
+    api: &mut ApiServer,
+    policy: &Policy,
+    uids: &mut SimRng,
+) -> Result<(), ApiError> {
+    let name_of = |suffix: &str| format!("system:controller:{suffix}");
+    for (suffix, rules) in &policy.controller_roles {
+        let rules = rules
+            .iter()
+            .map(|r| match r {
+                ControllerRule::Rule(compact) => Ok(rule(compact)),
+                ControllerRule::Shared(name) if name == "events" => Ok(rule(&policy.events_rule)),
+                ControllerRule::Shared(name) => Err(ApiError::bad_request(format!(
+                    "bootstrap RBAC policy: no shared rule {name:?}"
+                ))),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let role = ClusterRole {
+            metadata: defaults_meta(&name_of(suffix), None, true),
+            aggregation_rule: None,
+            rules: Some(rules),
+        };
+        api.create_with_uids(role.into(), uids)?;
+    }
+    for (suffix, _) in &policy.controller_roles {
+        let binding = ClusterRoleBinding {
+            metadata: defaults_meta(&name_of(suffix), None, true),
+            role_ref: RoleRef {
+                api_group: GROUP.to_owned(),
+                kind: "ClusterRole".to_owned(),
+                name: name_of(suffix),
+            },
+            subjects: Some(vec![subject(&[
+                "ServiceAccount".to_owned(),
+                suffix.clone(),
+                "kube-system".to_owned(),
+            ])]),
+        };
+        api.create_with_uids(binding.into(), uids)?;
+    }
+    let labelled = |name: &str, namespace: Option<&str>, labels: &BTreeMap<String, String>| {
+        let mut meta = defaults_meta(name, namespace, false);
+        meta.labels = (!labels.is_empty()).then(|| labels.clone());
+        meta
+    };
+    for (name, labels, rules) in &policy.addon_cluster_roles {
+        let role = ClusterRole {
+            metadata: labelled(name, None, labels),
+            aggregation_rule: None,
+            rules: Some(rules.iter().map(rule).collect()),
+        };
+        api.create_with_uids(role.into(), uids)?;
+    }
+    for (name, labels, role, subjects) in &policy.addon_cluster_role_bindings {
+        let binding = ClusterRoleBinding {
+            metadata: labelled(name, None, labels),
+            role_ref: RoleRef {
+                api_group: GROUP.to_owned(),
+                kind: "ClusterRole".to_owned(),
+                name: role.clone(),
+            },
+            subjects: Some(subjects.iter().map(|s| subject(s)).collect()),
+        };
+        api.create_with_uids(binding.into(), uids)?;
+    }
+    for (namespace, name, labels, kind, role, subjects) in &policy.addon_role_bindings {
+        let binding = RoleBinding {
+            metadata: labelled(name, Some(namespace), labels),
+            role_ref: RoleRef {
+                api_group: GROUP.to_owned(),
+                kind: kind.clone(),
+                name: role.clone(),
+            },
+            subjects: Some(subjects.iter().map(|s| subject(s)).collect()),
+        };
+        api.create_with_uids(binding.into(), uids)?;
     }
     Ok(())
 }
@@ -468,6 +574,282 @@ pub fn forbidden_message(user: &UserInfo, request: &Request) -> String {
     }
 }
 
+/// What `--as`, `--as-group` and `--as-uid` ask the apiserver for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Impersonation {
+    pub user: String,
+    pub groups: Vec<String>,
+    pub uid: Option<String>,
+}
+
+/// The apiserver's impersonation filter: `requestor` needs `impersonate` on the user (or the
+/// service account, in its namespace), then on each group, then on the uid, in that order;
+/// the first refusal is the Forbidden error. Allowed, the request runs as the impersonated user.
+pub fn impersonate(
+    api: &ApiServer,
+    requestor: &UserInfo,
+    wanted: &Impersonation,
+) -> Result<UserInfo, ApiError> {
+    let impersonate = |resource: &str, namespace: &str, name: &str, group: &str| Request {
+        verb: "impersonate".to_owned(),
+        namespace: namespace.to_owned(),
+        api_group: group.to_owned(),
+        resource: resource.to_owned(),
+        name: name.to_owned(),
+        ..Request::default()
+    };
+    let mut requests = vec![match service_account_of(&wanted.user) {
+        Some((namespace, name)) => impersonate("serviceaccounts", namespace, name, ""),
+        None => impersonate("users", "", &wanted.user, ""),
+    }];
+    for group in &wanted.groups {
+        requests.push(impersonate("groups", "", group, ""));
+    }
+    if let Some(uid) = &wanted.uid {
+        requests.push(impersonate("uids", "", uid, "authentication.k8s.io"));
+    }
+    for request in &requests {
+        if !authorize(api, requestor, request) {
+            return Err(forbidden(requestor, request));
+        }
+    }
+    Ok(UserInfo::new(&wanted.user, &wanted.groups))
+}
+
+/// The Forbidden error of a denied request (`responsewriters.Forbidden`).
+pub fn forbidden(user: &UserInfo, request: &Request) -> ApiError {
+    let resource = if request.api_group.is_empty() {
+        request.resource.clone()
+    } else {
+        format!("{}.{}", request.resource, request.api_group)
+    };
+    ApiError::forbidden_resource(&resource, &request.name, &forbidden_message(user, request))
+}
+
+/// RBAC's escalation prevention on writes of roles and bindings (the `policybased` REST
+/// storages): a Role or ClusterRole may only carry rules its writer holds, unless the writer
+/// may `escalate` it; a binding may only grant a role whose rules the writer holds, unless the
+/// writer may `bind` it. `request_name` is the name in the request's URL (empty on create).
+pub fn confirm_no_escalation(
+    api: &ApiServer,
+    user: &UserInfo,
+    object: &Object,
+    request_name: &str,
+) -> Result<(), ApiError> {
+    // `EscalationAllowed`: the privileged group may write any policy.
+    if has(&user.groups, "system:masters") {
+        return Ok(());
+    }
+    let kind = object.kind();
+    let namespace = if kind.namespaced() {
+        object.namespace()
+    } else {
+        ""
+    };
+    let allowed = |verb: &str, resource: &str, name: &str| {
+        let request = Request {
+            name: name.to_owned(),
+            ..Request::resource(verb, GROUP, resource, namespace)
+        };
+        authorize(api, user, &request)
+    };
+    let granted: Vec<PolicyRule> = match object {
+        Object::Role(role) => {
+            if allowed("escalate", "roles", request_name) {
+                return Ok(());
+            }
+            role.rules.clone().unwrap_or_default()
+        }
+        Object::ClusterRole(role) => {
+            if allowed("escalate", "clusterroles", request_name) {
+                return Ok(());
+            }
+            role.rules.clone().unwrap_or_default()
+        }
+        Object::RoleBinding(binding) => {
+            let role_ref = &binding.role_ref;
+            let resource = if role_ref.kind == "Role" {
+                "roles"
+            } else {
+                "clusterroles"
+            };
+            if allowed("bind", resource, &role_ref.name) {
+                return Ok(());
+            }
+            role_reference_rules(api, role_ref, namespace)?
+        }
+        Object::ClusterRoleBinding(binding) => {
+            if allowed("bind", "clusterroles", &binding.role_ref.name) {
+                return Ok(());
+            }
+            role_reference_rules(api, &binding.role_ref, "")?
+        }
+        _ => return Ok(()),
+    };
+    let missing = uncovered_rules(&rules_for(api, user, namespace), &granted);
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let mut lines: Vec<String> = compact_rules(missing).iter().map(compact_string).collect();
+    lines.sort();
+    lines.dedup();
+    Err(ApiError::forbidden(
+        kind,
+        object.name(),
+        &format!(
+            "user {:?} (groups={}) is attempting to grant RBAC permissions not currently \
+             held:\n{}",
+            user.name,
+            go_quoted(&user.groups),
+            lines.join("\n")
+        ),
+    ))
+}
+
+/// `GetRoleReferenceRules`: the rules of the role a binding names (NotFound if it is missing).
+fn role_reference_rules(
+    api: &ApiServer,
+    role_ref: &RoleRef,
+    namespace: &str,
+) -> Result<Vec<PolicyRule>, ApiError> {
+    let rules = if role_ref.kind == "Role" {
+        api.get_ref(Kind::Role, namespace, &role_ref.name)?
+            .as_role()
+            .and_then(|r| r.rules.clone())
+    } else {
+        api.get_ref(Kind::ClusterRole, "", &role_ref.name)?
+            .as_cluster_role()
+            .and_then(|r| r.rules.clone())
+    };
+    Ok(rules.unwrap_or_default())
+}
+
+/// `validation.Covers`: the single-verb, single-resource parts of `wanted` (`BreakdownRule`)
+/// that no rule of `owner` covers.
+fn uncovered_rules(owner: &[PolicyRule], wanted: &[PolicyRule]) -> Vec<PolicyRule> {
+    wanted
+        .iter()
+        .flat_map(breakdown_rule)
+        .filter(|part| !owner.iter().any(|o| rule_covers(o, part)))
+        .collect()
+}
+
+fn breakdown_rule(rule: &PolicyRule) -> Vec<PolicyRule> {
+    let one = |s: &String| Some(vec![s.clone()]);
+    let mut parts = Vec::new();
+    for group in rule.api_groups.iter().flatten() {
+        for resource in rule.resources.iter().flatten() {
+            for verb in &rule.verbs {
+                let part = |resource_names| PolicyRule {
+                    api_groups: one(group),
+                    resources: one(resource),
+                    verbs: vec![verb.clone()],
+                    resource_names,
+                    non_resource_urls: None,
+                };
+                match rule.resource_names.as_deref() {
+                    Some(names) if !names.is_empty() => {
+                        parts.extend(names.iter().map(|n| part(one(n))));
+                    }
+                    _ => parts.push(part(None)),
+                }
+            }
+        }
+    }
+    for url in rule.non_resource_urls.iter().flatten() {
+        for verb in &rule.verbs {
+            parts.push(PolicyRule {
+                non_resource_urls: one(url),
+                verbs: vec![verb.clone()],
+                ..PolicyRule::default()
+            });
+        }
+    }
+    parts
+}
+
+fn has_all(set: &[String], wanted: &[String]) -> bool {
+    wanted.iter().all(|w| has(set, w))
+}
+
+/// `ruleCovers`.
+fn rule_covers(owner: &PolicyRule, part: &PolicyRule) -> bool {
+    let list = |v: &Option<Vec<String>>| v.clone().unwrap_or_default();
+    let (owner_groups, owner_resources) = (list(&owner.api_groups), list(&owner.resources));
+    let (owner_names, part_names) = (list(&owner.resource_names), list(&part.resource_names));
+    let verbs = has(&owner.verbs, "*") || has_all(&owner.verbs, &part.verbs);
+    let groups = has(&owner_groups, "*") || has_all(&owner_groups, &list(&part.api_groups));
+    let resources = has(&owner_resources, "*")
+        || list(&part.resources).iter().all(|path| {
+            has(&owner_resources, path)
+                || path
+                    .split_once('/')
+                    .is_some_and(|(_, sub)| has(&owner_resources, &format!("*/{sub}")))
+        });
+    let names =
+        owner_names.is_empty() || (!part_names.is_empty() && has_all(&owner_names, &part_names));
+    let urls = list(&part.non_resource_urls).iter().all(|path| {
+        list(&owner.non_resource_urls).iter().any(|o| {
+            o == path
+                || o.strip_suffix('*')
+                    .is_some_and(|prefix| path.starts_with(prefix.trim_end_matches('*')))
+        })
+    });
+    verbs && groups && resources && names && urls
+}
+
+/// `CompactRules`: parts naming one group, one resource and at most one name are merged, their
+/// verbs appended in order; other rules stay as they are.
+fn compact_rules(rules: Vec<PolicyRule>) -> Vec<PolicyRule> {
+    let mut out: Vec<PolicyRule> = Vec::new();
+    let mut simple: Vec<PolicyRule> = Vec::new();
+    for rule in rules {
+        let is_simple = rule.non_resource_urls.as_ref().is_none_or(Vec::is_empty)
+            && rule.api_groups.as_ref().is_some_and(|g| g.len() == 1)
+            && rule.resources.as_ref().is_some_and(|r| r.len() == 1)
+            && rule.resource_names.as_ref().is_none_or(|n| n.len() <= 1);
+        if !is_simple {
+            out.push(rule);
+            continue;
+        }
+        let same = |r: &&mut PolicyRule| {
+            r.api_groups == rule.api_groups
+                && r.resources == rule.resources
+                && r.resource_names.as_ref().filter(|n| !n.is_empty())
+                    == rule.resource_names.as_ref().filter(|n| !n.is_empty())
+        };
+        match simple.iter_mut().find(same) {
+            Some(existing) => existing.verbs.extend(rule.verbs),
+            None => simple.push(rule),
+        }
+    }
+    out.extend(simple);
+    out
+}
+
+/// Go's `%q` of a string slice: `["a" "b"]`.
+fn go_quoted(items: &[String]) -> String {
+    let quoted: Vec<String> = items.iter().map(|i| format!("{i:?}")).collect();
+    format!("[{}]", quoted.join(" "))
+}
+
+/// `rbacv1helpers.CompactString`, as escalation errors list the missing rules.
+fn compact_string(rule: &PolicyRule) -> String {
+    let mut parts = Vec::new();
+    for (label, values) in [
+        ("APIGroups", rule.api_groups.as_deref()),
+        ("Resources", rule.resources.as_deref()),
+        ("NonResourceURLs", rule.non_resource_urls.as_deref()),
+        ("ResourceNames", rule.resource_names.as_deref()),
+        ("Verbs", Some(rule.verbs.as_slice())),
+    ] {
+        if let Some(values) = values.filter(|v| !v.is_empty()) {
+            parts.push(format!("{label}:{}", go_quoted(values)));
+        }
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -507,18 +889,168 @@ mod tests {
     }
 
     #[test]
+    fn a_kubeadm_cluster_has_the_controller_roles_and_their_bindings() {
+        let api = cluster();
+        // rbac-defaults 31 + 33 controller roles + kubeadm:get-nodes + system:coredns +
+        // metrics-server's two.
+        assert_eq!(api.store().list(Kind::ClusterRole, None).count(), 68);
+        // rbac-defaults 12 + 33 controller bindings + kubeadm's 6 + system:coredns +
+        // metrics-server's two.
+        assert_eq!(api.store().list(Kind::ClusterRoleBinding, None).count(), 54);
+        let deployment_controller = UserInfo::new(
+            "system:serviceaccount:kube-system:deployment-controller",
+            &[],
+        );
+        let mut update = Request::resource("update", "apps", "deployments", "default");
+        update.subresource = "status".to_owned();
+        assert!(authorize(&api, &deployment_controller, &update));
+        assert!(!authorize(
+            &api,
+            &deployment_controller,
+            &pods("delete", "default")
+        ));
+        let event = Request::resource("patch", "events.k8s.io", "events", "default");
+        assert!(authorize(&api, &deployment_controller, &event));
+        let coredns = UserInfo::new("system:serviceaccount:kube-system:coredns", &[]);
+        assert!(authorize(&api, &coredns, &pods("watch", "")));
+    }
+
+    fn decode_one(manifest: &str) -> Object {
+        match crate::decode::decode_manifests(manifest) {
+            Ok(mut objects) if objects.len() == 1 => objects.remove(0),
+            other => panic!("one manifest decodes: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn impersonation_needs_the_impersonate_verb_on_each_part() {
+        let mut api = cluster();
+        let admin = UserInfo::new("kubernetes-admin", &["kubeadm:cluster-admins".to_owned()]);
+        let wanted = Impersonation {
+            user: "jane".to_owned(),
+            groups: vec!["system:masters".to_owned()],
+            uid: None,
+        };
+        let Ok(jane) = impersonate(&api, &admin, &wanted) else {
+            panic!("the admin may impersonate anyone");
+        };
+        assert!(jane.groups.contains(&"system:masters".to_owned()));
+        let bot = UserInfo::new("system:serviceaccount:default:bot", &[]);
+        let denied = impersonate(&api, &bot, &wanted).err().map(|e| e.message);
+        assert_eq!(
+            denied.as_deref(),
+            Some(
+                "users \"jane\" is forbidden: User \"system:serviceaccount:default:bot\" cannot \
+                 impersonate resource \"users\" in API group \"\" at the cluster scope"
+            )
+        );
+        // A ClusterRole that may impersonate users but no groups: the group is refused next.
+        for manifest in [
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: imp}\nrules: [{apiGroups: [''], resources: [users, serviceaccounts], verbs: [impersonate]}]\n",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: imp}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: imp}\nsubjects: [{kind: ServiceAccount, name: bot, namespace: default}]\n",
+        ] {
+            assert!(api.create(decode_one(manifest)).is_ok());
+        }
+        let denied = impersonate(&api, &bot, &wanted).err().map(|e| e.message);
+        assert_eq!(
+            denied.as_deref(),
+            Some(
+                "groups \"system:masters\" is forbidden: User \"system:serviceaccount:default:bot\" \
+                 cannot impersonate resource \"groups\" in API group \"\" at the cluster scope"
+            )
+        );
+        let as_account = Impersonation {
+            user: "system:serviceaccount:kube-system:coredns".to_owned(),
+            groups: Vec::new(),
+            uid: Some("42".to_owned()),
+        };
+        let denied = impersonate(&api, &bot, &as_account)
+            .err()
+            .map(|e| e.message);
+        assert_eq!(
+            denied.as_deref(),
+            Some(
+                "uids.authentication.k8s.io \"42\" is forbidden: User \
+                 \"system:serviceaccount:default:bot\" cannot impersonate resource \"uids\" in API \
+                 group \"authentication.k8s.io\" at the cluster scope"
+            )
+        );
+    }
+
+    #[test]
+    fn a_role_with_rules_its_writer_lacks_is_an_escalation() {
+        let mut api = cluster();
+        let jane = UserInfo::new("jane", &[]);
+        let view = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: jane-view, namespace: default}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: admin}\nsubjects: [{kind: User, name: jane}]\n";
+        assert!(api.create(decode_one(view)).is_ok());
+        api.set_acting_user(Some(jane));
+        let role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r, namespace: default}\nrules: [{apiGroups: [''], resources: [pods], verbs: [get, list]}, {apiGroups: [''], resources: [nodes, pods/exec], verbs: [get, list]}, {apiGroups: [''], resources: [secrets], verbs: [get], resourceNames: [a, b]}]\n";
+        let denied = api.create(decode_one(role)).err().map(|e| e.message);
+        assert_eq!(
+            denied.as_deref(),
+            Some(
+                "roles.rbac.authorization.k8s.io \"r\" is forbidden: user \"jane\" \
+                 (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not \
+                 currently held:\n{APIGroups:[\"\"], Resources:[\"nodes\"], Verbs:[\"get\" \"list\"]}"
+            )
+        );
+        // Within what jane holds (admin in default), the same role minus nodes is fine.
+        let allowed = role.replace("nodes, ", "");
+        assert!(api.create(decode_one(&allowed)).is_ok());
+        // A binding to cluster-admin in default grants what jane lacks there.
+        let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: default}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{kind: User, name: joe}]\n";
+        let denied = api.create(decode_one(binding)).err().map(|e| e.message);
+        assert_eq!(
+            denied.as_deref(),
+            Some(
+                "rolebindings.rbac.authorization.k8s.io \"b\" is forbidden: user \"jane\" \
+                 (groups=[\"system:authenticated\"]) is attempting to grant RBAC permissions not \
+                 currently held:\n{APIGroups:[\"*\"], Resources:[\"*\"], Verbs:[\"*\"]}\n\
+                 {NonResourceURLs:[\"*\"], Verbs:[\"*\"]}"
+            )
+        );
+        // `bind` on that ClusterRole lets jane grant it without holding it.
+        api.set_acting_user(None);
+        for manifest in [
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: binder}\nrules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [bind], resourceNames: [cluster-admin]}]\n",
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: binder}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: binder}\nsubjects: [{kind: User, name: jane}]\n",
+        ] {
+            assert!(api.create(decode_one(manifest)).is_ok());
+        }
+        api.set_acting_user(Some(UserInfo::new("jane", &[])));
+        assert!(api.create(decode_one(binding)).is_ok());
+        // A finalizer alone is the garbage collector's field: no escalation check. The same
+        // write with a label is checked, and jane does not hold cluster-admin's rules.
+        api.set_acting_user(None);
+        let escalator = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: jane-edits-roles}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: edit-roles}\nsubjects: [{kind: User, name: jane}]\n";
+        let edit_roles = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: edit-roles}\nrules: [{apiGroups: [rbac.authorization.k8s.io], resources: [clusterroles], verbs: [patch]}]\n";
+        assert!(api.create(decode_one(edit_roles)).is_ok());
+        assert!(api.create(decode_one(escalator)).is_ok());
+        api.set_acting_user(Some(UserInfo::new("jane", &[])));
+        let finalizer = serde_json::json!({"metadata": {"finalizers": ["example.com/keep"]}});
+        let patch = |api: &mut ApiServer, body: &serde_json::Value| {
+            api.patch(
+                Kind::ClusterRole,
+                "",
+                "cluster-admin",
+                crate::api::PatchType::Merge,
+                body,
+            )
+        };
+        assert!(patch(&mut api, &finalizer).is_ok());
+        let label = serde_json::json!({"metadata": {"labels": {"team": "a"}}});
+        let denied = patch(&mut api, &label).err().map(|e| e.message);
+        assert!(
+            denied
+                .as_deref()
+                .is_some_and(|m| m.contains("attempting to grant")),
+            "{denied:?}"
+        );
+    }
+
+    #[test]
     fn view_is_aggregated_from_its_parts() {
         let api = cluster();
-        // Bootstrap writes each ClusterRole once: aggregation had nothing left to do.
-        let admin_version = api
-            .get(Kind::ClusterRole, "", "admin")
-            .map(|o| o.resource_version())
-            .unwrap_or(0);
-        let view_version = api
-            .get(Kind::ClusterRole, "", "view")
-            .map(|o| o.resource_version())
-            .unwrap_or(0);
-        assert_eq!(admin_version, view_version + 2);
         let view = api.get(Kind::ClusterRole, "", "view");
         let rules = view
             .ok()
@@ -526,7 +1058,12 @@ mod tests {
             .and_then(Object::as_cluster_role)
             .and_then(|r| r.rules.clone())
             .unwrap_or_default();
-        assert_eq!(rules.len(), 10);
+        // system:aggregate-to-view's ten, then metrics-server's aggregated reader (name order).
+        assert_eq!(rules.len(), 11);
+        assert_eq!(
+            rules.last().and_then(|r| r.api_groups.clone()),
+            Some(vec!["metrics.k8s.io".to_owned()])
+        );
         let admin = api.get(Kind::ClusterRole, "", "admin");
         let admin_rules = admin
             .ok()
@@ -534,8 +1071,8 @@ mod tests {
             .and_then(Object::as_cluster_role)
             .and_then(|r| r.rules.clone())
             .unwrap_or_default();
-        // admin = edit (= aggregate-to-edit + view) + aggregate-to-admin.
-        assert_eq!(admin_rules.len(), 13 + 10 + 2);
+        // admin = edit (= aggregate-to-edit + view + metrics) + aggregate-to-admin.
+        assert_eq!(admin_rules.len(), 13 + 11 + 2);
     }
 
     #[test]

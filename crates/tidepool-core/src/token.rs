@@ -55,6 +55,68 @@ pub fn issue(seed: u64, now: VirtualTime, request: &TokenRequest<'_>) -> String 
     format!("{signed}.{signature}")
 }
 
+/// The token authenticator: the ServiceAccount user (`system:serviceaccount:<ns>:<name>`) a
+/// token signed with `seed`'s key names, if it is not expired at `now`. The caller checks
+/// that the account (and the pod a token is bound to) still exists.
+pub fn authenticate(seed: u64, now: VirtualTime, token: &str) -> Option<TokenClaims> {
+    let (signed, signature) = token.trim().rsplit_once('.')?;
+    let expected = base64url(&stream(
+        seed ^ u64::from(fnv32a(signed.as_bytes(), FNV32_OFFSET)),
+        b"sig",
+        64,
+    ));
+    if signature != expected {
+        return None;
+    }
+    let (_, claims) = signed.split_once('.')?;
+    let claims: serde_json::Value = serde_json::from_slice(&base64url_decode(claims)?).ok()?;
+    let now_seconds = EPOCH_UNIX_SECONDS + i64::try_from(now.as_millis() / 1000).unwrap_or(0);
+    if claims.get("exp")?.as_i64()? <= now_seconds {
+        return None;
+    }
+    let bound = claims.get("kubernetes.io")?;
+    let text = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_owned);
+    Some(TokenClaims {
+        namespace: text(bound.get("namespace"))?,
+        service_account: text(bound.pointer("/serviceaccount/name"))?,
+        service_account_uid: text(bound.pointer("/serviceaccount/uid"))?,
+        pod: text(bound.pointer("/pod/name")),
+    })
+}
+
+/// Who an authenticated token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    pub namespace: String,
+    pub service_account: String,
+    pub service_account_uid: String,
+    pub pod: Option<String>,
+}
+
+/// Unpadded base64url back to bytes; `None` for a character outside the alphabet.
+fn base64url_decode(text: &str) -> Option<Vec<u8>> {
+    let value = |c: u8| -> Option<u32> {
+        Some(u32::from(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' => 62,
+            b'_' => 63,
+            _ => return None,
+        }))
+    };
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    for chunk in text.as_bytes().chunks(4) {
+        let mut n = 0u32;
+        for (i, &c) in chunk.iter().enumerate() {
+            n |= value(c)? << (18 - 6 * i);
+        }
+        let bytes = n.to_be_bytes();
+        out.extend_from_slice(&bytes[1..chunk.len()]);
+    }
+    Some(out)
+}
+
 /// `len` pseudo-random bytes from `seed` and `label` (splitmix64).
 fn stream(seed: u64, label: &[u8], len: usize) -> Vec<u8> {
     let mut state = seed ^ u64::from(fnv32a(label, FNV32_OFFSET)).rotate_left(32);
@@ -124,5 +186,27 @@ mod tests {
         assert_eq!(parts.len(), 3);
         assert!(a.starts_with("eyJhbGciOiJSUzI1NiIsImtpZCI6"), "{a}");
         assert_eq!(parts[2].len(), 86);
+    }
+
+    #[test]
+    fn a_token_authenticates_until_it_expires() {
+        let request = TokenRequest {
+            namespace: "dev",
+            service_account: "bot",
+            service_account_uid: "u1",
+            pod: None,
+            expiration_seconds: 600,
+        };
+        let token = issue(7, VirtualTime::from_millis(1_000), &request);
+        let claims = authenticate(7, VirtualTime::from_millis(2_000), &token);
+        assert_eq!(
+            claims.map(|c| (c.namespace, c.service_account, c.service_account_uid)),
+            Some(("dev".to_owned(), "bot".to_owned(), "u1".to_owned()))
+        );
+        assert!(authenticate(8, VirtualTime::from_millis(2_000), &token).is_none());
+        assert!(authenticate(7, VirtualTime::from_millis(602_000), &token).is_none());
+        assert!(authenticate(7, VirtualTime::ZERO, "not.a-token").is_none());
+        let tampered = token.replacen("eyJ", "eyK", 2);
+        assert!(authenticate(7, VirtualTime::ZERO, &tampered).is_none());
     }
 }

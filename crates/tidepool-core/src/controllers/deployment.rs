@@ -991,7 +991,8 @@ pub fn rollback(
     if let Some(spec) = d.spec.as_mut() {
         spec.template = template;
     }
-    api.update(Object::Deployment(d))?;
+    // kubectl sends the rollback as a JSON patch of the deployment.
+    api.update_patched(Object::Deployment(d))?;
     Ok(RollbackOutcome::RolledBack)
 }
 

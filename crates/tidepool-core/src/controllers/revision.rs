@@ -236,7 +236,8 @@ pub fn rollback(
     let object = Object::from_json(kind, doc).map_err(|e| {
         ApiError::bad_request(format!("failed restoring revision {to_revision}: {e}"))
     })?;
-    api.update(object)?;
+    // kubectl sends the rollback as a strategic merge patch of the template.
+    api.update_patched(object)?;
     Ok(RollbackOutcome::RolledBack)
 }
 

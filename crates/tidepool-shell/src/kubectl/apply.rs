@@ -15,6 +15,12 @@ fn server_error(e: &ApiError) -> String {
     super::api_error(e, None)
 }
 
+/// How `rollout restart`, `pause` and `resume` report a refused patch (their own wrapping,
+/// so kubectl prints no `Error from server` prefix).
+pub(super) fn failed_to_patch(e: &ApiError) -> String {
+    format!("error: failed to patch: {}\n", e.message)
+}
+
 fn settle(session: &mut Session) {
     session.sim.advance(Duration::ZERO);
 }
@@ -630,6 +636,7 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
                     } else {
                         Some(ns.as_str())
                     };
+                    super::check(session, "list", kind, scope.unwrap_or(""), "")?;
                     for o in session.sim.api().store().list(kind, scope) {
                         if selector
                             .as_ref()
@@ -777,6 +784,8 @@ pub fn scale(session: &mut Session, args: &[String]) -> KResult {
             kind.qualified_singular()
         ));
     }
+    // The resource builder gets the object, then the scaler patches its scale subresource.
+    super::check(session, "get", kind, &ns, &name)?;
     session
         .sim
         .api_mut()
@@ -819,6 +828,8 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(&args[1..], ROLLOUT_SPECS, &command)?;
     let (kind, name) = one_target(&flags, &command)?;
     let ns = namespace(session, &flags);
+    // Every rollout subcommand starts with a get of the object (the resource builder's).
+    super::check(session, "get", kind, &ns, &name)?;
     if matches!(kind, Kind::DaemonSet | Kind::StatefulSet) {
         return super::rollout::workload(session, &sub, kind, &ns, &name, &flags);
     }
@@ -838,6 +849,8 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 .api()
                 .get_ref(kind, &ns, &name)
                 .map_err(api_err)?;
+            // The revisions are the deployment's ReplicaSets.
+            super::check(session, "list", Kind::ReplicaSet, &ns, "")?;
             let history =
                 tidepool_core::rollout::history(session.sim.api(), &ns, &name).map_err(api_err)?;
             super::rollout::history_table(&label, &flags, history)
@@ -849,6 +862,7 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 })?,
                 None => 0,
             };
+            super::check(session, "list", Kind::ReplicaSet, &ns, "")?;
             let outcome = tidepool_core::rollout::rollback(session.sim.api_mut(), &ns, &name, to)
                 .map_err(|e| match e {
                 tidepool_core::rollout::RolloutError::Api(a) => server_error(&a),
@@ -886,7 +900,7 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
                 ));
             }
             tidepool_core::rollout::set_paused(session.sim.api_mut(), &ns, &name, pause)
-                .map_err(api_err)?;
+                .map_err(|e| failed_to_patch(&e))?;
             settle(session);
             Ok(Res::out(format!(
                 "{label} {}\n",
@@ -894,7 +908,13 @@ pub fn rollout(session: &mut Session, args: &[String]) -> KResult {
             )))
         }
         "restart" => {
-            tidepool_core::rollout::restart(session.sim.api_mut(), &ns, &name).map_err(api_err)?;
+            session
+                .sim
+                .api()
+                .get_ref(kind, &ns, &name)
+                .map_err(api_err)?;
+            tidepool_core::rollout::restart(session.sim.api_mut(), &ns, &name)
+                .map_err(|e| failed_to_patch(&e))?;
             settle(session);
             Ok(Res::out(format!("{label} restarted\n")))
         }
@@ -1010,6 +1030,13 @@ pub fn expose(session: &mut Session, args: &[String]) -> KResult {
     let flags = parse_flags(args, EXPOSE_SPECS, "expose")?;
     let (kind, name) = one_target(&flags, "expose")?;
     let ns = namespace(session, &flags);
+    super::check(
+        session,
+        "get",
+        kind,
+        if kind.namespaced() { &ns } else { "" },
+        &name,
+    )?;
     let object = session
         .sim
         .api()

@@ -12,12 +12,21 @@ use tidepool_core::rbac::{self, Request, UserInfo};
 pub const ADMIN_USER: &str = "kubernetes-admin";
 pub const ADMIN_GROUP: &str = "kubeadm:cluster-admins";
 
-/// The user the apiserver sees for this command line: `--as`/`--as-group` (impersonation),
-/// else the admin certificate's. Read leniently here; each command still parses its flags.
-pub fn requesting_user(args: &[String]) -> Result<UserInfo, String> {
+/// The user the apiserver sees for this command line. The requestor is who the kubeconfig's
+/// credential says: a ServiceAccount for a token this cluster issued, else the admin
+/// certificate's `kubernetes-admin`. `--as`/`--as-group`/`--as-uid` then impersonate, which
+/// the requestor must be allowed to do (`rbac::impersonate`). Read leniently here; each
+/// command still parses its flags.
+///
+/// `client_args` are the arguments that choose the kubeconfig user (`--user`, `--context`).
+pub fn requesting_user(
+    session: &Session,
+    args: &[String],
+    client_args: &[String],
+) -> Result<UserInfo, String> {
     let mut name: Option<String> = None;
     let mut groups: Vec<String> = Vec::new();
-    let mut uid = false;
+    let mut uid: Option<String> = None;
     let mut i = 0;
     while let Some(arg) = args.get(i) {
         if arg == "--" {
@@ -37,19 +46,60 @@ pub fn requesting_user(args: &[String]) -> Result<UserInfo, String> {
             name = Some(value);
         } else if let Some(value) = take("as-group") {
             groups.push(value);
-        } else if take("as-uid").is_some() {
-            uid = true;
+        } else if let Some(value) = take("as-uid") {
+            uid = Some(value);
         }
         i += 1;
     }
+    let requestor = match super::kubeconfig::user_token(session, client_args) {
+        Some(token) => service_account_of_token(session, &token).ok_or_else(|| {
+            "error: You must be logged in to the server (Unauthorized)\n".to_owned()
+        })?,
+        None => admin(),
+    };
     match name.filter(|n| !n.is_empty()) {
-        Some(name) => Ok(UserInfo::new(&name, &groups)),
-        None if !groups.is_empty() || uid => Err(
+        Some(user) => {
+            let wanted = rbac::Impersonation { user, groups, uid };
+            rbac::impersonate(session.sim.api(), &requestor, &wanted)
+                .map_err(|e| super::api_error(&e, None))
+        }
+        None if !groups.is_empty() || uid.is_some() => Err(
             "error: requesting uid, groups or user-extra for  without impersonating a user\n"
                 .to_owned(),
         ),
-        None => Ok(UserInfo::new(ADMIN_USER, &[ADMIN_GROUP.to_owned()])),
+        None => Ok(requestor),
     }
+}
+
+/// The admin certificate's identity (kubeadm's admin.conf).
+pub fn admin() -> UserInfo {
+    UserInfo::new(ADMIN_USER, &[ADMIN_GROUP.to_owned()])
+}
+
+/// The ServiceAccount token authenticator: a token this cluster signed, not expired, whose
+/// account (and pod, for a pod-bound token) still exists with the uid it names.
+fn service_account_of_token(session: &Session, token: &str) -> Option<UserInfo> {
+    let api = session.sim.api();
+    let claims = tidepool_core::token::authenticate(api.seed(), api.now(), token)?;
+    let account = api
+        .get_ref(
+            tidepool_core::Kind::ServiceAccount,
+            &claims.namespace,
+            &claims.service_account,
+        )
+        .ok()?;
+    if account.meta().uid.as_deref() != Some(claims.service_account_uid.as_str()) {
+        return None;
+    }
+    if let Some(pod) = &claims.pod {
+        api.get_ref(tidepool_core::Kind::Pod, &claims.namespace, pod)
+            .ok()?;
+    }
+    let name = format!(
+        "system:serviceaccount:{}:{}",
+        claims.namespace, claims.service_account
+    );
+    Some(UserInfo::new(&name, &[]))
 }
 
 const CAN_I_FLAGS: &[FlagSpec] = &[

@@ -92,6 +92,7 @@ fn autoscale_one(
     ns: &str,
     (min, max, cpu_percent): (i32, i32, i32),
 ) -> KResult {
+    super::check(session, "get", kind, ns, name)?;
     session
         .sim
         .api()

@@ -91,6 +91,7 @@ fn open_container(
     requested: Option<&str>,
     res: &mut Res,
 ) -> Result<String, String> {
+    super::check(session, "get", Kind::Pod, ns, pod)?;
     let object = session
         .sim
         .api()

@@ -83,6 +83,7 @@ pub fn edit(session: &mut Session, args: &[String]) -> KResult {
     } else {
         String::new()
     };
+    super::check(session, "get", t.kind, &namespace, &name)?;
     let object = session
         .sim
         .api()

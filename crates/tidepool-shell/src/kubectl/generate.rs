@@ -1096,6 +1096,9 @@ fn create_token(session: &mut Session, flags: &Flags) -> KResult {
         },
     };
     let api = session.sim.api();
+    // The TokenRequest is a create of the account's token subresource.
+    api.authorize_subresource("create", Kind::ServiceAccount, &ns, &name, "token")
+        .map_err(|e| format!("error: failed to create token: {}\n", e.message))?;
     let Ok(account) = api.get_ref(Kind::ServiceAccount, &ns, &name) else {
         return Err(format!(
             "error: failed to create token: serviceaccounts \"{name}\" not found\n"

@@ -1673,7 +1673,7 @@ pub fn get(session: &mut Session, args: &[String]) -> KResult {
             ));
         }
     }
-    // A name that does not exist fails the get before any watch starts.
+    // A name that does not exist, or a refused list, ends `get -w` before it watches.
     if flags.bool("watch") && errors.is_empty() {
         return watch_start(
             session,
@@ -1811,6 +1811,12 @@ fn watch_start(
         remember(&mut widths, row);
     }
     res.chunks.retain(|(s, _)| *s != crate::Stream::Stderr);
+    // After the list, kubectl watches: a separate verb RBAC may refuse.
+    if let Err(refused) = super::check(session, "watch", *kind, scope.unwrap_or(""), "") {
+        res.push_err(refused);
+        res.code = 1;
+        return Ok(res);
+    }
     res.effects.push(crate::Effect::Follow);
     session.follow = Some(Follow {
         kind: *kind,

@@ -668,6 +668,28 @@ fn reachability(
     (!has_credentials).then_some(Unreachable::NoCredentials)
 }
 
+/// The bearer token of the kubeconfig user this command uses (`--user`, else the context's),
+/// when it has no client certificate: the apiserver tries the certificate first, and the admin
+/// certificate is the only one the simulated CA signed.
+pub fn user_token(session: &Session, args: &[String]) -> Option<String> {
+    let overrides = global_overrides(args);
+    let loaded = load(session, overrides.get("kubeconfig").map(String::as_str)).ok()?;
+    let cfg = &loaded.config;
+    let user_name = match overrides.get("user") {
+        Some(user) => user.clone(),
+        None => {
+            let context = overrides.get("context").unwrap_or(&cfg.current_context);
+            field(cfg.contexts.get(context)?, "user").to_owned()
+        }
+    };
+    let user = cfg.users.get(&user_name)?;
+    let has_certificate = ["client-certificate", "client-certificate-data"]
+        .iter()
+        .any(|k| !field(user, k).is_empty());
+    let token = field(user, "token");
+    (!has_certificate && !token.is_empty()).then(|| token.to_owned())
+}
+
 // `kubectl config`: every subcommand reads the file(s) anew and writes back what it changes.
 
 /// Help texts kubectl v1.32 prints for `kubectl config` alone (on stderr) and for

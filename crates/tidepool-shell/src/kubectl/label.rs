@@ -152,6 +152,8 @@ fn live_targets(
                 Some(s) => super::json::parse_selector(s)?,
                 None => Vec::new(),
             };
+            let scope = if t.kind.namespaced() { ns.as_str() } else { "" };
+            super::check(session, "list", t.kind, scope, "")?;
             for o in session
                 .sim
                 .api()
@@ -168,6 +170,13 @@ fn live_targets(
         }
     }
     for (kind, name) in named {
+        super::check(
+            session,
+            "get",
+            kind,
+            if kind.namespaced() { &ns } else { "" },
+            &name,
+        )?;
         let object = session
             .sim
             .api()

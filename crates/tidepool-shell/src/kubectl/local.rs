@@ -434,13 +434,28 @@ pub(super) fn save(
     };
     let object = Object::from_json(kind, updated).map_err(|e| format!("error: {e}\n"))?;
     let stored = if mode == Some("server") {
+        // A server-side dry run is authorized like the patch it stands for.
+        let ns = if kind.namespaced() {
+            object.namespace()
+        } else {
+            ""
+        };
+        super::check(session, "patch", kind, ns, object.name())?;
         object
     } else {
         session
             .sim
             .api_mut()
-            .update(object)
-            .map_err(|e| super::api_error(&e, None))?
+            .update_patched(object)
+            .map_err(|e| match operation {
+                // `set image` and `set env` wrap a refused patch in their own words.
+                "image updated" | "env updated" => format!(
+                    "error: failed to patch {} update to pod template: {}\n",
+                    operation.trim_end_matches(" updated"),
+                    e.message
+                ),
+                _ => super::api_error(&e, None),
+            })?
     };
     let suffix = if mode == Some("server") {
         " (server dry run)"

@@ -58,6 +58,8 @@ pub(super) fn pods_of(session: &Session, ns: &str, target: &str) -> Result<Vec<V
         .get_ref(owner_kind.0, ns, name)
         .map_err(|_| not_found(owner_kind.1, name))?
         .to_json();
+    // The owner's first pod comes from a list of pods by its selector.
+    super::check(session, "list", Kind::Pod, ns, "")?;
     let labels = owner
         .pointer("/spec/selector/matchLabels")
         .or_else(|| owner.pointer("/spec/selector"))
@@ -331,6 +333,7 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
     let all_containers = flags.has("all-containers");
     let pods: Vec<Value> = if let Some(sel) = flags.get("selector") {
         let reqs = parse_selector(sel).map_err(|e| format!("error: {e}\n"))?;
+        super::check(session, "list", Kind::Pod, &ns, "")?;
         let mut pods: Vec<Value> = session
             .sim
             .api()

@@ -240,6 +240,54 @@ pub fn api_error(e: &tidepool_core::ApiError, context: Option<&str>) -> String {
     )
 }
 
+/// RBAC for a request kubectl makes on its way (the `get` of a named object before it patches
+/// it, a `list`): the apiserver's Forbidden error as kubectl prints it. `namespace` is empty
+/// for cluster-scoped kinds and for lists across all namespaces.
+pub(crate) fn check(
+    session: &Session,
+    verb: &str,
+    kind: tidepool_core::Kind,
+    namespace: &str,
+    name: &str,
+) -> Result<(), String> {
+    check_subresource(session, verb, kind, namespace, name, "")
+}
+
+/// [`check`] for a subresource (`pods/portforward`, `deployments/scale`).
+pub(crate) fn check_subresource(
+    session: &Session,
+    verb: &str,
+    kind: tidepool_core::Kind,
+    namespace: &str,
+    name: &str,
+    subresource: &str,
+) -> Result<(), String> {
+    session
+        .sim
+        .api()
+        .authorize_subresource(verb, kind, namespace, name, subresource)
+        .map_err(|e| api_error(&e, None))
+}
+
+/// [`check`] for a resource that is no stored kind (`pods.metrics.k8s.io`).
+pub(crate) fn check_resource(
+    session: &Session,
+    verb: &str,
+    (group, resource): (&str, &str),
+    namespace: &str,
+    name: &str,
+) -> Result<(), String> {
+    let request = tidepool_core::rbac::Request {
+        name: name.to_owned(),
+        ..tidepool_core::rbac::Request::resource(verb, group, resource, namespace)
+    };
+    session
+        .sim
+        .api()
+        .authorize_request(&request)
+        .map_err(|e| api_error(&e, None))
+}
+
 /// The namespace a command works in: `-n`, else the context's.
 pub fn namespace(session: &Session, flags: &Flags) -> String {
     flags
@@ -355,6 +403,8 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
                         | "--as"
                         | "--as-group"
                         | "--as-uid"
+                        | "--user"
+                        | "--cluster"
                 );
             if takes_value && let Some(v) = args.get(i + 1) {
                 pre.push(v.clone());
@@ -394,9 +444,14 @@ pub fn run(session: &mut Session, args: &[String], stdin: &str) -> Res {
     if let Some(res) = connect(session, cmd, &rest) {
         return res;
     }
-    let user = match auth::requesting_user(&rest) {
-        Ok(user) => user,
-        Err(text) => return Res::err(text, 1),
+    // Only a command that sends requests authenticates (and impersonates).
+    let user = if needs_config(cmd, &rest) && !client_side_only(cmd, &rest) {
+        match auth::requesting_user(session, &rest, &client_args(cmd, &rest)) {
+            Ok(user) => user,
+            Err(text) => return Res::err(text, 1),
+        }
+    } else {
+        auth::admin()
     };
     session.sim.api_mut().set_acting_user(Some(user));
     let mut res = dispatch(session, cmd, &rest, stdin);
@@ -485,6 +540,28 @@ fn needs_config(cmd: &str, rest: &[String]) -> bool {
     }
 }
 
+/// The arguments that choose kubectl's client config. `create rolebinding --user=jane` names a
+/// subject, not kubectl's user: the command's own flag shadows the global one.
+fn client_args(cmd: &str, rest: &[String]) -> Vec<String> {
+    if cmd != "create" {
+        return rest.to_vec();
+    }
+    rest.iter()
+        .take_while(|a| a.as_str() != "--")
+        .filter(|a| !a.starts_with("--user") && !a.starts_with("--cluster"))
+        .cloned()
+        .collect()
+}
+
+/// `create`/`run` with a client-side dry run never talk to the server.
+fn client_side_only(cmd: &str, rest: &[String]) -> bool {
+    matches!(cmd, "create" | "run")
+        && rest
+            .iter()
+            .take_while(|a| a.as_str() != "--")
+            .any(|a| a == "--dry-run=client")
+}
+
 /// Loads the kubeconfig for `kubectl CMD REST`: sets the session's namespace to the context's,
 /// or returns how kubectl fails when the file, the context, the cluster or the user is wrong.
 fn connect(session: &mut Session, cmd: &str, rest: &[String]) -> Option<Res> {
@@ -492,29 +569,12 @@ fn connect(session: &mut Session, cmd: &str, rest: &[String]) -> Option<Res> {
         return None;
     }
     let server = format!("https://{}:6443", info::control_plane_ip(session));
-    // `create rolebinding --user=jane` names a subject, not kubectl's user: the command's own
-    // flag shadows the global one.
-    let own_flags: Vec<String>;
-    let rest = if cmd == "create" {
-        own_flags = rest
-            .iter()
-            .take_while(|a| a.as_str() != "--")
-            .filter(|a| !a.starts_with("--user") && !a.starts_with("--cluster"))
-            .cloned()
-            .collect();
-        &own_flags
-    } else {
-        rest
-    };
+    let own_flags = client_args(cmd, rest);
+    let rest = &own_flags;
     let client = kubeconfig::client(session, rest, &server);
     session.kube.namespace = client.namespace;
     let why = client.unreachable?;
-    // `create`/`run` with a client-side dry run never talk to the server.
-    let client_side = matches!(cmd, "create" | "run")
-        && rest
-            .iter()
-            .take_while(|a| a.as_str() != "--")
-            .any(|a| a == "--dry-run=client");
+    let client_side = client_side_only(cmd, rest);
     let refused = "The connection to the server localhost:8080 was refused - did you specify the right host or port?\n";
     let text = match why {
         kubeconfig::Unreachable::Config(text) => text,

@@ -53,6 +53,7 @@ fn target_nodes(session: &Session, flags: &Flags, command: &str) -> Result<Vec<O
     }
     if !selector.is_empty() {
         let sel = super::json::parse_selector(selector)?;
+        super::check(session, "list", Kind::Node, "", "")?;
         return Ok(session
             .sim
             .api()
@@ -72,6 +73,7 @@ fn target_nodes(session: &Session, flags: &Flags, command: &str) -> Result<Vec<O
             }
             None => arg.as_str(),
         };
+        super::check(session, "get", Kind::Node, "", name)?;
         let node = session
             .sim
             .api()
@@ -952,6 +954,7 @@ pub fn taint(session: &mut Session, args: &[String]) -> KResult {
             Some(s) => Some(super::json::parse_selector(s)?),
             None => None,
         };
+        super::check(session, "list", Kind::Node, "", "")?;
         nodes.extend(
             session
                 .sim
@@ -965,6 +968,7 @@ pub fn taint(session: &mut Session, args: &[String]) -> KResult {
         );
     }
     for name in &names {
+        super::check(session, "get", Kind::Node, "", name)?;
         nodes.push(
             session
                 .sim

@@ -111,7 +111,7 @@ pub fn patch(session: &mut Session, args: &[String]) -> KResult {
                 );
             }
             object.meta_mut().resource_version = None;
-            session.sim.api_mut().update(object)
+            session.sim.api_mut().update_patched(object)
         }
     };
     let updated: Object = result.map_err(|e| super::api_error(&e, None))?;

@@ -125,6 +125,7 @@ pub fn port_forward(session: &mut Session, args: &[String]) -> KResult {
     }
     let addresses = parse_addresses(&flags.all("address"))?;
     let ports = parse_ports(&specs)?;
+    super::check_subresource(session, "create", Kind::Pod, &ns, &pod_name, "portforward")?;
     let Listening {
         addresses,
         ports,
@@ -157,6 +158,7 @@ fn target_pod(
     let (kind, name) = target.split_once('/').unwrap_or(("pod", target));
     let owner_kind = match kind {
         "pod" | "pods" | "po" => {
+            super::check(session, "get", Kind::Pod, ns, name)?;
             let pod = session
                 .sim
                 .api()
@@ -182,12 +184,15 @@ fn target_pod(
             });
         }
     };
+    super::check(session, "get", owner_kind, ns, name)?;
     let owner = session
         .sim
         .api()
         .get_ref(owner_kind, ns, name)
         .map_err(|e| super::api_error(&e, None))?
         .to_json();
+    // The owner's first pod comes from a list of pods by its selector.
+    super::check(session, "list", Kind::Pod, ns, "")?;
     let selector = owner
         .pointer("/spec/selector/matchLabels")
         .or_else(|| {

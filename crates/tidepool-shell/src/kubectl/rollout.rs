@@ -198,7 +198,9 @@ pub fn workload(
             }))
         }
         "restart" => {
-            revision::restart(session.sim.api_mut(), kind, ns, name).map_err(api_err)?;
+            session.sim.api().get_ref(kind, ns, name).map_err(api_err)?;
+            revision::restart(session.sim.api_mut(), kind, ns, name)
+                .map_err(|e| super::apply::failed_to_patch(&e))?;
             session.sim.advance(Duration::ZERO);
             Ok(Res::out(format!("{label} restarted\n")))
         }

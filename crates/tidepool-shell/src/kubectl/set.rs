@@ -78,6 +78,8 @@ fn targets(
         });
     }
     let lookup = |kind: Kind, name: &str| {
+        let scope = if kind.namespaced() { ns.as_str() } else { "" };
+        super::check(session, "get", kind, scope, name)?;
         session
             .sim
             .api()
@@ -112,6 +114,8 @@ fn targets(
         let t = resolve_type(ty)
             .ok_or_else(|| format!("error: the server doesn't have a resource type \"{ty}\"\n"))?;
         if flags.bool("all") || selector.is_some() {
+            let scope = if t.kind.namespaced() { ns.as_str() } else { "" };
+            super::check(session, "list", t.kind, scope, "")?;
             for o in session
                 .sim
                 .api()
@@ -343,6 +347,7 @@ pub fn env(session: &mut Session, args: &[String], stdin: &str) -> KResult {
             Some(Kind::Secret) => (Kind::Secret, "secretKeyRef"),
             _ => return Err("error: unsupported resource specified in --from\n".to_owned()),
         };
+        super::check(session, "get", kind, &ns, name)?;
         let source = session
             .sim
             .api()

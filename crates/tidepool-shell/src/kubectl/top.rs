@@ -106,6 +106,23 @@ fn top_pod(session: &Session, args: &[String]) -> KResult {
         Some(sel) => Some(parse_selector(sel).map_err(|e| format!("error: {e}\n"))?),
         None => None,
     };
+    // kubectl asks the metrics API first: a list, or a get of the named pod's metrics.
+    let (verb, metrics_name) = match flags.args.first() {
+        Some(name) => ("get", name.as_str()),
+        None => ("list", ""),
+    };
+    let metrics_ns = if all && flags.args.is_empty() {
+        ""
+    } else {
+        ns.as_str()
+    };
+    super::check_resource(
+        session,
+        verb,
+        ("metrics.k8s.io", "pods"),
+        metrics_ns,
+        metrics_name,
+    )?;
     let scope = if all { None } else { Some(ns.as_str()) };
     let mut pods: Vec<Value> = session
         .sim
@@ -240,6 +257,13 @@ fn top_node(session: &Session, args: &[String]) -> KResult {
         Some(sel) => Some(parse_selector(sel).map_err(|e| format!("error: {e}\n"))?),
         None => None,
     };
+    // The node metrics first, then the nodes themselves (for their capacity).
+    let (verb, name) = match flags.args.first() {
+        Some(name) => ("get", name.as_str()),
+        None => ("list", ""),
+    };
+    super::check_resource(session, verb, ("metrics.k8s.io", "nodes"), "", name)?;
+    super::check(session, verb, Kind::Node, "", name)?;
     let mut nodes: Vec<Value> = session
         .sim
         .api()

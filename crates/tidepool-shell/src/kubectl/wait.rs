@@ -148,6 +148,8 @@ pub fn wait(session: &mut Session, args: &[String]) -> KResult {
             let t = resolve_type(ty).ok_or_else(|| {
                 format!("error: the server doesn't have a resource type \"{ty}\"\n")
             })?;
+            let scope = if t.kind.namespaced() { ns.as_str() } else { "" };
+            super::check(session, "get", t.kind, scope, name)?;
             targets.push((t.kind, name.to_owned()));
         }
     } else {
@@ -164,7 +166,9 @@ pub fn wait(session: &mut Session, args: &[String]) -> KResult {
         if args.len() == 1 && selector.is_none() && !flags.bool("all") {
             return Err("error: resource(s) were provided, but no name was specified\n".to_owned());
         }
+        let scope = if t.kind.namespaced() { ns.as_str() } else { "" };
         if selector.is_some() || flags.bool("all") {
+            super::check(session, "list", t.kind, scope, "")?;
             for o in session
                 .sim
                 .api()
@@ -179,6 +183,7 @@ pub fn wait(session: &mut Session, args: &[String]) -> KResult {
             }
         }
         for n in &args[1..] {
+            super::check(session, "get", t.kind, scope, n)?;
             targets.push((t.kind, n.clone()));
         }
     }
