@@ -703,6 +703,11 @@ fn pod(session: &Session, object: &Object, now: VirtualTime) -> String {
             "/status/containerStatuses",
             "Containers",
         ),
+        (
+            "/spec/ephemeralContainers",
+            "/status/ephemeralContainerStatuses",
+            "Ephemeral Containers",
+        ),
     ] {
         let cs = arr(&v, list);
         if cs.is_empty() {

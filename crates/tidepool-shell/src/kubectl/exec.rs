@@ -1,5 +1,6 @@
 //! `kubectl exec POD [-c CONTAINER] -- COMMAND...`: runs a one-off command in a running
 //! container through the simulated kubelet, with kubectl's messages and exit codes.
+//! [`attach`] serves `kubectl run -i` and `kubectl debug -i` (`kubectl/debug.rs`).
 //! `-i` from the terminal opens an [`Interactive`] session: the [`Session`] sends each typed
 //! line to the container's shell and shows its prompt (`/ # `, `root@POD:/# `; none without
 //! `-t`) until the shell exits. `-i` with piped input runs the piped lines and returns.
@@ -36,6 +37,9 @@ pub struct Attach {
     pub restart_always: bool,
     /// Restart policy OnFailure: only success ends kubectl's wait after the session.
     pub restart_on_failure: bool,
+    /// `kubectl debug`: only attach's part (the resume hint) follows the session, none of
+    /// `run`'s (no wait for the pod, no verdict, no `--rm`).
+    pub attach_only: bool,
 }
 
 /// How long `kubectl run -i` waits for the pod to run (`--pod-running-timeout`, 1 minute).
@@ -221,6 +225,9 @@ fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
             it.pod, it.container
         ));
     }
+    if end.attach_only {
+        return res;
+    }
     let outcome = (!end.restart_always).then(|| wait_for_completion(session, &end));
     if end.remove {
         let deleted = end_attach_delete(session, &it.pod, &it.namespace);
@@ -392,10 +399,16 @@ pub fn exec(session: &mut Session, args: &[String], stdin: &str) -> KResult {
         None => {
             let first = apps.first().copied().unwrap_or_default().to_owned();
             let inits = arr(&pod, "/spec/initContainers");
-            if apps.len() + inits.len() > 1 && !flags.has("quiet") {
+            let ephemeral = arr(&pod, "/spec/ephemeralContainers");
+            if apps.len() + inits.len() + ephemeral.len() > 1 && !flags.has("quiet") {
                 let all: Vec<String> = apps
                     .iter()
                     .map(|c| (*c).to_owned())
+                    .chain(
+                        ephemeral
+                            .iter()
+                            .map(|c| format!("{} (ephem)", s(c, "/name"))),
+                    )
                     .chain(inits.iter().map(|c| format!("{} (init)", s(c, "/name"))))
                     .collect();
                 res.push_err(format!(

@@ -115,6 +115,7 @@ fn container_logs(
     let status = arr(pod, "/status/containerStatuses")
         .iter()
         .chain(arr(pod, "/status/initContainerStatuses"))
+        .chain(arr(pod, "/status/ephemeralContainerStatuses"))
         .find(|st| s(st, "/name") == container)
         .cloned();
     let lines = if o.previous {
@@ -235,6 +236,7 @@ fn container_id(pod: &Value, container: &str) -> Option<String> {
     arr(pod, "/status/containerStatuses")
         .iter()
         .chain(arr(pod, "/status/initContainerStatuses"))
+        .chain(arr(pod, "/status/ephemeralContainerStatuses"))
         .find(|st| s(st, "/name") == container)
         .map(|st| s(st, "/containerID").to_owned())
 }
@@ -255,6 +257,7 @@ pub fn poll_logs(session: &mut Session) -> Option<Res> {
             arr(p, "/status/containerStatuses")
                 .iter()
                 .chain(arr(p, "/status/initContainerStatuses"))
+                .chain(arr(p, "/status/ephemeralContainerStatuses"))
                 .find(|st| s(st, "/name") == stream.container)
                 .cloned()
         });
@@ -378,10 +381,16 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
             .iter()
             .map(|c| s(c, "/name"))
             .collect();
+        // `kubectl debug`'s ephemeral containers have logs too.
+        let ephemeral: Vec<&str> = arr(pod, "/spec/ephemeralContainers")
+            .iter()
+            .map(|c| s(c, "/name"))
+            .collect();
         let chosen: Vec<String> = if all_containers {
             inits
                 .iter()
                 .chain(apps.iter())
+                .chain(ephemeral.iter())
                 .map(|c| (*c).to_owned())
                 .collect()
         } else {
@@ -390,7 +399,7 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
                 .or(flags.args.get(1).map(String::as_str))
             {
                 Some(c) => {
-                    if !apps.contains(&c) && !inits.contains(&c) {
+                    if !apps.contains(&c) && !inits.contains(&c) && !ephemeral.contains(&c) {
                         return Err(format!(
                             "Error from server (BadRequest): container {c} is not valid for pod {name}\n"
                         ));
@@ -405,10 +414,11 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
                         .or(apps.first().copied())
                         .unwrap_or_default()
                         .to_owned();
-                    if apps.len() + inits.len() > 1 && pods.len() == 1 {
+                    if apps.len() + inits.len() + ephemeral.len() > 1 && pods.len() == 1 {
                         let all: Vec<String> = apps
                             .iter()
                             .map(|c| (*c).to_owned())
+                            .chain(ephemeral.iter().map(|c| format!("{c} (ephem)")))
                             .chain(inits.iter().map(|c| format!("{c} (init)")))
                             .collect();
                         res.push_err(format!(
@@ -446,6 +456,7 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
                         || arr(pod, "/status/containerStatuses")
                             .iter()
                             .chain(arr(pod, "/status/initContainerStatuses"))
+                            .chain(arr(pod, "/status/ephemeralContainerStatuses"))
                             .any(|st| {
                                 s(st, "/name") == c.as_str()
                                     && st.pointer("/state/terminated").is_some()

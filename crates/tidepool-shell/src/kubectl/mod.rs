@@ -10,6 +10,7 @@
 mod apply;
 mod auth;
 mod autoscale;
+mod debug;
 mod describe;
 mod edit;
 mod exec;
@@ -430,6 +431,7 @@ fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> R
         "edit" => edit::edit(session, &rest),
         "logs" => logs::logs(session, &rest),
         "exec" => exec::exec(session, &rest, stdin),
+        "debug" => debug::debug(session, &rest),
         "top" => top::top(session, &rest),
         "port-forward" => portforward::port_forward(session, &rest),
         "explain" => explain::explain(&rest),
