@@ -45,6 +45,24 @@ fn default_ephemeral(ec: &mut EphemeralContainer) {
         .get_or_insert_with(ResourceRequirements::default);
 }
 
+/// `ValidatePodCreate`: a pod is created without ephemeral containers (they come only
+/// through the subresource).
+pub fn validate_create(object: &Object) -> Vec<FieldError> {
+    let set = object
+        .as_pod()
+        .and_then(|p| p.spec.as_ref())
+        .and_then(|s| s.ephemeral_containers.as_ref())
+        .is_some_and(|list| !list.is_empty());
+    if set {
+        vec![FieldError::forbidden(
+            "spec.ephemeralContainers",
+            "cannot be set on create",
+        )]
+    } else {
+        Vec::new()
+    }
+}
+
 /// `ValidatePodEphemeralContainersUpdate`: existing ephemeral containers stay as they are, new
 /// ones follow `ValidateEphemeralContainers` (unique names, an image, a target that is one of
 /// the pod's containers, none of the fields ephemeral containers may not set).
