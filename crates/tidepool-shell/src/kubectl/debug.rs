@@ -339,10 +339,10 @@ fn visit(
         None => (Kind::Pod, target),
     };
     let ns = if kind.namespaced() { o.ns.as_str() } else { "" };
-    let object = session
-        .sim
-        .api()
-        .get(kind, ns, name)
+    let api = session.sim.api();
+    let object = api
+        .authorize("get", kind, ns, name)
+        .and_then(|()| api.get(kind, ns, name))
         .map_err(|e| api_error(&e, None))?;
     match kind {
         Kind::Node => debug_node(session, o, name, res).map(Some),
