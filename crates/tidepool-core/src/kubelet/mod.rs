@@ -1126,11 +1126,16 @@ impl Kubelet {
         let Some(image) = c.image else {
             return;
         };
+        // A pod in the node's network namespace has the node's hostname (`kubectl debug
+        // node/NAME` prompts `root@NAME:/#`).
+        let host_network = ctx.pod.spec.as_ref().and_then(|s| s.host_network) == Some(true);
         let hostname = ctx
             .pod
             .spec
             .as_ref()
             .and_then(|s| s.hostname.clone())
+            .filter(|_| !host_network)
+            .or_else(|| host_network.then(|| ctx.node.to_owned()))
             .or_else(|| ctx.pod.metadata.name.clone())
             .unwrap_or_default();
         let namespace = ctx.pod.metadata.namespace.as_deref().unwrap_or("default");
