@@ -109,3 +109,21 @@ fn a_targeted_session_lists_the_target_process_first() {
     assert!(first_row.ends_with("sh -c sleep 3600"), "{text}");
     assert!(first_row.trim_start().starts_with("1 "), "{text}");
 }
+
+#[test]
+fn a_completed_pod_starts_no_ephemeral_container() {
+    let mut sim = Simulation::new(&SimulationConfig { seed: 1 });
+    let pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: app\nspec:\n  restartPolicy: Never\n  containers:\n  - name: app\n    image: busybox:1.36\n    command: [sh, -c, 'echo done']\n";
+    for object in decode_manifests(pod).expect("a pod") {
+        sim.api_mut().create(object).expect("created");
+    }
+    sim.advance(Duration::from_secs(10));
+    assert_eq!(status(&sim)["phase"], "Succeeded");
+    let patch =
+        json!({"spec": {"ephemeralContainers": [{"name": "dbg", "image": "busybox:1.36"}]}});
+    sim.api_mut()
+        .patch_ephemeral_containers("default", "app", &patch)
+        .expect("the API accepts it");
+    sim.advance(Duration::from_secs(30));
+    assert!(status(&sim).get("ephemeralContainerStatuses").is_none());
+}

@@ -773,7 +773,12 @@ impl Kubelet {
             .flatten()
             .map(crate::ephemeral::as_container)
             .collect();
-        for c in &specs {
+        // A pod whose containers all ended for good runs nothing new.
+        let terminal = !app.is_empty()
+            && app
+                .iter()
+                .all(|c| matches!(c.phase, Phase::Exited { act_at: None, .. }));
+        for c in specs.iter().filter(|_| !terminal) {
             if !ephemeral.iter().any(|rt| rt.name == c.name) {
                 ephemeral.push(ContainerRt::new(c, false, false));
                 *changed = true;
