@@ -433,6 +433,13 @@ pub struct ExecSession {
 }
 
 impl ExecSession {
+    /// The session's container shares its PID namespace with processes running `argvs`
+    /// (`kubectl debug --target`, `shareProcessNamespace`): `ps` lists them first, from PID 1.
+    pub fn share_process_namespace(&mut self, argvs: &[Vec<String>]) {
+        self.shell
+            .share_pids_with(argvs.iter().map(|argv| argv.join(" ")).collect());
+    }
+
     /// The prompt the shell shows: busybox/alpine `/ # ` (the current directory), dash `# `,
     /// bash `root@<hostname>:/# `.
     pub fn prompt(&self) -> String {

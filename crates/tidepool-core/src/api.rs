@@ -392,7 +392,8 @@ impl ApiServer {
         if let Object::Job(job) = &mut object {
             generate_job_selector(job, &uid);
         }
-        let errors = validation::validate(&object);
+        let mut errors = validation::validate(&object);
+        errors.extend(crate::ephemeral::validate_create(&object));
         if !errors.is_empty() {
             return Err(ApiError::invalid(kind, &name, errors));
         }

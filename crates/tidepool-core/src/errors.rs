@@ -160,6 +160,8 @@ pub enum FieldErrorKind {
         supported: Vec<String>,
     },
     Duplicate(String),
+    /// `field.NotFound`: a reference to something that does not exist (already quoted).
+    NotFound(String),
 }
 
 /// One field-level validation error: `spec.replicas: Invalid value: -1: must be greater than...`.
@@ -216,6 +218,14 @@ impl FieldError {
         }
     }
 
+    pub fn not_found(path: impl Into<String>, value: &str) -> Self {
+        Self {
+            path: path.into(),
+            kind: FieldErrorKind::NotFound(go_quote(value)),
+            detail: String::new(),
+        }
+    }
+
     pub fn duplicate(path: impl Into<String>, value: &str) -> Self {
         Self {
             path: path.into(),
@@ -240,6 +250,7 @@ impl fmt::Display for FieldError {
                 );
             }
             FieldErrorKind::Duplicate(value) => write!(f, "{path}: Duplicate value: {value}")?,
+            FieldErrorKind::NotFound(value) => write!(f, "{path}: Not found: {value}")?,
         }
         if !self.detail.is_empty() {
             write!(f, ": {}", self.detail)?;

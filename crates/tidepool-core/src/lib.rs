@@ -47,6 +47,7 @@ pub mod controllers;
 pub mod decode;
 mod defaults;
 pub mod disruption;
+pub mod ephemeral;
 pub mod errors;
 pub mod events;
 pub mod kubelet;

@@ -509,9 +509,57 @@ impl Simulation {
             None | Some(Err(tidepool_container::ExecError::NotRunning)) => {
                 Err(ExecError::NotRunning)
             }
-            Some(Ok(session)) => Ok(session),
+            Some(Ok(mut session)) => {
+                let shared = self.shared_pid_namespace(&key, container);
+                if !shared.is_empty() {
+                    session.share_process_namespace(&shared);
+                }
+                Ok(session)
+            }
             Some(Err(e)) => Err(ExecError::Runtime(e.to_string())),
         }
+    }
+
+    /// The processes a container sees beside its own (their argvs, PID 1 first): the target
+    /// of an ephemeral container (`targetContainerName`), or with the pod's
+    /// `shareProcessNamespace` the sandbox's `/pause` and every other running container.
+    fn shared_pid_namespace(&self, key: &ObjectKey, container: &str) -> Vec<Vec<String>> {
+        let Some(spec) = self
+            .api
+            .store()
+            .get(key)
+            .and_then(Object::as_pod)
+            .and_then(|p| p.spec.as_ref())
+        else {
+            return Vec::new();
+        };
+        let target = spec
+            .ephemeral_containers
+            .iter()
+            .flatten()
+            .find(|c| c.name == container)
+            .and_then(|c| c.target_container_name.as_deref());
+        if spec.share_process_namespace == Some(true) {
+            let others = spec
+                .containers
+                .iter()
+                .map(|c| c.name.as_str())
+                .chain(
+                    spec.ephemeral_containers
+                        .iter()
+                        .flatten()
+                        .map(|c| c.name.as_str()),
+                )
+                .filter(|name| *name != container)
+                .filter_map(|name| self.kubelet.main_argv(key, name));
+            return std::iter::once(vec!["/pause".to_owned()])
+                .chain(others)
+                .collect();
+        }
+        target
+            .and_then(|t| self.kubelet.main_argv(key, t))
+            .into_iter()
+            .collect()
     }
 
     /// Runs an interactive session's queued input until it waits for input, sleeps or ends.

@@ -314,6 +314,18 @@ impl Shell {
         self.ps_table = table;
     }
 
+    /// Joins a PID namespace shared with other processes (`kubectl debug --target`, a pod's
+    /// `shareProcessNamespace`): `commands` take PIDs from 1 and this container's own rows
+    /// follow them.
+    pub fn share_pids_with(&mut self, commands: Vec<String>) {
+        let shift = commands.len() as u32;
+        let own = std::mem::take(&mut self.ps_table);
+        self.ps_table = (1..)
+            .zip(commands)
+            .chain(own.into_iter().map(|(pid, c)| (pid + shift, c)))
+            .collect();
+    }
+
     /// When the main process's shell ran a server program in the foreground (or `exec`), the
     /// argv it wants to become.
     pub fn take_exec_request(&mut self) -> Option<Vec<String>> {

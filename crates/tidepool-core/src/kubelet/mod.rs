@@ -160,6 +160,9 @@ struct PodRt {
     ip: Option<String>,
     init: Vec<ContainerRt>,
     app: Vec<ContainerRt>,
+    /// Ephemeral containers (`kubectl debug`), started once each, in the order added.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    ephemeral: Vec<ContainerRt>,
     /// Init containers that finished successfully.
     init_done: usize,
     /// An init container failed and the policy does not restart it.
@@ -397,6 +400,13 @@ fn pod_image(pod: &Pod, container: &str) -> String {
         })
         .find(|c| c.name == container)
         .and_then(|c| c.image.clone())
+        .or_else(|| {
+            pod.spec
+                .iter()
+                .flat_map(|s| s.ephemeral_containers.iter().flatten())
+                .find(|c| c.name == container)
+                .and_then(|c| c.image.clone())
+        })
         .unwrap_or_default()
 }
 
@@ -575,6 +585,7 @@ impl Kubelet {
                 .iter()
                 .map(|c| ContainerRt::new(c, false, has_init))
                 .collect(),
+            ephemeral: Vec::new(),
             init_done: 0,
             failed_init: false,
             volumes,
@@ -599,11 +610,34 @@ impl Kubelet {
                 .get(&dir_node)
                 .and_then(|dirs| dirs.get(&path))
                 .cloned()
-                .unwrap_or_default();
+                .unwrap_or_else(|| self.node_root(&dir_node, &path));
             volumes.insert(&volume, fs);
             mounted.push((volume, dir_node, path));
         }
         mounted
+    }
+
+    /// What a hostPath volume of the node's root (`/`, as `kubectl debug node/NAME` mounts at
+    /// `/host`) first holds: the node's hostname and its static pod manifests. Other node
+    /// directories start empty.
+    fn node_root(&self, node: &str, path: &str) -> Fs {
+        if path != "/" || node.is_empty() {
+            return Fs::default();
+        }
+        let hostname = format!("{node}\n");
+        let manifests: Vec<(String, &str)> = self
+            .manifests
+            .get(node)
+            .into_iter()
+            .flatten()
+            .map(|(file, text)| (format!("etc/kubernetes/manifests/{file}"), text.as_str()))
+            .collect();
+        let mut fs = Fs::from_files(
+            std::iter::once(("etc/hostname", hostname.as_str()))
+                .chain(manifests.iter().map(|(f, t)| (f.as_str(), *t))),
+        );
+        let _ = fs.mkdir("/etc/kubernetes/manifests", true);
+        fs
     }
 
     /// Writes a pod's node-backed volumes back to their node directories, so the next pod
@@ -704,6 +738,70 @@ impl Kubelet {
                     &mut rt.changed,
                 );
                 soonest(w);
+            }
+            let PodRt {
+                ephemeral,
+                app,
+                volumes,
+                changed,
+                ..
+            } = rt;
+            soonest(
+                self.step_ephemeral(api, recorder, &ctx, spec, ephemeral, app, volumes, changed),
+            );
+        }
+        wake
+    }
+
+    /// Starts the ephemeral containers added since the last sync and moves each along. They
+    /// never restart, whatever the pod's policy, and share the pod's network and volumes.
+    #[allow(clippy::too_many_arguments)]
+    fn step_ephemeral(
+        &mut self,
+        api: &mut ApiServer,
+        recorder: &mut EventRecorder,
+        ctx: &StepCtx<'_>,
+        spec: &k8s_openapi::api::core::v1::PodSpec,
+        ephemeral: &mut Vec<ContainerRt>,
+        app: &mut [ContainerRt],
+        volumes: &mut Volumes,
+        changed: &mut bool,
+    ) -> Option<VirtualTime> {
+        let specs: Vec<Container> = spec
+            .ephemeral_containers
+            .iter()
+            .flatten()
+            .map(crate::ephemeral::as_container)
+            .collect();
+        // A pod whose containers all ended for good runs nothing new.
+        let terminal = !app.is_empty()
+            && app
+                .iter()
+                .all(|c| matches!(c.phase, Phase::Exited { act_at: None, .. }));
+        for c in specs.iter().filter(|_| !terminal) {
+            if !ephemeral.iter().any(|rt| rt.name == c.name) {
+                ephemeral.push(ContainerRt::new(c, false, false));
+                *changed = true;
+            }
+        }
+        let ctx = StepCtx {
+            restart_policy: "Never",
+            ..*ctx
+        };
+        let mut wake: Option<VirtualTime> = None;
+        for c in ephemeral.iter_mut() {
+            let Some(spec_c) = specs.iter().find(|s| s.name == c.name) else {
+                continue;
+            };
+            let mut peers = PodPeers {
+                ip: ctx.ip.parse().ok(),
+                before: &mut *app,
+                after: &mut [],
+            };
+            let w =
+                self.step_container(api, recorder, &ctx, spec_c, c, volumes, &mut peers, changed);
+            if let Some(w) = w.filter(|_| c.exited().is_none()) {
+                earliest(&mut wake, w);
             }
         }
         wake
@@ -1033,11 +1131,16 @@ impl Kubelet {
         let Some(image) = c.image else {
             return;
         };
+        // A pod in the node's network namespace has the node's hostname (`kubectl debug
+        // node/NAME` prompts `root@NAME:/#`).
+        let host_network = ctx.pod.spec.as_ref().and_then(|s| s.host_network) == Some(true);
         let hostname = ctx
             .pod
             .spec
             .as_ref()
             .and_then(|s| s.hostname.clone())
+            .filter(|_| !host_network)
+            .or_else(|| host_network.then(|| ctx.node.to_owned()))
             .or_else(|| ctx.pod.metadata.name.clone())
             .unwrap_or_default();
         let namespace = ctx.pod.metadata.namespace.as_deref().unwrap_or("default");
@@ -1334,7 +1437,12 @@ impl Kubelet {
             ip: &ip,
         };
         let mut wake: Option<VirtualTime> = None;
-        for c in rt.init.iter_mut().chain(rt.app.iter_mut()) {
+        for c in rt
+            .init
+            .iter_mut()
+            .chain(rt.app.iter_mut())
+            .chain(rt.ephemeral.iter_mut())
+        {
             match c.phase.clone() {
                 Phase::Running { started_at } => {
                     if !self.instant {
@@ -1390,7 +1498,12 @@ impl Kubelet {
                 }
             }
         }
-        let all_stopped = rt.init.iter().chain(rt.app.iter()).all(|c| !c.running());
+        let all_stopped = rt
+            .init
+            .iter()
+            .chain(rt.app.iter())
+            .chain(rt.ephemeral.iter())
+            .all(|c| !c.running());
         if all_stopped {
             self.save_host_volumes(&rt);
             // The kubelet reports the stopped containers (READY 0/1, a terminal phase) before
@@ -1435,7 +1548,11 @@ impl Kubelet {
 
     fn container(&self, key: &ObjectKey, name: &str) -> Option<&ContainerRt> {
         let rt = self.pods.by_key(key)?;
-        rt.init.iter().chain(rt.app.iter()).find(|c| c.name == name)
+        rt.init
+            .iter()
+            .chain(rt.app.iter())
+            .chain(rt.ephemeral.iter())
+            .find(|c| c.name == name)
     }
 
     /// A container's log lines (current instance, or the previous one).
@@ -1492,18 +1609,29 @@ impl Kubelet {
         let ip = rt.ip.clone().unwrap_or_default();
         let result = {
             let PodRt {
-                init, app, volumes, ..
+                init,
+                app,
+                ephemeral,
+                volumes,
+                ..
             } = &mut *rt;
             let running =
                 |c: &ContainerRt| c.name == container && matches!(c.phase, Phase::Running { .. });
-            // An app container's neighbours answer its `localhost`; an init container runs
-            // alone.
+            // An app container's neighbours answer its `localhost`, and the app containers an
+            // ephemeral one's; an init container runs alone.
             let found = match app.iter().position(running) {
                 Some(index) => Some(PodPeers::around(&ip, app, index)),
-                None => init
-                    .iter_mut()
-                    .find(|c| running(c))
-                    .map(|c| (c, PodPeers::none())),
+                None => match init.iter_mut().find(|c| running(c)) {
+                    Some(c) => Some((c, PodPeers::none())),
+                    None => ephemeral.iter_mut().find(|c| running(c)).map(|c| {
+                        let peers = PodPeers {
+                            ip: ip.parse().ok(),
+                            before: app.as_mut_slice(),
+                            after: &mut [],
+                        };
+                        (c, peers)
+                    }),
+                },
             };
             found.and_then(|(c, peers)| {
                 let p = c.process.as_mut()?;
@@ -1543,8 +1671,16 @@ impl Kubelet {
             .init
             .iter()
             .chain(rt.app.iter())
+            .chain(rt.ephemeral.iter())
             .find(|c| c.name == container && matches!(c.phase, Phase::Running { .. }))?;
         Some(c.process.as_ref()?.exec_session(argv))
+    }
+
+    /// The argv of a running container's main process (`ps` in a container sharing its PID
+    /// namespace).
+    pub fn main_argv(&self, key: &ObjectKey, container: &str) -> Option<Vec<String>> {
+        let c = self.container(key, container).filter(|c| c.running())?;
+        Some(c.process.as_ref()?.argv().to_vec())
     }
 
     /// Runs an interactive session (after [`tidepool_container::ExecSession::feed_line`])
@@ -1625,6 +1761,7 @@ impl Kubelet {
             rt.init
                 .iter()
                 .chain(rt.app.iter())
+                .chain(rt.ephemeral.iter())
                 .filter_map(|c| {
                     let usage = c
                         .process
@@ -1827,6 +1964,17 @@ fn write_status(api: &mut ApiServer, object: &Object, rt: &PodRt, now: VirtualTi
             rt.init
                 .iter()
                 .map(|c| c.status(default_reason, &pod))
+                .collect()
+        }),
+        ephemeral_container_statuses: (!rt.ephemeral.is_empty()).then(|| {
+            rt.ephemeral
+                .iter()
+                .map(|c| ContainerStatus {
+                    // Ephemeral containers are never ready and have no startup state.
+                    ready: false,
+                    started: None,
+                    ..c.status("ContainerCreating", &pod)
+                })
                 .collect()
         }),
         ..old.clone()

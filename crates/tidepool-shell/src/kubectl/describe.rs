@@ -704,6 +704,11 @@ fn pod(session: &Session, object: &Object, now: VirtualTime) -> String {
             "/status/containerStatuses",
             "Containers",
         ),
+        (
+            "/spec/ephemeralContainers",
+            "/status/ephemeralContainerStatuses",
+            "Ephemeral Containers",
+        ),
     ] {
         let cs = arr(&v, list);
         if cs.is_empty() {

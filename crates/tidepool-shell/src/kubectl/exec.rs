@@ -1,5 +1,6 @@
 //! `kubectl exec POD [-c CONTAINER] -- COMMAND...`: runs a one-off command in a running
 //! container through the simulated kubelet, with kubectl's messages and exit codes.
+//! [`attach`] serves `kubectl run -i` and `kubectl debug -i` (`kubectl/debug.rs`).
 //! `-i` from the terminal opens an [`Interactive`] session: the [`Session`] sends each typed
 //! line to the container's shell and shows its prompt (`/ # `, `root@POD:/# `; none without
 //! `-t`) until the shell exits. `-i` with piped input runs the piped lines and returns.
@@ -36,8 +37,9 @@ pub struct Attach {
     pub restart_always: bool,
     /// Restart policy OnFailure: only success ends kubectl's wait after the session.
     pub restart_on_failure: bool,
-    /// `kubectl run` waits for the pod to complete after the session; `kubectl attach` not.
-    pub wait_for_exit: bool,
+    /// `kubectl debug`: only attach's part (the resume hint) follows the session, none of
+    /// `run`'s (no wait for the pod, no verdict, no `--rm`).
+    pub attach_only: bool,
 }
 
 /// How long `kubectl run -i` waits for the pod to run (`--pod-running-timeout`, 1 minute).
@@ -223,8 +225,10 @@ fn end_attach(session: &mut Session, it: &Interactive, code: i32) -> Res {
             it.pod, it.container
         ));
     }
-    let outcome =
-        (!end.restart_always && end.wait_for_exit).then(|| wait_for_completion(session, &end));
+    if end.attach_only {
+        return res;
+    }
+    let outcome = (!end.restart_always).then(|| wait_for_completion(session, &end));
     if end.remove {
         let deleted = end_attach_delete(session, &it.pod, &it.namespace);
         res.chunks.extend(deleted.chunks);
@@ -552,7 +556,7 @@ pub fn attach_command(session: &mut Session, args: &[String]) -> KResult {
             // attach's reattach message: stdin, a raw terminal, restart policy Always.
             restart_always: restart_always && !quiet,
             restart_on_failure: false,
-            wait_for_exit: false,
+            attach_only: true,
         };
         let mut it = Interactive {
             namespace: ns,
@@ -603,10 +607,16 @@ pub(super) fn pick_container(
         .collect();
     let first = apps.first().copied().unwrap_or_default().to_owned();
     let inits = arr(pod, "/spec/initContainers");
-    if apps.len() + inits.len() > 1 && !quiet {
+    let ephemeral = arr(pod, "/spec/ephemeralContainers");
+    if apps.len() + inits.len() + ephemeral.len() > 1 && !quiet {
         let all: Vec<String> = apps
             .iter()
             .map(|c| (*c).to_owned())
+            .chain(
+                ephemeral
+                    .iter()
+                    .map(|c| format!("{} (ephem)", s(c, "/name"))),
+            )
             .chain(inits.iter().map(|c| format!("{} (init)", s(c, "/name"))))
             .collect();
         res.push_err(format!(

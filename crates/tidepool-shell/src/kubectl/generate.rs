@@ -1056,7 +1056,7 @@ pub fn run(session: &mut Session, args: &[String]) -> KResult {
             remove: flags.bool("rm"),
             restart_always: restart == "Always",
             restart_on_failure: restart == "OnFailure",
-            wait_for_exit: true,
+            attach_only: false,
         },
     ))
 }

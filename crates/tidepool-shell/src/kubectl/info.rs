@@ -171,6 +171,11 @@ pub fn command_help(command: &str) -> Option<String> {
             "kubectl version|cluster-info|api-versions [flags]",
             "  kubectl version",
         ),
+        "debug" => (
+            "Create debugging sessions for troubleshooting workloads and nodes: an ephemeral container in a running pod, a copy of a pod, or a pod in a node's host namespaces with its root at /host.",
+            "kubectl debug (POD | TYPE[[.VERSION].GROUP]/NAME) [ -- COMMAND [args...] ] [--image=IMAGE] [-it] [-c NAME] [--target=CONTAINER] [--copy-to=NAME [--set-image=C=IMAGE] [--share-processes] [--same-node] [--replace]] [--profile=legacy|general|baseline|netadmin|restricted|sysadmin]",
+            "  kubectl debug mypod -it --image=busybox --target=app\n  kubectl debug mypod -it --image=busybox --copy-to=my-debugger\n  kubectl debug mypod --copy-to=my-debugger --set-image=*=busybox\n  kubectl debug node/node01 -it --image=busybox",
+        ),
         _ => return None,
     };
     let options = match command_options(command) {

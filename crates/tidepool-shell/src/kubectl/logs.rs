@@ -118,6 +118,7 @@ fn container_logs(
     let status = arr(pod, "/status/containerStatuses")
         .iter()
         .chain(arr(pod, "/status/initContainerStatuses"))
+        .chain(arr(pod, "/status/ephemeralContainerStatuses"))
         .find(|st| s(st, "/name") == container)
         .cloned();
     let lines = if o.previous {
@@ -238,6 +239,7 @@ fn container_id(pod: &Value, container: &str) -> Option<String> {
     arr(pod, "/status/containerStatuses")
         .iter()
         .chain(arr(pod, "/status/initContainerStatuses"))
+        .chain(arr(pod, "/status/ephemeralContainerStatuses"))
         .find(|st| s(st, "/name") == container)
         .map(|st| s(st, "/containerID").to_owned())
 }
@@ -258,6 +260,7 @@ pub fn poll_logs(session: &mut Session) -> Option<Res> {
             arr(p, "/status/containerStatuses")
                 .iter()
                 .chain(arr(p, "/status/initContainerStatuses"))
+                .chain(arr(p, "/status/ephemeralContainerStatuses"))
                 .find(|st| s(st, "/name") == stream.container)
                 .cloned()
         });
@@ -382,10 +385,16 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
             .iter()
             .map(|c| s(c, "/name"))
             .collect();
+        // `kubectl debug`'s ephemeral containers have logs too.
+        let ephemeral: Vec<&str> = arr(pod, "/spec/ephemeralContainers")
+            .iter()
+            .map(|c| s(c, "/name"))
+            .collect();
         let chosen: Vec<String> = if all_containers {
             inits
                 .iter()
                 .chain(apps.iter())
+                .chain(ephemeral.iter())
                 .map(|c| (*c).to_owned())
                 .collect()
         } else {
@@ -394,7 +403,7 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
                 .or(flags.args.get(1).map(String::as_str))
             {
                 Some(c) => {
-                    if !apps.contains(&c) && !inits.contains(&c) {
+                    if !apps.contains(&c) && !inits.contains(&c) && !ephemeral.contains(&c) {
                         return Err(format!(
                             "Error from server (BadRequest): container {c} is not valid for pod {name}\n"
                         ));
@@ -409,10 +418,11 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
                         .or(apps.first().copied())
                         .unwrap_or_default()
                         .to_owned();
-                    if apps.len() + inits.len() > 1 && pods.len() == 1 {
+                    if apps.len() + inits.len() + ephemeral.len() > 1 && pods.len() == 1 {
                         let all: Vec<String> = apps
                             .iter()
                             .map(|c| (*c).to_owned())
+                            .chain(ephemeral.iter().map(|c| format!("{c} (ephem)")))
                             .chain(inits.iter().map(|c| format!("{c} (init)")))
                             .collect();
                         res.push_err(format!(
@@ -450,6 +460,7 @@ pub fn logs(session: &mut Session, args: &[String]) -> KResult {
                         || arr(pod, "/status/containerStatuses")
                             .iter()
                             .chain(arr(pod, "/status/initContainerStatuses"))
+                            .chain(arr(pod, "/status/ephemeralContainerStatuses"))
                             .any(|st| {
                                 s(st, "/name") == c.as_str()
                                     && st.pointer("/state/terminated").is_some()

@@ -10,6 +10,7 @@
 mod apply;
 mod auth;
 mod autoscale;
+mod debug;
 mod describe;
 mod edit;
 mod exec;
@@ -494,6 +495,7 @@ fn dispatch(session: &mut Session, cmd: &str, rest: &[String], stdin: &str) -> R
         "exec" => exec::exec(session, &rest, stdin),
         "cp" => cp::cp(session, &rest),
         "attach" => exec::attach_command(session, &rest),
+        "debug" => debug::debug(session, &rest),
         "top" => top::top(session, &rest),
         "port-forward" => portforward::port_forward(session, &rest),
         "explain" => explain::explain(&rest),
