@@ -323,6 +323,18 @@ fn from_files(session: &mut Session, args: &[String], stdin: &str, verb: &str) -
     Ok(res)
 }
 
+/// `--cascade` of delete and replace --force.
+fn cascade(flags: &Flags) -> Result<Propagation, String> {
+    match flags.get("cascade") {
+        None | Some("background") | Some("true") => Ok(Propagation::Background),
+        Some("foreground") => Ok(Propagation::Foreground),
+        Some("orphan") | Some("false") => Ok(Propagation::Orphan),
+        Some(other) => Err(format!(
+            "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"\n"
+        )),
+    }
+}
+
 const REPLACE_SPECS: &[FlagSpec] = &[
     f("filename", Some('f'), true),
     f("recursive", Some('R'), false),
@@ -461,16 +473,7 @@ fn force_replace(
     output: &str,
     mut res: Res,
 ) -> KResult {
-    let propagation = match flags.get("cascade") {
-        None | Some("background") | Some("true") => Propagation::Background,
-        Some("foreground") => Propagation::Foreground,
-        Some("orphan") | Some("false") => Propagation::Orphan,
-        Some(other) => {
-            return Err(format!(
-                "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"\n"
-            ));
-        }
-    };
+    let propagation = cascade(flags)?;
     let options = DeleteOptions {
         propagation,
         grace_period_seconds: grace,
@@ -665,16 +668,7 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     if immediate {
         res.push_err("Warning: Immediate deletion does not wait for confirmation that the running resource has been terminated. The resource may continue to run on the cluster indefinitely.\n");
     }
-    let propagation = match flags.get("cascade") {
-        None | Some("background") | Some("true") => Propagation::Background,
-        Some("foreground") => Propagation::Foreground,
-        Some("orphan") | Some("false") => Propagation::Orphan,
-        Some(other) => {
-            return Err(format!(
-                "error: invalid cascade value ({other}). Must be \"background\", \"foreground\", or \"orphan\"\n"
-            ));
-        }
-    };
+    let propagation = cascade(&flags)?;
     let options = DeleteOptions {
         propagation,
         grace_period_seconds: if immediate { Some(0) } else { grace },

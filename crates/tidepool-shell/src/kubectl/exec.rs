@@ -77,7 +77,7 @@ pub fn attach(session: &mut Session, a: Attach) -> Res {
     if a.tty {
         res.push_err("If you don't see a command prompt, try pressing enter.\n");
     }
-    let mut it = Interactive {
+    let it = Interactive {
         namespace: a.namespace.clone(),
         pod: a.pod.clone(),
         container: a.container.clone(),
@@ -85,6 +85,12 @@ pub fn attach(session: &mut Session, a: Attach) -> Res {
         shell,
         attached: Some(a),
     };
+    start_attached(session, it, res)
+}
+
+/// Runs a fresh attached session until it waits for input (it stays the session's
+/// interactive one) or ends (then what follows an attach).
+fn start_attached(session: &mut Session, mut it: Interactive, mut res: Res) -> Res {
     let (first, ended) = drive(session, &mut it, None);
     res.chunks.extend(first.chunks);
     match ended {
@@ -558,7 +564,7 @@ pub fn attach_command(session: &mut Session, args: &[String]) -> KResult {
             restart_on_failure: false,
             attach_only: true,
         };
-        let mut it = Interactive {
+        let it = Interactive {
             namespace: ns,
             pod: name,
             container,
@@ -566,17 +572,7 @@ pub fn attach_command(session: &mut Session, args: &[String]) -> KResult {
             shell,
             attached: Some(attach),
         };
-        let (first, ended) = drive(session, &mut it, None);
-        res.chunks.extend(first.chunks);
-        match ended {
-            Some(code) => {
-                let end = end_attach(session, &it, code);
-                res.chunks.extend(end.chunks);
-                res.code = end.code;
-            }
-            None => session.interactive = Some(it),
-        }
-        return Ok(res);
+        return Ok(start_attached(session, it, res));
     }
     // Output only: the container's new lines until Ctrl-C or its end.
     let follow: Vec<String> = ["-f", &name, "-c", &container, "--tail=0", "-n", &ns]
