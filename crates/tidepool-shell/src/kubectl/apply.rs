@@ -499,13 +499,10 @@ fn force_replace(
     }
     settle(session);
     let mut waited = Duration::ZERO;
-    while deleted.iter().any(|(k, ns, n, uid)| {
-        session
-            .sim
-            .api()
-            .get_ref(*k, ns, n)
-            .is_ok_and(|o| o.uid() == uid)
-    }) {
+    while deleted
+        .iter()
+        .any(|(k, ns, n, uid)| super::still_stored(session, *k, ns, n, uid))
+    {
         if waited >= timeout {
             res.push_err("error: timed out waiting for the condition\n");
             res.code = 1;
@@ -697,14 +694,9 @@ pub fn delete(session: &mut Session, args: &[String], stdin: &str) -> KResult {
     // kubectl waits until the objects are gone (--wait defaults to true).
     if flags.get("wait") != Some("false") {
         for _ in 0..120 {
-            // Gone means this uid is gone: a mirror pod recreated under the same name is new.
-            let remaining = deleted.iter().any(|(k, ns, n, uid)| {
-                session
-                    .sim
-                    .api()
-                    .get_ref(*k, ns, n)
-                    .is_ok_and(|o| o.uid() == uid)
-            });
+            let remaining = deleted
+                .iter()
+                .any(|(k, ns, n, uid)| super::still_stored(session, *k, ns, n, uid));
             if !remaining {
                 break;
             }

@@ -362,6 +362,22 @@ fn visit(
 /// `omitempty` writes them).
 fn debug_container(o: &Options, name: &str) -> Value {
     let mut c = json!({"name": name});
+    set_env_and_image(&mut c, o);
+    if o.interactive {
+        c["stdin"] = json!(true);
+    }
+    c["terminationMessagePolicy"] = json!("File");
+    if o.tty {
+        c["tty"] = json!(true);
+    }
+    if !o.args.is_empty() {
+        c[if o.args_only { "args" } else { "command" }] = json!(o.args);
+    }
+    c
+}
+
+/// `--env`, `--image` and `--image-pull-policy` on a debug container or a copied one.
+fn set_env_and_image(c: &mut Value, o: &Options) {
     if !o.env.is_empty() {
         c["env"] = Value::Array(
             o.env
@@ -376,17 +392,6 @@ fn debug_container(o: &Options, name: &str) -> Value {
     if let Some(p) = &o.pull_policy {
         c["imagePullPolicy"] = json!(p);
     }
-    if o.interactive {
-        c["stdin"] = json!(true);
-    }
-    c["terminationMessagePolicy"] = json!("File");
-    if o.tty {
-        c["tty"] = json!(true);
-    }
-    if !o.args.is_empty() {
-        c[if o.args_only { "args" } else { "command" }] = json!(o.args);
-    }
-    c
 }
 
 /// Every container name of a pod (`containerNameToRef`).
@@ -646,20 +651,7 @@ fn debug_by_copy(
             }
         }
     }
-    if !o.env.is_empty() {
-        c["env"] = Value::Array(
-            o.env
-                .iter()
-                .map(|(k, v)| json!({"name": k, "value": v}))
-                .collect(),
-        );
-    }
-    if let Some(image) = &o.image {
-        c["image"] = json!(image);
-    }
-    if let Some(p) = &o.pull_policy {
-        c["imagePullPolicy"] = json!(p);
-    }
+    set_env_and_image(c, o);
     if let Some(m) = c.as_object_mut() {
         for (field, on) in [("stdin", o.interactive), ("tty", o.tty)] {
             if on {

@@ -289,6 +289,22 @@ pub(crate) fn check_resource(
         .map_err(|e| api_error(&e, None))
 }
 
+/// Whether the object with this uid is still stored. A deletion waits for this to turn
+/// false: an object recreated under the same name (a mirror pod, a replaced object) is new.
+pub(super) fn still_stored(
+    session: &Session,
+    kind: tidepool_core::Kind,
+    namespace: &str,
+    name: &str,
+    uid: &str,
+) -> bool {
+    session
+        .sim
+        .api()
+        .get_ref(kind, namespace, name)
+        .is_ok_and(|o| o.uid() == uid)
+}
+
 /// The namespace a command works in: `-n`, else the context's.
 pub fn namespace(session: &Session, flags: &Flags) -> String {
     flags

@@ -649,11 +649,7 @@ impl Evictions {
             let Eviction::Deleting(uid) = state else {
                 continue;
             };
-            let gone = session
-                .sim
-                .api()
-                .get(Kind::Pod, ns, name)
-                .map_or(true, |p| p.uid() != uid);
+            let gone = !super::still_stored(session, Kind::Pod, ns, name, uid);
             if gone {
                 res.push_out(format!("pod/{name} evicted\n"));
                 *state = Eviction::Finished;
@@ -714,11 +710,7 @@ fn delete_and_wait(
     let mut waited = Duration::ZERO;
     loop {
         waiting.retain(|(ns, name, uid)| {
-            let gone = session
-                .sim
-                .api()
-                .get(Kind::Pod, ns, name)
-                .map_or(true, |p| p.uid() != uid);
+            let gone = !super::still_stored(session, Kind::Pod, ns, name, uid);
             if gone {
                 res.push_out(format!("pod/{name} deleted\n"));
             }
