@@ -20,6 +20,9 @@ pub enum EditorOut {
 /// Most lines kept in history.
 const HISTORY_LIMIT: usize = 1_000;
 
+/// Most type-ahead kept while a command runs (a huge paste beyond it is dropped).
+const TYPEAHEAD_LIMIT: usize = 1 << 20;
+
 /// One prompt line being edited.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LineEditor {
@@ -32,6 +35,9 @@ pub struct LineEditor {
     browsing: Option<(usize, Vec<char>)>,
     /// A submitted line is running: keys wait until the next prompt.
     busy: bool,
+    /// What was typed or pasted while busy, replayed at the next prompt (a terminal's
+    /// type-ahead). Ctrl-C drops it, as a tty flushes its input on SIGINT.
+    typeahead: String,
     /// Terminal width in columns, for redrawing lines that wrap.
     columns: usize,
     /// Row of the cursor relative to the prompt's first row, as last drawn.
@@ -47,6 +53,7 @@ impl LineEditor {
             history: Vec::new(),
             browsing: None,
             busy: true,
+            typeahead: String::new(),
             columns: 80,
             cursor_row: 0,
         }
@@ -80,7 +87,12 @@ impl LineEditor {
         self.browsing = None;
         self.busy = false;
         self.cursor_row = width(prompt) / self.columns;
-        vec![EditorOut::Write(prompt.to_owned())]
+        let mut out = vec![EditorOut::Write(prompt.to_owned())];
+        let typed = std::mem::take(&mut self.typeahead);
+        if !typed.is_empty() {
+            out.extend(self.input(&typed));
+        }
+        out
     }
 
     /// Feeds what one key press or paste produced.
@@ -88,7 +100,11 @@ impl LineEditor {
         if self.busy {
             // Only Ctrl-C reaches a running command; the prompt comes back with its end.
             if data.contains('\x03') {
+                self.typeahead.clear();
                 return vec![EditorOut::Write("^C\r\n".to_owned()), EditorOut::Interrupt];
+            }
+            if self.typeahead.len() + data.len() <= TYPEAHEAD_LIMIT {
+                self.typeahead.push_str(data);
             }
             return Vec::new();
         }
@@ -99,7 +115,9 @@ impl LineEditor {
             rest = &rest[len.max(c.len_utf8())..];
             self.key(key, &mut out);
             if self.busy {
-                break; // a pasted newline submitted the line; the rest waits for the prompt
+                // A pasted newline submitted the line; the rest waits for the next prompt.
+                self.typeahead.insert_str(0, rest);
+                break;
             }
         }
         out
@@ -533,10 +551,29 @@ mod tests {
     }
 
     #[test]
-    fn pasting_several_lines_submits_the_first() {
+    fn pasting_several_lines_submits_them_one_prompt_at_a_time() {
         let mut editor = ready();
         let out = editor.input("echo a\necho b\n");
         assert_eq!(submitted(&out), Some("echo a"));
+        let out = editor.ready("$ ");
+        assert_eq!(submitted(&out), Some("echo b"));
+        assert!(editor.is_busy());
+        assert_eq!(submitted(&editor.ready("$ ")), None);
+    }
+
+    #[test]
+    fn keys_typed_while_a_command_runs_wait_for_the_prompt() {
+        let mut editor = ready();
+        editor.input("sleep 5\r");
+        assert_eq!(editor.input("ls\r"), Vec::new());
+        let out = editor.ready("$ ");
+        assert_eq!(out[0], EditorOut::Write("$ ".to_owned()));
+        assert_eq!(submitted(&out), Some("ls"));
+        // Ctrl-C drops what was typed ahead.
+        editor.input("pwd");
+        editor.input("\x03");
+        assert_eq!(submitted(&editor.ready("$ ")), None);
+        assert_eq!(editor.line(), "");
     }
 
     #[test]

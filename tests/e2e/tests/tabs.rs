@@ -64,7 +64,8 @@ async fn a_node_tab_runs_a_static_pod_and_tabs_and_the_draft_survive_a_reload() 
         type_line(browser, line).await;
     }
     type_line(browser, "ls /etc/kubernetes/manifests").await;
-    wait_for_text(browser, "nginx-pod.yaml").await;
+    // `ls`'s own row: the `cat` line above also names the file.
+    wait_for_text(browser, "\nnginx-pod.yaml").await;
     screenshot(browser, "tabs-node01-static-pod.png").await;
 
     // Alt+1 switches to the controlplane tab, whose screen is still there.
